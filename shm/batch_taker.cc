@@ -1,0 +1,73 @@
+#include "shm/batch_taker.h"
+
+#include <algorithm>
+#include <span>
+
+namespace mprun::shm {
+
+namespace {
+// A steal moves at most this many tests at once; larger victims are split
+// again by later thieves.
+constexpr uint32_t kMaxSteal = 4096;
+}  // namespace
+
+BatchTaker::BatchTaker(Segment& segment, uint32_t worker, uint32_t lease, Hook hook)
+    : segment_(segment), worker_(worker), lease_(lease), hook_(std::move(hook)) {
+  buffer_.resize(std::max<uint32_t>(std::min(segment.tests(), kMaxSteal), 1));
+}
+
+uint32_t BatchTaker::Next(uint32_t* out, uint32_t max) {
+  ClaimTable claims = segment_.claims();
+  WorkDeque own = segment_.deque(worker_);
+  for (;;) {
+    const WorkDeque::Taken t = own.PopFront(out, max);
+    if (t.status == WorkDeque::Status::kTook) {
+      At(Point::kAfterPop);
+      uint32_t kept = 0;
+      for (uint32_t k = 0; k < t.count; ++k) {
+        if (claims.TryClaim(out[k], lease_)) {
+          out[kept++] = out[k];
+        } else {
+          ++stale_skipped_;
+        }
+      }
+      At(Point::kAfterClaim);
+      if (kept > 0) return kept;
+      continue;  // all stale: look again
+    }
+    if (t.status == WorkDeque::Status::kContended) continue;
+    if (!StealIntoOwnDeque()) return 0;
+  }
+}
+
+bool BatchTaker::StealIntoOwnDeque() {
+  const uint32_t workers = segment_.workers();
+  // A contended victim is being emptied by others right now; look again a
+  // few times before concluding that there is no work anywhere.
+  for (int round = 0; round < 8; ++round) {
+    // Victims by size, largest first; sizes are guesses, the CAS decides.
+    std::vector<std::pair<uint32_t, uint32_t>> victims;
+    for (uint32_t w = 0; w < workers; ++w) {
+      if (w == worker_) continue;
+      const uint32_t size = segment_.deque(w).SizeGuess();
+      if (size > 0) victims.emplace_back(size, w);
+    }
+    if (victims.empty()) return false;
+    std::sort(victims.begin(), victims.end(), std::greater<>());
+    for (const auto& [size, victim] : victims) {
+      const WorkDeque::Taken t =
+          segment_.deque(victim).StealBack(buffer_.data(), static_cast<uint32_t>(buffer_.size()));
+      if (t.status != WorkDeque::Status::kTook) continue;
+      At(Point::kAfterSteal);
+      ++steals_;
+      // Our own deque is empty (we only steal then) and only we push into it
+      // while we live, so this cannot overflow.
+      segment_.deque(worker_).PushBack(std::span<const uint32_t>(buffer_.data(), t.count));
+      At(Point::kAfterPushStolen);
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace mprun::shm

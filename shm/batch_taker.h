@@ -1,0 +1,56 @@
+// BatchTaker: how a worker gets its next tests. Owning worker only (one per
+// worker process).
+//
+// Pops a batch from the worker's own deque; when that is empty, steals about
+// half of the fullest other deque into its own (so that later thieves can
+// take from it in turn) and pops from there. Every popped test is claimed
+// (claims.h) before it is handed out; tests whose claim fails are stale copies
+// the supervisor already queued elsewhere, and are skipped.
+//
+// Killed at any instruction: between a steal and the push into its own deque,
+// or between a pop and the claims, tests are in flight; the supervisor's
+// sweep (recovery.h) finds them. Claimed tests carry this worker's lease.
+#ifndef MPRUN_SHM_BATCH_TAKER_H_
+#define MPRUN_SHM_BATCH_TAKER_H_
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "shm/segment.h"
+
+namespace mprun::shm {
+
+class BatchTaker {
+ public:
+  // Fault-injection points for the SIGKILL tests; production passes nothing.
+  enum class Point { kAfterSteal, kAfterPushStolen, kAfterPop, kAfterClaim };
+  using Hook = std::function<void(Point)>;
+
+  BatchTaker(Segment& segment, uint32_t worker, uint32_t lease, Hook hook = nullptr);
+
+  // Claims up to `max` tests into `out`. Returns how many; 0 means there was
+  // no work in any deque when it looked.
+  uint32_t Next(uint32_t* out, uint32_t max);
+
+  uint64_t steals() const { return steals_; }
+  uint64_t stale_skipped() const { return stale_skipped_; }
+
+ private:
+  bool StealIntoOwnDeque();
+  void At(Point p) {
+    if (hook_) hook_(p);
+  }
+
+  Segment& segment_;
+  uint32_t worker_;
+  uint32_t lease_;
+  Hook hook_;
+  std::vector<uint32_t> buffer_;
+  uint64_t steals_ = 0;
+  uint64_t stale_skipped_ = 0;
+};
+
+}  // namespace mprun::shm
+
+#endif  // MPRUN_SHM_BATCH_TAKER_H_

@@ -1,0 +1,128 @@
+// Segment: the one anonymous MAP_SHARED mapping a run shares between the
+// supervisor and its workers. The supervisor creates and fills it before any
+// fork; workers inherit it and check its header before use.
+//
+// Layout (offsets from the base, each region cache-line aligned, each ring
+// page aligned):
+//   header | slots[W] | deque controls[W] | claim words[T] | deque items[W][T]
+//   | rings[W] {control, records[R], text[X]} | test table[T] | names
+// Each deque can hold every test (a dead worker's deque may receive all the
+// work that is left); untouched pages of an anonymous mapping cost nothing.
+//
+// Killed at any instruction: the header is written once before the first
+// fork and only read afterwards; see each structure for the rest.
+#ifndef MPRUN_SHM_SEGMENT_H_
+#define MPRUN_SHM_SEGMENT_H_
+
+#include <boost/interprocess/mapped_region.hpp>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "shm/atomic.h"
+#include "shm/claims.h"
+#include "shm/result_ring.h"
+#include "shm/work_deque.h"
+#include "shm/worker_slot.h"
+
+namespace mprun::shm {
+
+inline constexpr uint64_t kSegmentMagic = 0x4745534e5552504dull;  // "MPRUNSEG" in memory
+inline constexpr uint32_t kSegmentVersion = 1;
+
+struct LayoutParams {
+  uint32_t workers = 0;
+  uint32_t tests = 0;
+  uint32_t ring_records = 4096;
+  uint32_t ring_text_bytes = 256 * 1024;
+  uint64_t names_bytes = 0;  // room for the test table's names
+};
+
+struct Layout {
+  uint64_t slots, deque_controls, claims, deque_items, rings, ring_stride, tests, names, total;
+  // Fails (with a message naming the limit) for sizes the segment cannot hold.
+  static bool Compute(const LayoutParams& p, Layout* out, std::string* err);
+};
+
+struct SegmentHeader {
+  uint64_t magic;
+  uint32_t version;
+  uint32_t header_bytes;
+  uint64_t total_bytes;
+  uint32_t workers;
+  uint32_t tests;
+  uint32_t ring_records;
+  uint32_t ring_text_bytes;
+  uint64_t names_bytes;
+  uint64_t epoch_ns;  // CLOCK_MONOTONIC at creation; every time in the segment is relative to it
+  Atomic<uint32_t> supervisor_sleeping;  // the doorbell's word
+  Atomic<uint32_t> stop;                 // nonzero: workers take no more tests
+};
+MPRUN_SHARED_STRUCT(SegmentHeader);
+
+// One test of the run, as the supervisor and driver-mode workers name it.
+struct TestEntry {
+  uint32_t binary;  // index into the run's list of binaries (0 in linked mode)
+  uint32_t flags;
+  uint32_t suite_offset;  // into the names region
+  uint32_t suite_length;
+  uint32_t name_offset;
+  uint32_t name_length;
+};
+MPRUN_SHARED_STRUCT(TestEntry);
+
+class Segment {
+ public:
+  // Maps and zero-fills a segment, writes its header. Null with `err` set when
+  // the sizes are out of range or the mapping fails.
+  static std::unique_ptr<Segment> Create(const LayoutParams& params, std::string* err);
+  // What every user of a segment does before trusting it: checks magic,
+  // version, size and shape against what the user expects.
+  static bool CheckHeader(const void* base, size_t size, const LayoutParams& expected,
+                          std::string* err);
+  bool Check(std::string* err) const;
+
+  SegmentHeader& header() { return *static_cast<SegmentHeader*>(base()); }
+  const LayoutParams& params() const { return params_; }
+  uint32_t workers() const { return params_.workers; }
+  uint32_t tests() const { return params_.tests; }
+
+  WorkerSlot& slot(uint32_t worker);
+  WorkDeque deque(uint32_t worker);
+  ClaimTable claims();
+  RingView ring(uint32_t worker);
+
+  // Supervisor, before forking: appends the next test to the table. False
+  // when the table or the names region is full.
+  bool AppendTest(uint32_t binary, std::string_view suite, std::string_view name);
+  uint32_t tests_written() const { return tests_written_; }
+  const TestEntry& test(uint32_t index) const;
+  std::string_view SuiteName(uint32_t index) const;
+  std::string_view TestName(uint32_t index) const;
+
+  // Monotonic nanoseconds since the segment's epoch (any process).
+  uint64_t NowNs() const;
+
+  void* base() const { return region_.get_address(); }
+  size_t size() const { return region_.get_size(); }
+
+ private:
+  Segment(boost::interprocess::mapped_region region, const LayoutParams& params,
+          const Layout& layout);
+  char* at(uint64_t offset) const { return static_cast<char*>(base()) + offset; }
+
+  boost::interprocess::mapped_region region_;
+  LayoutParams params_;
+  Layout layout_;
+  uint32_t tests_written_ = 0;
+  uint64_t names_used_ = 0;
+};
+
+// Monotonic clock in nanoseconds (CLOCK_MONOTONIC).
+uint64_t MonotonicNs();
+
+}  // namespace mprun::shm
+
+#endif  // MPRUN_SHM_SEGMENT_H_

@@ -1,0 +1,71 @@
+// WorkerSlot: what the supervisor can see of one worker while it runs. The
+// worker process holding the slot's lease writes it; the supervisor reads it
+// (and resets it between worker processes).
+//
+// The current test and its start time are packed into one 64-bit word so the
+// supervisor's timeout check reads a consistent pair with one load: a worker
+// moving to its next test can never pair the new test with the old start.
+//
+// Killed at any instruction: every field is a single store. A dead worker's
+// `current` names the test it was running (or kNoTest), which is exactly what
+// the supervisor blames. The batch a worker holds is not listed here: the
+// claim words (claims.h) already say which tests each lease holds, and they
+// are the only record that stays right when a worker dies between taking
+// tests and writing anything down. `batch_size`/`batch_done` are progress
+// figures for people, not for recovery.
+#ifndef MPRUN_SHM_WORKER_SLOT_H_
+#define MPRUN_SHM_WORKER_SLOT_H_
+
+#include <cstdint>
+
+#include "shm/atomic.h"
+
+namespace mprun::shm {
+
+enum class WorkerState : uint32_t {
+  kEmpty = 0,     // no process
+  kStarting = 1,  // forked, setting up (environments, output capture)
+  kRunning = 2,   // taking and running tests
+  kDone = 3,      // found no work anywhere and is exiting normally
+};
+
+// What a worker does when it is not inside a test body; tells the supervisor
+// what to blame when the worker dies outside a test.
+enum class WorkerPhase : uint32_t {
+  kIdle = 0,
+  kEnvironmentSetUp = 1,  // global environments of this worker
+  kSuiteSetUp = 2,        // SetUpTestSuite of the suite of `current`
+  kTest = 3,
+  kSuiteTearDown = 4,  // TearDownTestSuite of the suite of `current`
+  kEnvironmentTearDown = 5,
+};
+
+struct alignas(kCacheLine) WorkerSlot {
+  Atomic<uint64_t> current;       // PackCurrent(test, start_us) or kIdleCurrent
+  Atomic<uint64_t> heartbeat_ns;  // last sign of life, ns since the epoch
+  Atomic<uint64_t> tests_run;
+  Atomic<uint32_t> pid;
+  Atomic<uint32_t> lease;  // the claim lease of the process now holding the slot
+  Atomic<uint32_t> state;  // WorkerState
+  Atomic<uint32_t> phase;  // WorkerPhase
+  Atomic<uint32_t> batch_size;
+  Atomic<uint32_t> batch_done;
+  Atomic<uint32_t> backtrace_written;  // set by the worker's timeout-signal handler
+};
+MPRUN_SHARED_STRUCT(WorkerSlot);
+static_assert(sizeof(WorkerSlot) == kCacheLine, "one worker slot per cache line");
+
+inline constexpr uint32_t kNoTest = (1u << 24) - 1;
+inline constexpr uint64_t kMaxStartMicros = (uint64_t{1} << 40) - 1;  // about 12.7 days
+inline constexpr uint64_t kIdleCurrent = uint64_t{kNoTest} << 40;
+
+// 24 bits of test index, 40 bits of microseconds since the segment's epoch.
+constexpr uint64_t PackCurrent(uint32_t test, uint64_t start_us) {
+  return (uint64_t{test & kNoTest} << 40) | (start_us & kMaxStartMicros);
+}
+constexpr uint32_t CurrentTest(uint64_t packed) { return static_cast<uint32_t>(packed >> 40); }
+constexpr uint64_t CurrentStartMicros(uint64_t packed) { return packed & kMaxStartMicros; }
+
+}  // namespace mprun::shm
+
+#endif  // MPRUN_SHM_WORKER_SLOT_H_
