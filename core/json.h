@@ -1,0 +1,23 @@
+// Minimal JSON writing helpers for reports. Pure; any process.
+#ifndef MPRUN_CORE_JSON_H_
+#define MPRUN_CORE_JSON_H_
+
+#include <string>
+#include <string_view>
+
+namespace mprun::core {
+
+// Appends `s` as a JSON string literal (with quotes). Control characters are
+// escaped, and bytes that are not valid UTF-8 become U+FFFD, so any test
+// output yields valid JSON.
+void AppendJsonString(std::string* out, std::string_view s);
+// Appends a finite number with up to `digits` decimals ("0" for NaN/inf).
+void AppendJsonNumber(std::string* out, double v, int digits = 3);
+
+// Writes `content` to `path` through a temporary file in the same directory
+// and rename(2), so readers never see a half-written file. False with `err`.
+bool WriteFileAtomically(const std::string& path, std::string_view content, std::string* err);
+
+}  // namespace mprun::core
+
+#endif  // MPRUN_CORE_JSON_H_

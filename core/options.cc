@@ -1,0 +1,187 @@
+#include "core/options.h"
+
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <string_view>
+#include <vector>
+
+namespace mprun::core {
+
+namespace {
+
+constexpr int kMaxProcesses = 4096;
+
+bool ParseInt(std::string_view what, const std::string& text, int* out, std::string* err) {
+  errno = 0;
+  char* end = nullptr;
+  const long v = std::strtol(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0' || errno == ERANGE || v < -kMaxProcesses || v > kMaxProcesses) {
+    *err = std::string(what) + ": '" + text + "' is not a whole number between -" +
+           std::to_string(kMaxProcesses) + " and " + std::to_string(kMaxProcesses);
+    return false;
+  }
+  *out = static_cast<int>(v);
+  return true;
+}
+
+bool ParseSeconds(std::string_view what, const std::string& text, double* out, std::string* err) {
+  errno = 0;
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  if (text.empty() || *end != '\0' || errno == ERANGE || !std::isfinite(v) || v < 0 || v > 1e7) {
+    *err =
+        std::string(what) + ": '" + text + "' is not a number of seconds (0 or more; 0 = no limit)";
+    return false;
+  }
+  *out = v;
+  return true;
+}
+
+bool ParseBool(std::string_view what, const std::string& text, bool* out, std::string* err) {
+  for (const char* t : {"1", "true", "yes", "on"}) {
+    if (text == t) return *out = true, true;
+  }
+  for (const char* f : {"0", "false", "no", "off", ""}) {
+    if (text == f) return *out = false, true;
+  }
+  *err = std::string(what) + ": '" + text + "' is not a boolean (1/0, true/false, yes/no, on/off)";
+  return false;
+}
+
+// One flag: its names and what to do with its value (null for switches).
+struct Flag {
+  const char* name;   // "--processes"
+  const char* alias;  // "-j" or null
+  bool takes_value;
+  std::function<bool(const std::string& value, std::string* err)> apply;
+};
+
+}  // namespace
+
+bool ParseOptions(int* argc, char** argv, const GetEnv& getenv, Options* out, std::string* err) {
+  Options o;
+  bool timeout_given = false, restart_given = false;
+  const std::vector<Flag> flags = {
+      {"--processes", "-j", true,
+       [&](const std::string& v, std::string* e) {
+         int n;
+         if (!ParseInt("--processes", v, &n, e)) return false;
+         o.processes = n;
+         return true;
+       }},
+      {"--process-timeout", nullptr, true,
+       [&](const std::string& v, std::string* e) {
+         timeout_given = true;
+         return ParseSeconds("--process-timeout", v, &o.process_timeout_s, e);
+       }},
+      {"--process-restartworker", nullptr, false,
+       [&](const std::string&, std::string*) {
+         restart_given = true;
+         o.restart_worker = true;
+         return true;
+       }},
+      {"--json", nullptr, true,
+       [&](const std::string& v, std::string* e) {
+         if (v.empty()) {
+           *e = "--json: needs a file name";
+           return false;
+         }
+         o.json_path = v;
+         return true;
+       }},
+      {"--verbose", "-v", false,
+       [&](const std::string&, std::string*) { return o.verbosity = 2, true; }},
+      {"--quiet", "-q", false,
+       [&](const std::string&, std::string*) { return o.verbosity = 0, true; }},
+  };
+
+  int kept = 1;
+  for (int i = 1; i < *argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--") {  // everything after belongs to the binary
+      for (; i < *argc; ++i) argv[kept++] = argv[i];
+      break;
+    }
+    const Flag* matched = nullptr;
+    std::string value;
+    bool has_value = false;
+    for (const Flag& f : flags) {
+      const std::string name = f.name;
+      if (arg == name || (f.alias && arg == f.alias)) {
+        matched = &f;
+      } else if (arg.rfind(name + "=", 0) == 0) {
+        matched = &f;
+        value = arg.substr(name.size() + 1);
+        has_value = true;
+      } else if (f.takes_value && f.alias && std::strlen(f.alias) == 2 &&
+                 arg.rfind(f.alias, 0) == 0 && arg.size() > 2) {  // -j4
+        matched = &f;
+        value = arg.substr(2);
+        has_value = true;
+      }
+      if (matched) break;
+    }
+    if (!matched) {
+      // Unknown flags belong to GoogleTest or the binary, but one that looks
+      // like mprun's is a typo that would silently run everything serially.
+      if (arg.rfind("--process", 0) == 0) {
+        *err = arg.substr(0, arg.find('=')) +
+               ": unknown flag (mprun has --processes, --process-timeout, --process-restartworker)";
+        return false;
+      }
+      argv[kept++] = argv[i];
+      continue;
+    }
+    if (matched->takes_value && !has_value) {
+      if (i + 1 >= *argc) {
+        *err = std::string(matched->name) + ": needs a value";
+        return false;
+      }
+      value = argv[++i];
+    } else if (!matched->takes_value && has_value) {
+      *err = std::string(matched->name) + ": takes no value";
+      return false;
+    }
+    if (!matched->apply(value, err)) return false;
+  }
+  *argc = kept;
+  argv[kept] = nullptr;
+
+  if (!o.processes) {
+    if (const char* v = getenv("MPRUN_PROCESSES"); v && *v) {
+      int n;
+      if (!ParseInt("MPRUN_PROCESSES", v, &n, err)) return false;
+      o.processes = n;
+    }
+  }
+  if (!timeout_given) {
+    if (const char* v = getenv("MPRUN_PROCESS_TIMEOUT"); v && *v) {
+      if (!ParseSeconds("MPRUN_PROCESS_TIMEOUT", v, &o.process_timeout_s, err)) return false;
+    }
+  }
+  if (!restart_given) {
+    if (const char* v = getenv("MPRUN_PROCESS_RESTARTWORKER"); v) {
+      if (!ParseBool("MPRUN_PROCESS_RESTARTWORKER", v, &o.restart_worker, err)) return false;
+    }
+  }
+  *out = o;
+  return true;
+}
+
+const char* OptionsHelp() {
+  return R"(mprun (parallel runs):
+  --processes=NUM, -j NUM   Run tests in NUM worker processes; negative: all usable
+                            cores; 0: plain GoogleTest. [MPRUN_PROCESSES]
+  --process-timeout=SECONDS Per-test time limit (fractions allowed; 0: none; default 10).
+                            [MPRUN_PROCESS_TIMEOUT]
+  --process-restartworker   A fresh worker process after every batch.
+                            [MPRUN_PROCESS_RESTARTWORKER]
+  --json=FILE               Write the mprun JSON report to FILE.
+  -v, --verbose / -q, --quiet
+                            One line per test / only the summary.
+)";
+}
+
+}  // namespace mprun::core

@@ -1,0 +1,39 @@
+// Options: mprun's own command-line flags and MPRUN_* variables (DESIGN.md
+// §3). Pure parsing; any process may call it.
+//
+// Flags take `--opt=value` or `--opt value`; each has an environment
+// fallback. A bad value is an error naming the flag (exit status 2). Flags
+// mprun does not know are left in argv for GoogleTest and the test binary.
+#ifndef MPRUN_CORE_OPTIONS_H_
+#define MPRUN_CORE_OPTIONS_H_
+
+#include <functional>
+#include <optional>
+#include <string>
+
+namespace mprun::core {
+
+struct Options {
+  // Workers as asked for: negative = all usable cores, 0 = no parallelism.
+  // Unset means the mode's default (linked: 0).
+  std::optional<int> processes;
+  double process_timeout_s = 10.0;  // per test; 0 = none
+  bool restart_worker = false;      // a fresh worker process after every batch
+  std::string json_path;            // --json=F
+  int verbosity = 1;                // 0 -q, 1 default, 2 -v
+};
+
+using GetEnv = std::function<const char*(const char* name)>;
+
+// Parses and removes mprun's flags from argv (argv[0] stays), reading
+// MPRUN_PROCESSES, MPRUN_PROCESS_TIMEOUT and MPRUN_PROCESS_RESTARTWORKER for
+// flags not given. Flags win over the environment. On error returns false and
+// sets `err` to a message naming the flag or variable.
+bool ParseOptions(int* argc, char** argv, const GetEnv& getenv, Options* out, std::string* err);
+
+// Help text for mprun's flags (appended to GoogleTest's --help).
+const char* OptionsHelp();
+
+}  // namespace mprun::core
+
+#endif  // MPRUN_CORE_OPTIONS_H_

@@ -1,0 +1,76 @@
+// The run's test table and ledger: what was selected and what became of
+// each test. Owned by the supervisor (the only process that decides
+// outcomes); reporters read it.
+#ifndef MPRUN_CORE_RESULTS_H_
+#define MPRUN_CORE_RESULTS_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/outcome.h"
+
+namespace mprun::core {
+
+struct TestName {
+  uint32_t binary = 0;  // index into RunInfo::binaries
+  std::string suite;
+  std::string name;
+  std::string FullName() const { return suite + "." + name; }
+};
+
+struct TestResult {
+  Outcome outcome = Outcome::kNotRun;
+  uint64_t start_ns = 0;  // since the run started
+  uint64_t duration_ns = 0;
+  int worker = -1;
+  uint32_t attempts = 1;
+  std::string message;          // failures with file:line, skip reason, or why it crashed
+  std::string signal;           // "SIGSEGV" when a signal ended it
+  std::string output;           // captured stdout+stderr (kept for tests that did not pass)
+  uint64_t output_dropped = 0;  // bytes of output cut to keep `output` bounded
+};
+
+// Every test ends with exactly one final result.
+class Ledger {
+ public:
+  explicit Ledger(size_t tests) : results_(tests) {}
+
+  // False if the test already has its final result (the first one stands).
+  bool Record(uint32_t test, TestResult result);
+  bool Finished(uint32_t test) const { return results_[test].has_value(); }
+  const TestResult& Get(uint32_t test) const { return *results_[test]; }
+  size_t finished() const { return finished_; }
+  size_t size() const { return results_.size(); }
+  bool Complete() const { return finished_ == results_.size(); }
+  // Counts by outcome, indexed by the Outcome value.
+  size_t Count(Outcome o) const { return counts_[static_cast<int>(o)]; }
+
+ private:
+  std::vector<std::optional<TestResult>> results_;
+  size_t finished_ = 0;
+  size_t counts_[kOutcomeCount + 1] = {};
+};
+
+struct RunInfo {
+  std::vector<std::string> binaries;
+  std::vector<TestName> tests;
+  int workers = 0;
+};
+
+struct RunSummary {
+  double wall_seconds = 0;
+  bool interrupted = false;
+  // Failures outside any test (a suite's TearDownTestSuite, workers that keep
+  // dying before running a test); each makes the run fail.
+  std::vector<std::string> errors;
+  bool setup_error = false;  // the run could not proceed (exit status 2)
+};
+
+// The exit status the contract promises for a finished run.
+ExitStatus StatusOf(const Ledger& ledger, const RunSummary& summary);
+
+}  // namespace mprun::core
+
+#endif  // MPRUN_CORE_RESULTS_H_

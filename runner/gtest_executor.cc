@@ -1,0 +1,293 @@
+#include "runner/gtest_executor.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <span>
+#include <string>
+#include <unordered_map>
+
+#include "core/gtest_filter.h"
+#if MPRUN_GTEST_DIRECT
+#include "runner/gtest_access.h"
+#endif
+
+namespace mprun::runner {
+
+namespace {
+
+using core::Outcome;
+constexpr uint32_t kNone = UINT32_MAX;
+
+std::string DescribeParts(const testing::TestResult& result, int from = 0) {
+  std::string text;
+  for (int i = from; i < result.total_part_count(); ++i) {
+    const testing::TestPartResult& p = result.GetTestPartResult(i);
+    if (p.type() == testing::TestPartResult::kSuccess) continue;
+    if (p.file_name() != nullptr) {
+      text += p.file_name();
+      if (p.line_number() >= 0) text += ":" + std::to_string(p.line_number());
+      text += ": ";
+    }
+    text += p.skipped() ? "Skipped\n" : "Failure\n";
+    text += p.message();
+    if (!text.empty() && text.back() != '\n') text += '\n';
+  }
+  return text;
+}
+
+bool AnyFailed(const testing::TestResult& result, int from) {
+  for (int i = from; i < result.total_part_count(); ++i) {
+    if (result.GetTestPartResult(i).failed()) return true;
+  }
+  return false;
+}
+
+// Turns GoogleTest's events into WorkerRuntime calls; identical for both
+// executors. Tests it does not know (the hidden loop test) are ignored.
+class WorkerListener : public testing::EmptyTestEventListener {
+ public:
+  WorkerListener(WorkerRuntime& runtime, const std::vector<GtestTest>& tests)
+      : runtime_(runtime), reported_(tests.size(), false) {
+    for (uint32_t i = 0; i < tests.size(); ++i) index_[tests[i].info] = i;
+  }
+
+  void OnTestSuiteStart(const testing::TestSuite&) override {
+    setup_parts_ = -1;
+    last_test_ = kNone;
+  }
+
+  void OnTestStart(const testing::TestInfo& info) override {
+    const auto it = index_.find(&info);
+    if (it == index_.end()) return;
+    if (setup_parts_ < 0) {  // first test: SetUpTestSuite is behind us
+      const testing::TestSuite* suite = testing::UnitTest::GetInstance()->current_test_suite();
+      setup_parts_ = suite ? suite->ad_hoc_test_result().total_part_count() : 0;
+    }
+    current_ = it->second;
+    runtime_.TestStarted(current_);
+  }
+
+  void OnTestEnd(const testing::TestInfo& info) override {
+    if (current_ == kNone || index_.find(&info) == index_.end()) return;
+    const testing::TestResult& result = *info.result();
+    Outcome outcome = result.Failed()    ? Outcome::kFailed
+                      : result.Skipped() ? Outcome::kSkipped
+                                         : Outcome::kPassed;
+    std::string message = DescribeParts(result);
+    const testing::TestSuite* suite = testing::UnitTest::GetInstance()->current_test_suite();
+    if (outcome == Outcome::kSkipped && suite != nullptr &&
+        AnyFailed(suite->ad_hoc_test_result(), 0)) {
+      // gtest skips the tests of a suite whose SetUpTestSuite failed; that
+      // is a failure of each of them, not a skip.
+      outcome = Outcome::kFailed;
+      message = "SetUpTestSuite() of " + std::string(suite->name()) + " failed:\n" +
+                DescribeParts(suite->ad_hoc_test_result());
+    }
+    runtime_.TestFinished(current_, outcome, message);
+    reported_[current_] = true;
+    last_test_ = current_;
+    current_ = kNone;
+  }
+
+  void OnTestSuiteEnd(const testing::TestSuite& suite) override {
+    // Failures recorded after the first test started came from
+    // TearDownTestSuite: the run fails, with the suite named.
+    if (last_test_ == kNone || setup_parts_ < 0) return;
+    if (AnyFailed(suite.ad_hoc_test_result(), setup_parts_)) {
+      runtime_.RunError(last_test_, "TearDownTestSuite() of " + std::string(suite.name()) +
+                                        " failed:\n" +
+                                        DescribeParts(suite.ad_hoc_test_result(), setup_parts_));
+    }
+  }
+
+  // Tests of `batch` that GoogleTest never ran get a result all the same, so
+  // that the worker does not end with claimed tests the supervisor would
+  // hand out again forever.
+  void ReportUnrun(std::span<const uint32_t> batch, const std::string& why) {
+    for (uint32_t t : batch) {
+      if (reported_[t]) continue;
+      runtime_.TestStarted(t);
+      runtime_.TestFinished(t, Outcome::kFailed, why);
+      reported_[t] = true;
+    }
+  }
+
+ private:
+  WorkerRuntime& runtime_;
+  std::unordered_map<const testing::TestInfo*, uint32_t> index_;
+  std::vector<bool> reported_;
+  uint32_t current_ = kNone;
+  uint32_t last_test_ = kNone;
+  int setup_parts_ = -1;
+};
+
+// Environment failures (fatal or skip) decide every test of this worker.
+bool EnvironmentBroken(std::string* why) {
+  const testing::TestResult& env = testing::UnitTest::GetInstance()->ad_hoc_test_result();
+  if (!AnyFailed(env, 0)) return false;
+  *why = "a global test environment's SetUp() failed in this worker:\n" + DescribeParts(env);
+  return true;
+}
+
+void PrepareGtestForWorker(WorkerListener* listener) {
+  testing::TestEventListeners& listeners = testing::UnitTest::GetInstance()->listeners();
+  delete listeners.Release(listeners.default_result_printer());
+  delete listeners.Release(listeners.default_xml_generator());
+  listeners.Append(listener);
+  // The supervisor owns repetition, shuffling and fail-fast across the run.
+  GTEST_FLAG_SET(repeat, 1);
+  GTEST_FLAG_SET(shuffle, false);
+  GTEST_FLAG_SET(fail_fast, false);
+  GTEST_FLAG_SET(list_tests, false);
+}
+
+std::string UnrunMessage() {
+  return "GoogleTest did not run this test in its worker (its filter or environment left it out)";
+}
+
+void RunFilterWorker(const std::vector<GtestTest>& tests, WorkerRuntime& runtime,
+                     WorkerListener* listener) {
+  std::vector<uint32_t> batch;
+  for (;;) {
+    runtime.NextBatch(&batch);
+    if (batch.empty()) break;
+    std::string filter;
+    for (uint32_t t : batch) {
+      if (!filter.empty()) filter += ':';
+      filter += std::string(tests[t].info->test_suite_name()) + "." + tests[t].info->name();
+    }
+    GTEST_FLAG_SET(filter, filter);
+    runtime.SuiteSetUp(batch.front());
+    [[maybe_unused]] const int ignored = RUN_ALL_TESTS();  // outcomes come from the listener
+    std::string why;
+    listener->ReportUnrun(batch, EnvironmentBroken(&why) ? why : UnrunMessage());
+    runtime.Idle();
+  }
+}
+
+#if MPRUN_GTEST_DIRECT
+using namespace gtest_access;
+
+// Runs `group` (tests of one suite, table order) through the suite's own
+// Run(), with its test list narrowed to the group for the call.
+void RunGroup(const std::vector<GtestTest>& tests, std::span<const uint32_t> group,
+              WorkerRuntime& runtime) {
+  testing::TestSuite* suite = tests[group.front()].suite;
+  std::vector<testing::TestInfo*>& list = suite->*Get(SuiteTests{});
+  std::vector<int>& indices = suite->*Get(SuiteIndices{});
+  std::vector<testing::TestInfo*> all_tests;
+  std::vector<int> all_indices;
+  all_tests.swap(list);
+  all_indices.swap(indices);
+  for (uint32_t t : group) {
+    indices.push_back(static_cast<int>(list.size()));
+    list.push_back(tests[t].info);
+    tests[t].info->*Get(InfoShouldRun{}) = true;
+  }
+  suite->*Get(SuiteShouldRun{}) = true;
+  (suite->*Get(SuiteClearResult{}))();  // this worker may have run the suite before
+  runtime.SuiteSetUp(group.front());
+  (suite->*Get(SuiteRun{}))();
+  for (uint32_t t : group) tests[t].info->*Get(InfoShouldRun{}) = false;
+  suite->*Get(SuiteShouldRun{}) = false;
+  list.swap(all_tests);
+  indices.swap(all_indices);
+  runtime.Idle();
+}
+
+class LoopEnvironment : public testing::Environment {
+ public:
+  LoopEnvironment(const std::vector<GtestTest>& tests, WorkerRuntime& runtime,
+                  WorkerListener* listener)
+      : tests_(tests), runtime_(runtime), listener_(listener) {}
+
+  void SetUp() override {
+    std::string broken;
+    const bool env_broken = EnvironmentBroken(&broken);
+    std::vector<uint32_t> batch;
+    for (;;) {
+      runtime_.NextBatch(&batch);
+      if (batch.empty()) break;
+      if (!env_broken) {
+        for (size_t begin = 0; begin < batch.size();) {
+          size_t end = begin + 1;
+          while (end < batch.size() && tests_[batch[end]].suite == tests_[batch[begin]].suite)
+            ++end;
+          RunGroup(tests_, std::span<const uint32_t>(batch).subspan(begin, end - begin), runtime_);
+          begin = end;
+        }
+      }
+      listener_->ReportUnrun(batch, env_broken ? broken : UnrunMessage());
+      runtime_.Idle();
+    }
+  }
+
+ private:
+  const std::vector<GtestTest>& tests_;
+  WorkerRuntime& runtime_;
+  WorkerListener* listener_;
+};
+
+class HiddenLoopTest : public testing::Test {
+  void TestBody() override {}
+};
+
+void RunDirectWorker(const std::vector<GtestTest>& tests, WorkerRuntime& runtime,
+                     WorkerListener* listener) {
+  // RUN_ALL_TESTS once, filtered to a hidden test, so that GoogleTest sets up
+  // (and later tears down) the global environments once for this worker;
+  // the work loop runs as the last environment's SetUp.
+  testing::RegisterTest("MprunWorkerLoop", "Run", nullptr, nullptr, __FILE__, __LINE__,
+                        []() -> HiddenLoopTest* { return new HiddenLoopTest; });
+  GTEST_FLAG_SET(filter, "MprunWorkerLoop.Run");
+  testing::AddGlobalTestEnvironment(new LoopEnvironment(tests, runtime, listener));
+  [[maybe_unused]] const int ignored = RUN_ALL_TESTS();  // outcomes come from the listener
+}
+#endif  // MPRUN_GTEST_DIRECT
+
+}  // namespace
+
+std::vector<GtestTest> SelectGtestTests() {
+  const core::GtestFilter filter(GTEST_FLAG_GET(filter));
+  const bool also_disabled = GTEST_FLAG_GET(also_run_disabled_tests);
+  testing::UnitTest* unit = testing::UnitTest::GetInstance();
+  std::vector<GtestTest> out;
+  for (int i = 0; i < unit->total_test_suite_count(); ++i) {
+    auto* suite = const_cast<testing::TestSuite*>(unit->GetTestSuite(i));
+    for (int j = 0; j < suite->total_test_count(); ++j) {
+      auto* info = const_cast<testing::TestInfo*>(suite->GetTestInfo(j));
+      const std::string name = info->name();
+      if (!filter.Matches(std::string(suite->name()) + "." + name)) continue;
+      if (!also_disabled && core::IsDisabledTest(suite->name(), name)) continue;
+      out.push_back({suite, info});
+    }
+  }
+  return out;
+}
+
+bool UseDirectExecutor() {
+#if MPRUN_GTEST_DIRECT
+  const char* e = std::getenv("MPRUN_EXECUTOR");
+  return e == nullptr || std::strcmp(e, "filter") != 0;
+#else
+  return false;
+#endif
+}
+
+void RunGtestWorker(const std::vector<GtestTest>& tests, WorkerRuntime& runtime, bool direct) {
+  auto* listener = new WorkerListener(runtime, tests);  // owned by gtest's listener list
+  PrepareGtestForWorker(listener);
+#if MPRUN_GTEST_DIRECT
+  if (direct) {
+    RunDirectWorker(tests, runtime, listener);
+    runtime.Idle();
+    return;
+  }
+#else
+  (void)direct;
+#endif
+  RunFilterWorker(tests, runtime, listener);
+  runtime.Idle();
+}
+
+}  // namespace mprun::runner

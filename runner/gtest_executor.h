@@ -1,0 +1,46 @@
+// GtestExecutor: runs claimed tests inside a worker process, in the
+// already-initialised test binary (linked mode). Worker processes only.
+//
+// Two ways, one listener:
+//  - direct (default): the worker enters RUN_ALL_TESTS once, filtered to a
+//    hidden no-op test, so GoogleTest sets up the global environments once
+//    per worker and fires the program-level events; the work loop runs as the
+//    last environment's SetUp and calls TestSuite::Run on each suite with its
+//    test list narrowed to the batch (gtest_access.h), ~1 us per test.
+//  - filter (fallback, or -DMPRUN_GTEST_DIRECT=OFF, or MPRUN_EXECUTOR=filter):
+//    one RUN_ALL_TESTS per batch with an exact --gtest_filter. Public API
+//    only; environments run per batch and the filter costs O(all tests).
+// The listener turns GoogleTest events into WorkerRuntime calls.
+#ifndef MPRUN_RUNNER_GTEST_EXECUTOR_H_
+#define MPRUN_RUNNER_GTEST_EXECUTOR_H_
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "runner/worker.h"
+
+namespace mprun::runner {
+
+// One selected test of this binary; the index in the vector is its index in
+// the run's table.
+struct GtestTest {
+  testing::TestSuite* suite;
+  testing::TestInfo* info;
+};
+
+// The tests RUN_ALL_TESTS would run for the current flags, in its order.
+std::vector<GtestTest> SelectGtestTests();
+
+// True when this build can run tests directly (MPRUN_GTEST_DIRECT=ON) and
+// MPRUN_EXECUTOR does not ask for the filter path.
+bool UseDirectExecutor();
+
+// Runs batches until WorkerRuntime has none left. Returns normally; the
+// caller ends the process with _exit.
+void RunGtestWorker(const std::vector<GtestTest>& tests, WorkerRuntime& runtime, bool direct);
+
+}  // namespace mprun::runner
+
+#endif  // MPRUN_RUNNER_GTEST_EXECUTOR_H_

@@ -1,0 +1,54 @@
+// WorkerLauncher: how the supervisor starts, signals and reaps worker
+// processes. Supervisor only. The real one forks; tests use a fake that
+// lets them play the worker's part in the segment by hand.
+#ifndef MPRUN_RUNNER_LAUNCHER_H_
+#define MPRUN_RUNNER_LAUNCHER_H_
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "core/outcome.h"
+
+namespace mprun::runner {
+
+struct LaunchedWorker {
+  pid_t pid = -1;
+  int wait_fd = -1;    // readable once the process has ended (a pidfd)
+  int output_fd = -1;  // the supervisor's handle on the worker's captured output
+};
+
+class WorkerLauncher {
+ public:
+  virtual ~WorkerLauncher() = default;
+  // Starts the process for `slot` holding `lease`.
+  virtual bool Launch(uint32_t slot, uint32_t lease, LaunchedWorker* out, std::string* err) = 0;
+  // Sends `signal` to the worker process alone.
+  virtual void SignalWorker(const LaunchedWorker& worker, int signal) = 0;
+  // SIGKILLs the worker and everything in its process group (tests' children).
+  virtual void KillGroup(const LaunchedWorker& worker) = 0;
+  // Collects a process whose wait_fd became readable (or that was killed)
+  // and closes wait_fd; output_fd stays open for the supervisor to read.
+  virtual core::ProcessEnd Reap(LaunchedWorker* worker) = 0;
+};
+
+// The real launcher. `body` runs in the child after fork and must not return.
+class ForkLauncher : public WorkerLauncher {
+ public:
+  using Body = std::function<void(uint32_t slot, uint32_t lease, int output_fd)>;
+  explicit ForkLauncher(Body body) : body_(std::move(body)) {}
+
+  bool Launch(uint32_t slot, uint32_t lease, LaunchedWorker* out, std::string* err) override;
+  void SignalWorker(const LaunchedWorker& worker, int signal) override;
+  void KillGroup(const LaunchedWorker& worker) override;
+  core::ProcessEnd Reap(LaunchedWorker* worker) override;
+
+ private:
+  Body body_;
+};
+
+}  // namespace mprun::runner
+
+#endif  // MPRUN_RUNNER_LAUNCHER_H_

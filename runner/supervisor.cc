@@ -1,0 +1,456 @@
+#include "runner/supervisor.h"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "runner/worker.h"
+#include "shm/recovery.h"
+
+namespace mprun::runner {
+
+namespace {
+
+using core::Outcome;
+using shm::WorkerPhase;
+
+const char* PhaseWords(uint32_t phase) {
+  switch (static_cast<WorkerPhase>(phase)) {
+    case WorkerPhase::kIdle:
+      return "between tests";
+    case WorkerPhase::kEnvironmentSetUp:
+      return "in a global environment's SetUp()";
+    case WorkerPhase::kSuiteSetUp:
+      return "in SetUpTestSuite()";
+    case WorkerPhase::kTest:
+      return "in the test";
+    case WorkerPhase::kSuiteTearDown:
+      return "after a test (TearDownTestSuite() or between tests)";
+    case WorkerPhase::kEnvironmentTearDown:
+      return "in a global environment's TearDown()";
+  }
+  return "at an unknown point";
+}
+
+std::string Seconds(double s) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", s);
+  return std::string(buf) + "s";
+}
+
+}  // namespace
+
+Supervisor::Supervisor(shm::Segment& segment, shm::Doorbell& bell, WorkerLauncher& launcher,
+                       const core::RunInfo& run, core::Ledger& ledger,
+                       std::vector<core::Reporter*> reporters, SupervisorOptions options,
+                       std::function<uint64_t()> now_ns)
+    : seg_(segment),
+      bell_(bell),
+      launcher_(launcher),
+      run_(run),
+      ledger_(ledger),
+      reporters_(std::move(reporters)),
+      opt_(std::move(options)),
+      now_ns_(std::move(now_ns)),
+      workers_(segment.workers()) {}
+
+uint32_t Supervisor::live_workers() const {
+  return static_cast<uint32_t>(
+      std::count_if(workers_.begin(), workers_.end(), [](const Worker& w) { return w.live; }));
+}
+
+bool Supervisor::Start() {
+  start_ns_ = now_ns_();
+  for (core::Reporter* r : reporters_) r->OnRunStart(run_);
+  if (ledger_.Complete()) return true;  // nothing selected
+  for (uint32_t s = 0; s < workers_.size(); ++s) {
+    if (!Launch(s) && live_workers() == 0) return false;
+  }
+  return true;
+}
+
+bool Supervisor::Launch(uint32_t slot) {
+  Worker& w = workers_[slot];
+  w = Worker{};
+  w.lease = next_lease_++;
+  shm::WorkerSlot& s = seg_.slot(slot);
+  // relaxed: no process uses the slot now; fork orders these stores.
+  s.current.store(shm::kIdleCurrent, std::memory_order_relaxed);
+  s.state.store(static_cast<uint32_t>(shm::WorkerState::kEmpty), std::memory_order_relaxed);
+  s.phase.store(static_cast<uint32_t>(WorkerPhase::kIdle), std::memory_order_relaxed);
+  s.backtrace_written.store(0, std::memory_order_relaxed);
+  s.lease.store(w.lease, std::memory_order_relaxed);
+  shm::RingConsumer(seg_.ring(slot)).Reset();
+  std::string err;
+  if (!launcher_.Launch(slot, w.lease, &w.proc, &err)) {
+    summary_.errors.push_back("cannot start worker " + std::to_string(slot) + ": " + err);
+    if (live_workers() == 0) Fatal("no worker process could be started: " + err);
+    return false;
+  }
+  w.live = true;
+  w.launched_ns = now_ns_();
+  ++launches_;
+  return true;
+}
+
+void Supervisor::Report(uint32_t test, core::TestResult result) {
+  if (!ledger_.Record(test, std::move(result))) return;
+  for (core::Reporter* r : reporters_) r->OnTestFinished(run_, test, ledger_.Get(test));
+}
+
+std::string Supervisor::ReadOutput(const Worker& w, uint64_t begin, uint64_t end,
+                                   uint64_t* dropped) const {
+  *dropped = 0;
+  if (w.proc.output_fd < 0) return {};
+  if (end == UINT64_MAX) {
+    struct stat st;
+    end = fstat(w.proc.output_fd, &st) == 0 ? static_cast<uint64_t>(st.st_size) : begin;
+  }
+  if (end <= begin) return {};
+  if (end - begin > opt_.max_output_bytes) {
+    *dropped = end - begin - opt_.max_output_bytes;
+    begin = end - opt_.max_output_bytes;
+  }
+  std::string out(end - begin, '\0');
+  const ssize_t n = pread(w.proc.output_fd, out.data(), out.size(), static_cast<off_t>(begin));
+  out.resize(n > 0 ? static_cast<size_t>(n) : 0);
+  return out;
+}
+
+void Supervisor::OnRecord(uint32_t slot, const shm::ResultRecord& r, std::string_view text) {
+  Worker& w = workers_[slot];
+  ++w.records;
+  barren_deaths_ = 0;
+  if (r.kind == static_cast<uint8_t>(shm::RecordKind::kRunError)) {
+    summary_.errors.push_back(std::string(text) + "(worker " + std::to_string(slot) + ")");
+    return;
+  }
+  core::Outcome outcome;
+  // A record is trusted only for a test this worker's lease holds.
+  if (r.test >= ledger_.size() || !core::OutcomeFromByte(r.outcome, &outcome) ||
+      seg_.claims().Holder(r.test) != w.lease) {
+    summary_.errors.push_back("worker " + std::to_string(slot) +
+                              " sent a result that does not match its tests (ignored)");
+    return;
+  }
+  core::TestResult result;
+  result.outcome = outcome;
+  result.start_ns = r.start_ns > start_ns_ ? r.start_ns - start_ns_ : 0;
+  result.duration_ns = r.duration_ns;
+  result.worker = static_cast<int>(slot);
+  result.attempts = r.attempt;
+  result.message = std::string(text);
+  if (r.flags & shm::kRecordTextTruncated) {
+    result.message += "\n[... message cut at " + std::to_string(r.text_len) + " of " +
+                      std::to_string(r.text_full_len) + " bytes ...]\n";
+  }
+  if (outcome != Outcome::kPassed) {
+    result.output = ReadOutput(w, r.output_begin, r.output_end, &result.output_dropped);
+  }
+  w.output_consumed = std::max(w.output_consumed, r.output_end);
+  Report(r.test, std::move(result));
+}
+
+void Supervisor::Drain(uint32_t slot) {
+  shm::RingConsumer ring(seg_.ring(slot));
+  ring.Drain([&](const shm::ResultRecord& r, std::string_view text) { OnRecord(slot, r, text); });
+}
+
+void Supervisor::DrainAll() {
+  for (uint32_t s = 0; s < workers_.size(); ++s) {
+    if (workers_[s].live) Drain(s);
+  }
+}
+
+void Supervisor::BlameRunning(uint32_t slot, uint32_t test, const core::ProcessEnd& end,
+                              uint32_t phase) {
+  Worker& w = workers_[slot];
+  core::TestResult result;
+  result.worker = static_cast<int>(slot);
+  const uint64_t packed = seg_.slot(slot).current.load(std::memory_order_acquire);
+  const uint64_t started_ns = shm::CurrentStartMicros(packed) * 1000;
+  result.start_ns = started_ns > start_ns_ ? started_ns - start_ns_ : 0;
+  const uint64_t now = now_ns_();
+  result.duration_ns = now > started_ns ? now - started_ns : 0;
+  const std::string where =
+      phase == static_cast<uint32_t>(WorkerPhase::kSuiteSetUp) ? " in SetUpTestSuite()" : "";
+  if (w.killed_for_timeout) {
+    result.outcome = Outcome::kTimedOut;
+    result.message = "timed out" + where + ": still running after " + Seconds(opt_.timeout_s) +
+                     " (--process-timeout); the worker was killed";
+  } else {
+    result.outcome = Outcome::kCrashed;
+    result.message = "crashed" + where + ": " + core::DescribeEnd(end);
+    if (!end.signaled) result.message += " (the process exited during the test)";
+    if (end.signaled) result.signal = core::SignalName(end.code);
+  }
+  result.output = ReadOutput(w, w.output_consumed, UINT64_MAX, &result.output_dropped);
+  Report(test, std::move(result));
+}
+
+void Supervisor::NoteDeathOutsideTests(uint32_t slot, const core::ProcessEnd& end, uint32_t phase,
+                                       uint32_t last_test) {
+  const Worker& w = workers_[slot];
+  std::string what = "worker " + std::to_string(slot) + " ";
+  what += w.killed_for_timeout ? "hung for more than " + Seconds(opt_.timeout_s)
+                               : "died (" + core::DescribeEnd(end) + ")";
+  what += " ";
+  what += PhaseWords(phase);
+  if (last_test < run_.tests.size()) what += ", after " + run_.tests[last_test].FullName();
+  uint64_t dropped;
+  const std::string output = ReadOutput(w, w.output_consumed, UINT64_MAX, &dropped);
+  if (w.records > 0) {
+    barren_deaths_ = 0;
+    summary_.errors.push_back(what + (output.empty() ? "" : "; its last output:\n" + output));
+    return;
+  }
+  if (++barren_deaths_ >= opt_.max_barren_deaths) {
+    Fatal("workers keep dying before running any test (" + std::to_string(barren_deaths_) +
+          " in a row); the last: " + what + (output.empty() ? "" : "; its output:\n" + output));
+  }
+}
+
+void Supervisor::HandleExit(uint32_t slot) {
+  Worker& w = workers_[slot];
+  // Kill what the worker left in its group (tests' lingering children)
+  // while its unreaped pid still reserves the group id.
+  launcher_.KillGroup(w.proc);
+  const core::ProcessEnd end = launcher_.Reap(&w.proc);
+  Drain(slot);  // everything it published before dying
+  w.live = false;
+  shm::WorkerSlot& s = seg_.slot(slot);
+  const uint64_t packed = s.current.load(std::memory_order_acquire);
+  const uint32_t phase = s.phase.load(std::memory_order_relaxed);
+  const bool done =
+      s.state.load(std::memory_order_acquire) == static_cast<uint32_t>(shm::WorkerState::kDone);
+  const bool normal = !end.signaled && end.code == 0 && done && !w.killed_by_stop;
+  shm::ClaimTable claims = seg_.claims();
+  uint32_t running = shm::CurrentTest(packed);
+  const bool running_is_ours =
+      running < ledger_.size() && !ledger_.Finished(running) && claims.Holder(running) == w.lease;
+  // A test that started after the timeout kill was aimed at its predecessor
+  // is not to blame; it goes back to the queue.
+  const bool wrong_victim = w.killed_for_timeout && packed != w.timeout_word;
+  if (!normal && !w.killed_by_stop) {
+    if (running_is_ours && !wrong_victim) {
+      BlameRunning(slot, running, end, phase);
+    } else {
+      NoteDeathOutsideTests(slot, end, phase, running);
+    }
+  }
+  if (!running_is_ours || wrong_victim) running = shm::kNoTest;
+  auto finished = [this](uint32_t t) { return ledger_.Finished(t); };
+  std::vector<uint32_t> back = shm::ReclaimDeadLease(claims, w.lease, running, finished);
+  if (!normal) {
+    // Only a process that died can have left tests in flight (taken from a
+    // deque, not yet claimed).
+    std::vector<uint32_t> lost = shm::SweepLostTests(seg_, finished);
+    back.insert(back.end(), lost.begin(), lost.end());
+  }
+  if (!back.empty() && !stopping_) shm::Requeue(seg_, slot, back);
+  if (w.proc.output_fd >= 0) close(w.proc.output_fd);
+  w.proc.output_fd = -1;
+  s.state.store(static_cast<uint32_t>(shm::WorkerState::kEmpty), std::memory_order_relaxed);
+  if (opt_.on_worker_ended) opt_.on_worker_ended(slot, w.lease);
+}
+
+void Supervisor::CheckTimeouts(uint64_t now, uint64_t* next_event) {
+  if (opt_.timeout_s <= 0) return;
+  const auto limit = static_cast<uint64_t>(opt_.timeout_s * 1e9);
+  for (uint32_t slot = 0; slot < workers_.size(); ++slot) {
+    Worker& w = workers_[slot];
+    if (!w.live || w.killed_for_timeout || w.killed_by_stop) continue;
+    shm::WorkerSlot& s = seg_.slot(slot);
+    // A worker still starting (its global environments' SetUp) is held to
+    // the same limit as a test.
+    if (s.state.load(std::memory_order_acquire) <=
+        static_cast<uint32_t>(shm::WorkerState::kStarting)) {
+      if (now >= w.launched_ns + limit) {
+        launcher_.KillGroup(w.proc);
+        w.killed_for_timeout = true;
+      } else {
+        *next_event = std::min(*next_event, w.launched_ns + limit);
+      }
+      continue;
+    }
+    // acquire: pairs with the worker's release of `current`.
+    const uint64_t packed = s.current.load(std::memory_order_acquire);
+    if (shm::CurrentTest(packed) == shm::kNoTest) continue;
+    if (w.timeout_word != 0) {
+      if (packed != w.timeout_word) {
+        w.timeout_word = 0;  // that test ended in the meantime
+      } else if (s.backtrace_written.load(std::memory_order_acquire) != 0 || now >= w.kill_at_ns) {
+        launcher_.KillGroup(w.proc);
+        w.killed_for_timeout = true;
+        continue;
+      } else {
+        *next_event = std::min(*next_event, w.kill_at_ns);
+        continue;
+      }
+    }
+    const uint64_t deadline = shm::CurrentStartMicros(packed) * 1000 + limit;
+    if (now >= deadline) {
+      s.backtrace_written.store(0, std::memory_order_relaxed);
+      w.timeout_word = packed;
+      w.kill_at_ns = now + static_cast<uint64_t>(opt_.dump_grace_ms) * 1'000'000;
+      launcher_.SignalWorker(w.proc, TimeoutDumpSignal());
+      *next_event = std::min(*next_event, w.kill_at_ns);
+    } else {
+      *next_event = std::min(*next_event, deadline);
+    }
+  }
+}
+
+void Supervisor::EnsureWorkers() {
+  if (stopping_ || ledger_.Complete()) return;
+  uint64_t queued = 0;
+  for (uint32_t s = 0; s < workers_.size(); ++s) queued += seg_.deque(s).SizeGuess();
+  if (queued == 0 && live_workers() == 0) {
+    // Nobody is left and nothing is queued, yet tests have no result: they
+    // are in flight from a worker that died unseen, or lost. Sweep them up.
+    std::vector<uint32_t> lost =
+        shm::SweepLostTests(seg_, [this](uint32_t t) { return ledger_.Finished(t); });
+    if (!lost.empty()) shm::Requeue(seg_, 0, lost);
+    queued = lost.size();
+    if (queued == 0) {
+      Complete("never run: mprun lost track of this test (please report this)");
+      summary_.errors.push_back("some tests were never run; mprun lost track of them");
+      return;
+    }
+  }
+  // A worker that left normally found no work anywhere, so a slot gets a new
+  // process only when work was queued on it (a dead worker's tests, or the
+  // rest of a batch in restart mode), or when nobody is left to steal.
+  const bool nobody_left = live_workers() == 0;
+  for (uint32_t s = 0; s < workers_.size(); ++s) {
+    if (workers_[s].live) continue;
+    if (seg_.deque(s).SizeGuess() > 0 || (nobody_left && queued > 0)) Launch(s);
+    if (stopping_) return;
+  }
+}
+
+void Supervisor::Complete(const std::string& test_message) {
+  for (uint32_t t = 0; t < ledger_.size(); ++t) {
+    if (ledger_.Finished(t)) continue;
+    core::TestResult r;
+    r.outcome = Outcome::kNotRun;
+    r.message = test_message;
+    Report(t, std::move(r));
+  }
+}
+
+void Supervisor::StopAll(const std::string& why) {
+  stopping_ = true;
+  // release: workers check it before taking more tests.
+  seg_.header().stop.store(1, std::memory_order_release);
+  for (uint32_t slot = 0; slot < workers_.size(); ++slot) {
+    Worker& w = workers_[slot];
+    if (!w.live) continue;
+    w.killed_by_stop = true;
+    launcher_.KillGroup(w.proc);
+    HandleExit(slot);
+  }
+  Complete(why);
+}
+
+void Supervisor::Fatal(const std::string& message) {
+  summary_.setup_error = true;
+  summary_.errors.push_back(message);
+  StopAll("not run: the run stopped (see the error above)");
+}
+
+void Supervisor::Interrupt(const std::string& why) {
+  summary_.interrupted = true;
+  StopAll("not run: " + why);
+}
+
+void Supervisor::Step(int max_wait_ms, int signal_fd) {
+  uint64_t now = now_ns_();
+  uint64_t next_event = now + static_cast<uint64_t>(std::max(max_wait_ms, 0)) * 1'000'000;
+  CheckTimeouts(now, &next_event);
+
+  std::vector<pollfd> fds;
+  std::vector<uint32_t> fd_slot;
+  fds.push_back({bell_.fd(), POLLIN, 0});
+  fd_slot.push_back(UINT32_MAX);
+  if (signal_fd >= 0) {
+    fds.push_back({signal_fd, POLLIN, 0});
+    fd_slot.push_back(UINT32_MAX - 1);
+  }
+  for (uint32_t s = 0; s < workers_.size(); ++s) {
+    if (!workers_[s].live) continue;
+    fds.push_back({workers_[s].proc.wait_fd, POLLIN, 0});
+    fd_slot.push_back(s);
+  }
+  bell_.PrepareToSleep();
+  bool pending = false;
+  for (uint32_t s = 0; s < workers_.size() && !pending; ++s) {
+    pending = workers_[s].live && shm::RingConsumer(seg_.ring(s)).SizeGuess() > 0;
+  }
+  const int wait_ms =
+      pending ? 0
+              : static_cast<int>((next_event - std::min(next_event, now) + 999'999) / 1'000'000);
+  const int ready = poll(fds.data(), fds.size(), wait_ms);
+  bell_.WokeUp();
+
+  if (ready > 0 && signal_fd >= 0 && (fds[1].revents & POLLIN)) {
+    signalfd_siginfo info;
+    const ssize_t n = read(signal_fd, &info, sizeof info);
+    const int sig = n == sizeof info ? static_cast<int>(info.ssi_signo) : SIGINT;
+    Interrupt(std::string("interrupted by ") + core::SignalName(sig));
+    return;
+  }
+  DrainAll();
+  if (ready > 0) {
+    for (size_t i = 0; i < fds.size(); ++i) {
+      if (fd_slot[i] >= workers_.size() || fds[i].revents == 0) continue;
+      if (workers_[fd_slot[i]].live) HandleExit(fd_slot[i]);
+      if (stopping_) return;
+    }
+  }
+  EnsureWorkers();
+  if (ledger_.Complete() && !stopping_) {
+    // Every test has its result: workers finish their teardown and leave.
+    seg_.header().stop.store(1, std::memory_order_release);
+    now = now_ns_();
+    if (exit_deadline_ns_ == 0) {
+      exit_deadline_ns_ = now + static_cast<uint64_t>(opt_.exit_grace_ms) * 1'000'000;
+    } else if (now >= exit_deadline_ns_ && live_workers() > 0) {
+      summary_.errors.push_back("workers did not exit within " +
+                                Seconds(opt_.exit_grace_ms / 1000.0) +
+                                " after the last test (a global environment's TearDown() hung?)");
+      for (uint32_t s = 0; s < workers_.size(); ++s) {
+        if (!workers_[s].live) continue;
+        workers_[s].killed_by_stop = true;
+        launcher_.KillGroup(workers_[s].proc);
+        HandleExit(s);
+      }
+    }
+  }
+  for (core::Reporter* r : reporters_) r->OnTick();
+}
+
+bool Supervisor::Finished() const {
+  return stopping_ || (ledger_.Complete() && live_workers() == 0);
+}
+
+void Supervisor::Finish() {
+  Complete("not run");
+  summary_.wall_seconds = static_cast<double>(now_ns_() - start_ns_) / 1e9;
+  for (core::Reporter* r : reporters_) r->OnRunEnd(run_, ledger_, summary_);
+}
+
+core::RunSummary Supervisor::Run(int signal_fd) {
+  if (Start()) {
+    while (!Finished()) Step(opt_.tick_ms, signal_fd);
+  }
+  Finish();
+  return summary_;
+}
+
+}  // namespace mprun::runner

@@ -1,0 +1,112 @@
+// Supervisor: the parent of a run and the single owner of outcomes. It starts
+// the workers, drains their result rings into the ledger and the reporters,
+// watches their slots for timeouts, and when a worker dies it blames the test
+// it was in, moves the tests it held back to a deque and starts a
+// replacement. Runs in the supervisor process only, single-threaded.
+//
+// One poll() waits on the doorbell, the signal fd and one pidfd per worker,
+// with the nearest test deadline (or the tick) as timeout.
+#ifndef MPRUN_RUNNER_SUPERVISOR_H_
+#define MPRUN_RUNNER_SUPERVISOR_H_
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/reporter.h"
+#include "core/results.h"
+#include "runner/launcher.h"
+#include "shm/doorbell.h"
+#include "shm/segment.h"
+
+namespace mprun::runner {
+
+struct SupervisorOptions {
+  double timeout_s = 10;  // per test; 0 = none
+  bool restart_worker = false;
+  // Workers that die before running any test this many times in a row mean
+  // the binary or its environment is broken: the run stops.
+  int max_barren_deaths = 3;
+  int tick_ms = 50;
+  // After the timeout signal, how long the worker has to write its backtrace.
+  int dump_grace_ms = 1000;
+  // After the last result, how long workers have to tear down and exit.
+  int exit_grace_ms = 10000;
+  // Output kept per test that did not pass (its tail).
+  size_t max_output_bytes = 1 << 20;
+  // Called after a worker process ended and was accounted for.
+  std::function<void(uint32_t slot, uint32_t lease)> on_worker_ended;
+};
+
+class Supervisor {
+ public:
+  Supervisor(shm::Segment& segment, shm::Doorbell& bell, WorkerLauncher& launcher,
+             const core::RunInfo& run, core::Ledger& ledger, std::vector<core::Reporter*> reporters,
+             SupervisorOptions options, std::function<uint64_t()> now_ns);
+
+  // The whole run: Start, Step until Finished, then the end of run reports.
+  // `signal_fd` (a signalfd, or -1) interrupts the run when readable.
+  core::RunSummary Run(int signal_fd);
+
+  // The parts of Run, for tests that drive a fake launcher.
+  bool Start();
+  void Step(int max_wait_ms, int signal_fd);
+  bool Finished() const;
+  void Interrupt(const std::string& why);
+  void Finish();  // records what never finished as not_run; reports the end
+  const core::RunSummary& summary() const { return summary_; }
+  uint32_t live_workers() const;
+  uint32_t launches() const { return launches_; }
+
+ private:
+  struct Worker {
+    bool live = false;
+    LaunchedWorker proc;
+    uint32_t lease = 0;
+    uint64_t output_consumed = 0;
+    uint64_t records = 0;
+    uint64_t timeout_word = 0;  // the current-word the dump signal was sent for
+    uint64_t kill_at_ns = 0;
+    uint64_t launched_ns = 0;
+    bool killed_for_timeout = false;
+    bool killed_by_stop = false;
+  };
+
+  bool Launch(uint32_t slot);
+  void DrainAll();
+  void Drain(uint32_t slot);
+  void OnRecord(uint32_t slot, const shm::ResultRecord& record, std::string_view text);
+  void HandleExit(uint32_t slot);
+  void BlameRunning(uint32_t slot, uint32_t test, const core::ProcessEnd& end, uint32_t phase);
+  void NoteDeathOutsideTests(uint32_t slot, const core::ProcessEnd& end, uint32_t phase,
+                             uint32_t last_test);
+  void CheckTimeouts(uint64_t now, uint64_t* next_event);
+  void EnsureWorkers();
+  void Complete(const std::string& test_message);
+  void StopAll(const std::string& why);
+  void Fatal(const std::string& message);
+  std::string ReadOutput(const Worker& w, uint64_t begin, uint64_t end, uint64_t* dropped) const;
+  void Report(uint32_t test, core::TestResult result);
+
+  shm::Segment& seg_;
+  shm::Doorbell& bell_;
+  WorkerLauncher& launcher_;
+  const core::RunInfo& run_;
+  core::Ledger& ledger_;
+  std::vector<core::Reporter*> reporters_;
+  SupervisorOptions opt_;
+  std::function<uint64_t()> now_ns_;
+  std::vector<Worker> workers_;
+  core::RunSummary summary_;
+  uint64_t start_ns_ = 0;
+  uint64_t exit_deadline_ns_ = 0;
+  uint32_t next_lease_ = 1;
+  uint32_t launches_ = 0;
+  int barren_deaths_ = 0;
+  bool stopping_ = false;
+};
+
+}  // namespace mprun::runner
+
+#endif  // MPRUN_RUNNER_SUPERVISOR_H_

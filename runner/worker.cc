@@ -1,0 +1,230 @@
+#include "runner/worker.h"
+
+#include <execinfo.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+
+namespace mprun::runner {
+
+namespace {
+
+// Batches aim at this much work: long enough that taking a batch costs
+// nothing, short enough that a claimed batch does not unbalance the end of
+// the run (claimed tests can no longer be stolen).
+constexpr double kBatchTimeNs = 2e6;
+constexpr uint32_t kMaxBatch = 64;
+constexpr uint32_t kFirstBatch = 4;
+
+// For the async-signal-safe dump handler.
+shm::WorkerSlot* g_slot = nullptr;
+int g_bell_fd = -1;
+
+void WriteAll(int fd, const char* s, size_t n) {
+  while (n > 0) {
+    const ssize_t w = write(fd, s, n);
+    if (w <= 0) return;
+    s += w;
+    n -= static_cast<size_t>(w);
+  }
+}
+
+void OnTimeoutDump(int) {
+  static const char kHeader[] = "\n[mprun] this test timed out; backtrace of the worker:\n";
+  WriteAll(2, kHeader, sizeof kHeader - 1);
+  void* frames[64];
+  const int n = backtrace(frames, 64);
+  backtrace_symbols_fd(frames, n, 2);
+  if (g_slot) g_slot->backtrace_written.store(1, std::memory_order_release);
+  if (g_bell_fd >= 0) {
+    const uint64_t one = 1;
+    [[maybe_unused]] ssize_t w = write(g_bell_fd, &one, sizeof one);
+  }
+}
+
+}  // namespace
+
+int TimeoutDumpSignal() { return SIGRTMIN + 6; }
+
+bool PrepareWorkerProcess(shm::Segment& segment, const shm::Doorbell& bell,
+                          const WorkerConfig& config, std::string* err) {
+  if (!segment.Check(err)) return false;
+  // Signals: the supervisor blocks some and ignores SIGPIPE; tests expect
+  // the defaults.
+  sigset_t all;
+  sigfillset(&all);
+  sigprocmask(SIG_UNBLOCK, &all, nullptr);
+  for (int s : {SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGCHLD}) signal(s, SIG_DFL);
+  g_slot = &segment.slot(config.slot);
+  g_bell_fd = bell.fd();
+  void* warm[1];
+  backtrace(warm, 1);  // loads the unwinder now, not inside the handler
+  struct sigaction sa = {};
+  sa.sa_handler = OnTimeoutDump;
+  sigemptyset(&sa.sa_mask);
+  sigaction(TimeoutDumpSignal(), &sa, nullptr);
+
+  // Output: both streams into the worker's memfd, unbuffered so that a test
+  // killed by a signal or a timeout loses nothing it printed. (Line
+  // buffering would do, but glibc ignores _IOLBF on a stream already used,
+  // as the supervisor's stdout is.)
+  std::fflush(nullptr);
+  if (dup2(config.output_fd, STDOUT_FILENO) < 0 || dup2(config.output_fd, STDERR_FILENO) < 0) {
+    *err = std::string("dup2: ") + std::strerror(errno);
+    return false;
+  }
+  close(config.output_fd);
+  std::setvbuf(stdout, nullptr, _IONBF, 0);
+
+  // Identity and isolation for the tests.
+  setenv("MPRUN_WORKER_ID", std::to_string(config.slot).c_str(), 1);
+  setenv("MPRUN_WORKER_COUNT", std::to_string(config.workers).c_str(), 1);
+  if (!config.temp_dir.empty()) {
+    setenv("TMPDIR", config.temp_dir.c_str(), 1);
+    setenv("TEST_TMPDIR", config.temp_dir.c_str(), 1);
+  }
+  // A test that runs this binary again must not start a parallel run, nor
+  // take a gtest shard meant for the whole run.
+  for (const char* v : {"MPRUN_PROCESSES", "GTEST_TOTAL_SHARDS", "GTEST_SHARD_INDEX",
+                        "GTEST_PREMATURE_EXIT_FILE"}) {
+    unsetenv(v);
+  }
+
+  if (config.pin_cpu >= 0) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(config.pin_cpu, &set);
+    sched_setaffinity(0, sizeof set, &set);  // best effort: a failure only costs locality
+  }
+
+  shm::WorkerSlot& slot = segment.slot(config.slot);
+  // release: the supervisor reads these with acquire when judging a death.
+  slot.pid.store(static_cast<uint32_t>(getpid()), std::memory_order_relaxed);
+  slot.lease.store(config.lease, std::memory_order_relaxed);
+  slot.phase.store(static_cast<uint32_t>(shm::WorkerPhase::kEnvironmentSetUp),
+                   std::memory_order_relaxed);
+  slot.state.store(static_cast<uint32_t>(shm::WorkerState::kStarting), std::memory_order_release);
+  return true;
+}
+
+void ExitWorkerProcess(shm::Segment& segment, uint32_t slot) {
+  std::cout.flush();
+  std::fflush(nullptr);
+  // release: the supervisor reads the state after reaping us.
+  segment.slot(slot).state.store(static_cast<uint32_t>(shm::WorkerState::kDone),
+                                 std::memory_order_release);
+  _exit(0);
+}
+
+WorkerRuntime::WorkerRuntime(shm::Segment& segment, shm::Doorbell& bell, const WorkerConfig& config)
+    : segment_(segment),
+      bell_(bell),
+      slot_(segment.slot(config.slot)),
+      taker_(segment, config.slot, config.lease),
+      ring_(segment.ring(config.slot), [&bell] { bell.Ring(); }),
+      restart_after_batch_(config.restart_after_batch) {}
+
+bool WorkerRuntime::StopRequested() const {
+  // acquire: pairs with the supervisor's release when it stops the run.
+  return segment_.header().stop.load(std::memory_order_acquire) != 0;
+}
+
+void WorkerRuntime::NextBatch(std::vector<uint32_t>* out) {
+  out->clear();
+  // release: the supervisor stops holding the start-up against the time
+  // limit once it sees this.
+  slot_.state.store(static_cast<uint32_t>(shm::WorkerState::kRunning), std::memory_order_release);
+  if (StopRequested() || (restart_after_batch_ && batch_taken_)) return;
+  uint32_t want = kFirstBatch;
+  if (mean_test_ns_ > 0) {
+    want = static_cast<uint32_t>(std::clamp(kBatchTimeNs / mean_test_ns_, 1.0, double{kMaxBatch}));
+  }
+  out->resize(want);
+  const uint32_t got = taker_.Next(out->data(), want);
+  out->resize(got);
+  if (got > 0) {
+    batch_taken_ = true;
+    std::sort(out->begin(), out->end());  // table order keeps suites together
+    slot_.batch_size.store(got, std::memory_order_relaxed);
+    slot_.batch_done.store(0, std::memory_order_relaxed);
+  }
+}
+
+uint64_t WorkerRuntime::OutputOffset() {
+  std::cout.flush();
+  std::fflush(stdout);
+  std::fflush(stderr);
+  const off_t at = lseek(STDOUT_FILENO, 0, SEEK_CUR);
+  return at < 0 ? 0 : static_cast<uint64_t>(at);
+}
+
+void WorkerRuntime::SetCurrent(uint32_t test, shm::WorkerPhase phase) {
+  const uint64_t now = segment_.NowNs();
+  // relaxed phase, then release on the packed word: the supervisor reads the
+  // word with acquire and then the phase.
+  slot_.phase.store(static_cast<uint32_t>(phase), std::memory_order_relaxed);
+  slot_.current.store(shm::PackCurrent(test, now / 1000), std::memory_order_release);
+  slot_.heartbeat_ns.store(now, std::memory_order_relaxed);
+}
+
+void WorkerRuntime::SuiteSetUp(uint32_t first) { SetCurrent(first, shm::WorkerPhase::kSuiteSetUp); }
+
+void WorkerRuntime::TestStarted(uint32_t test) {
+  output_begin_ = OutputOffset();
+  test_start_ns_ = segment_.NowNs();
+  SetCurrent(test, shm::WorkerPhase::kTest);
+}
+
+void WorkerRuntime::Publish(const shm::ResultRecord& record, std::string_view text) {
+  const uint32_t fill = ring_.Write(record, text);
+  // Wake a sleeping supervisor only when the ring fills up; otherwise its
+  // tick collects results without a syscall per test.
+  if (fill >= segment_.params().ring_records / 4) bell_.RingIfSleeping();
+}
+
+void WorkerRuntime::TestFinished(uint32_t test, core::Outcome outcome, std::string_view message) {
+  const uint64_t end = segment_.NowNs();
+  shm::ResultRecord r{};
+  r.test = test;
+  r.kind = static_cast<uint8_t>(shm::RecordKind::kTestResult);
+  r.outcome = static_cast<uint8_t>(outcome);
+  r.start_ns = test_start_ns_;
+  r.duration_ns = end - test_start_ns_;
+  r.output_begin = output_begin_;
+  r.output_end = OutputOffset();
+  r.attempt = 1;
+  Publish(r, message);
+  const auto d = static_cast<double>(r.duration_ns);
+  mean_test_ns_ = mean_test_ns_ == 0 ? d : 0.8 * mean_test_ns_ + 0.2 * d;
+  slot_.tests_run.fetch_add(1, std::memory_order_relaxed);
+  slot_.batch_done.fetch_add(1, std::memory_order_relaxed);
+  // After the record: a death from here on is not this test's.
+  SetCurrent(test, shm::WorkerPhase::kSuiteTearDown);
+}
+
+void WorkerRuntime::SuiteTearDown(uint32_t last) {
+  SetCurrent(last, shm::WorkerPhase::kSuiteTearDown);
+}
+
+void WorkerRuntime::RunError(uint32_t test, std::string_view message) {
+  shm::ResultRecord r{};
+  r.test = test;
+  r.kind = static_cast<uint8_t>(shm::RecordKind::kRunError);
+  Publish(r, message);
+}
+
+void WorkerRuntime::Idle() {
+  slot_.phase.store(static_cast<uint32_t>(shm::WorkerPhase::kIdle), std::memory_order_relaxed);
+  slot_.current.store(shm::kIdleCurrent, std::memory_order_release);
+}
+
+}  // namespace mprun::runner

@@ -1,0 +1,96 @@
+// The worker side of a run. Called only inside a worker process (forked by
+// the supervisor): it prepares the process (output capture, signals,
+// environment, pinning), takes batches of tests and reports what happens to
+// each through its slot and result ring. How a test is executed is the
+// executor's business (gtest_executor.h); it calls WorkerRuntime in the
+// order events happen.
+//
+// A worker writes only its own slot and ring, plus claim words and deque
+// words through BatchTaker. It never decides an outcome the supervisor
+// cannot check: a record says what the test reported; deaths and timeouts
+// are judged by the supervisor.
+#ifndef MPRUN_RUNNER_WORKER_H_
+#define MPRUN_RUNNER_WORKER_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/outcome.h"
+#include "shm/batch_taker.h"
+#include "shm/doorbell.h"
+#include "shm/result_ring.h"
+#include "shm/segment.h"
+
+namespace mprun::runner {
+
+// What a freshly forked worker process needs to know.
+struct WorkerConfig {
+  uint32_t slot = 0;
+  uint32_t lease = 0;
+  uint32_t workers = 1;
+  int output_fd = -1;    // memfd that becomes stdout and stderr
+  int pin_cpu = -1;      // CPU to pin to, or -1
+  std::string temp_dir;  // private TMPDIR / TEST_TMPDIR, already created
+  bool restart_after_batch = false;
+};
+
+// The signal the supervisor sends a worker whose test timed out: the worker
+// writes a backtrace into its output, then gets SIGKILL.
+int TimeoutDumpSignal();
+
+// In the child right after fork: output capture, signal dispositions,
+// environment, pinning, slot registration. Returns false (with `err`) when
+// the process cannot serve as a worker.
+bool PrepareWorkerProcess(shm::Segment& segment, const shm::Doorbell& bell,
+                          const WorkerConfig& config, std::string* err);
+
+// The normal end of a worker process: flushes output, tells the supervisor
+// the exit is deliberate, and leaves without running atexit handlers or
+// static destructors (they belong to the supervisor's copy of the program).
+[[noreturn]] void ExitWorkerProcess(shm::Segment& segment, uint32_t slot);
+
+class WorkerRuntime {
+ public:
+  WorkerRuntime(shm::Segment& segment, shm::Doorbell& bell, const WorkerConfig& config);
+
+  // Claims the next tests into `out` (in table order); empty when there is
+  // no work left, the supervisor said stop, or (restart mode) a batch is done.
+  void NextBatch(std::vector<uint32_t>* out);
+
+  // Events, in the order they happen. `first`/`last` name tests of the suite
+  // whose fixture runs, so a death there can be attributed.
+  void SuiteSetUp(uint32_t first);
+  void TestStarted(uint32_t test);
+  void TestFinished(uint32_t test, core::Outcome outcome, std::string_view message);
+  void SuiteTearDown(uint32_t last);
+  // A failure outside any test (e.g. TearDownTestSuite), reported with `test`
+  // for context.
+  void RunError(uint32_t test, std::string_view message);
+  void Idle();
+
+  // The supervisor asked workers to stop taking tests.
+  bool StopRequested() const;
+
+ private:
+  uint64_t OutputOffset();
+  void Publish(const shm::ResultRecord& record, std::string_view text);
+  void SetCurrent(uint32_t test, shm::WorkerPhase phase);
+
+  shm::Segment& segment_;
+  shm::Doorbell& bell_;
+  shm::WorkerSlot& slot_;
+  shm::BatchTaker taker_;
+  shm::RingProducer ring_;
+  bool restart_after_batch_;
+  bool batch_taken_ = false;
+  uint64_t test_start_ns_ = 0;
+  uint64_t output_begin_ = 0;
+  // Recent test durations decide the batch size: batches of about kBatchTime.
+  double mean_test_ns_ = 0;
+};
+
+}  // namespace mprun::runner
+
+#endif  // MPRUN_RUNNER_WORKER_H_

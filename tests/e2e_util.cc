@@ -1,0 +1,126 @@
+#include "tests/e2e_util.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "runner/temp_dir.h"
+
+extern char** environ;
+
+namespace mprun::testing_util {
+
+ScratchDir::ScratchDir() {
+  std::string err;
+  runner::MakeRunTempDir(&path_, &err);
+}
+
+ScratchDir::~ScratchDir() { runner::RemoveTree(path_); }
+
+std::vector<std::string> ScratchDir::List(const std::string& sub) const {
+  std::vector<std::string> out;
+  DIR* d = opendir((sub.empty() ? path_ : path_ + "/" + sub).c_str());
+  if (d == nullptr) return out;
+  while (dirent* e = readdir(d)) {
+    if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0)
+      out.push_back(e->d_name);
+  }
+  closedir(d);
+  return out;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+pid_t Start(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
+            const ScratchDir& dir) {
+  std::vector<std::string> envs;
+  for (char** e = environ; *e; ++e) {
+    const std::string kv = *e;
+    const std::string name = kv.substr(0, kv.find('='));
+    if (env.count(name) == 0) envs.push_back(kv);
+  }
+  for (const auto& [k, v] : env) {
+    if (v != "\x01unset") envs.push_back(k + "=" + v);
+  }
+  std::vector<char*> a, e;
+  for (const auto& s : argv) a.push_back(const_cast<char*>(s.c_str()));
+  a.push_back(nullptr);
+  for (const auto& s : envs) e.push_back(const_cast<char*>(s.c_str()));
+  e.push_back(nullptr);
+  const std::string out = dir.File("stdout"), err = dir.File("stderr");
+  std::fflush(nullptr);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const int o = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int r = open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(o, 1);
+    dup2(r, 2);
+    execve(a[0], a.data(), e.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+Proc Finish(pid_t pid, const ScratchDir& dir) {
+  Proc p;
+  int status = 0;
+  waitpid(pid, &status, 0);
+  p.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  p.out = ReadFile(dir.File("stdout"));
+  p.err = ReadFile(dir.File("stderr"));
+  return p;
+}
+
+Proc Run(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
+         const ScratchDir& dir) {
+  return Finish(Start(argv, env, dir), dir);
+}
+
+bool ProcessGone(pid_t pid) {
+  const std::string stat = ReadFile("/proc/" + std::to_string(pid) + "/stat");
+  if (stat.empty()) return true;
+  const size_t paren = stat.rfind(')');
+  return paren != std::string::npos && paren + 2 < stat.size() && stat[paren + 2] == 'Z';
+}
+
+std::vector<pid_t> ProcessesWithEnv(const std::string& name, const std::string& value) {
+  std::vector<pid_t> out;
+  const std::string needle = name + "=" + value;
+  DIR* d = opendir("/proc");
+  if (d == nullptr) return out;
+  while (dirent* e = readdir(d)) {
+    const pid_t pid = static_cast<pid_t>(std::atoi(e->d_name));
+    if (pid <= 0 || pid == getpid()) continue;
+    const std::string environ_text = ReadFile("/proc/" + std::to_string(pid) + "/environ");
+    std::istringstream vars(environ_text);
+    std::string var;
+    bool found = false;
+    while (std::getline(vars, var, '\0')) found |= var == needle;
+    if (found && !ProcessGone(pid)) out.push_back(pid);
+  }
+  closedir(d);
+  return out;
+}
+
+bool WaitFor(const std::function<bool()>& condition, int ms) {
+  for (int i = 0; i < ms; ++i) {
+    if (condition()) return true;
+    const struct timespec one_ms = {0, 1'000'000};
+    nanosleep(&one_ms, nullptr);
+  }
+  return condition();
+}
+
+}  // namespace mprun::testing_util

@@ -1,0 +1,57 @@
+// Helpers for end-to-end tests: run a real binary in a scratch directory,
+// capture its output and exit status, read its JSON report, and check that
+// nothing of the run is left (processes, files).
+#ifndef MPRUN_TESTS_E2E_UTIL_H_
+#define MPRUN_TESTS_E2E_UTIL_H_
+
+#include <signal.h>
+#include <sys/types.h>
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace mprun::testing_util {
+
+struct Proc {
+  int status = -1;  // exit status, or 128 + signal
+  std::string out;
+  std::string err;
+};
+
+// A scratch directory removed at destruction.
+class ScratchDir {
+ public:
+  ScratchDir();
+  ~ScratchDir();
+  const std::string& path() const { return path_; }
+  std::string File(const std::string& name) const { return path_ + "/" + name; }
+  // Names of the entries in `sub` (relative to path()).
+  std::vector<std::string> List(const std::string& sub = "") const;
+
+ private:
+  std::string path_;
+};
+
+// Starts `argv` with the current environment plus `env` (a value of
+// "\x01unset" removes the variable), stdout and stderr to files in `dir`.
+pid_t Start(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
+            const ScratchDir& dir);
+// Waits for `pid` and reads what it wrote.
+Proc Finish(pid_t pid, const ScratchDir& dir);
+Proc Run(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
+         const ScratchDir& dir);
+
+std::string ReadFile(const std::string& path);
+
+// Processes (not zombies) whose environment holds NAME=VALUE.
+std::vector<pid_t> ProcessesWithEnv(const std::string& name, const std::string& value);
+// True if `pid` is gone or a zombie.
+bool ProcessGone(pid_t pid);
+// Polls `condition` every millisecond for up to `ms`; true once it holds.
+bool WaitFor(const std::function<bool()>& condition, int ms);
+
+}  // namespace mprun::testing_util
+
+#endif  // MPRUN_TESTS_E2E_UTIL_H_

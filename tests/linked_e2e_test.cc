@@ -1,0 +1,266 @@
+// Linked mode end to end: the misbehaving fixture binary (linked with
+// mprun::gtest_main) run for real with 1, 2 and 8 workers, through both
+// executors. Every test's outcome, the summary, the exit status, the JSON
+// report, and that no process or file of the run is left.
+#include <dirent.h>
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+
+#include "tests/e2e_util.h"
+
+namespace mprun {
+namespace {
+
+using testing_util::Proc;
+using testing_util::ScratchDir;
+
+const char kMisbehave[] = MPRUN_MISBEHAVE_BINARY;
+
+struct TestRow {
+  std::string outcome, signal, message, output;
+  int worker = -1;
+};
+
+std::map<std::string, TestRow> ParseReport(const std::string& text, rapidjson::Document* doc) {
+  std::map<std::string, TestRow> rows;
+  doc->Parse(text.c_str());
+  if (doc->HasParseError() || !doc->IsObject()) {
+    ADD_FAILURE() << "report is not JSON: " << text.substr(0, 200);
+    return rows;
+  }
+  for (const auto& t : (*doc)["tests"].GetArray()) {
+    TestRow r;
+    r.outcome = t["outcome"].GetString();
+    r.signal = t["signal"].GetString();
+    r.message = t["message"].GetString();
+    r.worker = t["worker"].GetInt();
+    if (t.HasMember("output")) r.output = t["output"].GetString();
+    const std::string name = t["name"].GetString();
+    EXPECT_EQ(rows.count(name), 0u) << name << " reported twice";
+    rows[name] = r;
+  }
+  return rows;
+}
+
+std::vector<std::string> DevShm() {
+  std::vector<std::string> out;
+  if (DIR* d = opendir("/dev/shm")) {
+    while (dirent* e = readdir(d)) out.push_back(e->d_name);
+    closedir(d);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+struct Case {
+  int workers;
+  const char* executor;
+};
+
+class MisbehaveE2eTest : public ::testing::TestWithParam<Case> {};
+
+TEST_P(MisbehaveE2eTest, EveryTestGetsItsExactOutcomeAndNothingIsLeftBehind) {
+  const auto [workers, executor] = GetParam();
+  ScratchDir dir;
+  mkdir(dir.File("tmp").c_str(), 0700);
+  const std::string token =
+      "run" + std::to_string(getpid()) + "x" + std::to_string(workers) + executor;
+  const std::vector<std::string> shm_before = DevShm();
+  const Proc p = testing_util::Run({kMisbehave, "--processes=" + std::to_string(workers),
+                                    "--process-timeout=1", "--json=" + dir.File("report.json")},
+                                   {{"MPRUN_EXECUTOR", executor},
+                                    {"MISBEHAVE_PID_FILE", dir.File("children")},
+                                    {"MISBEHAVE_TOKEN", token},
+                                    {"TMPDIR", dir.File("tmp")}},
+                                   dir);
+
+  EXPECT_EQ(p.status, 1) << p.out << p.err;
+  rapidjson::Document doc;
+  std::map<std::string, TestRow> rows =
+      ParseReport(testing_util::ReadFile(dir.File("report.json")), &doc);
+  ASSERT_EQ(rows.size(), 30u);
+  EXPECT_EQ(rows["Misbehave.Passes"].outcome, "passed");
+  EXPECT_EQ(rows["Misbehave.Fails"].outcome, "failed");
+  EXPECT_NE(rows["Misbehave.Fails"].message.find("deliberate failure"), std::string::npos);
+  EXPECT_NE(rows["Misbehave.Fails"].message.find("misbehave_test.cc:19"), std::string::npos);
+  EXPECT_EQ(rows["Misbehave.Fails"].output, "about to fail\n");
+  EXPECT_EQ(rows["Misbehave.Skips"].outcome, "skipped");
+  EXPECT_NE(rows["Misbehave.Skips"].message.find("not today"), std::string::npos);
+  EXPECT_EQ(rows["Misbehave.Segfaults"].outcome, "crashed");
+  EXPECT_EQ(rows["Misbehave.Segfaults"].signal, "SIGSEGV");
+  EXPECT_NE(rows["Misbehave.Segfaults"].output.find("before the segfault"), std::string::npos);
+  EXPECT_EQ(rows["Misbehave.Aborts"].outcome, "crashed");
+  EXPECT_EQ(rows["Misbehave.Aborts"].signal, "SIGABRT");
+  EXPECT_EQ(rows["Misbehave.ExitsWithThree"].outcome, "crashed");
+  EXPECT_NE(rows["Misbehave.ExitsWithThree"].message.find("exit status 3"), std::string::npos);
+  EXPECT_EQ(rows["Misbehave.UnderscoreExitsZero"].outcome, "crashed");
+  EXPECT_NE(rows["Misbehave.UnderscoreExitsZero"].message.find("exit status 0"), std::string::npos);
+  EXPECT_EQ(rows["Misbehave.Hangs"].outcome, "timed_out");
+  EXPECT_NE(rows["Misbehave.Hangs"].output.find("hanging now"), std::string::npos)
+      << rows["Misbehave.Hangs"].output;
+  EXPECT_NE(rows["Misbehave.Hangs"].output.find("backtrace"), std::string::npos);
+  EXPECT_EQ(rows["Misbehave.FloodsOutput"].outcome, "passed");
+  EXPECT_EQ(rows["Misbehave.LeavesALingeringChild"].outcome, "passed");
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_EQ(rows["Many/Ordinary.Passes/" + std::to_string(i)].outcome, "passed");
+  }
+  std::set<int> used;
+  for (const auto& [name, row] : rows) used.insert(row.worker);
+  EXPECT_LE(used.size(), static_cast<size_t>(workers));
+  const auto& s = doc["summary"];
+  EXPECT_EQ(s["total"].GetInt(), 30);
+  EXPECT_EQ(s["passed"].GetInt(), 23);
+  EXPECT_EQ(s["failed"].GetInt(), 1);
+  EXPECT_EQ(s["skipped"].GetInt(), 1);
+  EXPECT_EQ(s["crashed"].GetInt(), 4);
+  EXPECT_EQ(s["timed_out"].GetInt(), 1);
+  EXPECT_EQ(s["not_run"].GetInt(), 0);
+  EXPECT_EQ(doc["processes"].GetInt(), workers);
+
+  // Console: one symbol per test, the summary lines of the contract.
+  EXPECT_NE(p.out.find("Ran 30 tests in "), std::string::npos) << p.out;
+  EXPECT_NE(p.out.find("\nmprun: 23 passed, 6 failed, 1 skipped\n"), std::string::npos) << p.out;
+  EXPECT_NE(p.out.find("(failed: 1, crashed: 4, timed out: 1, not run: 0)"), std::string::npos);
+  const std::string first_lines = p.out.substr(0, p.out.find("\n\n"));
+  for (char c : {'.', 'F', 'S', 'C', 'T'}) {
+    EXPECT_NE(first_lines.find(c), std::string::npos) << "no '" << c << "' in " << first_lines;
+  }
+  EXPECT_EQ(std::count(first_lines.begin(), first_lines.end(), 'C'), 4);
+
+  // Nothing left: no process of the run, no temp dir, nothing in /dev/shm.
+  for (const std::string& line : {testing_util::ReadFile(dir.File("children"))}) {
+    std::istringstream pids(line);
+    pid_t child;
+    while (pids >> child) {
+      EXPECT_TRUE(testing_util::WaitFor([&] { return testing_util::ProcessGone(child); }, 2000))
+          << "lingering child " << child << " survived the run";
+    }
+  }
+  EXPECT_TRUE(testing_util::WaitFor(
+      [&] { return testing_util::ProcessesWithEnv("MISBEHAVE_TOKEN", token).empty(); }, 2000));
+  EXPECT_TRUE(dir.List("tmp").empty()) << "left in TMPDIR: " << dir.List("tmp").front();
+  EXPECT_EQ(DevShm(), shm_before);
+}
+
+INSTANTIATE_TEST_SUITE_P(Workers, MisbehaveE2eTest,
+                         ::testing::Values(Case{1, "direct"}, Case{2, "direct"}, Case{8, "direct"},
+                                           Case{1, "filter"}, Case{2, "filter"}, Case{8, "filter"}),
+                         [](const auto& p) {
+                           return std::to_string(p.param.workers) + "Workers_" + p.param.executor;
+                         });
+
+TEST(LinkedModeTest, WithoutProcessesTheBinaryIsPlainGoogleTest) {
+  ScratchDir dir;
+  const Proc p = testing_util::Run({kMisbehave, "--gtest_filter=Misbehave.Passes:Misbehave.Fails"},
+                                   {{"MPRUN_PROCESSES", "\x01unset"}}, dir);
+  EXPECT_EQ(p.status, 1);
+  EXPECT_NE(p.out.find("[  FAILED  ] Misbehave.Fails"), std::string::npos) << p.out;
+  EXPECT_NE(p.out.find("[       OK ] Misbehave.Passes"), std::string::npos) << p.out;
+  EXPECT_EQ(p.out.find("mprun:"), std::string::npos) << p.out;
+}
+
+TEST(LinkedModeTest, EnvironmentVariableTurnsParallelismOn) {
+  ScratchDir dir;
+  const Proc p = testing_util::Run({kMisbehave, "--gtest_filter=Misbehave.Passes:Many/*"},
+                                   {{"MPRUN_PROCESSES", "2"}}, dir);
+  EXPECT_EQ(p.status, 0) << p.out << p.err;
+  EXPECT_NE(p.out.find("mprun: 21 tests, 2 workers"), std::string::npos) << p.out;
+  EXPECT_NE(p.out.find("mprun: 21 passed, 0 failed, 0 skipped"), std::string::npos) << p.out;
+}
+
+TEST(LinkedModeTest, BadOptionValuesExitTwoNamingTheFlag) {
+  ScratchDir dir;
+  struct Bad {
+    std::vector<std::string> args;
+    std::map<std::string, std::string> env;
+    std::string names;
+  };
+  for (const Bad& bad : std::vector<Bad>{
+           {{"--processes=abc"}, {}, "--processes"},
+           {{"-j"}, {}, "--processes"},
+           {{"--process-timeout=-1"}, {}, "--process-timeout"},
+           {{"--process-timeout=soon"}, {}, "--process-timeout"},
+           {{}, {{"MPRUN_PROCESSES", "many"}}, "MPRUN_PROCESSES"},
+           {{"--processes=2"},
+            {{"MPRUN_PROCESS_RESTARTWORKER", "perhaps"}},
+            "MPRUN_PROCESS_RESTARTWORKER"},
+           {{"--process-restartworker=1"}, {}, "--process-restartworker"},
+       }) {
+    std::vector<std::string> argv = {kMisbehave};
+    argv.insert(argv.end(), bad.args.begin(), bad.args.end());
+    const Proc p = testing_util::Run(argv, bad.env, dir);
+    EXPECT_EQ(p.status, 2) << bad.names << ": " << p.out << p.err;
+    EXPECT_NE(p.err.find("mprun: error: " + bad.names), std::string::npos) << p.err;
+  }
+}
+
+TEST(LinkedModeTest, InterruptStopsTheRunReportsAndExits130) {
+  ScratchDir dir;
+  const std::string token = "int" + std::to_string(getpid());
+  const pid_t pid = testing_util::Start(
+      {kMisbehave, "--processes=2", "--process-timeout=0", "--json=" + dir.File("report.json"),
+       "--gtest_filter=Misbehave.Hangs:Misbehave.Passes:Many/*"},
+      {{"MISBEHAVE_TOKEN", token}}, dir);
+  // Interrupt once the run has started (its first line is out).
+  ASSERT_TRUE(testing_util::WaitFor(
+      [&] {
+        return testing_util::ReadFile(dir.File("stdout")).find("workers") != std::string::npos;
+      },
+      10000));
+  kill(pid, SIGINT);
+  const Proc p = testing_util::Finish(pid, dir);
+  EXPECT_EQ(p.status, 130) << p.out << p.err;
+  EXPECT_NE(p.out.find("mprun: interrupted"), std::string::npos) << p.out;
+  rapidjson::Document doc;
+  auto rows = ParseReport(testing_util::ReadFile(dir.File("report.json")), &doc);
+  EXPECT_EQ(rows.size(), 22u);
+  EXPECT_EQ(rows["Misbehave.Hangs"].outcome, "not_run");
+  EXPECT_TRUE(doc["interrupted"].GetBool());
+  for (const auto& [name, row] : rows) {
+    EXPECT_TRUE(row.outcome == "passed" || row.outcome == "not_run") << name << " " << row.outcome;
+  }
+  EXPECT_TRUE(testing_util::WaitFor(
+      [&] { return testing_util::ProcessesWithEnv("MISBEHAVE_TOKEN", token).empty(); }, 2000));
+}
+
+std::set<std::string> DistinctLines(const std::string& text) {
+  std::set<std::string> out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) out.insert(line);
+  return out;
+}
+
+TEST(LinkedModeTest, RestartWorkerGivesEveryBatchAFreshProcess) {
+  ScratchDir dir;
+  const std::string filter = "--gtest_filter=Many/*:Misbehave.Segfaults";
+  Proc p = testing_util::Run({kMisbehave, "--processes=2", filter},
+                             {{"MISBEHAVE_PID_LOG", dir.File("plain")}}, dir);
+  EXPECT_EQ(p.status, 1) << p.out << p.err;
+  // Without the option: the two workers, plus one replacement for the crash.
+  EXPECT_LE(DistinctLines(testing_util::ReadFile(dir.File("plain"))).size(), 3u);
+
+  p = testing_util::Run({kMisbehave, "--processes=2", "--process-restartworker",
+                         "--json=" + dir.File("r.json"), filter},
+                        {{"MISBEHAVE_PID_LOG", dir.File("restart")}}, dir);
+  EXPECT_EQ(p.status, 1) << p.out << p.err;
+  rapidjson::Document doc;
+  auto rows = ParseReport(testing_util::ReadFile(dir.File("r.json")), &doc);
+  EXPECT_EQ(rows.size(), 21u);
+  EXPECT_EQ(rows["Misbehave.Segfaults"].outcome, "crashed");
+  EXPECT_NE(p.out.find("mprun: 20 passed, 1 failed, 0 skipped"), std::string::npos) << p.out;
+  // Batches hold at most 4 tests until durations are known, so 20 tests took
+  // at least 5 worker processes.
+  EXPECT_GE(DistinctLines(testing_util::ReadFile(dir.File("restart"))).size(), 5u);
+}
+
+}  // namespace
+}  // namespace mprun
