@@ -3,10 +3,11 @@
 namespace mprun::core {
 
 bool Ledger::Record(uint32_t test, TestResult result) {
-  if (test >= results_.size() || results_[test]) return false;
+  if (test >= where_.size() || where_[test] != kNone) return false;
+  if (results_.capacity() == 0) results_.reserve(where_.size());
   ++counts_[static_cast<int>(result.outcome)];
-  results_[test] = std::move(result);
-  ++finished_;
+  where_[test] = static_cast<uint32_t>(results_.size());
+  results_.push_back(std::move(result));
   return true;
 }
 

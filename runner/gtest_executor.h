@@ -17,6 +17,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <unordered_map>
 #include <vector>
 
 #include "runner/worker.h"
@@ -30,8 +31,14 @@ struct GtestTest {
   testing::TestInfo* info;
 };
 
-// The tests RUN_ALL_TESTS would run for the current flags, in its order.
-std::vector<GtestTest> SelectGtestTests();
+// The tests RUN_ALL_TESTS would run for the current flags, in its order,
+// and the way back from a TestInfo to its index. Built by the supervisor
+// before forking; workers only read it (so its pages are never copied).
+struct GtestTests {
+  std::vector<GtestTest> tests;
+  std::unordered_map<const testing::TestInfo*, uint32_t> index;
+};
+GtestTests SelectGtestTests();
 
 // True when this build can run tests directly (MPRUN_GTEST_DIRECT=ON) and
 // MPRUN_EXECUTOR does not ask for the filter path.
@@ -39,7 +46,7 @@ bool UseDirectExecutor();
 
 // Runs batches until WorkerRuntime has none left. Returns normally; the
 // caller ends the process with _exit.
-void RunGtestWorker(const std::vector<GtestTest>& tests, WorkerRuntime& runtime, bool direct);
+void RunGtestWorker(const GtestTests& tests, WorkerRuntime& runtime, bool direct);
 
 }  // namespace mprun::runner
 

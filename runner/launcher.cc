@@ -20,6 +20,12 @@ bool ForkLauncher::Launch(uint32_t slot, uint32_t lease, LaunchedWorker* out, st
     *err = std::string("memfd_create: ") + std::strerror(errno);
     return false;
   }
+  // Sparse: costs nothing until written; lets the worker map it whole.
+  if (ftruncate(output, static_cast<off_t>(output_span_)) != 0) {
+    *err = std::string("ftruncate of the output file: ") + std::strerror(errno);
+    close(output);
+    return false;
+  }
   const pid_t parent = getpid();
   std::fflush(nullptr);  // no buffered output may be written twice
   const pid_t pid = fork();

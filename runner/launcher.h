@@ -16,8 +16,11 @@ namespace mprun::runner {
 
 struct LaunchedWorker {
   pid_t pid = -1;
-  int wait_fd = -1;    // readable once the process has ended (a pidfd)
-  int output_fd = -1;  // the supervisor's handle on the worker's captured output
+  int wait_fd = -1;  // readable once the process has ended (a pidfd)
+  // The supervisor's handle on the worker's captured output: the same open
+  // file as the worker's stdout and stderr, so its offset is where the
+  // worker's output ends.
+  int output_fd = -1;
 };
 
 class WorkerLauncher {
@@ -38,7 +41,9 @@ class WorkerLauncher {
 class ForkLauncher : public WorkerLauncher {
  public:
   using Body = std::function<void(uint32_t slot, uint32_t lease, int output_fd)>;
-  explicit ForkLauncher(Body body) : body_(std::move(body)) {}
+  // `output_span`: the size given to each worker's (sparse) output file.
+  ForkLauncher(Body body, uint64_t output_span)
+      : body_(std::move(body)), output_span_(output_span) {}
 
   bool Launch(uint32_t slot, uint32_t lease, LaunchedWorker* out, std::string* err) override;
   void SignalWorker(const LaunchedWorker& worker, int signal) override;
@@ -47,6 +52,7 @@ class ForkLauncher : public WorkerLauncher {
 
  private:
   Body body_;
+  uint64_t output_span_;
 };
 
 }  // namespace mprun::runner

@@ -16,6 +16,7 @@
 #include "core/json_reporter.h"
 #include "core/options.h"
 #include "runner/cpus.h"
+#include "runner/fast_exit.h"
 #include "runner/gtest_executor.h"
 #include "runner/launcher.h"
 #include "runner/supervisor.h"
@@ -85,7 +86,8 @@ class RunSignals {
 };
 
 int RunParallel(const core::Options& opts, int processes, const char* binary) {
-  const std::vector<runner::GtestTest> tests = runner::SelectGtestTests();
+  const runner::GtestTests selected = runner::SelectGtestTests();
+  const std::vector<runner::GtestTest>& tests = selected.tests;
   NoteIgnoredFlags();
   const int usable = runner::UsableCores();
   int workers = processes < 0 ? usable : processes;
@@ -96,6 +98,7 @@ int RunParallel(const core::Options& opts, int processes, const char* binary) {
   run.binaries.push_back(binary);
   run.workers = workers;
   uint64_t names_bytes = 0;
+  run.tests.reserve(tests.size());
   for (const runner::GtestTest& t : tests) {
     run.tests.push_back({0, t.info->test_suite_name(), t.info->name()});
     names_bytes += run.tests.back().suite.size() + run.tests.back().name.size();
@@ -140,25 +143,27 @@ int RunParallel(const core::Options& opts, int processes, const char* binary) {
   const std::vector<int> cpus = runner::AffinityCpus();
   const bool pin = workers <= usable && static_cast<size_t>(workers) <= cpus.size();
   const bool direct = runner::UseDirectExecutor();
-  runner::ForkLauncher launcher([&](uint32_t slot, uint32_t lease, int output_fd) {
-    runner::WorkerConfig config;
-    config.slot = slot;
-    config.lease = lease;
-    config.workers = static_cast<uint32_t>(workers);
-    config.output_fd = output_fd;
-    config.pin_cpu = pin ? cpus[slot] : -1;
-    config.temp_dir = worker_dir(slot, lease);
-    config.restart_after_batch = opts.restart_worker;
-    mkdir(config.temp_dir.c_str(), 0700);
-    std::string why;
-    if (!runner::PrepareWorkerProcess(*segment, bell, config, &why)) {
-      std::fprintf(stderr, "mprun: worker %u: %s\n", slot, why.c_str());
-      _exit(3);
-    }
-    runner::WorkerRuntime runtime(*segment, bell, config);
-    runner::RunGtestWorker(tests, runtime, direct);
-    runner::ExitWorkerProcess(*segment, slot);
-  });
+  runner::ForkLauncher launcher(
+      [&](uint32_t slot, uint32_t lease, int output_fd) {
+        runner::WorkerConfig config;
+        config.slot = slot;
+        config.lease = lease;
+        config.workers = static_cast<uint32_t>(workers);
+        config.output_fd = output_fd;
+        config.pin_cpu = pin ? cpus[slot] : -1;
+        config.temp_dir = worker_dir(slot, lease);
+        config.restart_after_batch = opts.restart_worker;
+        mkdir(config.temp_dir.c_str(), 0700);
+        std::string why;
+        if (!runner::PrepareWorkerProcess(*segment, bell, config, &why)) {
+          std::fprintf(stderr, "mprun: worker %u: %s\n", slot, why.c_str());
+          _exit(3);
+        }
+        runner::WorkerRuntime runtime(*segment, bell, config);
+        runner::RunGtestWorker(selected, runtime, direct);
+        runner::ExitWorkerProcess(*segment, slot);
+      },
+      runner::kOutputFileSpan);
 
   core::ConsoleReporter console(stdout, opts.verbosity);
   std::vector<core::Reporter*> reporters = {&console};
@@ -175,6 +180,7 @@ int RunParallel(const core::Options& opts, int processes, const char* binary) {
   };
 
   core::RunSummary summary;
+  runner::NoteParallelRun();
   {
     RunSignals signals;
     runner::Supervisor supervisor(*segment, bell, launcher, run, ledger, reporters, sopt,

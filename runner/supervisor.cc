@@ -107,9 +107,9 @@ std::string Supervisor::ReadOutput(const Worker& w, uint64_t begin, uint64_t end
                                    uint64_t* dropped) const {
   *dropped = 0;
   if (w.proc.output_fd < 0) return {};
-  if (end == UINT64_MAX) {
-    struct stat st;
-    end = fstat(w.proc.output_fd, &st) == 0 ? static_cast<uint64_t>(st.st_size) : begin;
+  if (end == UINT64_MAX) {  // up to what the worker (and its children) wrote last
+    const off_t at = lseek(w.proc.output_fd, 0, SEEK_CUR);
+    end = at >= 0 ? static_cast<uint64_t>(at) : begin;
   }
   if (end <= begin) return {};
   if (end - begin > opt_.max_output_bytes) {

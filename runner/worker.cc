@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -13,6 +14,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
+
+extern "C" void __gcov_dump(void) __attribute__((weak));
 
 namespace mprun::runner {
 
@@ -117,6 +120,7 @@ bool PrepareWorkerProcess(shm::Segment& segment, const shm::Doorbell& bell,
 }
 
 void ExitWorkerProcess(shm::Segment& segment, uint32_t slot) {
+  if (__gcov_dump != nullptr) __gcov_dump();  // coverage of the tests this worker ran
   std::cout.flush();
   std::fflush(nullptr);
   // release: the supervisor reads the state after reaping us.
@@ -131,7 +135,16 @@ WorkerRuntime::WorkerRuntime(shm::Segment& segment, shm::Doorbell& bell, const W
       slot_(segment.slot(config.slot)),
       taker_(segment, config.slot, config.lease),
       ring_(segment.ring(config.slot), [&bell] { bell.Ring(); }),
-      restart_after_batch_(config.restart_after_batch) {}
+      restart_after_batch_(config.restart_after_batch) {
+  // The launcher sized the output file to kOutputFileSpan (a sparse file);
+  // without the mapping (e.g. under a low `ulimit -v`) every test asks lseek.
+  void* map =
+      mmap(nullptr, kOutputFileSpan, PROT_READ, MAP_SHARED | MAP_NORESERVE, STDOUT_FILENO, 0);
+  if (map != MAP_FAILED) {
+    output_map_ = static_cast<const volatile char*>(map);
+    output_map_size_ = kOutputFileSpan;
+  }
+}
 
 bool WorkerRuntime::StopRequested() const {
   // acquire: pairs with the supervisor's release when it stops the run.
@@ -159,10 +172,17 @@ void WorkerRuntime::NextBatch(std::vector<uint32_t>* out) {
   }
 }
 
-uint64_t WorkerRuntime::OutputOffset() {
+bool WorkerRuntime::OutputMayHaveGrown() {
   std::cout.flush();
   std::fflush(stdout);
   std::fflush(stderr);
+  if (output_map_ == nullptr || output_mark_ >= output_map_size_) return true;
+  // The file's pages are the mapping's pages: a write(2) at the mark shows
+  // here at once (the syscall orders it before this read).
+  return output_map_[output_mark_] != 0;
+}
+
+uint64_t WorkerRuntime::OutputOffset() {
   const off_t at = lseek(STDOUT_FILENO, 0, SEEK_CUR);
   return at < 0 ? 0 : static_cast<uint64_t>(at);
 }
@@ -179,7 +199,6 @@ void WorkerRuntime::SetCurrent(uint32_t test, shm::WorkerPhase phase) {
 void WorkerRuntime::SuiteSetUp(uint32_t first) { SetCurrent(first, shm::WorkerPhase::kSuiteSetUp); }
 
 void WorkerRuntime::TestStarted(uint32_t test) {
-  output_begin_ = OutputOffset();
   test_start_ns_ = segment_.NowNs();
   SetCurrent(test, shm::WorkerPhase::kTest);
 }
@@ -199,8 +218,9 @@ void WorkerRuntime::TestFinished(uint32_t test, core::Outcome outcome, std::stri
   r.outcome = static_cast<uint8_t>(outcome);
   r.start_ns = test_start_ns_;
   r.duration_ns = end - test_start_ns_;
-  r.output_begin = output_begin_;
-  r.output_end = OutputOffset();
+  r.output_begin = output_mark_;
+  if (OutputMayHaveGrown()) output_mark_ = OutputOffset();
+  r.output_end = output_mark_;
   r.attempt = 1;
   Publish(r, message);
   const auto d = static_cast<double>(r.duration_ns);

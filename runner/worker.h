@@ -36,6 +36,11 @@ struct WorkerConfig {
   bool restart_after_batch = false;
 };
 
+// A worker's output file is a sparse memfd of this size, so that the worker
+// can map all of it (see WorkerRuntime::output_map_); the supervisor finds
+// the end of what was written from the file offset, not the size.
+inline constexpr uint64_t kOutputFileSpan = uint64_t{16} << 30;
+
 // The signal the supervisor sends a worker whose test timed out: the worker
 // writes a backtrace into its output, then gets SIGKILL.
 int TimeoutDumpSignal();
@@ -85,8 +90,19 @@ class WorkerRuntime {
   shm::RingProducer ring_;
   bool restart_after_batch_;
   bool batch_taken_ = false;
+  bool OutputMayHaveGrown();
+
   uint64_t test_start_ns_ = 0;
-  uint64_t output_begin_ = 0;
+  // Each test's output is the slice of the output file since the previous
+  // test's end (output between tests, e.g. of SetUpTestSuite, goes with the
+  // next test). Asking the kernel for the offset costs an lseek(2) per test,
+  // a fifth of the cost of a trivial test; instead the worker maps the
+  // (sparse, pre-sized) output file and looks at the byte at the mark: still
+  // zero means nothing was written since. A write that begins with a NUL
+  // byte is not seen until the next test that prints.
+  uint64_t output_mark_ = 0;
+  const volatile char* output_map_ = nullptr;
+  uint64_t output_map_size_ = 0;
   // Recent test durations decide the batch size: batches of about kBatchTime.
   double mean_test_ns_ = 0;
 };

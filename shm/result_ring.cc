@@ -75,6 +75,11 @@ uint32_t RingProducer::Write(const ResultRecord& record, std::string_view text) 
   v_.control->text_head.store(text_head_, std::memory_order_relaxed);
   // release: publishes the record and its text to the consumer's acquire.
   v_.control->head.store(head_, std::memory_order_release);
+  // The cached tail only moves when the ring looks full; refresh it once the
+  // fill looks high, so callers deciding to wake the consumer see the truth.
+  if (head_ - cached_tail_ >= v_.record_capacity / 4) {
+    cached_tail_ = v_.control->tail.load(std::memory_order_acquire);
+  }
   return static_cast<uint32_t>(head_ - cached_tail_);
 }
 

@@ -95,8 +95,8 @@ class RingProducer {
 
   // Publishes `record` with `text` (truncated to the text capacity, with
   // kRecordTextTruncated set). Blocks while the ring is full. Returns the fill
-  // level afterwards, in records, so the caller can decide to wake the
-  // consumer.
+  // level afterwards, in records (exact when it is a quarter or more), so the
+  // caller can decide to wake the consumer.
   uint32_t Write(const ResultRecord& record, std::string_view text);
 
  private:

@@ -262,5 +262,19 @@ TEST(LinkedModeTest, RestartWorkerGivesEveryBatchAFreshProcess) {
   EXPECT_GE(DistinctLines(testing_util::ReadFile(dir.File("restart"))).size(), 5u);
 }
 
+TEST(LinkedModeTest, FailingTestsKeepTheirOutputAfterLongSilentStretches) {
+  ScratchDir dir;
+  const Proc p = testing_util::Run(
+      {MPRUN_OUTPUT_BINARY, "--processes=1", "--json=" + dir.File("r.json")}, {}, dir);
+  EXPECT_EQ(p.status, 1) << p.out << p.err;
+  rapidjson::Document doc;
+  auto rows = ParseReport(testing_util::ReadFile(dir.File("r.json")), &doc);
+  ASSERT_EQ(rows.size(), 403u);
+  // Each failing test gets exactly its own output, whatever ran before it:
+  // a printing pass right before, or 200 silent tests.
+  EXPECT_EQ(rows["One/FailAfterPrinting.PrintsC/0"].output, "C\n");
+  EXPECT_EQ(rows["One/FailAfterSilence.PrintsB/0"].output, "B\n");
+}
+
 }  // namespace
 }  // namespace mprun

@@ -1,0 +1,82 @@
+#include "core/console_reporter.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+
+namespace mprun::core {
+namespace {
+
+std::string Render(int verbosity) {
+  RunInfo run;
+  run.binaries = {"t"};
+  run.workers = 2;
+  run.tests = {{0, "S", "ok"}, {0, "S", "bad"}, {0, "S", "boom"}, {0, "S", "skip"}};
+  Ledger ledger(4);
+  char* buf = nullptr;
+  size_t len = 0;
+  FILE* out = open_memstream(&buf, &len);
+  ConsoleReporter console(out, verbosity);
+  console.OnRunStart(run);
+  auto finish = [&](uint32_t t, Outcome o, std::string msg, std::string output = "") {
+    TestResult r;
+    r.outcome = o;
+    r.worker = static_cast<int>(t % 2);
+    r.duration_ns = 2'000'000;
+    r.message = std::move(msg);
+    r.output = std::move(output);
+    ledger.Record(t, r);
+    console.OnTestFinished(run, t, ledger.Get(t));
+  };
+  finish(0, Outcome::kPassed, "");
+  finish(1, Outcome::kFailed, "f.cc:1: Failure\nwrong\n", "printed\n");
+  finish(2, Outcome::kCrashed, "crashed: SIGSEGV (Segmentation fault)");
+  finish(3, Outcome::kSkipped, "f.cc:9: Skipped\n");
+  RunSummary summary;
+  summary.wall_seconds = 1.25;
+  console.OnRunEnd(run, ledger, summary);
+  fclose(out);
+  std::string text(buf, len);
+  free(buf);
+  return text;
+}
+
+TEST(ConsoleReporterTest, DotsThenFailuresThenTheContractSummary) {
+  EXPECT_EQ(Render(1),
+            "mprun: 4 tests, 2 workers\n"
+            ".FCS\n"
+            "\n"
+            "======================================================================\n"
+            "FAILED: S.bad (worker 1, 2.0 ms)\n"
+            "----------------------------------------------------------------------\n"
+            "f.cc:1: Failure\n"
+            "wrong\n"
+            "-------------------------- captured output ---------------------------\n"
+            "printed\n"
+            "======================================================================\n"
+            "CRASHED: S.boom (worker 0, 2.0 ms)\n"
+            "----------------------------------------------------------------------\n"
+            "crashed: SIGSEGV (Segmentation fault)\n"
+            "----------------------------------------------------------------------\n"
+            "Ran 4 tests in 1.250s\n"
+            "(failed: 1, crashed: 1, timed out: 0, not run: 0)\n"
+            "mprun: 1 passed, 2 failed, 1 skipped\n");
+}
+
+TEST(ConsoleReporterTest, VerboseGivesALinePerTest) {
+  const std::string text = Render(2);
+  EXPECT_NE(text.find("PASSED    S.ok (2.0 ms, worker 0)\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("CRASHED   S.boom (2.0 ms, worker 0)\n"), std::string::npos) << text;
+  EXPECT_EQ(text.find(".FCS"), std::string::npos);
+}
+
+TEST(ConsoleReporterTest, QuietPrintsOnlyTheEnd) {
+  const std::string text = Render(0);
+  EXPECT_EQ(text.find("mprun: 4 tests"), std::string::npos);
+  EXPECT_EQ(text.rfind("FAILED: S.bad", 0) == std::string::npos,
+            text.find("FAILED") != std::string::npos);
+  EXPECT_NE(text.find("mprun: 1 passed, 2 failed, 1 skipped\n"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace mprun::core

@@ -1,0 +1,97 @@
+#include "core/options.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace mprun::core {
+namespace {
+
+struct Parsed {
+  bool ok;
+  Options opts;
+  std::string err;
+  std::vector<std::string> rest;
+};
+
+Parsed Parse(std::vector<std::string> args, std::map<std::string, std::string> env = {}) {
+  args.insert(args.begin(), "bin");
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  int argc = static_cast<int>(args.size());
+  Parsed p;
+  p.ok = ParseOptions(
+      &argc, argv.data(), [&env](const char* n) { return env.count(n) ? env[n].c_str() : nullptr; },
+      &p.opts, &p.err);
+  for (int i = 1; i < argc; ++i) p.rest.push_back(argv[i]);
+  return p;
+}
+
+TEST(OptionsTest, DefaultsFollowNose) {
+  Parsed p = Parse({});
+  ASSERT_TRUE(p.ok);
+  EXPECT_FALSE(p.opts.processes.has_value());
+  EXPECT_EQ(p.opts.process_timeout_s, 10.0);
+  EXPECT_FALSE(p.opts.restart_worker);
+}
+
+TEST(OptionsTest, AcceptsEqualsSpaceAndShortForms) {
+  EXPECT_EQ(Parse({"--processes=4"}).opts.processes, 4);
+  EXPECT_EQ(Parse({"--processes", "-1"}).opts.processes, -1);
+  EXPECT_EQ(Parse({"-j", "3"}).opts.processes, 3);
+  EXPECT_EQ(Parse({"-j8"}).opts.processes, 8);
+  EXPECT_EQ(Parse({"--process-timeout=0.25"}).opts.process_timeout_s, 0.25);
+  EXPECT_TRUE(Parse({"--process-restartworker"}).opts.restart_worker);
+  EXPECT_EQ(Parse({"--json", "r.json"}).opts.json_path, "r.json");
+  EXPECT_EQ(Parse({"-v"}).opts.verbosity, 2);
+  EXPECT_EQ(Parse({"-q"}).opts.verbosity, 0);
+}
+
+TEST(OptionsTest, LeavesOtherFlagsForGoogleTestInOrder) {
+  Parsed p = Parse({"--gtest_filter=A.*", "-j2", "--my-flag", "x", "--", "--processes=9"});
+  ASSERT_TRUE(p.ok);
+  EXPECT_EQ(p.opts.processes, 2);
+  EXPECT_EQ(p.rest, (std::vector<std::string>{"--gtest_filter=A.*", "--my-flag", "x", "--",
+                                              "--processes=9"}));
+}
+
+TEST(OptionsTest, FlagsWinOverTheEnvironment) {
+  Parsed p = Parse({"--processes=2"}, {{"MPRUN_PROCESSES", "7"},
+                                       {"MPRUN_PROCESS_TIMEOUT", "3"},
+                                       {"MPRUN_PROCESS_RESTARTWORKER", "yes"}});
+  ASSERT_TRUE(p.ok) << p.err;
+  EXPECT_EQ(p.opts.processes, 2);
+  EXPECT_EQ(p.opts.process_timeout_s, 3.0);
+  EXPECT_TRUE(p.opts.restart_worker);
+}
+
+TEST(OptionsTest, BadValuesNameTheFlagOrVariable) {
+  struct Bad {
+    std::vector<std::string> args;
+    std::map<std::string, std::string> env;
+    std::string starts;
+  };
+  for (const Bad& b : std::vector<Bad>{
+           {{"--processes=x"}, {}, "--processes: 'x'"},
+           {{"--processes=99999"}, {}, "--processes: '99999'"},
+           {{"--processes"}, {}, "--processes: needs a value"},
+           {{"--process-timeout=-2"}, {}, "--process-timeout: '-2'"},
+           {{"--process-timeout=nan"}, {}, "--process-timeout: 'nan'"},
+           {{"--process-restartworker=no"}, {}, "--process-restartworker: takes no value"},
+           {{"--process-timeuot=3"}, {}, "--process-timeuot: unknown flag"},
+           {{"--json="}, {}, "--json: needs a file name"},
+           {{}, {{"MPRUN_PROCESSES", "2x"}}, "MPRUN_PROCESSES: '2x'"},
+           {{}, {{"MPRUN_PROCESS_TIMEOUT", "-1"}}, "MPRUN_PROCESS_TIMEOUT: '-1'"},
+           {{}, {{"MPRUN_PROCESS_RESTARTWORKER", "maybe"}}, "MPRUN_PROCESS_RESTARTWORKER: 'maybe'"},
+       }) {
+    Parsed p = Parse(b.args, b.env);
+    EXPECT_FALSE(p.ok);
+    EXPECT_EQ(p.err.rfind(b.starts, 0), 0u) << p.err;
+  }
+}
+
+}  // namespace
+}  // namespace mprun::core

@@ -1,0 +1,385 @@
+// The supervisor's crash, timeout, restart and stop logic, with a fake
+// launcher and clock: the test plays the worker's part in the segment by
+// hand, exactly as a worker process would (claims, slot, ring).
+#include "runner/supervisor.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <memory>
+
+#include "runner/worker.h"
+#include "shm/batch_taker.h"
+
+namespace mprun::runner {
+namespace {
+
+using core::Outcome;
+
+class FakeLauncher : public WorkerLauncher {
+ public:
+  struct Proc {
+    uint32_t slot = 0;
+    uint32_t lease = 0;
+    int event_fd = -1;
+    int output_fd = -1;
+    core::ProcessEnd end;
+    bool ended = false;
+    bool group_killed = false;
+    std::vector<int> signals;
+  };
+
+  bool Launch(uint32_t slot, uint32_t lease, LaunchedWorker* out, std::string* err) override {
+    if (refuse) {
+      *err = "fork: Resource temporarily unavailable";
+      return false;
+    }
+    Proc p;
+    p.slot = slot;
+    p.lease = lease;
+    p.event_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    p.output_fd = memfd_create("fake-output", MFD_CLOEXEC);
+    out->pid = 1000 + static_cast<pid_t>(procs.size());
+    out->wait_fd = p.event_fd;
+    out->output_fd = p.output_fd;
+    procs.push_back(p);
+    return true;
+  }
+  void SignalWorker(const LaunchedWorker& w, int signal) override {
+    procs[static_cast<size_t>(w.pid - 1000)].signals.push_back(signal);
+  }
+  void KillGroup(const LaunchedWorker& w) override {
+    Proc& p = procs[static_cast<size_t>(w.pid - 1000)];
+    p.group_killed = true;
+    if (!p.ended) End(static_cast<size_t>(w.pid - 1000), {true, SIGKILL});
+  }
+  core::ProcessEnd Reap(LaunchedWorker* w) override {
+    Proc& p = procs[static_cast<size_t>(w->pid - 1000)];
+    close(p.event_fd);
+    w->wait_fd = -1;
+    return p.end;
+  }
+  // The process `i` ends.
+  void End(size_t i, core::ProcessEnd end) {
+    procs[i].end = end;
+    procs[i].ended = true;
+    const uint64_t one = 1;
+    [[maybe_unused]] ssize_t n = write(procs[i].event_fd, &one, sizeof one);
+  }
+
+  std::vector<Proc> procs;
+  bool refuse = false;
+};
+
+// The test's stand-in for a worker process.
+class FakeWorker {
+ public:
+  FakeWorker(shm::Segment& seg, shm::Doorbell& bell, FakeLauncher::Proc& proc, uint64_t* now)
+      : seg_(seg),
+        slot_(proc.slot),
+        lease_(proc.lease),
+        output_fd_(proc.output_fd),
+        now_(now),
+        taker_(seg, proc.slot, proc.lease),
+        ring_(seg.ring(proc.slot), [&bell] { bell.Ring(); }) {
+    seg_.slot(slot_).state.store(static_cast<uint32_t>(shm::WorkerState::kRunning),
+                                 std::memory_order_release);
+  }
+  std::vector<uint32_t> Take(uint32_t n) {
+    std::vector<uint32_t> out(n);
+    out.resize(taker_.Next(out.data(), n));
+    return out;
+  }
+  void Start(uint32_t test) {
+    seg_.slot(slot_).phase.store(static_cast<uint32_t>(shm::WorkerPhase::kTest),
+                                 std::memory_order_relaxed);
+    seg_.slot(slot_).current.store(shm::PackCurrent(test, *now_ / 1000), std::memory_order_release);
+    start_ = *now_;
+  }
+  void Print(const std::string& text) {
+    [[maybe_unused]] ssize_t n = write(output_fd_, text.data(), text.size());
+  }
+  void Finish(uint32_t test, Outcome outcome, const std::string& message = "") {
+    shm::ResultRecord r{};
+    r.test = test;
+    r.kind = static_cast<uint8_t>(shm::RecordKind::kTestResult);
+    r.outcome = static_cast<uint8_t>(outcome);
+    r.start_ns = start_;
+    r.duration_ns = *now_ - start_;
+    r.output_end = static_cast<uint64_t>(lseek(output_fd_, 0, SEEK_CUR));
+    r.attempt = 1;
+    ring_.Write(r, message);
+    seg_.slot(slot_).phase.store(static_cast<uint32_t>(shm::WorkerPhase::kSuiteTearDown),
+                                 std::memory_order_relaxed);
+  }
+  void Idle() { seg_.slot(slot_).current.store(shm::kIdleCurrent, std::memory_order_release); }
+  void Done() {
+    Idle();
+    seg_.slot(slot_).state.store(static_cast<uint32_t>(shm::WorkerState::kDone),
+                                 std::memory_order_release);
+  }
+
+ private:
+  shm::Segment& seg_;
+  uint32_t slot_, lease_;
+  int output_fd_;
+  uint64_t* now_;
+  uint64_t start_ = 0;
+  shm::BatchTaker taker_;
+  shm::RingProducer ring_;
+};
+
+class SupervisorTest : public ::testing::Test {
+ protected:
+  void Build(uint32_t workers, uint32_t tests, double timeout_s = 0) {
+    shm::LayoutParams p;
+    p.workers = workers;
+    p.tests = tests;
+    p.ring_records = 64;
+    p.ring_text_bytes = 4096;
+    std::string err;
+    seg_ = shm::Segment::Create(p, &err);
+    ASSERT_NE(seg_, nullptr) << err;
+    ASSERT_TRUE(shm::Doorbell::Create(&seg_->header().supervisor_sleeping, &bell_, &err));
+    run_.binaries = {"fake"};
+    run_.workers = static_cast<int>(workers);
+    std::vector<uint32_t> all;
+    for (uint32_t t = 0; t < tests; ++t) {
+      run_.tests.push_back({0, "Suite", "Test" + std::to_string(t)});
+      all.push_back(t);
+    }
+    ASSERT_TRUE(seg_->deque(0).PushBack(all));
+    ledger_ = std::make_unique<core::Ledger>(tests);
+    SupervisorOptions opt;
+    opt.timeout_s = timeout_s;
+    opt.dump_grace_ms = 1000;
+    sup_ =
+        std::make_unique<Supervisor>(*seg_, bell_, launcher_, run_, *ledger_,
+                                     std::vector<core::Reporter*>{}, opt, [this] { return now_; });
+  }
+  FakeWorker Worker(size_t proc) { return FakeWorker(*seg_, bell_, launcher_.procs[proc], &now_); }
+  void Step() { sup_->Step(0, -1); }
+  Outcome OutcomeOf(uint32_t t) { return ledger_->Get(t).outcome; }
+
+  uint64_t now_ = 1'000'000'000;
+  std::unique_ptr<shm::Segment> seg_;
+  shm::Doorbell bell_;
+  FakeLauncher launcher_;
+  core::RunInfo run_;
+  std::unique_ptr<core::Ledger> ledger_;
+  std::unique_ptr<Supervisor> sup_;
+};
+
+TEST_F(SupervisorTest, CrashBlamesTheRunningTestAndRequeuesTheRestForAReplacement) {
+  Build(1, 4);
+  ASSERT_TRUE(sup_->Start());
+  ASSERT_EQ(launcher_.procs.size(), 1u);
+  FakeWorker w = Worker(0);
+  ASSERT_EQ(w.Take(3), (std::vector<uint32_t>{0, 1, 2}));
+  w.Start(0);
+  w.Finish(0, Outcome::kPassed);
+  w.Start(1);
+  w.Print("last words\n");
+  launcher_.End(0, {true, SIGSEGV});
+  Step();
+  EXPECT_EQ(OutcomeOf(0), Outcome::kPassed);
+  EXPECT_EQ(OutcomeOf(1), Outcome::kCrashed);
+  EXPECT_EQ(ledger_->Get(1).signal, "SIGSEGV");
+  EXPECT_EQ(ledger_->Get(1).output, "last words\n");
+  EXPECT_FALSE(ledger_->Finished(2));
+  EXPECT_EQ(seg_->claims().Holder(2), shm::kUnclaimed) << "claimed but unrun: queued again";
+  ASSERT_EQ(launcher_.procs.size(), 2u) << "a replacement was started";
+  EXPECT_TRUE(launcher_.procs[0].group_killed) << "the dead worker's group was cleaned up";
+  FakeWorker replacement = Worker(1);
+  std::vector<uint32_t> rest = replacement.Take(8);
+  std::sort(rest.begin(), rest.end());
+  EXPECT_EQ(rest, (std::vector<uint32_t>{2, 3}));
+}
+
+TEST_F(SupervisorTest, TimeoutSignalsForABacktraceThenKillsAfterTheGrace) {
+  Build(1, 2, /*timeout_s=*/1.0);
+  ASSERT_TRUE(sup_->Start());
+  FakeWorker w = Worker(0);
+  w.Take(2);
+  w.Start(0);
+  now_ += 900'000'000;
+  Step();
+  EXPECT_TRUE(launcher_.procs[0].signals.empty());
+  now_ += 200'000'000;  // 1.1 s into the test
+  Step();
+  ASSERT_EQ(launcher_.procs[0].signals, std::vector<int>{TimeoutDumpSignal()});
+  EXPECT_FALSE(launcher_.procs[0].group_killed) << "the backtrace gets its grace";
+  now_ += 500'000'000;
+  Step();
+  EXPECT_FALSE(launcher_.procs[0].group_killed);
+  now_ += 600'000'000;  // grace over
+  Step();
+  EXPECT_TRUE(launcher_.procs[0].group_killed);
+  Step();  // the death arrives
+  EXPECT_EQ(OutcomeOf(0), Outcome::kTimedOut);
+  EXPECT_FALSE(ledger_->Finished(1));
+  EXPECT_EQ(launcher_.procs.size(), 2u);
+}
+
+TEST_F(SupervisorTest, TimeoutKillsAtOnceWhenTheBacktraceIsWritten) {
+  Build(1, 1, 1.0);
+  ASSERT_TRUE(sup_->Start());
+  FakeWorker w = Worker(0);
+  w.Take(1);
+  w.Start(0);
+  now_ += 1'100'000'000;
+  Step();
+  ASSERT_EQ(launcher_.procs[0].signals.size(), 1u);
+  seg_->slot(0).backtrace_written.store(1, std::memory_order_release);
+  Step();
+  EXPECT_TRUE(launcher_.procs[0].group_killed);
+  Step();
+  EXPECT_EQ(OutcomeOf(0), Outcome::kTimedOut);
+}
+
+TEST_F(SupervisorTest, TimeoutIsCancelledWhenTheTestEndsWithinTheGrace) {
+  Build(1, 2, 1.0);
+  ASSERT_TRUE(sup_->Start());
+  FakeWorker w = Worker(0);
+  w.Take(2);
+  w.Start(0);
+  now_ += 1'100'000'000;
+  Step();
+  ASSERT_EQ(launcher_.procs[0].signals.size(), 1u);
+  w.Finish(0, Outcome::kPassed);
+  now_ += 1000;
+  w.Start(1);
+  now_ += 1'500'000'000;  // past the first grace, but test 1 is young
+  Step();
+  EXPECT_FALSE(launcher_.procs[0].group_killed);
+  EXPECT_EQ(OutcomeOf(0), Outcome::kPassed);
+}
+
+TEST_F(SupervisorTest, WorkersDyingBeforeAnyTestStopTheRunOnTheThirdTime) {
+  Build(1, 3);
+  ASSERT_TRUE(sup_->Start());
+  for (size_t i = 0; i < 3; ++i) {
+    ASSERT_EQ(launcher_.procs.size(), i + 1);
+    launcher_.End(i, {false, 1});
+    Step();
+  }
+  EXPECT_TRUE(sup_->Finished());
+  EXPECT_TRUE(sup_->summary().setup_error);
+  ASSERT_FALSE(sup_->summary().errors.empty());
+  EXPECT_NE(sup_->summary().errors.back().find("before running any test (3 in a row)"),
+            std::string::npos)
+      << sup_->summary().errors.back();
+  for (uint32_t t = 0; t < 3; ++t) EXPECT_EQ(OutcomeOf(t), Outcome::kNotRun);
+  EXPECT_EQ(launcher_.procs.size(), 3u);
+}
+
+TEST_F(SupervisorTest, ARunEndsWhenEveryTestHasAResultAndWorkersLeave) {
+  Build(2, 3);
+  ASSERT_TRUE(sup_->Start());
+  ASSERT_EQ(launcher_.procs.size(), 2u);
+  FakeWorker a = Worker(0), b = Worker(1);
+  EXPECT_EQ(a.Take(2), (std::vector<uint32_t>{0, 1}));
+  EXPECT_EQ(b.Take(5), (std::vector<uint32_t>{2})) << "stole what was left";
+  for (uint32_t t : {0u, 1u}) {
+    a.Start(t);
+    a.Finish(t, Outcome::kPassed);
+  }
+  b.Start(2);
+  b.Finish(2, Outcome::kFailed, "file.cc:3: Failure\n");
+  Step();
+  EXPECT_TRUE(ledger_->Complete());
+  EXPECT_EQ(seg_->header().stop.load(std::memory_order_acquire), 1u) << "workers are told to stop";
+  EXPECT_FALSE(sup_->Finished()) << "still waiting for the workers to leave";
+  a.Done();
+  b.Done();
+  launcher_.End(0, {false, 0});
+  launcher_.End(1, {false, 0});
+  Step();
+  EXPECT_TRUE(sup_->Finished());
+  EXPECT_EQ(launcher_.procs.size(), 2u) << "no worker restarted";
+  EXPECT_TRUE(sup_->summary().errors.empty());
+  EXPECT_EQ(ledger_->Get(2).message, "file.cc:3: Failure\n");
+  EXPECT_EQ(core::StatusOf(*ledger_, sup_->summary()), core::ExitStatus::kTestsFailed);
+}
+
+TEST_F(SupervisorTest, DeathAfterATestOutsideAnyTestIsARunError) {
+  Build(1, 2);
+  ASSERT_TRUE(sup_->Start());
+  FakeWorker w = Worker(0);
+  w.Take(1);
+  w.Start(0);
+  w.Finish(0, Outcome::kPassed);  // phase: after the test, in TearDownTestSuite
+  launcher_.End(0, {true, SIGABRT});
+  Step();
+  EXPECT_EQ(OutcomeOf(0), Outcome::kPassed);
+  ASSERT_EQ(sup_->summary().errors.size(), 1u);
+  EXPECT_NE(sup_->summary().errors[0].find("SIGABRT"), std::string::npos);
+  EXPECT_NE(sup_->summary().errors[0].find("TearDownTestSuite"), std::string::npos);
+  EXPECT_NE(sup_->summary().errors[0].find("Suite.Test0"), std::string::npos);
+  EXPECT_EQ(launcher_.procs.size(), 2u) << "test 1 still needs a worker";
+}
+
+TEST_F(SupervisorTest, TestsTakenButNeverClaimedAreSweptUpAfterADeath) {
+  Build(2, 6);
+  ASSERT_TRUE(sup_->Start());
+  // Worker 0 pops three tests and dies before claiming them (a kill in
+  // that window): nobody holds them and no deque lists them.
+  uint32_t taken[3];
+  ASSERT_EQ(seg_->deque(0).PopFront(taken, 3).count, 3u);
+  launcher_.End(0, {true, SIGKILL});
+  Step();
+  uint32_t queued[6];
+  const uint32_t n = seg_->deque(0).Snapshot(queued, 6);
+  EXPECT_EQ(n, 6u) << "the three lost tests are queued again beside the three never taken";
+  for (uint32_t t = 0; t < 6; ++t) EXPECT_FALSE(ledger_->Finished(t));
+}
+
+TEST_F(SupervisorTest, ARecordForATestTheWorkerDoesNotHoldIsIgnored) {
+  Build(1, 2);
+  ASSERT_TRUE(sup_->Start());
+  FakeWorker w = Worker(0);
+  w.Take(1);  // holds test 0 only
+  w.Start(1);
+  w.Finish(1, Outcome::kPassed);  // a wild or stale record
+  Step();
+  EXPECT_FALSE(ledger_->Finished(1));
+  ASSERT_EQ(sup_->summary().errors.size(), 1u);
+  EXPECT_NE(sup_->summary().errors[0].find("does not match"), std::string::npos);
+}
+
+TEST_F(SupervisorTest, InterruptKillsWorkersAndMarksTheRestNotRun) {
+  Build(2, 4);
+  ASSERT_TRUE(sup_->Start());
+  FakeWorker w = Worker(0);
+  w.Take(1);
+  w.Start(0);
+  w.Finish(0, Outcome::kPassed);
+  Step();
+  sup_->Interrupt("interrupted by SIGINT");
+  EXPECT_TRUE(sup_->Finished());
+  EXPECT_TRUE(sup_->summary().interrupted);
+  EXPECT_TRUE(launcher_.procs[0].group_killed);
+  EXPECT_TRUE(launcher_.procs[1].group_killed);
+  EXPECT_EQ(OutcomeOf(0), Outcome::kPassed);
+  for (uint32_t t = 1; t < 4; ++t) {
+    EXPECT_EQ(OutcomeOf(t), Outcome::kNotRun);
+    EXPECT_EQ(ledger_->Get(t).message, "not run: interrupted by SIGINT");
+  }
+  EXPECT_EQ(core::StatusOf(*ledger_, sup_->summary()), core::ExitStatus::kInterrupted);
+}
+
+TEST_F(SupervisorTest, NoWorkerAtAllIsASetupError) {
+  launcher_.refuse = true;
+  Build(2, 2);
+  EXPECT_FALSE(sup_->Start());
+  EXPECT_TRUE(sup_->summary().setup_error);
+  EXPECT_NE(sup_->summary().errors.back().find("Resource temporarily unavailable"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace mprun::runner
