@@ -23,6 +23,7 @@ using testing_util::Proc;
 using testing_util::ScratchDir;
 
 const char kMisbehave[] = MPRUN_MISBEHAVE_BINARY;
+const char kDeadlySignalsKill[] = "handle_segv=0:handle_abort=0:handle_sigbus=0:handle_sigfpe=0";
 
 struct TestRow {
   std::string outcome, signal, message, output;
@@ -77,6 +78,10 @@ TEST_P(MisbehaveE2eTest, EveryTestGetsItsExactOutcomeAndNothingIsLeftBehind) {
   const Proc p = testing_util::Run({kMisbehave, "--processes=" + std::to_string(workers),
                                     "--process-timeout=1", "--json=" + dir.File("report.json")},
                                    {{"MPRUN_EXECUTOR", executor},
+                                    // In sanitizer builds, deadly signals kill
+                                    // the worker as without ASan (which would
+                                    // report and exit 1 instead).
+                                    {"ASAN_OPTIONS", kDeadlySignalsKill},
                                     {"MISBEHAVE_PID_FILE", dir.File("children")},
                                     {"MISBEHAVE_TOKEN", token},
                                     {"TMPDIR", dir.File("tmp")}},
@@ -95,7 +100,7 @@ TEST_P(MisbehaveE2eTest, EveryTestGetsItsExactOutcomeAndNothingIsLeftBehind) {
   EXPECT_EQ(rows["Misbehave.Skips"].outcome, "skipped");
   EXPECT_NE(rows["Misbehave.Skips"].message.find("not today"), std::string::npos);
   EXPECT_EQ(rows["Misbehave.Segfaults"].outcome, "crashed");
-  EXPECT_EQ(rows["Misbehave.Segfaults"].signal, "SIGSEGV");
+  EXPECT_EQ(rows["Misbehave.Segfaults"].signal, "SIGSEGV") << rows["Misbehave.Segfaults"].message;
   EXPECT_NE(rows["Misbehave.Segfaults"].output.find("before the segfault"), std::string::npos);
   EXPECT_EQ(rows["Misbehave.Aborts"].outcome, "crashed");
   EXPECT_EQ(rows["Misbehave.Aborts"].signal, "SIGABRT");
@@ -242,8 +247,9 @@ std::set<std::string> DistinctLines(const std::string& text) {
 TEST(LinkedModeTest, RestartWorkerGivesEveryBatchAFreshProcess) {
   ScratchDir dir;
   const std::string filter = "--gtest_filter=Many/*:Misbehave.Segfaults";
-  Proc p = testing_util::Run({kMisbehave, "--processes=2", filter},
-                             {{"MISBEHAVE_PID_LOG", dir.File("plain")}}, dir);
+  Proc p = testing_util::Run(
+      {kMisbehave, "--processes=2", filter},
+      {{"MISBEHAVE_PID_LOG", dir.File("plain")}, {"ASAN_OPTIONS", kDeadlySignalsKill}}, dir);
   EXPECT_EQ(p.status, 1) << p.out << p.err;
   // Without the option: the two workers, plus one replacement for the crash.
   EXPECT_LE(DistinctLines(testing_util::ReadFile(dir.File("plain"))).size(), 3u);
