@@ -42,6 +42,14 @@ bool AnyFailed(const testing::TestResult& result, int from) {
   return false;
 }
 
+// Environment failures (fatal or skip) decide every test of this worker.
+bool EnvironmentBroken(std::string* why) {
+  const testing::TestResult& env = testing::UnitTest::GetInstance()->ad_hoc_test_result();
+  if (!AnyFailed(env, 0)) return false;
+  *why = "a global test environment's SetUp() failed in this worker:\n" + DescribeParts(env);
+  return true;
+}
+
 // Turns GoogleTest's events into WorkerRuntime calls; identical for both
 // executors. Tests it does not know (the hidden loop test) are ignored.
 class WorkerListener : public testing::EmptyTestEventListener {
@@ -52,6 +60,9 @@ class WorkerListener : public testing::EmptyTestEventListener {
   void OnTestSuiteStart(const testing::TestSuite&) override {
     setup_parts_ = -1;
     last_test_ = kNone;
+    // SetUpTestSuite runs next: a death there is blamed on the suite's
+    // first test of this batch.
+    if (next_expected_ < expected_.size()) runtime_.SuiteSetUp(expected_[next_expected_]);
   }
 
   // The direct executor says which tests it is about to run, in order, so
@@ -89,8 +100,14 @@ class WorkerListener : public testing::EmptyTestEventListener {
                                          : Outcome::kPassed;
     std::string message = DescribeParts(result);
     const testing::TestSuite* suite = testing::UnitTest::GetInstance()->current_test_suite();
-    if (outcome == Outcome::kSkipped && suite != nullptr &&
-        AnyFailed(suite->ad_hoc_test_result(), 0)) {
+    std::string environment_failure;
+    if (outcome == Outcome::kSkipped && EnvironmentBroken(&environment_failure)) {
+      // gtest skips every test after a global environment's SetUp failed
+      // (the filter executor meets this per batch).
+      outcome = Outcome::kFailed;
+      message = environment_failure;
+    } else if (outcome == Outcome::kSkipped && suite != nullptr &&
+               AnyFailed(suite->ad_hoc_test_result(), 0)) {
       // gtest skips the tests of a suite whose SetUpTestSuite failed; that
       // is a failure of each of them, not a skip.
       outcome = Outcome::kFailed;
@@ -138,14 +155,6 @@ class WorkerListener : public testing::EmptyTestEventListener {
   int setup_parts_ = -1;
 };
 
-// Environment failures (fatal or skip) decide every test of this worker.
-bool EnvironmentBroken(std::string* why) {
-  const testing::TestResult& env = testing::UnitTest::GetInstance()->ad_hoc_test_result();
-  if (!AnyFailed(env, 0)) return false;
-  *why = "a global test environment's SetUp() failed in this worker:\n" + DescribeParts(env);
-  return true;
-}
-
 void PrepareGtestForWorker(WorkerListener* listener) {
   testing::TestEventListeners& listeners = testing::UnitTest::GetInstance()->listeners();
   delete listeners.Release(listeners.default_result_printer());
@@ -174,8 +183,10 @@ void RunFilterWorker(const std::vector<GtestTest>& tests, WorkerRuntime& runtime
       filter += std::string(tests[t].info->test_suite_name()) + "." + tests[t].info->name();
     }
     GTEST_FLAG_SET(filter, filter);
-    runtime.SuiteSetUp(batch.front());
+    runtime.EnvironmentSetUp(batch.front());
+    listener->ExpectGroup(tests.data(), batch);            // RUN_ALL_TESTS runs them in table order
     [[maybe_unused]] const int ignored = RUN_ALL_TESTS();  // outcomes come from the listener
+    listener->ExpectGroup(nullptr, {});
     std::string why;
     listener->ReportUnrun(batch, EnvironmentBroken(&why) ? why : UnrunMessage());
     runtime.Idle();

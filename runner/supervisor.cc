@@ -236,14 +236,15 @@ void Supervisor::HandleExit(uint32_t slot) {
   // A test that started after the timeout kill was aimed at its predecessor
   // is not to blame; it goes back to the queue.
   const bool wrong_victim = w.killed_for_timeout && packed != w.timeout_word;
+  const bool in_environment = phase == static_cast<uint32_t>(WorkerPhase::kEnvironmentSetUp);
   if (!normal && !w.killed_by_stop) {
-    if (running_is_ours && !wrong_victim) {
+    if (running_is_ours && !wrong_victim && !in_environment) {
       BlameRunning(slot, running, end, phase);
     } else {
       NoteDeathOutsideTests(slot, end, phase, running);
     }
   }
-  if (!running_is_ours || wrong_victim) running = shm::kNoTest;
+  if (!running_is_ours || wrong_victim || in_environment) running = shm::kNoTest;
   auto finished = [this](uint32_t t) { return ledger_.Finished(t); };
   std::vector<uint32_t> back = shm::ReclaimDeadLease(claims, w.lease, running, finished);
   if (!normal) {

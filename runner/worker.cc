@@ -196,6 +196,10 @@ void WorkerRuntime::SetCurrent(uint32_t test, shm::WorkerPhase phase) {
   slot_.heartbeat_ns.store(now, std::memory_order_relaxed);
 }
 
+void WorkerRuntime::EnvironmentSetUp(uint32_t first) {
+  SetCurrent(first, shm::WorkerPhase::kEnvironmentSetUp);
+}
+
 void WorkerRuntime::SuiteSetUp(uint32_t first) { SetCurrent(first, shm::WorkerPhase::kSuiteSetUp); }
 
 void WorkerRuntime::TestStarted(uint32_t test) {

@@ -66,6 +66,9 @@ class WorkerRuntime {
 
   // Events, in the order they happen. `first`/`last` name tests of the suite
   // whose fixture runs, so a death there can be attributed.
+  // The filter executor sets up the global environments again for each
+  // batch; a death there is the environment's, not `first`'s.
+  void EnvironmentSetUp(uint32_t first);
   void SuiteSetUp(uint32_t first);
   void TestStarted(uint32_t test);
   void TestFinished(uint32_t test, core::Outcome outcome, std::string_view message);
