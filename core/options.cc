@@ -62,7 +62,7 @@ struct Flag {
 
 bool ParseOptions(int* argc, char** argv, const GetEnv& getenv, Options* out, std::string* err) {
   Options o;
-  bool timeout_given = false, restart_given = false;
+  bool timeout_given = false, restart_given = false, dist_given = false;
   const std::vector<Flag> flags = {
       {"--processes", "-j", true,
        [&](const std::string& v, std::string* e) {
@@ -91,6 +91,17 @@ bool ParseOptions(int* argc, char** argv, const GetEnv& getenv, Options* out, st
          o.json_path = v;
          return true;
        }},
+      {"--dist", nullptr, true,
+       [&](const std::string& v, std::string* e) {
+         dist_given = true;
+         if (ParseDist(v, &o.dist)) return true;
+         *e = "--dist: '" + v + "' is not one of auto, test, suite";
+         return false;
+       }},
+      {"--list", nullptr, false,
+       [&](const std::string&, std::string*) { return o.list = true, true; }},
+      {"--stop", "-x", false,
+       [&](const std::string&, std::string*) { return o.stop_on_failure = true, true; }},
       {"--verbose", "-v", false,
        [&](const std::string&, std::string*) { return o.verbosity = 2, true; }},
       {"--quiet", "-q", false,
@@ -161,6 +172,12 @@ bool ParseOptions(int* argc, char** argv, const GetEnv& getenv, Options* out, st
       if (!ParseSeconds("MPRUN_PROCESS_TIMEOUT", v, &o.process_timeout_s, err)) return false;
     }
   }
+  if (!dist_given) {
+    if (const char* v = getenv("MPRUN_DIST"); v && *v && !ParseDist(v, &o.dist)) {
+      *err = std::string("MPRUN_DIST: '") + v + "' is not one of auto, test, suite";
+      return false;
+    }
+  }
   if (!restart_given) {
     if (const char* v = getenv("MPRUN_PROCESS_RESTARTWORKER"); v) {
       if (!ParseBool("MPRUN_PROCESS_RESTARTWORKER", v, &o.restart_worker, err)) return false;
@@ -178,6 +195,11 @@ const char* OptionsHelp() {
                             [MPRUN_PROCESS_TIMEOUT]
   --process-restartworker   A fresh worker process after every batch.
                             [MPRUN_PROCESS_RESTARTWORKER]
+  --dist=auto|test|suite    auto: suites with SetUpTestSuite/TearDownTestSuite go to one
+                            worker whole (MPRUN_SPLIT_SUITE opts out), others are split;
+                            test: split everything; suite: keep every suite whole. [MPRUN_DIST]
+  --list                    Print the selected tests (with -v: how they are dispatched).
+  -x, --stop                Stop at the first failure (as --gtest_fail_fast).
   --json=FILE               Write the mprun JSON report to FILE.
   -v, --verbose / -q, --quiet
                             One line per test / only the summary.

@@ -11,6 +11,8 @@
 #include <optional>
 #include <string>
 
+#include "core/plan.h"
+
 namespace mprun::core {
 
 struct Options {
@@ -21,12 +23,15 @@ struct Options {
   bool restart_worker = false;      // a fresh worker process after every batch
   std::string json_path;            // --json=F
   int verbosity = 1;                // 0 -q, 1 default, 2 -v
+  Dist dist = Dist::kAuto;          // --dist=auto|test|suite
+  bool list = false;                // --list: print the selected tests and exit
+  bool stop_on_failure = false;     // -x/--stop (also --gtest_fail_fast)
 };
 
 using GetEnv = std::function<const char*(const char* name)>;
 
 // Parses and removes mprun's flags from argv (argv[0] stays), reading
-// MPRUN_PROCESSES, MPRUN_PROCESS_TIMEOUT and MPRUN_PROCESS_RESTARTWORKER for
+// MPRUN_PROCESSES, MPRUN_PROCESS_TIMEOUT, MPRUN_PROCESS_RESTARTWORKER and MPRUN_DIST for
 // flags not given. Flags win over the environment. On error returns false and
 // sets `err` to a message naming the flag or variable.
 bool ParseOptions(int* argc, char** argv, const GetEnv& getenv, Options* out, std::string* err);

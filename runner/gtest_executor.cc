@@ -226,8 +226,8 @@ void RunGroup(const std::vector<GtestTest>& tests, std::span<const uint32_t> gro
 class LoopEnvironment : public testing::Environment {
  public:
   LoopEnvironment(const std::vector<GtestTest>& tests, WorkerRuntime& runtime,
-                  WorkerListener* listener)
-      : tests_(tests), runtime_(runtime), listener_(listener) {}
+                  WorkerListener* listener, testing::TestInfo* hidden)
+      : tests_(tests), runtime_(runtime), listener_(listener), hidden_(hidden) {}
 
   void SetUp() override {
     std::string broken;
@@ -249,12 +249,23 @@ class LoopEnvironment : public testing::Environment {
       listener_->ReportUnrun(batch, env_broken ? broken : UnrunMessage());
       runtime_.Idle();
     }
+    // The hidden test has served its purpose: gtest must not run it, so that
+    // the binary's own listeners see only its own tests.
+    hidden_->*Get(InfoShouldRun{}) = false;
+    testing::UnitTest* unit = testing::UnitTest::GetInstance();
+    for (int i = 0; i < unit->total_test_suite_count(); ++i) {
+      auto* suite = const_cast<testing::TestSuite*>(unit->GetTestSuite(i));
+      if (std::strcmp(suite->name(), hidden_->test_suite_name()) == 0) {
+        suite->*Get(SuiteShouldRun{}) = false;
+      }
+    }
   }
 
  private:
   const std::vector<GtestTest>& tests_;
   WorkerRuntime& runtime_;
   WorkerListener* listener_;
+  testing::TestInfo* hidden_;
 };
 
 class HiddenLoopTest : public testing::Test {
@@ -281,10 +292,11 @@ void RunDirectWorker(const std::vector<GtestTest>& tests, WorkerRuntime& runtime
   // RUN_ALL_TESTS once, filtered to a hidden test, so that GoogleTest sets up
   // (and later tears down) the global environments once for this worker;
   // the work loop runs as the last environment's SetUp.
-  testing::RegisterTest("MprunWorkerLoop", "Run", nullptr, nullptr, __FILE__, __LINE__,
-                        []() -> HiddenLoopTest* { return new HiddenLoopTest; });
+  testing::TestInfo* hidden =
+      testing::RegisterTest("MprunWorkerLoop", "Run", nullptr, nullptr, __FILE__, __LINE__,
+                            []() -> HiddenLoopTest* { return new HiddenLoopTest; });
   GTEST_FLAG_SET(filter, "MprunWorkerLoop.Run");
-  testing::AddGlobalTestEnvironment(new LoopEnvironment(tests, runtime, listener));
+  testing::AddGlobalTestEnvironment(new LoopEnvironment(tests, runtime, listener, hidden));
   [[maybe_unused]] const int ignored = RUN_ALL_TESTS();  // outcomes come from the listener
 }
 #endif  // MPRUN_GTEST_DIRECT
@@ -313,6 +325,17 @@ GtestTests SelectGtestTests() {
   selected.index.reserve(out.size());
   for (uint32_t i = 0; i < out.size(); ++i) selected.index.emplace(out[i].info, i);
   return selected;
+}
+
+bool SuiteHasFixtures(const testing::TestSuite* suite) {
+#if MPRUN_GTEST_DIRECT
+  using namespace gtest_access;
+  auto* s = const_cast<testing::TestSuite*>(suite);
+  return s->*Get(SuiteSetUpFn{}) != nullptr || s->*Get(SuiteTearDownFn{}) != nullptr;
+#else
+  (void)suite;
+  return false;
+#endif
 }
 
 bool UseDirectExecutor() {

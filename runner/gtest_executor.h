@@ -40,6 +40,11 @@ struct GtestTests {
 };
 GtestTests SelectGtestTests();
 
+// True when the suite's fixture defines SetUpTestSuite or TearDownTestSuite.
+// Only a build with the direct executor can tell; otherwise false (use
+// --dist=suite to keep suites whole).
+bool SuiteHasFixtures(const testing::TestSuite* suite);
+
 // True when this build can run tests directly (MPRUN_GTEST_DIRECT=ON) and
 // MPRUN_EXECUTOR does not ask for the filter path.
 bool UseDirectExecutor();

@@ -11,10 +11,13 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <optional>
+#include <string_view>
 
 #include "core/console_reporter.h"
 #include "core/json_reporter.h"
 #include "core/options.h"
+#include "core/plan.h"
 #include "runner/cpus.h"
 #include "runner/fast_exit.h"
 #include "runner/gtest_executor.h"
@@ -22,6 +25,7 @@
 #include "runner/supervisor.h"
 #include "runner/temp_dir.h"
 #include "runner/worker.h"
+#include "shm/segment.h"
 
 namespace mprun {
 
@@ -43,11 +47,115 @@ bool WantsHelp(int argc, char** argv) {
   return false;
 }
 
+// What MPRUN_SPLIT_SUITE/MPRUN_SERIAL_SUITE and AddSharedEnvironment
+// registered (during static initialisation, hence function-local).
+std::vector<std::pair<std::string, internal::SuiteMark>>& SuiteMarks() {
+  static auto* marks = new std::vector<std::pair<std::string, internal::SuiteMark>>;
+  return *marks;
+}
+std::vector<testing::Environment*>& SharedEnvironments() {
+  static auto* envs = new std::vector<testing::Environment*>;
+  return *envs;
+}
+
+// "Prefix/Suite" (value-parameterised) and "Suite/0" (typed) are the suite
+// written as "Suite".
+bool SuiteIs(std::string_view suite, std::string_view mark) {
+  if (suite == mark) return true;
+  const size_t slash = suite.find('/');
+  if (slash == std::string_view::npos) return false;
+  return suite.substr(slash + 1) == mark || suite.substr(0, slash) == mark;
+}
+
+core::SuiteTraits TraitsOf(const testing::TestSuite* suite) {
+  core::SuiteTraits traits;
+  traits.has_fixtures = runner::SuiteHasFixtures(suite);
+  for (const auto& [name, mark] : SuiteMarks()) {
+    if (!SuiteIs(suite->name(), name)) continue;
+    if (mark == internal::SuiteMark::kSplit) traits.split = true;
+    if (mark == internal::SuiteMark::kSerial) traits.serial = true;
+  }
+  return traits;
+}
+
+core::Plan PlanFor(const std::vector<runner::GtestTest>& tests, core::Dist dist) {
+  std::vector<uint32_t> suite_of;
+  std::vector<core::SuiteTraits> traits;
+  const testing::TestSuite* last = nullptr;
+  for (const runner::GtestTest& t : tests) {
+    if (t.suite != last) {
+      traits.push_back(TraitsOf(t.suite));
+      last = t.suite;
+    }
+    suite_of.push_back(static_cast<uint32_t>(traits.size() - 1));
+  }
+  return core::MakePlan(suite_of, traits, dist);
+}
+
+// --list: the selected tests; with -v, grouped as they will be dispatched.
+int ListTests(const core::Options& opts) {
+  const runner::GtestTests selected = runner::SelectGtestTests();
+  const core::Plan plan = PlanFor(selected.tests, opts.dist);
+  auto name = [&](uint32_t t) {
+    return std::string(selected.tests[t].info->test_suite_name()) + "." +
+           selected.tests[t].info->name();
+  };
+  for (const core::Unit& u : plan.units) {
+    const char* serial = u.serial ? " [serial]" : "";
+    if (opts.verbosity >= 2 && u.kept_together) {
+      std::printf("%s: %u tests kept together (%s)%s\n",
+                  selected.tests[u.first].info->test_suite_name(), u.end - u.first, u.why.c_str(),
+                  serial);
+      for (uint32_t t = u.first; t < u.end; ++t) std::printf("  %s\n", name(t).c_str());
+    } else {
+      for (uint32_t t = u.first; t < u.end; ++t) {
+        std::printf("%s%s\n", name(t).c_str(), opts.verbosity >= 2 ? serial : "");
+      }
+    }
+  }
+  return 0;
+}
+
+// SetUp of the shared environments, in order; false (with what failed) at
+// the first one whose SetUp records a failure. `*done` counts those set up.
+bool SetUpSharedEnvironments(size_t* done, std::string* why) {
+  const testing::TestResult& ad_hoc = testing::UnitTest::GetInstance()->ad_hoc_test_result();
+  for (testing::Environment* env : SharedEnvironments()) {
+    const int before = ad_hoc.total_part_count();
+    env->SetUp();
+    ++*done;
+    for (int i = before; i < ad_hoc.total_part_count(); ++i) {
+      const testing::TestPartResult& part = ad_hoc.GetTestPartResult(i);
+      if (!part.failed()) continue;
+      *why += "a shared environment's SetUp() failed";
+      if (part.file_name() != nullptr) {
+        *why += std::string(" at ") + part.file_name() + ":" + std::to_string(part.line_number());
+      }
+      *why += ": " + std::string(part.message());
+    }
+    if (!why->empty()) return false;
+  }
+  return true;
+}
+
+// TearDown in reverse order of the first `count`; failures become errors.
+void TearDownSharedEnvironments(size_t count, runner::Supervisor* supervisor) {
+  const testing::TestResult& ad_hoc = testing::UnitTest::GetInstance()->ad_hoc_test_result();
+  for (size_t i = count; i-- > 0;) {
+    const int before = ad_hoc.total_part_count();
+    SharedEnvironments()[i]->TearDown();
+    for (int p = before; p < ad_hoc.total_part_count(); ++p) {
+      if (ad_hoc.GetTestPartResult(p).failed()) {
+        supervisor->AddRunError(std::string("a shared environment's TearDown() failed: ") +
+                                ad_hoc.GetTestPartResult(p).message());
+      }
+    }
+  }
+}
+
 void NoteIgnoredFlags() {
   const char* ignored = nullptr;
   if (GTEST_FLAG_GET(repeat) != 1) ignored = "--gtest_repeat";
-  if (GTEST_FLAG_GET(shuffle)) ignored = "--gtest_shuffle";
-  if (GTEST_FLAG_GET(fail_fast)) ignored = "--gtest_fail_fast";
   if (!GTEST_FLAG_GET(output).empty()) ignored = "--gtest_output";
   if (ignored != nullptr) {
     std::fprintf(stderr, "mprun: note: %s is not applied across a parallel run yet; ignored\n",
@@ -116,16 +224,20 @@ int RunParallel(const core::Options& opts, int processes, const char* binary) {
     return static_cast<int>(core::ExitStatus::kUsage);
   }
   for (const core::TestName& t : run.tests) segment->AppendTest(0, t.suite, t.name);
-  // Contiguous shares keep a suite's tests with one worker where possible;
-  // stealing evens out the rest.
-  const size_t share = (tests.size() + workers - 1) / workers;
-  for (int w = 0; w < workers; ++w) {
-    std::vector<uint32_t> mine;
-    for (size_t t = w * share; t < std::min(tests.size(), (w + 1) * share); ++t) {
-      mine.push_back(static_cast<uint32_t>(t));
-    }
-    segment->deque(static_cast<uint32_t>(w)).PushBack(mine);
+  const core::Plan plan = PlanFor(tests, opts.dist);
+  for (const core::Unit& u : plan.units) segment->SetUnit(u.first, u.end);
+  std::optional<uint32_t> shuffle_seed;
+  if (GTEST_FLAG_GET(shuffle)) {
+    // One seed for the whole run, printed so that it can be given back.
+    int32_t seed = GTEST_FLAG_GET(random_seed);
+    if (seed == 0) seed = static_cast<int32_t>(shm::MonotonicNs() % 99999) + 1;
+    shuffle_seed = static_cast<uint32_t>(seed);
+    std::printf("mprun: shuffling the order with --gtest_random_seed=%d\n", seed);
   }
+  // Contiguous shares keep neighbours with one worker; stealing evens out
+  // the rest.
+  const auto shares = core::DealUnits(plan, workers, shuffle_seed);
+  for (int w = 0; w < workers; ++w) segment->deque(static_cast<uint32_t>(w)).PushBack(shares[w]);
   shm::Doorbell bell;
   if (!shm::Doorbell::Create(&segment->header().supervisor_sleeping, &bell, &err)) {
     std::fprintf(stderr, "mprun: error: %s\n", err.c_str());
@@ -175,6 +287,8 @@ int RunParallel(const core::Options& opts, int processes, const char* binary) {
   runner::SupervisorOptions sopt;
   sopt.timeout_s = opts.process_timeout_s;
   sopt.restart_worker = opts.restart_worker;
+  sopt.serial_items = core::SerialItems(plan);
+  sopt.stop_on_failure = opts.stop_on_failure || GTEST_FLAG_GET(fail_fast);
   sopt.on_worker_ended = [&](uint32_t slot, uint32_t lease) {
     runner::RemoveTree(worker_dir(slot, lease));
   };
@@ -185,7 +299,19 @@ int RunParallel(const core::Options& opts, int processes, const char* binary) {
     RunSignals signals;
     runner::Supervisor supervisor(*segment, bell, launcher, run, ledger, reporters, sopt,
                                   [&segment] { return segment->NowNs(); });
-    summary = supervisor.Run(signals.fd());
+    // Shared environments: set up here, before any worker exists, so that
+    // every worker inherits what they built; torn down after the last one
+    // ended, whatever happened.
+    size_t shared_up = 0;
+    std::string why;
+    if (ledger.size() > 0 && !SetUpSharedEnvironments(&shared_up, &why)) {
+      supervisor.FailBeforeStart(why);
+    } else if (supervisor.Start()) {
+      while (!supervisor.Finished()) supervisor.Step(50, signals.fd());
+    }
+    TearDownSharedEnvironments(shared_up, &supervisor);
+    supervisor.Finish();
+    summary = supervisor.summary();
   }
   runner::RemoveTree(temp_root);
   core::ExitStatus status = core::StatusOf(ledger, summary);
@@ -199,8 +325,10 @@ int RunParallel(const core::Options& opts, int processes, const char* binary) {
 
 int RunAllTests(int argc, char** argv) {
   // A death test's child re-runs this binary to execute one statement:
-  // nothing but GoogleTest may happen there.
-  if (HasArg(argc, argv, "--gtest_internal_run_death_test")) {
+  // nothing but GoogleTest may happen there. (A main() that called
+  // InitGoogleTest first has already taken the flag out of argv.)
+  if (HasArg(argc, argv, "--gtest_internal_run_death_test") ||
+      !GTEST_FLAG_GET(internal_run_death_test).empty()) {
     testing::InitGoogleTest(&argc, argv);
     return RUN_ALL_TESTS();
   }
@@ -217,9 +345,27 @@ int RunAllTests(int argc, char** argv) {
     std::fputs(core::OptionsHelp(), stdout);
     return RUN_ALL_TESTS();
   }
+  if (opts.list) return ListTests(opts);
   const int processes = opts.processes.value_or(0);
-  if (processes == 0 || GTEST_FLAG_GET(list_tests)) return RUN_ALL_TESTS();
+  if (processes == 0 || GTEST_FLAG_GET(list_tests)) {
+    // Plain GoogleTest: shared environments are ordinary ones.
+    for (testing::Environment* env : SharedEnvironments()) testing::AddGlobalTestEnvironment(env);
+    SharedEnvironments().clear();
+    return RUN_ALL_TESTS();
+  }
   return RunParallel(opts, processes, argc > 0 ? argv[0] : "");
 }
+
+testing::Environment* AddSharedEnvironment(testing::Environment* env) {
+  SharedEnvironments().push_back(env);
+  return env;
+}
+
+namespace internal {
+bool MarkSuite(const char* suite, SuiteMark mark) {
+  SuiteMarks().emplace_back(suite, mark);
+  return true;
+}
+}  // namespace internal
 
 }  // namespace mprun

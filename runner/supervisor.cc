@@ -57,7 +57,30 @@ Supervisor::Supervisor(shm::Segment& segment, shm::Doorbell& bell, WorkerLaunche
       reporters_(std::move(reporters)),
       opt_(std::move(options)),
       now_ns_(std::move(now_ns)),
-      workers_(segment.workers()) {}
+      workers_(segment.workers()),
+      serial_(ledger.size(), false) {
+  for (uint32_t item : opt_.serial_items) {
+    for (uint32_t t = item; t < seg_.UnitEnd(item); ++t) {
+      serial_[t] = true;
+      ++serial_count_;
+    }
+  }
+}
+
+bool Supervisor::Settled(uint32_t test) const {
+  return ledger_.Finished(test) || (serial_[test] && !serial_phase_);
+}
+
+bool Supervisor::QueueSerialPhase() {
+  // Serial tests run with nothing else running: only after every other test
+  // has its result and every worker has left, and then by worker 0 alone.
+  if (serial_phase_ || serial_count_ == 0 || live_workers() > 0) return false;
+  if (ledger_.finished() + serial_count_ < ledger_.size()) return false;
+  serial_phase_ = true;
+  seg_.deque(0).Reset();
+  seg_.deque(0).PushBack(opt_.serial_items);
+  return true;
+}
 
 uint32_t Supervisor::live_workers() const {
   return static_cast<uint32_t>(
@@ -69,9 +92,11 @@ bool Supervisor::Start() {
   for (core::Reporter* r : reporters_) r->OnRunStart(run_);
   if (ledger_.Complete()) return true;  // nothing selected
   for (uint32_t s = 0; s < workers_.size(); ++s) {
-    if (!Launch(s) && live_workers() == 0) return false;
+    if (seg_.deque(s).SizeGuess() > 0) Launch(s);
+    if (stopping_) return false;
   }
-  return true;
+  EnsureWorkers();  // e.g. only serial tests
+  return !stopping_;
 }
 
 bool Supervisor::Launch(uint32_t slot) {
@@ -99,6 +124,7 @@ bool Supervisor::Launch(uint32_t slot) {
 }
 
 void Supervisor::Report(uint32_t test, core::TestResult result) {
+  if (opt_.stop_on_failure && core::IsFailure(result.outcome)) stop_requested_ = true;
   if (!ledger_.Record(test, std::move(result))) return;
   for (core::Reporter* r : reporters_) r->OnTestFinished(run_, test, ledger_.Get(test));
 }
@@ -245,7 +271,7 @@ void Supervisor::HandleExit(uint32_t slot) {
     }
   }
   if (!running_is_ours || wrong_victim || in_environment) running = shm::kNoTest;
-  auto finished = [this](uint32_t t) { return ledger_.Finished(t); };
+  auto finished = [this](uint32_t t) { return Settled(t); };
   std::vector<uint32_t> back = shm::ReclaimDeadLease(claims, w.lease, running, finished);
   if (!normal) {
     // Only a process that died can have left tests in flight (taken from a
@@ -309,13 +335,14 @@ void Supervisor::CheckTimeouts(uint64_t now, uint64_t* next_event) {
 
 void Supervisor::EnsureWorkers() {
   if (stopping_ || ledger_.Complete()) return;
+  QueueSerialPhase();
   uint64_t queued = 0;
   for (uint32_t s = 0; s < workers_.size(); ++s) queued += seg_.deque(s).SizeGuess();
   if (queued == 0 && live_workers() == 0) {
     // Nobody is left and nothing is queued, yet tests have no result: they
     // are in flight from a worker that died unseen, or lost. Sweep them up.
     std::vector<uint32_t> lost =
-        shm::SweepLostTests(seg_, [this](uint32_t t) { return ledger_.Finished(t); });
+        shm::SweepLostTests(seg_, [this](uint32_t t) { return Settled(t); });
     if (!lost.empty()) shm::Requeue(seg_, 0, lost);
     queued = lost.size();
     if (queued == 0) {
@@ -329,7 +356,7 @@ void Supervisor::EnsureWorkers() {
   // rest of a batch in restart mode), or when nobody is left to steal.
   const bool nobody_left = live_workers() == 0;
   for (uint32_t s = 0; s < workers_.size(); ++s) {
-    if (workers_[s].live) continue;
+    if (workers_[s].live || (serial_phase_ && s > 0)) continue;
     if (seg_.deque(s).SizeGuess() > 0 || (nobody_left && queued > 0)) Launch(s);
     if (stopping_) return;
   }
@@ -414,6 +441,10 @@ void Supervisor::Step(int max_wait_ms, int signal_fd) {
       if (stopping_) return;
     }
   }
+  if (stop_requested_ && !stopping_) {
+    StopAll("not run: the run stopped at the first failure (--gtest_fail_fast / --stop)");
+    return;
+  }
   EnsureWorkers();
   if (ledger_.Complete() && !stopping_) {
     // Every test has its result: workers finish their teardown and leave.
@@ -434,6 +465,14 @@ void Supervisor::Step(int max_wait_ms, int signal_fd) {
     }
   }
   for (core::Reporter* r : reporters_) r->OnTick();
+}
+
+void Supervisor::FailBeforeStart(const std::string& error) {
+  start_ns_ = now_ns_();
+  for (core::Reporter* r : reporters_) r->OnRunStart(run_);
+  summary_.errors.push_back(error);
+  stopping_ = true;
+  Complete("not run: " + error);
 }
 
 bool Supervisor::Finished() const {

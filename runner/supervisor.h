@@ -37,6 +37,11 @@ struct SupervisorOptions {
   size_t max_output_bytes = 1 << 20;
   // Called after a worker process ended and was accounted for.
   std::function<void(uint32_t slot, uint32_t lease)> on_worker_ended;
+  // Deque items (unit heads) of the serial suites: queued, to one worker,
+  // only once every other test has its result and no worker is left.
+  std::vector<uint32_t> serial_items;
+  // Stop handing out work at the first failure; the rest are not_run.
+  bool stop_on_failure = false;
 };
 
 class Supervisor {
@@ -55,6 +60,11 @@ class Supervisor {
   bool Finished() const;
   void Interrupt(const std::string& why);
   void Finish();  // records what never finished as not_run; reports the end
+  // A failure outside any test (e.g. a shared environment's TearDown).
+  void AddRunError(const std::string& error) { summary_.errors.push_back(error); }
+  // The run cannot start (e.g. a shared environment's SetUp failed): every
+  // test is not_run, with `error` said once.
+  void FailBeforeStart(const std::string& error);
   const core::RunSummary& summary() const { return summary_; }
   uint32_t live_workers() const;
   uint32_t launches() const { return launches_; }
@@ -88,6 +98,10 @@ class Supervisor {
   void Fatal(const std::string& message);
   std::string ReadOutput(const Worker& w, uint64_t begin, uint64_t end, uint64_t* dropped) const;
   void Report(uint32_t test, core::TestResult result);
+  // Finished, or (serial tests before their phase) not to be run yet: what
+  // the recovery sweeps must leave alone.
+  bool Settled(uint32_t test) const;
+  bool QueueSerialPhase();
 
   shm::Segment& seg_;
   shm::Doorbell& bell_;
@@ -105,6 +119,10 @@ class Supervisor {
   uint32_t launches_ = 0;
   int barren_deaths_ = 0;
   bool stopping_ = false;
+  bool stop_requested_ = false;  // a failure under stop_on_failure
+  std::vector<bool> serial_;     // per test
+  size_t serial_count_ = 0;
+  bool serial_phase_ = false;
 };
 
 }  // namespace mprun::runner

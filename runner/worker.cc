@@ -161,9 +161,7 @@ void WorkerRuntime::NextBatch(std::vector<uint32_t>* out) {
   if (mean_test_ns_ > 0) {
     want = static_cast<uint32_t>(std::clamp(kBatchTimeNs / mean_test_ns_, 1.0, double{kMaxBatch}));
   }
-  out->resize(want);
-  const uint32_t got = taker_.Next(out->data(), want);
-  out->resize(got);
+  const uint32_t got = taker_.Next(out, want);
   if (got > 0) {
     batch_taken_ = true;
     std::sort(out->begin(), out->end());  // table order keeps suites together

@@ -16,28 +16,35 @@ BatchTaker::BatchTaker(Segment& segment, uint32_t worker, uint32_t lease, Hook h
   buffer_.resize(std::max<uint32_t>(std::min(segment.tests(), kMaxSteal), 1));
 }
 
-uint32_t BatchTaker::Next(uint32_t* out, uint32_t max) {
+uint32_t BatchTaker::Next(std::vector<uint32_t>* out, uint32_t max) {
+  out->clear();
   ClaimTable claims = segment_.claims();
   WorkDeque own = segment_.deque(worker_);
-  for (;;) {
-    const WorkDeque::Taken t = own.PopFront(out, max);
-    if (t.status == WorkDeque::Status::kTook) {
-      At(Point::kAfterPop);
-      uint32_t kept = 0;
-      for (uint32_t k = 0; k < t.count; ++k) {
-        if (claims.TryClaim(out[k], lease_)) {
-          out[kept++] = out[k];
-        } else {
-          ++stale_skipped_;
-        }
-      }
-      At(Point::kAfterClaim);
-      if (kept > 0) return kept;
-      continue;  // all stale: look again
-    }
+  while (out->size() < max) {
+    // One item at a time: an item may stand for a whole suite.
+    uint32_t item;
+    const WorkDeque::Taken t = own.PopFront(&item, 1);
     if (t.status == WorkDeque::Status::kContended) continue;
-    if (!StealIntoOwnDeque()) return 0;
+    if (t.status == WorkDeque::Status::kEmpty) {
+      if (!out->empty() || !StealIntoOwnDeque()) break;
+      continue;
+    }
+    At(Point::kAfterPop);
+    if (item >= segment_.tests()) {  // a wild write; nothing to run
+      ++stale_skipped_;
+      continue;
+    }
+    const uint32_t end = segment_.UnitEnd(item);
+    for (uint32_t test = item; test < end; ++test) {
+      if (claims.TryClaim(test, lease_)) {
+        out->push_back(test);
+      } else {
+        ++stale_skipped_;
+      }
+    }
+    At(Point::kAfterClaim);
   }
+  return static_cast<uint32_t>(out->size());
 }
 
 bool BatchTaker::StealIntoOwnDeque() {

@@ -1,11 +1,13 @@
 // BatchTaker: how a worker gets its next tests. Owning worker only (one per
 // worker process).
 //
-// Pops a batch from the worker's own deque; when that is empty, steals about
+// Pops items from the worker's own deque; when that is empty, steals about
 // half of the fullest other deque into its own (so that later thieves can
-// take from it in turn) and pops from there. Every popped test is claimed
-// (claims.h) before it is handed out; tests whose claim fails are stale copies
-// the supervisor already queued elsewhere, and are skipped.
+// take from it in turn) and pops from there. An item stands for a unit of
+// tests (Segment::UnitEnd), claimed whole, so a suite kept together reaches
+// one worker. Every test is claimed (claims.h) before it is handed out; tests
+// whose claim fails are stale copies the supervisor queued elsewhere, or tests
+// of a unit already run, and are skipped.
 //
 // Killed at any instruction: between a steal and the push into its own deque,
 // or between a pop and the claims, tests are in flight; the supervisor's
@@ -29,9 +31,10 @@ class BatchTaker {
 
   BatchTaker(Segment& segment, uint32_t worker, uint32_t lease, Hook hook = nullptr);
 
-  // Claims up to `max` tests into `out`. Returns how many; 0 means there was
-  // no work in any deque when it looked.
-  uint32_t Next(uint32_t* out, uint32_t max);
+  // Claims whole units until `out` holds at least `max` tests (a unit is
+  // never cut, so it may hold more), in the order taken. Returns how many;
+  // 0 means there was no work in any deque when it looked.
+  uint32_t Next(std::vector<uint32_t>* out, uint32_t max);
 
   uint64_t steals() const { return steals_; }
   uint64_t stale_skipped() const { return stale_skipped_; }

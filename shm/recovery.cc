@@ -1,5 +1,7 @@
 #include "shm/recovery.h"
 
+#include <algorithm>
+
 namespace mprun::shm {
 
 std::vector<uint32_t> ReclaimDeadLease(ClaimTable claims, uint32_t lease, uint32_t running,
@@ -19,7 +21,9 @@ std::vector<uint32_t> SweepLostTests(Segment& segment, const FinishedFn& finishe
   for (uint32_t w = 0; w < segment.workers(); ++w) {
     const uint32_t got = segment.deque(w).Snapshot(buffer.data(), n);
     for (uint32_t k = 0; k < got; ++k) {
-      if (buffer[k] < n) queued[buffer[k]] = true;
+      if (buffer[k] >= n) continue;
+      const uint32_t end = segment.UnitEnd(buffer[k]);  // an item stands for its unit
+      for (uint32_t t = buffer[k]; t < end; ++t) queued[t] = true;
     }
   }
   ClaimTable claims = segment.claims();
@@ -42,7 +46,19 @@ bool Requeue(Segment& segment, uint32_t worker, std::span<const uint32_t> tests)
   // must be able to claim it. Unpushed-but-released tests are invisible to
   // everyone but this (single-threaded) supervisor.
   for (uint32_t t : tests) claims.Release(t);
-  if (deque.PushBack(tests)) return true;
+  // One item per unit: the lowest test of it to queue stands for the rest
+  // of the unit (a worker claims what is still claimable), so a suite kept
+  // together is not split by its recovery.
+  std::vector<uint32_t> items;
+  std::vector<uint32_t> sorted(tests.begin(), tests.end());
+  std::sort(sorted.begin(), sorted.end());
+  uint32_t covered_until = 0;
+  for (uint32_t t : sorted) {
+    if (!items.empty() && t < covered_until) continue;
+    items.push_back(t);
+    covered_until = segment.UnitEnd(t);
+  }
+  if (deque.PushBack(items)) return true;
   for (uint32_t t : tests) claims.Reclaim(t, kUnclaimed, kSupervisorLease);
   return false;
 }

@@ -194,6 +194,17 @@ const TestEntry& Segment::test(uint32_t index) const {
   return reinterpret_cast<const TestEntry*>(at(layout_.tests))[index];
 }
 
+void Segment::SetUnit(uint32_t first, uint32_t end) {
+  auto* table = reinterpret_cast<TestEntry*>(at(layout_.tests));
+  for (uint32_t t = first; t < end && t < params_.tests; ++t) table[t].unit_end = end;
+}
+
+uint32_t Segment::UnitEnd(uint32_t index) const {
+  const uint32_t end = test(index).unit_end;
+  // A wild value cannot make a worker claim outside the table or backwards.
+  return end > index && end <= params_.tests ? end : index + 1;
+}
+
 std::string_view Segment::SuiteName(uint32_t index) const {
   const TestEntry& e = test(index);
   return {at(layout_.names + e.suite_offset), e.suite_length};

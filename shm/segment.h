@@ -66,6 +66,10 @@ MPRUN_SHARED_STRUCT(SegmentHeader);
 struct TestEntry {
   uint32_t binary;  // index into the run's list of binaries (0 in linked mode)
   uint32_t flags;
+  // Tests dispatched as one unit (a suite with suite fixtures) are listed in
+  // the deques by one item; item t stands for the tests [t, unit_end) still
+  // unclaimed. 0 means the test is a unit of its own.
+  uint32_t unit_end;
   uint32_t suite_offset;  // into the names region
   uint32_t suite_length;
   uint32_t name_offset;
@@ -99,6 +103,11 @@ class Segment {
   bool AppendTest(uint32_t binary, std::string_view suite, std::string_view name);
   uint32_t tests_written() const { return tests_written_; }
   const TestEntry& test(uint32_t index) const;
+  // Supervisor, before forking: tests [first, end) go out as one unit.
+  void SetUnit(uint32_t first, uint32_t end);
+  // End of the unit that a deque item `index` stands for (index + 1 for a
+  // test that is a unit of its own). Any process.
+  uint32_t UnitEnd(uint32_t index) const;
   std::string_view SuiteName(uint32_t index) const;
   std::string_view TestName(uint32_t index) const;
 

@@ -48,6 +48,11 @@ TEST(OptionsTest, AcceptsEqualsSpaceAndShortForms) {
   EXPECT_EQ(Parse({"--json", "r.json"}).opts.json_path, "r.json");
   EXPECT_EQ(Parse({"-v"}).opts.verbosity, 2);
   EXPECT_EQ(Parse({"-q"}).opts.verbosity, 0);
+  EXPECT_EQ(Parse({"--dist=suite"}).opts.dist, Dist::kSuite);
+  EXPECT_EQ(Parse({}, {{"MPRUN_DIST", "test"}}).opts.dist, Dist::kTest);
+  EXPECT_TRUE(Parse({"--list"}).opts.list);
+  EXPECT_TRUE(Parse({"-x"}).opts.stop_on_failure);
+  EXPECT_TRUE(Parse({"--stop"}).opts.stop_on_failure);
 }
 
 TEST(OptionsTest, LeavesOtherFlagsForGoogleTestInOrder) {
@@ -83,6 +88,8 @@ TEST(OptionsTest, BadValuesNameTheFlagOrVariable) {
            {{"--process-restartworker=no"}, {}, "--process-restartworker: takes no value"},
            {{"--process-timeuot=3"}, {}, "--process-timeuot: unknown flag"},
            {{"--json="}, {}, "--json: needs a file name"},
+           {{"--dist=module"}, {}, "--dist: 'module'"},
+           {{}, {{"MPRUN_DIST", "x"}}, "MPRUN_DIST: 'x'"},
            {{}, {{"MPRUN_PROCESSES", "2x"}}, "MPRUN_PROCESSES: '2x'"},
            {{}, {{"MPRUN_PROCESS_TIMEOUT", "-1"}}, "MPRUN_PROCESS_TIMEOUT: '-1'"},
            {{}, {{"MPRUN_PROCESS_RESTARTWORKER", "maybe"}}, "MPRUN_PROCESS_RESTARTWORKER: 'maybe'"},

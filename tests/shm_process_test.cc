@@ -69,8 +69,8 @@ struct Plan {
   RingView view = seg.ring(w);
   RingProducer ring(view, [bell] { bell->Ring(); });
   WorkerSlot& slot = seg.slot(w);
-  std::vector<uint32_t> batch(plan.batch);
-  while (uint32_t n = taker.Next(batch.data(), plan.batch)) {
+  std::vector<uint32_t> batch;
+  while (uint32_t n = taker.Next(&batch, plan.batch)) {
     for (uint32_t k = 0; k < n; ++k) {
       const uint32_t t = batch[k];
       // release: the supervisor's acquire load sees the claim before the test.
@@ -109,7 +109,8 @@ struct Tally {
 
 class MiniSupervisor {
  public:
-  MiniSupervisor(uint32_t workers, uint32_t tests, uint64_t seed, bool deal_all_to_first = false)
+  MiniSupervisor(uint32_t workers, uint32_t tests, uint64_t seed, bool deal_all_to_first = false,
+                 uint32_t max_unit = 1)
       : rng_(seed),
         counters_(boost::interprocess::anonymous_shared_memory(std::max<size_t>(tests, 1) *
                                                                sizeof(Atomic<uint32_t>))) {
@@ -127,15 +128,17 @@ class MiniSupervisor {
     pids_.assign(workers, -1);
     pidfds_.assign(workers, -1);
     leases_.assign(workers, 0);
-    // Deal round-robin, or everything to worker 0 so the others live on
-    // stealing (to reach the kill points around steals often).
-    for (uint32_t w = 0; w < workers; ++w) {
-      std::vector<uint32_t> mine;
-      for (uint32_t t = 0; t < tests; ++t) {
-        if (deal_all_to_first ? w == 0 : t % workers == w) mine.push_back(t);
-      }
-      EXPECT_TRUE(seg_->deque(w).PushBack(mine));
+    // Units of 1..max_unit tests; deal them round-robin, or everything to
+    // worker 0 so the others live on stealing (to reach the kill points
+    // around steals often).
+    std::vector<std::vector<uint32_t>> deal(workers);
+    for (uint32_t t = 0, k = 0; t < tests; ++k) {
+      const uint32_t end = std::min(tests, t + 1 + static_cast<uint32_t>(rng_() % max_unit));
+      seg_->SetUnit(t, end);
+      deal[deal_all_to_first ? 0 : k % workers].push_back(t);
+      t = end;
     }
+    for (uint32_t w = 0; w < workers; ++w) EXPECT_TRUE(seg_->deque(w).PushBack(deal[w]));
   }
 
   // `plan_for(spawn_number)` decides how each new worker process misbehaves.
@@ -380,6 +383,17 @@ INSTANTIATE_TEST_SUITE_P(Points, KillPointTest,
                                return std::string("Nowhere");
                            }
                          });
+
+TEST(RandomKillTest, UnitsOfTestsSurviveKillsFromOutsideWithNothingLost) {
+  constexpr uint32_t kTests = 4000;
+  for (uint64_t seed = 1; seed <= 3; ++seed) {
+    MiniSupervisor sup(4, kTests, seed, /*deal_all_to_first=*/false, /*max_unit=*/40);
+    auto plan = [](uint32_t spawn) { return Plan{KillAt::kNowhere, 0, 20000, 1 + spawn % 8}; };
+    Tally tally = sup.Run(plan, true);
+    ExpectExactlyOnce(tally, sup, kTests);
+    EXPECT_GT(tally.deaths, 0u) << "nothing was killed";
+  }
+}
 
 TEST(RandomKillTest, WorkersKilledFromOutsideAtRandomMomentsLoseNoTest) {
   constexpr uint32_t kTests = 4000;

@@ -90,8 +90,8 @@ class FakeWorker {
                                  std::memory_order_release);
   }
   std::vector<uint32_t> Take(uint32_t n) {
-    std::vector<uint32_t> out(n);
-    out.resize(taker_.Next(out.data(), n));
+    std::vector<uint32_t> out;
+    taker_.Next(&out, n);
     return out;
   }
   void Start(uint32_t test) {
@@ -135,7 +135,8 @@ class FakeWorker {
 
 class SupervisorTest : public ::testing::Test {
  protected:
-  void Build(uint32_t workers, uint32_t tests, double timeout_s = 0) {
+  void Build(uint32_t workers, uint32_t tests, double timeout_s = 0,
+             std::vector<uint32_t> serial = {}, bool stop_on_failure = false) {
     shm::LayoutParams p;
     p.workers = workers;
     p.tests = tests;
@@ -147,16 +148,18 @@ class SupervisorTest : public ::testing::Test {
     ASSERT_TRUE(shm::Doorbell::Create(&seg_->header().supervisor_sleeping, &bell_, &err));
     run_.binaries = {"fake"};
     run_.workers = static_cast<int>(workers);
-    std::vector<uint32_t> all;
+    // Contiguous shares, as the real supervisor deals them.
     for (uint32_t t = 0; t < tests; ++t) {
       run_.tests.push_back({0, "Suite", "Test" + std::to_string(t)});
-      all.push_back(t);
+      if (std::find(serial.begin(), serial.end(), t) != serial.end()) continue;
+      ASSERT_TRUE(seg_->deque(t * workers / tests).PushBack(std::vector<uint32_t>{t}));
     }
-    ASSERT_TRUE(seg_->deque(0).PushBack(all));
     ledger_ = std::make_unique<core::Ledger>(tests);
     SupervisorOptions opt;
     opt.timeout_s = timeout_s;
     opt.dump_grace_ms = 1000;
+    opt.serial_items = serial;
+    opt.stop_on_failure = stop_on_failure;
     sup_ =
         std::make_unique<Supervisor>(*seg_, bell_, launcher_, run_, *ledger_,
                                      std::vector<core::Reporter*>{}, opt, [this] { return now_; });
@@ -282,12 +285,13 @@ TEST_F(SupervisorTest, ARunEndsWhenEveryTestHasAResultAndWorkersLeave) {
   ASSERT_TRUE(sup_->Start());
   ASSERT_EQ(launcher_.procs.size(), 2u);
   FakeWorker a = Worker(0), b = Worker(1);
-  EXPECT_EQ(a.Take(2), (std::vector<uint32_t>{0, 1}));
-  EXPECT_EQ(b.Take(5), (std::vector<uint32_t>{2})) << "stole what was left";
-  for (uint32_t t : {0u, 1u}) {
-    a.Start(t);
-    a.Finish(t, Outcome::kPassed);
-  }
+  EXPECT_EQ(a.Take(1), (std::vector<uint32_t>{0}));
+  EXPECT_EQ(b.Take(5), (std::vector<uint32_t>{2}));
+  EXPECT_EQ(b.Take(5), (std::vector<uint32_t>{1})) << "stole what was left";
+  a.Start(0);
+  a.Finish(0, Outcome::kPassed);
+  b.Start(1);
+  b.Finish(1, Outcome::kPassed);
   b.Start(2);
   b.Finish(2, Outcome::kFailed, "file.cc:3: Failure\n");
   Step();
@@ -334,7 +338,9 @@ TEST_F(SupervisorTest, TestsTakenButNeverClaimedAreSweptUpAfterADeath) {
   Step();
   uint32_t queued[6];
   const uint32_t n = seg_->deque(0).Snapshot(queued, 6);
-  EXPECT_EQ(n, 6u) << "the three lost tests are queued again beside the three never taken";
+  EXPECT_EQ(std::vector<uint32_t>(queued, queued + n), (std::vector<uint32_t>{0, 1, 2}))
+      << "the three lost tests are queued again";
+  EXPECT_EQ(launcher_.procs.size(), 3u) << "and a replacement takes them";
   for (uint32_t t = 0; t < 6; ++t) EXPECT_FALSE(ledger_->Finished(t));
 }
 
@@ -370,6 +376,46 @@ TEST_F(SupervisorTest, InterruptKillsWorkersAndMarksTheRestNotRun) {
     EXPECT_EQ(ledger_->Get(t).message, "not run: interrupted by SIGINT");
   }
   EXPECT_EQ(core::StatusOf(*ledger_, sup_->summary()), core::ExitStatus::kInterrupted);
+}
+
+TEST_F(SupervisorTest, SerialTestsWaitForEverythingElseAndRunInOneWorkerAlone) {
+  Build(2, 4, 0, /*serial=*/{3});
+  ASSERT_TRUE(sup_->Start());
+  ASSERT_EQ(launcher_.procs.size(), 2u);
+  FakeWorker a = Worker(0), b = Worker(1);
+  std::vector<uint32_t> ta = a.Take(8), tb = b.Take(8);
+  EXPECT_EQ(ta.size() + tb.size(), 3u) << "the serial test is not handed out with the others";
+  for (uint32_t t : ta) a.Start(t), a.Finish(t, Outcome::kPassed);
+  for (uint32_t t : tb) b.Start(t), b.Finish(t, Outcome::kPassed);
+  Step();
+  EXPECT_EQ(launcher_.procs.size(), 2u);
+  a.Done();
+  launcher_.End(0, {false, 0});
+  Step();
+  EXPECT_EQ(launcher_.procs.size(), 2u) << "worker 1 is still alive: the serial phase waits";
+  b.Done();
+  launcher_.End(1, {false, 0});
+  Step();
+  ASSERT_EQ(launcher_.procs.size(), 3u) << "one worker for the serial phase";
+  EXPECT_EQ(launcher_.procs[2].slot, 0u);
+  FakeWorker serial = Worker(2);
+  EXPECT_EQ(serial.Take(8), (std::vector<uint32_t>{3}));
+}
+
+TEST_F(SupervisorTest, StopOnFailureEndsTheRunAtTheFirstFailure) {
+  Build(2, 4, 0, {}, /*stop_on_failure=*/true);
+  ASSERT_TRUE(sup_->Start());
+  FakeWorker a = Worker(0);
+  a.Take(1);
+  a.Start(0);
+  a.Finish(0, Outcome::kFailed, "boom");
+  Step();
+  EXPECT_TRUE(sup_->Finished());
+  EXPECT_FALSE(sup_->summary().interrupted);
+  EXPECT_TRUE(launcher_.procs[1].group_killed);
+  EXPECT_EQ(OutcomeOf(0), Outcome::kFailed);
+  for (uint32_t t = 1; t < 4; ++t) EXPECT_EQ(OutcomeOf(t), Outcome::kNotRun);
+  EXPECT_EQ(core::StatusOf(*ledger_, sup_->summary()), core::ExitStatus::kTestsFailed);
 }
 
 TEST_F(SupervisorTest, NoWorkerAtAllIsASetupError) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "shm/batch_taker.h"
+#include "shm/recovery.h"
 #include "shm/segment.h"
 
 namespace mprun::shm {
@@ -231,8 +232,8 @@ TEST(BatchTakerTest, EveryTestIsClaimedExactlyOnceAcrossStealingWorkers) {
       for (uint32_t w = 0; w < workers; ++w) {
         pool.emplace_back([&, w] {
           BatchTaker taker(*seg, w, /*lease=*/w + 1);
-          std::vector<uint32_t> batch(1 + w * 3);
-          while (uint32_t got = taker.Next(batch.data(), static_cast<uint32_t>(batch.size()))) {
+          std::vector<uint32_t> batch;
+          while (uint32_t got = taker.Next(&batch, 1 + w * 3)) {
             for (uint32_t k = 0; k < got; ++k) ran[batch[k]].fetch_add(1);
           }
         });
@@ -253,11 +254,79 @@ TEST(BatchTakerTest, SkipsStaleCopiesWhoseClaimWasWonElsewhere) {
   ASSERT_TRUE(seg->deque(0).PushBack(Iota(4)));
   ASSERT_TRUE(seg->claims().TryClaim(1, 99));  // e.g. queued twice by the supervisor
   BatchTaker taker(*seg, 0, 7);
-  uint32_t out[4];
-  ASSERT_EQ(taker.Next(out, 4), 3u);
-  EXPECT_EQ(std::vector<uint32_t>(out, out + 3), (std::vector<uint32_t>{0, 2, 3}));
+  std::vector<uint32_t> out;
+  ASSERT_EQ(taker.Next(&out, 4), 3u);
+  EXPECT_EQ(out, (std::vector<uint32_t>{0, 2, 3}));
   EXPECT_EQ(taker.stale_skipped(), 1u);
-  EXPECT_EQ(taker.Next(out, 4), 0u);
+  EXPECT_EQ(taker.Next(&out, 4), 0u);
+}
+
+TEST(BatchTakerTest, AUnitIsClaimedWholeEvenBeyondTheBatchSize) {
+  auto seg = MakeSegment(1, 10);
+  seg->SetUnit(2, 7);
+  ASSERT_TRUE(seg->deque(0).PushBack(std::vector<uint32_t>{0, 1, 2, 7, 8, 9}));
+  BatchTaker taker(*seg, 0, 1);
+  std::vector<uint32_t> out;
+  ASSERT_EQ(taker.Next(&out, 3), 7u);
+  EXPECT_EQ(out, (std::vector<uint32_t>{0, 1, 2, 3, 4, 5, 6}));
+  ASSERT_EQ(taker.Next(&out, 3), 3u);
+  EXPECT_EQ(out, (std::vector<uint32_t>{7, 8, 9}));
+}
+
+TEST(BatchTakerTest, UnitsStayWholeAndEveryTestRunsOnceAcrossStealingWorkers) {
+  constexpr uint32_t kTests = 20000;
+  auto seg = MakeSegment(4, kTests);
+  std::mt19937 rng(7);
+  std::vector<uint32_t> items, unit_of(kTests);
+  for (uint32_t t = 0; t < kTests;) {
+    const uint32_t end = std::min(kTests, t + 1 + static_cast<uint32_t>(rng() % 30));
+    seg->SetUnit(t, end);
+    for (uint32_t u = t; u < end; ++u) unit_of[u] = t;
+    items.push_back(t);
+    t = end;
+  }
+  ASSERT_TRUE(seg->deque(0).PushBack(items));
+  std::vector<std::atomic<uint32_t>> ran(kTests), runner(kTests);
+  std::vector<std::thread> pool;
+  for (uint32_t w = 0; w < 4; ++w) {
+    pool.emplace_back([&, w] {
+      BatchTaker taker(*seg, w, w + 1);
+      std::vector<uint32_t> batch;
+      while (taker.Next(&batch, 1 + w * 5) > 0) {
+        for (uint32_t t : batch) {
+          ran[t].fetch_add(1);
+          runner[t].store(w + 1);
+        }
+      }
+    });
+  }
+  for (auto& t : pool) t.join();
+  uint32_t wrong = 0, split = 0;
+  for (uint32_t t = 0; t < kTests; ++t) {
+    wrong += ran[t].load() != 1;
+    split += runner[t].load() != runner[unit_of[t]].load();
+  }
+  EXPECT_EQ(wrong, 0u);
+  EXPECT_EQ(split, 0u) << "tests of one unit ran in different workers";
+}
+
+TEST(RecoveryTest, RequeueListsOneItemPerUnitSoItStaysWhole) {
+  auto seg = MakeSegment(2, 10);
+  seg->SetUnit(0, 6);
+  ClaimTable claims = seg->claims();
+  for (uint32_t t : {2u, 3u, 5u, 8u, 9u})
+    ASSERT_TRUE(claims.Reclaim(t, kUnclaimed, kSupervisorLease));
+  ASSERT_TRUE(Requeue(*seg, 1, std::vector<uint32_t>{5, 2, 3, 9, 8}));
+  uint32_t items[10];
+  const uint32_t n = seg->deque(1).Snapshot(items, 10);
+  EXPECT_EQ(std::vector<uint32_t>(items, items + n), (std::vector<uint32_t>{2, 8, 9}));
+  // A worker taking item 2 claims what is left of the unit: 2, 3, 5 (0, 1
+  // and 4 are held elsewhere).
+  for (uint32_t t : {0u, 1u, 4u}) ASSERT_TRUE(claims.TryClaim(t, 77));
+  BatchTaker taker(*seg, 1, 5);
+  std::vector<uint32_t> out;
+  taker.Next(&out, 1);
+  EXPECT_EQ(out, (std::vector<uint32_t>{2, 3, 5}));
 }
 
 }  // namespace

@@ -66,7 +66,7 @@ void BM_TakeAndClaim(benchmark::State& state) {
   auto seg = MakeSegment(1, kTests);
   std::vector<uint32_t> items(kTests);
   std::iota(items.begin(), items.end(), 0);
-  std::vector<uint32_t> out(8);
+  std::vector<uint32_t> out;
   uint32_t lease = 1;
   for (auto _ : state) {
     state.PauseTiming();
@@ -74,7 +74,7 @@ void BM_TakeAndClaim(benchmark::State& state) {
     seg->deque(0).PushBack(items);
     BatchTaker taker(*seg, 0, lease++);
     state.ResumeTiming();
-    while (taker.Next(out.data(), 8) > 0) {
+    while (taker.Next(&out, 8) > 0) {
     }
   }
   state.SetItemsProcessed(state.iterations() * kTests);

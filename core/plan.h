@@ -1,0 +1,57 @@
+// Plan: how the selected tests go out to workers (DESIGN.md §3, fixture
+// rules). Pure; computed by the supervisor before any fork.
+//
+// nose's rules in GoogleTest terms: a suite whose fixture defines
+// SetUpTestSuite/TearDownTestSuite is a unit (one worker, its set-up once)
+// unless marked splittable; other suites are split per test; serial suites
+// run after the parallel phase with nothing else running. --dist=test splits
+// everything, --dist=suite keeps every suite whole.
+#ifndef MPRUN_CORE_PLAN_H_
+#define MPRUN_CORE_PLAN_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mprun::core {
+
+enum class Dist { kAuto, kTest, kSuite };
+bool ParseDist(std::string_view text, Dist* out);
+
+struct SuiteTraits {
+  bool has_fixtures = false;  // SetUpTestSuite or TearDownTestSuite defined
+  bool split = false;         // MPRUN_SPLIT_SUITE
+  bool serial = false;        // MPRUN_SERIAL_SUITE
+};
+
+struct Unit {
+  uint32_t first = 0;  // tests [first, end) of the table
+  uint32_t end = 0;
+  bool kept_together = false;  // more than one test dispatched as one
+  bool serial = false;
+  std::string why;  // for --list -v: "SetUpTestSuite", "--dist=suite", ...
+};
+
+struct Plan {
+  std::vector<Unit> units;  // in table order
+  size_t serial_tests = 0;
+};
+
+// `suite_of` gives, per test in table order, the index of its suite in
+// `suites`; a suite's tests are consecutive.
+Plan MakePlan(const std::vector<uint32_t>& suite_of, const std::vector<SuiteTraits>& suites,
+              Dist dist);
+
+// The parallel units as deque items (their first tests), dealt into
+// `workers` shares of about equal test counts. In table order, so that
+// neighbours stay together, or shuffled with `seed`.
+std::vector<std::vector<uint32_t>> DealUnits(const Plan& plan, int workers,
+                                             std::optional<uint32_t> shuffle_seed);
+// The serial units as deque items, in table order.
+std::vector<uint32_t> SerialItems(const Plan& plan);
+
+}  // namespace mprun::core
+
+#endif  // MPRUN_CORE_PLAN_H_

@@ -1,0 +1,217 @@
+// nose's distribution rules and gtest's flags over a parallel run (issue #4),
+// end to end with tests/fixtures/rules_test.cc (its own main() calling
+// mprun::RunAllTests) and the misbehaving fixture.
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "tests/e2e_util.h"
+
+namespace mprun {
+namespace {
+
+using testing_util::Proc;
+using testing_util::ScratchDir;
+
+const char kRules[] = MPRUN_RULES_BINARY;
+const char kMisbehave[] = MPRUN_MISBEHAVE_BINARY;
+
+std::vector<std::string> Lines(const std::string& path) {
+  std::vector<std::string> out;
+  std::istringstream in(testing_util::ReadFile(path));
+  std::string line;
+  while (std::getline(in, line)) out.push_back(line);
+  return out;
+}
+
+std::set<std::string> Distinct(const std::vector<std::string>& lines) {
+  return {lines.begin(), lines.end()};
+}
+
+struct Interval {
+  long long start, end;
+  std::string pid, name;
+};
+
+std::vector<Interval> Intervals(const std::string& path) {
+  std::vector<Interval> out;
+  for (const std::string& line : Lines(path)) {
+    std::istringstream in(line);
+    Interval i;
+    in >> i.start >> i.end >> i.pid >> i.name;
+    out.push_back(i);
+  }
+  return out;
+}
+
+Proc RunRules(const ScratchDir& dir, std::vector<std::string> args,
+              std::map<std::string, std::string> env = {}) {
+  args.insert(args.begin(), kRules);
+  env["RULES_DIR"] = dir.path();
+  return testing_util::Run(args, env, dir);
+}
+
+TEST(RulesTest, ASuiteWithSuiteFixturesRunsInOneWorkerWithOneSetUp) {
+#if !MPRUN_GTEST_DIRECT
+  GTEST_SKIP() << "a -DMPRUN_GTEST_DIRECT=OFF build cannot see suite fixtures (use --dist=suite)";
+#endif
+  ScratchDir dir;
+  const Proc p =
+      RunRules(dir, {"--processes=4", "--gtest_filter=WithFixture.*:SplitFixture.*:Many/*"});
+  ASSERT_EQ(p.status, 0) << p.out << p.err;
+  EXPECT_EQ(Lines(dir.File("fixture_setups")).size(), 1u);
+  EXPECT_EQ(Distinct(Lines(dir.File("fixture_tests"))).size(), 1u) << "the suite was split";
+  // The split suite may spread: one set-up in each worker that ran it.
+  EXPECT_EQ(Distinct(Lines(dir.File("split_setups"))), Distinct(Lines(dir.File("split_tests"))));
+}
+
+TEST(RulesTest, DistTestSplitsEvenSuitesWithFixtures) {
+  ScratchDir dir;
+  const Proc p = RunRules(dir, {"--processes=4", "--dist=test", "--gtest_filter=WithFixture.*"});
+  ASSERT_EQ(p.status, 0) << p.out << p.err;
+  const std::set<std::string> workers = Distinct(Lines(dir.File("fixture_tests")));
+  EXPECT_GT(workers.size(), 1u) << "8 tests of 3 ms over 4 workers all went to one";
+  // Each worker that ran some of the suite ran its set-up itself.
+  EXPECT_EQ(Distinct(Lines(dir.File("fixture_setups"))), workers);
+}
+
+TEST(RulesTest, DistSuiteKeepsEvenSuitesWithoutFixturesWhole) {
+  ScratchDir dir;
+  const Proc p = RunRules(dir, {"--processes=4", "--dist=suite", "--gtest_filter=SplitFixture.*"});
+  ASSERT_EQ(p.status, 0) << p.out << p.err;
+  EXPECT_EQ(Lines(dir.File("split_setups")).size(), 1u);
+}
+
+TEST(RulesTest, SerialSuiteRunsAfterTheOthersWithNothingElseRunning) {
+  ScratchDir dir;
+  const Proc p = RunRules(dir, {"--processes=3", "--gtest_filter=SerialSuite.*:Many/*"});
+  ASSERT_EQ(p.status, 0) << p.out << p.err;
+  const std::vector<Interval> serial = Intervals(dir.File("serial"));
+  const std::vector<Interval> plain = Intervals(dir.File("plain"));
+  ASSERT_EQ(serial.size(), 2u);
+  ASSERT_EQ(plain.size(), 16u);
+  for (const Interval& s : serial) {
+    for (const Interval& o : plain) {
+      EXPECT_TRUE(s.end <= o.start || o.end <= s.start)
+          << s.name << " [" << s.start << "," << s.end << ") overlaps " << o.name << " [" << o.start
+          << "," << o.end << ")";
+    }
+  }
+  EXPECT_TRUE(serial[0].end <= serial[1].start || serial[1].end <= serial[0].start);
+}
+
+TEST(RulesTest, SharedEnvironmentIsSetUpOnceInTheSupervisorAndWorkersSeeIt) {
+  ScratchDir dir;
+  const pid_t pid = testing_util::Start({kRules, "--processes=3", "--gtest_filter=Many/*"},
+                                        {{"RULES_DIR", dir.path()}}, dir);
+  const Proc p = testing_util::Finish(pid, dir);
+  ASSERT_EQ(p.status, 0) << p.out << p.err;  // Plain tests check the server's variable
+  EXPECT_EQ(Lines(dir.File("shared_setup")), std::vector<std::string>{std::to_string(pid)});
+  EXPECT_EQ(Lines(dir.File("shared_teardown")), std::vector<std::string>{std::to_string(pid)});
+}
+
+TEST(RulesTest, SharedEnvironmentThatFailsRunsNoTestAndSaysWhy) {
+  ScratchDir dir;
+  const Proc p =
+      RunRules(dir, {"--processes=2", "--json=" + dir.File("r.json"), "--gtest_filter=Many/*"},
+               {{"RULES_SHARED_FAIL", "1"}});
+  EXPECT_EQ(p.status, 1) << p.out << p.err;
+  EXPECT_NE(p.out.find("the shared server did not start"), std::string::npos) << p.out;
+  EXPECT_TRUE(Lines(dir.File("plain")).empty()) << "a test ran";
+  EXPECT_EQ(Lines(dir.File("shared_teardown")).size(), 1u) << "torn down all the same";
+  rapidjson::Document d;
+  d.Parse(testing_util::ReadFile(dir.File("r.json")).c_str());
+  ASSERT_FALSE(d.HasParseError());
+  EXPECT_EQ(d["summary"]["not_run"].GetInt(), 16);
+}
+
+TEST(RulesTest, SharedEnvironmentIsAnOrdinaryOneInAPlainRun) {
+  ScratchDir dir;
+  const Proc p = RunRules(dir, {"--gtest_filter=Many/Plain.SeesItsWorkerAndPrivateTempDir/0"},
+                          {{"MPRUN_WORKER_ID", "0"},
+                           {"MPRUN_WORKER_COUNT", "1"},
+                           {"TMPDIR", dir.path()},
+                           {"TEST_TMPDIR", dir.path()}});
+  EXPECT_EQ(p.status, 0) << p.out << p.err;
+  EXPECT_EQ(Lines(dir.File("shared_setup")).size(), 1u);
+  EXPECT_NE(p.out.find("[  PASSED  ] 1 test"), std::string::npos) << p.out;
+}
+
+TEST(RulesTest, DeathTestsOfBothStylesWorkInWorkers) {
+  for (const char* executor : {"direct", "filter"}) {
+    ScratchDir dir;
+    const Proc p = RunRules(dir, {"--processes=2", "--gtest_filter=DeathTest.*"},
+                            {{"MPRUN_EXECUTOR", executor}});
+    EXPECT_EQ(p.status, 0) << executor << "\n" << p.out << p.err;
+    EXPECT_NE(p.out.find("mprun: 2 passed, 0 failed, 0 skipped"), std::string::npos) << p.out;
+  }
+}
+
+TEST(RulesTest, TheBinarysListenersSeeEachWorkersTestsAndNothingElse) {
+  for (const char* executor : {"direct", "filter"}) {
+    ScratchDir dir;
+    const Proc p = RunRules(dir, {"--processes=3", "--gtest_filter=Many/*:WithFixture.*"},
+                            {{"MPRUN_EXECUTOR", executor}});
+    ASSERT_EQ(p.status, 0) << p.out << p.err;
+    std::multiset<std::string> tests;
+    for (const std::string& line : Lines(dir.File("listener_tests"))) {
+      tests.insert(line.substr(line.find(' ') + 1));
+    }
+    EXPECT_EQ(tests.size(), 24u) << executor;
+    EXPECT_EQ(std::set<std::string>(tests.begin(), tests.end()).size(), 24u) << "a test seen twice";
+    EXPECT_EQ(tests.count("MprunWorkerLoop.Run"), 0u) << "mprun's own hidden test leaked";
+  }
+}
+
+TEST(RulesTest, ListPrintsTheSelectedTestsAndWithVerboseTheirUnits) {
+  ScratchDir dir;
+  Proc p = RunRules(dir, {"--list", "--gtest_filter=WithFixture.*:SerialSuite.*"});
+  EXPECT_EQ(p.status, 0);
+  EXPECT_EQ(std::count(p.out.begin(), p.out.end(), '\n'), 10) << p.out;
+  EXPECT_NE(p.out.find("WithFixture.A\n"), std::string::npos);
+  p = RunRules(dir, {"--list", "-v", "--gtest_filter=WithFixture.*:SerialSuite.*:SplitFixture.A"});
+#if MPRUN_GTEST_DIRECT
+  EXPECT_NE(p.out.find("WithFixture: 8 tests kept together (SetUpTestSuite/TearDownTestSuite)"),
+            std::string::npos)
+      << p.out;
+#endif
+  EXPECT_NE(p.out.find("SerialSuite.One [serial]"), std::string::npos) << p.out;
+  EXPECT_NE(p.out.find("SplitFixture.A\n"), std::string::npos) << p.out;
+  EXPECT_TRUE(Lines(dir.File("plain")).empty()) << "--list ran a test";
+}
+
+TEST(RulesTest, FailFastStopsAtTheFirstFailureAndReportsTheRestNotRun) {
+  for (const char* flag : {"--gtest_fail_fast", "-x"}) {
+    ScratchDir dir;
+    const Proc p = testing_util::Run(
+        {kMisbehave, "--processes=2", flag, "--process-timeout=0", "--json=" + dir.File("r.json"),
+         "--gtest_filter=Misbehave.Fails:Misbehave.Hangs"},
+        {}, dir);
+    EXPECT_EQ(p.status, 1) << p.out << p.err;
+    rapidjson::Document d;
+    d.Parse(testing_util::ReadFile(dir.File("r.json")).c_str());
+    ASSERT_FALSE(d.HasParseError());
+    EXPECT_EQ(d["summary"]["failed"].GetInt(), 1) << flag;
+    EXPECT_EQ(d["summary"]["not_run"].GetInt(), 1) << flag << ": the hanging test was stopped";
+    EXPECT_FALSE(d["interrupted"].GetBool());
+  }
+}
+
+TEST(RulesTest, ShuffleUsesOneSeedForTheRunAndSaysWhich) {
+  ScratchDir dir;
+  const Proc p = RunRules(dir, {"--processes=2", "--gtest_shuffle", "--gtest_random_seed=77",
+                                "--gtest_filter=Many/*:WithFixture.*"});
+  EXPECT_EQ(p.status, 0) << p.out << p.err;
+  EXPECT_NE(p.out.find("--gtest_random_seed=77"), std::string::npos) << p.out;
+  EXPECT_NE(p.out.find("mprun: 24 passed, 0 failed, 0 skipped"), std::string::npos) << p.out;
+}
+
+}  // namespace
+}  // namespace mprun
