@@ -4,61 +4,93 @@
 
 namespace mprun::core {
 
-std::string RenderJsonReport(const RunInfo& run, const Ledger& ledger, const RunSummary& summary) {
-  std::string j;
-  j += "{\"mprun_version\": ";
-  AppendJsonString(&j, kMprunVersion);
-  j += ", \"processes\": " + std::to_string(run.workers);
-  j += ", \"wall_seconds\": ";
-  AppendJsonNumber(&j, summary.wall_seconds);
-  j += ", \"interrupted\": ";
-  j += summary.interrupted ? "true" : "false";
-  const size_t unfinished = ledger.size() - ledger.finished();
-  j += ",\n \"summary\": {\"total\": " + std::to_string(ledger.size());
-  for (Outcome o : {Outcome::kPassed, Outcome::kFailed, Outcome::kSkipped, Outcome::kCrashed,
-                    Outcome::kTimedOut, Outcome::kNotRun}) {
-    j += ", \"" + std::string(OutcomeName(o)) + "\": ";
-    j += std::to_string(ledger.Count(o) + (o == Outcome::kNotRun ? unfinished : 0));
-  }
-  j += ", \"flaky\": 0},\n \"errors\": [";
-  for (size_t i = 0; i < summary.errors.size(); ++i) {
-    if (i) j += ", ";
-    AppendJsonString(&j, summary.errors[i]);
-  }
-  j += "],\n \"tests\": [";
+namespace {
+
+constexpr Outcome kOutcomes[] = {Outcome::kPassed,  Outcome::kFailed,   Outcome::kSkipped,
+                                 Outcome::kCrashed, Outcome::kTimedOut, Outcome::kNotRun};
+
+void AppendTests(const RunInfo& run, const Ledger& ledger, int iteration, std::string* j) {
   for (uint32_t t = 0; t < ledger.size(); ++t) {
     const TestName& name = run.tests[t];
     static const TestResult kUnfinished;
     const TestResult& r = ledger.Finished(t) ? ledger.Get(t) : kUnfinished;
-    j += t ? ",\n  " : "\n  ";
-    j += "{\"binary\": ";
-    AppendJsonString(&j, run.binaries.empty() ? "" : run.binaries[name.binary]);
-    j += ", \"name\": ";
-    AppendJsonString(&j, name.FullName());
-    j += ", \"outcome\": ";
-    AppendJsonString(&j, OutcomeName(r.outcome));
-    j += ", \"duration_ms\": ";
-    AppendJsonNumber(&j, static_cast<double>(r.duration_ns) / 1e6);
-    j += ", \"worker\": " + std::to_string(r.worker);
-    j += ", \"attempts\": " + std::to_string(r.attempts);
-    j += ", \"start_ms\": ";
-    AppendJsonNumber(&j, static_cast<double>(r.start_ns) / 1e6);
-    j += ", \"message\": ";
-    AppendJsonString(&j, r.message);
-    j += ", \"signal\": ";
-    AppendJsonString(&j, r.signal);
+    *j += j->empty() ? "\n  " : ",\n  ";
+    *j += "{\"binary\": ";
+    AppendJsonString(j, run.binaries.empty() ? "" : run.binaries[name.binary]);
+    *j += ", \"name\": ";
+    AppendJsonString(j, name.FullName());
+    *j += ", \"outcome\": ";
+    AppendJsonString(j, OutcomeName(r.outcome));
+    *j += ", \"duration_ms\": ";
+    AppendJsonNumber(j, static_cast<double>(r.duration_ns) / 1e6);
+    *j += ", \"worker\": " + std::to_string(r.worker);
+    *j += ", \"attempts\": " + std::to_string(r.attempts);
+    *j += ", \"iteration\": " + std::to_string(iteration);
+    *j += ", \"start_ms\": ";
+    AppendJsonNumber(j, static_cast<double>(r.start_ns) / 1e6);
+    *j += ", \"message\": ";
+    AppendJsonString(j, r.message);
+    *j += ", \"signal\": ";
+    AppendJsonString(j, r.signal);
     if (!r.output.empty()) {
-      j += ", \"output\": ";
-      AppendJsonString(&j, r.output);
+      *j += ", \"output\": ";
+      AppendJsonString(j, r.output);
     }
-    j += "}";
+    *j += "}";
   }
-  j += "\n]}\n";
+}
+
+}  // namespace
+
+void JsonReporter::Add(const RunInfo& run, const Ledger& ledger, const RunSummary& summary) {
+  ++iterations_;
+  processes_ = run.workers;
+  wall_seconds_ += summary.wall_seconds;
+  interrupted_ = interrupted_ || summary.interrupted;
+  total_ += ledger.size();
+  const size_t unfinished = ledger.size() - ledger.finished();
+  for (Outcome o : kOutcomes) {
+    counts_[static_cast<int>(o)] += ledger.Count(o) + (o == Outcome::kNotRun ? unfinished : 0);
+  }
+  errors_.insert(errors_.end(), summary.errors.begin(), summary.errors.end());
+  AppendTests(run, ledger, iterations_, &tests_);
+}
+
+std::string JsonReporter::Render() const {
+  std::string j;
+  j += "{\"mprun_version\": ";
+  AppendJsonString(&j, kMprunVersion);
+  j += ", \"processes\": " + std::to_string(processes_);
+  j += ", \"iterations\": " + std::to_string(iterations_);
+  j += ", \"wall_seconds\": ";
+  AppendJsonNumber(&j, wall_seconds_);
+  j += ", \"interrupted\": ";
+  j += interrupted_ ? "true" : "false";
+  j += ",\n \"summary\": {\"total\": " + std::to_string(total_);
+  for (Outcome o : kOutcomes) {
+    j += ", \"" + std::string(OutcomeName(o)) +
+         "\": " + std::to_string(counts_[static_cast<int>(o)]);
+  }
+  j += ", \"flaky\": 0},\n \"errors\": [";
+  for (size_t i = 0; i < errors_.size(); ++i) {
+    if (i) j += ", ";
+    AppendJsonString(&j, errors_[i]);
+  }
+  j += "],\n \"tests\": [" + tests_ + "\n]}\n";
   return j;
 }
 
+std::string RenderJsonReport(const RunInfo& run, const Ledger& ledger, const RunSummary& summary) {
+  JsonReporter one("");
+  one.Add(run, ledger, summary);
+  return one.Render();
+}
+
 void JsonReporter::OnRunEnd(const RunInfo& run, const Ledger& ledger, const RunSummary& summary) {
-  if (!WriteFileAtomically(path_, RenderJsonReport(run, ledger, summary), &error_)) {
+  // With --gtest_repeat every repetition adds its tests; the file is
+  // rewritten (atomically) after each.
+  Add(run, ledger, summary);
+  if (!WriteFileAtomically(path_, Render(), &error_)) {
     std::fprintf(stderr, "mprun: error: --json: %s\n", error_.c_str());
   }
 }

@@ -23,11 +23,14 @@ std::string DescribeParts(const testing::TestResult& result, int from = 0) {
   for (int i = from; i < result.total_part_count(); ++i) {
     const testing::TestPartResult& p = result.GetTestPartResult(i);
     if (p.type() == testing::TestPartResult::kSuccess) continue;
-    if (p.file_name() != nullptr) {
+    // The location as gtest's own reports write it.
+    if (p.file_name() == nullptr) {
+      text += "unknown file";
+    } else {
       text += p.file_name();
       if (p.line_number() >= 0) text += ":" + std::to_string(p.line_number());
-      text += ": ";
     }
+    text += ": ";
     text += p.skipped() ? "Skipped\n" : "Failure\n";
     text += p.message();
     if (!text.empty() && text.back() != '\n') text += '\n';

@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "core/console_reporter.h"
+#include "core/gtest_output.h"
 #include "core/json_reporter.h"
 #include "core/options.h"
 #include "core/plan.h"
@@ -153,14 +154,21 @@ void TearDownSharedEnvironments(size_t count, runner::Supervisor* supervisor) {
   }
 }
 
-void NoteIgnoredFlags() {
-  const char* ignored = nullptr;
-  if (GTEST_FLAG_GET(repeat) != 1) ignored = "--gtest_repeat";
-  if (!GTEST_FLAG_GET(output).empty()) ignored = "--gtest_output";
-  if (ignored != nullptr) {
-    std::fprintf(stderr, "mprun: note: %s is not applied across a parallel run yet; ignored\n",
-                 ignored);
-  }
+core::ExitStatus Worse(core::ExitStatus a, core::ExitStatus b) {
+  auto rank = [](core::ExitStatus s) {
+    switch (s) {
+      case core::ExitStatus::kSuccess:
+        return 0;
+      case core::ExitStatus::kTestsFailed:
+        return 1;
+      case core::ExitStatus::kUsage:
+        return 2;
+      case core::ExitStatus::kInterrupted:
+        return 3;
+    }
+    return 0;
+  };
+  return rank(a) >= rank(b) ? a : b;
 }
 
 // Blocks the signals that end a run, so that they arrive through a signalfd
@@ -196,7 +204,12 @@ class RunSignals {
 int RunParallel(const core::Options& opts, int processes, const char* binary) {
   const runner::GtestTests selected = runner::SelectGtestTests();
   const std::vector<runner::GtestTest>& tests = selected.tests;
-  NoteIgnoredFlags();
+  std::string output_format, output_path, err;
+  if (!GTEST_FLAG_GET(output).empty() &&
+      !core::ParseGtestOutput(GTEST_FLAG_GET(output), binary, &output_format, &output_path, &err)) {
+    std::fprintf(stderr, "mprun: error: %s\n", err.c_str());
+    return static_cast<int>(core::ExitStatus::kUsage);
+  }
   const int usable = runner::UsableCores();
   int workers = processes < 0 ? usable : processes;
   workers =
@@ -211,13 +224,11 @@ int RunParallel(const core::Options& opts, int processes, const char* binary) {
     run.tests.push_back({0, t.info->test_suite_name(), t.info->name()});
     names_bytes += run.tests.back().suite.size() + run.tests.back().name.size();
   }
-  core::Ledger ledger(tests.size());
 
   shm::LayoutParams params;
   params.workers = static_cast<uint32_t>(workers);
   params.tests = static_cast<uint32_t>(tests.size());
   params.names_bytes = names_bytes;
-  std::string err;
   std::unique_ptr<shm::Segment> segment = shm::Segment::Create(params, &err);
   if (!segment) {
     std::fprintf(stderr, "mprun: error: %s\n", err.c_str());
@@ -234,10 +245,6 @@ int RunParallel(const core::Options& opts, int processes, const char* binary) {
     shuffle_seed = static_cast<uint32_t>(seed);
     std::printf("mprun: shuffling the order with --gtest_random_seed=%d\n", seed);
   }
-  // Contiguous shares keep neighbours with one worker; stealing evens out
-  // the rest.
-  const auto shares = core::DealUnits(plan, workers, shuffle_seed);
-  for (int w = 0; w < workers; ++w) segment->deque(static_cast<uint32_t>(w)).PushBack(shares[w]);
   shm::Doorbell bell;
   if (!shm::Doorbell::Create(&segment->header().supervisor_sleeping, &bell, &err)) {
     std::fprintf(stderr, "mprun: error: %s\n", err.c_str());
@@ -277,12 +284,19 @@ int RunParallel(const core::Options& opts, int processes, const char* binary) {
       },
       runner::kOutputFileSpan);
 
-  core::ConsoleReporter console(stdout, opts.verbosity);
+  // --gtest_brief: only failures and the summary, as -q.
+  core::ConsoleReporter console(stdout, GTEST_FLAG_GET(brief) ? 0 : opts.verbosity);
   std::vector<core::Reporter*> reporters = {&console};
   std::unique_ptr<core::JsonReporter> json;
   if (!opts.json_path.empty()) {
     json = std::make_unique<core::JsonReporter>(opts.json_path);
     reporters.push_back(json.get());
+  }
+  // --gtest_output: one merged file in gtest's schema (workers write none).
+  std::unique_ptr<core::GtestOutputReporter> gtest_output;
+  if (!output_path.empty()) {
+    gtest_output = std::make_unique<core::GtestOutputReporter>(output_format, output_path);
+    reporters.push_back(gtest_output.get());
   }
   runner::SupervisorOptions sopt;
   sopt.timeout_s = opts.process_timeout_s;
@@ -293,29 +307,54 @@ int RunParallel(const core::Options& opts, int processes, const char* binary) {
     runner::RemoveTree(worker_dir(slot, lease));
   };
 
-  core::RunSummary summary;
   runner::NoteParallelRun();
+  core::ExitStatus status = core::ExitStatus::kSuccess;
   {
     RunSignals signals;
-    runner::Supervisor supervisor(*segment, bell, launcher, run, ledger, reporters, sopt,
-                                  [&segment] { return segment->NowNs(); });
     // Shared environments: set up here, before any worker exists, so that
-    // every worker inherits what they built; torn down after the last one
-    // ended, whatever happened.
+    // every worker inherits what they built; torn down after the last
+    // repetition, whatever happened.
     size_t shared_up = 0;
     std::string why;
-    if (ledger.size() > 0 && !SetUpSharedEnvironments(&shared_up, &why)) {
-      supervisor.FailBeforeStart(why);
-    } else if (supervisor.Start()) {
-      while (!supervisor.Finished()) supervisor.Step(50, signals.fd());
+    const bool shared_ok = tests.empty() || SetUpSharedEnvironments(&shared_up, &why);
+    // --gtest_repeat: each repetition is a full parallel pass (negative:
+    // until interrupted).
+    const int repeat = GTEST_FLAG_GET(repeat);
+    for (int it = 0; repeat < 0 || it < std::max(repeat, 1); ++it) {
+      if (repeat != 1) std::printf("%smprun: repetition %d\n", it ? "\n" : "", it + 1);
+      if (it > 0) {
+        segment->claims().Reset();
+        for (int w = 0; w < workers; ++w) segment->deque(static_cast<uint32_t>(w)).Reset();
+        segment->header().stop.store(0, std::memory_order_relaxed);  // no worker is alive
+      }
+      // Contiguous shares keep neighbours with one worker; stealing evens
+      // out the rest.
+      std::optional<uint32_t> seed = shuffle_seed;
+      if (seed) *seed += static_cast<uint32_t>(it);
+      const auto shares = core::DealUnits(plan, workers, seed);
+      for (int w = 0; w < workers; ++w) {
+        segment->deque(static_cast<uint32_t>(w)).PushBack(shares[w]);
+      }
+      core::Ledger ledger(tests.size());
+      runner::Supervisor supervisor(*segment, bell, launcher, run, ledger, reporters, sopt,
+                                    [&segment] { return segment->NowNs(); });
+      if (!shared_ok) {
+        supervisor.FailBeforeStart(why);
+      } else if (supervisor.Start()) {
+        while (!supervisor.Finished()) supervisor.Step(50, signals.fd());
+      }
+      const bool last = !shared_ok || supervisor.summary().interrupted ||
+                        supervisor.summary().setup_error || (repeat >= 0 && it + 1 >= repeat);
+      if (last) TearDownSharedEnvironments(shared_up, &supervisor);
+      supervisor.Finish();
+      status = Worse(status, core::StatusOf(ledger, supervisor.summary()));
+      if (last) break;
     }
-    TearDownSharedEnvironments(shared_up, &supervisor);
-    supervisor.Finish();
-    summary = supervisor.summary();
   }
   runner::RemoveTree(temp_root);
-  core::ExitStatus status = core::StatusOf(ledger, summary);
-  if (json && !json->error().empty() && status == core::ExitStatus::kSuccess) {
+  const bool report_failed =
+      (json && !json->error().empty()) || (gtest_output && !gtest_output->error().empty());
+  if (report_failed && status == core::ExitStatus::kSuccess) {
     status = core::ExitStatus::kUsage;
   }
   return static_cast<int>(status);

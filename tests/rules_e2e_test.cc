@@ -1,6 +1,12 @@
 // nose's distribution rules and gtest's flags over a parallel run (issue #4),
 // end to end with tests/fixtures/rules_test.cc (its own main() calling
 // mprun::RunAllTests) and the misbehaving fixture.
+// cereal's rapidxml needs cereal's macros first (kept in this order).
+#include <cereal/macros.hpp>
+// clang-format off
+#include <cereal/external/rapidxml/rapidxml.hpp>
+// clang-format on
+
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 #include <unistd.h>
@@ -211,6 +217,132 @@ TEST(RulesTest, ShuffleUsesOneSeedForTheRunAndSaysWhich) {
   EXPECT_EQ(p.status, 0) << p.out << p.err;
   EXPECT_NE(p.out.find("--gtest_random_seed=77"), std::string::npos) << p.out;
   EXPECT_NE(p.out.find("mprun: 24 passed, 0 failed, 0 skipped"), std::string::npos) << p.out;
+}
+
+// What a gtest report says, in a form both reports can be compared in.
+struct ReportView {
+  int tests = -1, failures = -1;
+  std::map<std::string, std::string> results;                // Suite.Test -> result
+  std::map<std::string, std::vector<std::string>> messages;  // failure/skip messages
+};
+
+ReportView ReadXml(std::string text) {
+  ReportView v;
+  cereal::rapidxml::xml_document<> doc;
+  doc.parse<0>(text.data());
+  cereal::rapidxml::xml_node<>* root = doc.first_node("testsuites");
+  if (root == nullptr) return v;
+  v.tests = std::stoi(root->first_attribute("tests")->value());
+  v.failures = std::stoi(root->first_attribute("failures")->value());
+  for (auto* suite = root->first_node("testsuite"); suite;
+       suite = suite->next_sibling("testsuite")) {
+    for (auto* tc = suite->first_node("testcase"); tc; tc = tc->next_sibling("testcase")) {
+      const std::string name = std::string(tc->first_attribute("classname")->value()) + "." +
+                               tc->first_attribute("name")->value();
+      v.results[name] = tc->first_attribute("result")->value();
+      for (auto* m = tc->first_node(); m; m = m->next_sibling()) {
+        v.messages[name].push_back(std::string(m->name()) + ": " +
+                                   m->first_attribute("message")->value());
+      }
+    }
+  }
+  return v;
+}
+
+ReportView ReadJson(const std::string& text) {
+  ReportView v;
+  rapidjson::Document d;
+  d.Parse(text.c_str());
+  if (d.HasParseError()) return v;
+  v.tests = d["tests"].GetInt();
+  v.failures = d["failures"].GetInt();
+  for (const auto& suite : d["testsuites"].GetArray()) {
+    for (const auto& tc : suite["testsuite"].GetArray()) {
+      const std::string name =
+          std::string(tc["classname"].GetString()) + "." + tc["name"].GetString();
+      v.results[name] = tc["result"].GetString();
+      if (tc.HasMember("failures")) {
+        for (const auto& f : tc["failures"].GetArray())
+          v.messages[name].push_back(f["failure"].GetString());
+      }
+    }
+  }
+  return v;
+}
+
+TEST(GtestOutputTest, OneMergedFileThatSaysWhatGtestsOwnSays) {
+  for (const char* format : {"xml", "json"}) {
+    ScratchDir dir;
+    const std::string filter =
+        "--gtest_filter=Misbehave.Passes:Misbehave.Fails:Misbehave.Skips:Many/*";
+    const std::string plain = dir.File(std::string("plain.") + format);
+    const std::string merged = dir.File(std::string("merged.") + format);
+    Proc p = testing_util::Run(
+        {kMisbehave, filter, std::string("--gtest_output=") + format + ":" + plain}, {}, dir);
+    ASSERT_EQ(p.status, 1) << p.out;
+    p = testing_util::Run({kMisbehave, "--processes=3", filter,
+                           std::string("--gtest_output=") + format + ":" + merged},
+                          {}, dir);
+    ASSERT_EQ(p.status, 1) << p.out << p.err;
+    const std::string a = testing_util::ReadFile(plain), b = testing_util::ReadFile(merged);
+    const ReportView want = std::string(format) == "xml" ? ReadXml(a) : ReadJson(a);
+    const ReportView got = std::string(format) == "xml" ? ReadXml(b) : ReadJson(b);
+    EXPECT_EQ(want.tests, 23) << format;
+    EXPECT_EQ(got.tests, want.tests) << format;
+    EXPECT_EQ(got.failures, want.failures) << format;
+    EXPECT_EQ(got.results, want.results) << format;
+    EXPECT_EQ(got.messages, want.messages) << format;
+    EXPECT_EQ(dir.List().size(), 4u) << "workers wrote files of their own";
+  }
+}
+
+TEST(GtestOutputTest, FilterAndDisabledTestsSelectWhatPlainGtestSelects) {
+  ScratchDir dir;
+  const std::vector<std::string> flags = {"--gtest_filter=Many/*:Disabled.*:-Many/Plain.*/3",
+                                          "--gtest_also_run_disabled_tests"};
+  std::vector<std::string> plain = {kRules, "--gtest_output=xml:" + dir.File("plain.xml")};
+  std::vector<std::string> merged = {kRules, "--processes=2",
+                                     "--gtest_output=xml:" + dir.File("merged.xml")};
+  plain.insert(plain.end(), flags.begin(), flags.end());
+  merged.insert(merged.end(), flags.begin(), flags.end());
+  const std::map<std::string, std::string> env = {{"RULES_DIR", dir.path()},
+                                                  {"MPRUN_WORKER_ID", "0"},
+                                                  {"MPRUN_WORKER_COUNT", "1"},
+                                                  {"TMPDIR", dir.path()},
+                                                  {"TEST_TMPDIR", dir.path()}};
+  ASSERT_EQ(testing_util::Run(plain, env, dir).status, 0);
+  ASSERT_EQ(testing_util::Run(merged, {{"RULES_DIR", dir.path()}}, dir).status, 0);
+  const ReportView want = ReadXml(testing_util::ReadFile(dir.File("plain.xml")));
+  const ReportView got = ReadXml(testing_util::ReadFile(dir.File("merged.xml")));
+  EXPECT_EQ(got.results, want.results);
+  EXPECT_EQ(got.results.count("Disabled.DISABLED_RunsOnlyWhenAskedTo"), 1u);
+  EXPECT_EQ(got.tests, 16);
+}
+
+TEST(GtestOutputTest, BadSpecExitsTwo) {
+  ScratchDir dir;
+  const Proc p = testing_util::Run({kMisbehave, "--processes=2", "--gtest_output=yaml:x"}, {}, dir);
+  EXPECT_EQ(p.status, 2);
+  EXPECT_NE(p.err.find("--gtest_output: 'yaml:x'"), std::string::npos) << p.err;
+}
+
+TEST(RepeatTest, EachRepetitionIsAFullParallelPassReportedPerIteration) {
+  ScratchDir dir;
+  const Proc p =
+      testing_util::Run({kMisbehave, "--processes=2", "--gtest_repeat=3",
+                         "--gtest_filter=Many/*:Misbehave.Fails", "--json=" + dir.File("r.json")},
+                        {}, dir);
+  EXPECT_EQ(p.status, 1) << p.out << p.err;
+  EXPECT_NE(p.out.find("mprun: repetition 3"), std::string::npos) << p.out;
+  rapidjson::Document d;
+  d.Parse(testing_util::ReadFile(dir.File("r.json")).c_str());
+  ASSERT_FALSE(d.HasParseError());
+  EXPECT_EQ(d["iterations"].GetInt(), 3);
+  EXPECT_EQ(d["summary"]["total"].GetInt(), 63);
+  EXPECT_EQ(d["summary"]["failed"].GetInt(), 3);
+  std::map<int, int> per_iteration;
+  for (const auto& t : d["tests"].GetArray()) ++per_iteration[t["iteration"].GetInt()];
+  EXPECT_EQ(per_iteration, (std::map<int, int>{{1, 21}, {2, 21}, {3, 21}}));
 }
 
 }  // namespace
