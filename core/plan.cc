@@ -16,17 +16,18 @@ Plan MakePlan(const std::vector<uint32_t>& suite_of, const std::vector<SuiteTrai
               Dist dist) {
   Plan plan;
   const auto n = static_cast<uint32_t>(suite_of.size());
+  plan.units.reserve(n);
   for (uint32_t begin = 0; begin < n;) {
     uint32_t end = begin + 1;
     while (end < n && suite_of[end] == suite_of[begin]) ++end;
     const SuiteTraits& traits = suites[suite_of[begin]];
-    std::string why;
+    const char* why = nullptr;
     if (dist == Dist::kSuite) {
       why = "--dist=suite";
     } else if (dist == Dist::kAuto && traits.has_fixtures && !traits.split) {
       why = "SetUpTestSuite/TearDownTestSuite";
     }
-    if (!why.empty() && end - begin > 1) {
+    if (why != nullptr && end - begin > 1) {
       plan.units.push_back({begin, end, true, traits.serial, why});
     } else {
       for (uint32_t t = begin; t < end; ++t)

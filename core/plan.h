@@ -31,7 +31,7 @@ struct Unit {
   uint32_t end = 0;
   bool kept_together = false;  // more than one test dispatched as one
   bool serial = false;
-  std::string why;  // for --list -v: "SetUpTestSuite", "--dist=suite", ...
+  const char* why = "";  // for --list -v: "SetUpTestSuite/TearDownTestSuite", "--dist=suite"
 };
 
 struct Plan {

@@ -105,8 +105,7 @@ int ListTests(const core::Options& opts) {
     const char* serial = u.serial ? " [serial]" : "";
     if (opts.verbosity >= 2 && u.kept_together) {
       std::printf("%s: %u tests kept together (%s)%s\n",
-                  selected.tests[u.first].info->test_suite_name(), u.end - u.first, u.why.c_str(),
-                  serial);
+                  selected.tests[u.first].info->test_suite_name(), u.end - u.first, u.why, serial);
       for (uint32_t t = u.first; t < u.end; ++t) std::printf("  %s\n", name(t).c_str());
     } else {
       for (uint32_t t = u.first; t < u.end; ++t) {

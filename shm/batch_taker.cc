@@ -21,25 +21,32 @@ uint32_t BatchTaker::Next(std::vector<uint32_t>* out, uint32_t max) {
   ClaimTable claims = segment_.claims();
   WorkDeque own = segment_.deque(worker_);
   while (out->size() < max) {
-    // One item at a time: an item may stand for a whole suite.
-    uint32_t item;
-    const WorkDeque::Taken t = own.PopFront(&item, 1);
+    // As many items as tests still wanted (one CAS); an item may stand for
+    // a whole suite, so with units in the run only one at a time.
+    uint32_t items[64];
+    const uint32_t want = segment_.header().has_units != 0
+                              ? 1
+                              : std::min<uint32_t>(64, max - static_cast<uint32_t>(out->size()));
+    const WorkDeque::Taken t = own.PopFront(items, want);
     if (t.status == WorkDeque::Status::kContended) continue;
     if (t.status == WorkDeque::Status::kEmpty) {
       if (!out->empty() || !StealIntoOwnDeque()) break;
       continue;
     }
     At(Point::kAfterPop);
-    if (item >= segment_.tests()) {  // a wild write; nothing to run
-      ++stale_skipped_;
-      continue;
-    }
-    const uint32_t end = segment_.UnitEnd(item);
-    for (uint32_t test = item; test < end; ++test) {
-      if (claims.TryClaim(test, lease_)) {
-        out->push_back(test);
-      } else {
+    for (uint32_t k = 0; k < t.count; ++k) {
+      const uint32_t item = items[k];
+      if (item >= segment_.tests()) {  // a wild write; nothing to run
         ++stale_skipped_;
+        continue;
+      }
+      const uint32_t end = segment_.UnitEnd(item);
+      for (uint32_t test = item; test < end; ++test) {
+        if (claims.TryClaim(test, lease_)) {
+          out->push_back(test);
+        } else {
+          ++stale_skipped_;
+        }
       }
     }
     At(Point::kAfterClaim);

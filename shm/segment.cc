@@ -195,6 +195,8 @@ const TestEntry& Segment::test(uint32_t index) const {
 }
 
 void Segment::SetUnit(uint32_t first, uint32_t end) {
+  if (end <= first + 1) return;  // a unit of its own: unit_end 0 says so
+  header().has_units = 1;
   auto* table = reinterpret_cast<TestEntry*>(at(layout_.tests));
   for (uint32_t t = first; t < end && t < params_.tests; ++t) table[t].unit_end = end;
 }

@@ -59,6 +59,7 @@ struct SegmentHeader {
   uint64_t epoch_ns;  // CLOCK_MONOTONIC at creation; every time in the segment is relative to it
   Atomic<uint32_t> supervisor_sleeping;  // the doorbell's word
   Atomic<uint32_t> stop;                 // nonzero: workers take no more tests
+  uint32_t has_units;  // some deque item stands for several tests (written before fork)
 };
 MPRUN_SHARED_STRUCT(SegmentHeader);
 

@@ -25,7 +25,7 @@ TEST(PlanTest, AutoKeepsSuitesWithFixturesWholeAndSplitsTheRest) {
   EXPECT_EQ(Ranges(p), (std::vector<std::pair<uint32_t, uint32_t>>{
                            {0, 1}, {1, 2}, {2, 3}, {3, 7}, {7, 8}, {8, 9}, {9, 10}, {10, 11}}));
   EXPECT_TRUE(p.units[3].kept_together);
-  EXPECT_EQ(p.units[3].why, "SetUpTestSuite/TearDownTestSuite");
+  EXPECT_STREQ(p.units[3].why, "SetUpTestSuite/TearDownTestSuite");
   EXPECT_EQ(p.serial_tests, 2u);
   EXPECT_TRUE(p.units[6].serial);
 }

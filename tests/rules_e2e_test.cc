@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -136,6 +137,23 @@ TEST(RulesTest, SharedEnvironmentThatFailsRunsNoTestAndSaysWhy) {
   d.Parse(testing_util::ReadFile(dir.File("r.json")).c_str());
   ASSERT_FALSE(d.HasParseError());
   EXPECT_EQ(d["summary"]["not_run"].GetInt(), 16);
+}
+
+TEST(RulesTest, SharedEnvironmentIsTornDownWhenTheRunIsInterrupted) {
+  ScratchDir dir;
+  const pid_t pid = testing_util::Start(
+      {kRules, "--processes=2", "--process-timeout=0", "--gtest_filter=Hang.*:Many/*"},
+      {{"RULES_DIR", dir.path()}}, dir);
+  ASSERT_TRUE(testing_util::WaitFor(
+      [&] {
+        return Lines(dir.File("shared_setup")).size() == 1 &&
+               testing_util::ReadFile(dir.File("stdout")).find("workers") != std::string::npos;
+      },
+      10000));
+  kill(pid, SIGINT);
+  const Proc p = testing_util::Finish(pid, dir);
+  EXPECT_EQ(p.status, 130) << p.out << p.err;
+  EXPECT_EQ(Lines(dir.File("shared_teardown")), std::vector<std::string>{std::to_string(pid)});
 }
 
 TEST(RulesTest, SharedEnvironmentIsAnOrdinaryOneInAPlainRun) {
