@@ -1,0 +1,321 @@
+// The peer comparison: mprun against what a C++ team would otherwise use,
+// on the same machine, in the same run, as ratios. Run by tools/bench/run.
+//
+// For each workload (tools/bench/workload.h) and worker count W it times, in
+// alternation over several repetitions: the plain gtest binary run serially;
+// gtest's own sharding (W processes with GTEST_TOTAL_SHARDS/GTEST_SHARD_INDEX);
+// `ctest -jW` over one test per process (the add_test lines
+// gtest_discover_tests would write); and mprun's linked mode. It reports
+// medians, ratios to serial and to the lower bound max(total/W, longest),
+// and the peak RSS of any one process of each tool, as a Markdown table and
+// a JSON file of every sample.
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "runner/cpus.h"
+#include "tools/bench/workload.h"
+
+namespace {
+
+double NowS() {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+struct Sample {
+  double wall_s = 0;
+  long max_rss_kb = 0;
+  bool ok = true;
+};
+
+pid_t Spawn(const std::vector<std::string>& argv, const std::vector<std::string>& env) {
+  std::vector<char*> a;
+  for (const auto& s : argv) a.push_back(const_cast<char*>(s.c_str()));
+  a.push_back(nullptr);
+  std::fflush(nullptr);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    for (const auto& kv : env) putenv(const_cast<char*>(kv.c_str()));
+    const int null = open("/dev/null", O_WRONLY);
+    dup2(null, 1);
+    dup2(null, 2);
+    execv(a[0], a.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+// Runs the processes at once and waits for all: wall time until the last
+// ends, and the largest peak RSS of any process (wait4 reports a child's
+// own and its reaped descendants').
+Sample RunAll(
+    const std::vector<std::pair<std::vector<std::string>, std::vector<std::string>>>& jobs) {
+  Sample s;
+  const double start = NowS();
+  std::vector<pid_t> pids;
+  for (const auto& [argv, env] : jobs) pids.push_back(Spawn(argv, env));
+  for (pid_t pid : pids) {
+    int status = 0;
+    struct rusage ru = {};
+    wait4(pid, &status, 0, &ru);
+    s.max_rss_kb = std::max(s.max_rss_kb, ru.ru_maxrss);
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 127) s.ok = false;
+  }
+  s.wall_s = NowS() - start;
+  return s;
+}
+
+std::string Capture(const std::string& cmd) {
+  std::string out;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (p == nullptr) return out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  pclose(p);
+  return out;
+}
+
+// The CTestTestfile.cmake that gtest_discover_tests would produce for
+// `binary`: one add_test per test, run as `binary --gtest_filter=NAME`.
+bool WriteCtestDir(const std::string& binary, const std::string& dir, double timeout_s) {
+  mkdir(dir.c_str(), 0755);
+  std::istringstream list(Capture(binary + " --gtest_list_tests"));
+  std::ofstream out(dir + "/CTestTestfile.cmake");
+  std::string line, suite;
+  int n = 0;
+  while (std::getline(list, line)) {
+    if (line.empty()) continue;
+    const std::string name = line.substr(0, line.find_first_of(" #", 2));
+    if (line[0] != ' ') {
+      suite = name;
+      continue;
+    }
+    const std::string test = suite + name.substr(2);
+    out << "add_test([=[" << test << "]=] \"" << binary << "\" [=[--gtest_filter=" << test
+        << "]=])\n";
+    if (timeout_s > 0)
+      out << "set_tests_properties([=[" << test << "]=] PROPERTIES TIMEOUT " << timeout_s << ")\n";
+    ++n;
+  }
+  return n > 0;
+}
+
+struct Workload {
+  std::string name;
+  std::string description;
+  std::string linked, plain;
+  std::vector<int> workers;
+  // Sum of test durations and the longest, in seconds (0: trivial tests).
+  double total_s = 0, longest_s = 0;
+  double timeout_s = 0;  // per test, for the crashy suite
+  bool serial_and_shards = true;
+  bool with_ctest = true;
+  int reps = 0;  // 0: the run's default
+};
+
+struct Cell {
+  std::string tool;
+  int workers;
+  std::vector<Sample> samples;
+  double Median() const {
+    std::vector<double> w;
+    for (const Sample& s : samples) w.push_back(s.wall_s);
+    std::sort(w.begin(), w.end());
+    return w.empty() ? 0 : w[w.size() / 2];
+  }
+  long Rss() const {
+    long m = 0;
+    for (const Sample& s : samples) m = std::max(m, s.max_rss_kb);
+    return m;
+  }
+};
+
+std::string Fixed(double v, int digits) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  bool quick = false;
+  int reps = 5;
+  std::string out_dir = "bench-results";
+  std::string bin_dir;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--quick") {
+      quick = true;
+      reps = 1;
+    } else if (a.rfind("--reps=", 0) == 0) {
+      reps = std::atoi(a.c_str() + 7);
+    } else if (a.rfind("--out=", 0) == 0) {
+      out_dir = a.substr(6);
+    } else if (a.rfind("--bin-dir=", 0) == 0) {
+      bin_dir = a.substr(10);
+    } else {
+      std::fprintf(stderr, "usage: compare [--quick] [--reps=N] [--out=DIR] [--bin-dir=DIR]\n");
+      return 2;
+    }
+  }
+  if (bin_dir.empty()) {
+    char self[4096];
+    const ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    self[n > 0 ? n : 0] = '\0';
+    bin_dir = std::string(self).substr(0, std::string(self).rfind('/'));
+  }
+  mkdir(out_dir.c_str(), 0755);
+  // Shorter tests for the quick set; the runner's lower bounds use the same scale.
+  const std::string scale = quick ? "0.25" : "1";
+  setenv("MPRUN_BENCH_SCALE", scale.c_str(), 1);
+  const int cores = mprun::runner::UsableCores();
+
+  auto bin = [&](const std::string& n) { return bin_dir + "/" + n; };
+  auto sum = [](uint32_t n, auto f) {
+    double total = 0, longest = 0;
+    for (uint32_t i = 0; i < n; ++i) {
+      total += f(i) / 1e3;
+      longest = std::max(longest, f(i) / 1e3);
+    }
+    return std::pair{total, longest};
+  };
+  std::vector<int> base = {1, 2};
+  if (cores > 2) base.push_back(cores);
+  std::vector<Workload> loads;
+  loads.push_back({"trivial_1k", "1,000 trivial tests", bin("trivial_1000_linked"),
+                   bin("trivial_1000_plain"), base});
+  if (!quick) {
+    Workload w{"trivial_10k",
+               "10,000 trivial tests",
+               bin("trivial_10000_linked"),
+               bin("trivial_10000_plain"),
+               {2}};
+    if (cores > 2) w.workers.push_back(cores);
+    w.reps = 3;
+    loads.push_back(w);
+  }
+  {
+    auto [total, longest] = sum(bench::kCpuTests, bench::CpuMs);
+    loads.push_back({"cpu", "300 CPU-bound tests, heavy-tailed", bin("cpu_linked"),
+                     bin("cpu_plain"), base, total, longest});
+  }
+  {
+    auto [total, longest] = sum(bench::kSleepTests, bench::SleepMs);
+    std::vector<int> w = {2, 8 * cores};
+    if (cores > 2) w.insert(w.begin() + 1, cores);
+    loads.push_back({"sleep", "400 sleeping (IO-like) tests", bin("sleep_linked"),
+                     bin("sleep_plain"), w, total, 0});
+    loads.back().longest_s = longest;
+  }
+  {
+    std::vector<int> w = {2};
+    if (cores > 2) w.push_back(cores);
+    Workload f{"fixture", "20 suites x 10 tests, 50 ms SetUpTestSuite", bin("fixture_linked"),
+               bin("fixture_plain"), w};
+    f.total_s = bench::kFixtureSuites * bench::FixtureSetUpMs() / 1e3;
+    f.longest_s = bench::FixtureSetUpMs() / 1e3;
+    loads.push_back(f);
+  }
+  if (!quick) {
+    std::vector<int> w = {2};
+    if (cores > 2) w.push_back(cores);
+    Workload c{"crashy", "500 tests, 15 segfault, 5 hang (1 s timeout)", bin("crashy_linked"),
+               bin("crashy_plain"), w};
+    c.timeout_s = 1;
+    c.serial_and_shards = false;  // a crash ends the process; a hang never ends
+    c.reps = 2;
+    loads.push_back(c);
+  }
+
+  std::string md =
+      "| workload | W | tool | median s | × serial | × lower bound | peak RSS MB |\n"
+      "|---|---|---|---|---|---|---|\n";
+  std::string json =
+      "{\"cores\": " + std::to_string(cores) + ", \"scale\": " + scale + ", \"workloads\": [";
+  for (size_t li = 0; li < loads.size(); ++li) {
+    const Workload& w = loads[li];
+    std::fprintf(stderr, "== %s\n", w.description.c_str());
+    const std::string ctest_dir = out_dir + "/ctest-" + w.name;
+    const bool ctest_ok = w.with_ctest && WriteCtestDir(w.plain, ctest_dir, w.timeout_s);
+    std::vector<Cell> cells;
+    if (w.serial_and_shards) cells.push_back({"gtest serial", 1, {}});
+    for (int W : w.workers) {
+      if (w.serial_and_shards) cells.push_back({"gtest sharding", W, {}});
+      if (ctest_ok) cells.push_back({"ctest -j", W, {}});
+      cells.push_back({"mprun linked", W, {}});
+    }
+    const int r_count = w.reps > 0 ? std::min(w.reps, reps) : reps;
+    for (int r = 0; r < r_count; ++r) {
+      for (Cell& c : cells) {  // in alternation, so drift hits every tool alike
+        std::vector<std::pair<std::vector<std::string>, std::vector<std::string>>> jobs;
+        if (c.tool == "gtest serial") {
+          jobs.push_back({{w.plain}, {}});
+        } else if (c.tool == "gtest sharding") {
+          for (int i = 0; i < c.workers; ++i) {
+            jobs.push_back({{w.plain},
+                            {"GTEST_TOTAL_SHARDS=" + std::to_string(c.workers),
+                             "GTEST_SHARD_INDEX=" + std::to_string(i)}});
+          }
+        } else if (c.tool == "ctest -j") {
+          jobs.push_back(
+              {{"/usr/bin/ctest", "--test-dir", ctest_dir, "-j", std::to_string(c.workers), "-Q"},
+               {}});
+        } else {
+          std::vector<std::string> a = {w.linked, "--processes=" + std::to_string(c.workers), "-q"};
+          if (w.timeout_s > 0) a.push_back("--process-timeout=" + Fixed(w.timeout_s, 1));
+          jobs.push_back({a, {}});
+        }
+        c.samples.push_back(RunAll(jobs));
+        std::fprintf(stderr, "   %-15s W=%-3d %.3f s\n", c.tool.c_str(), c.workers,
+                     c.samples.back().wall_s);
+      }
+    }
+    double serial = 0;
+    for (const Cell& c : cells) {
+      if (c.tool == "gtest serial") serial = c.Median();
+    }
+    json += std::string(li ? "," : "") + "\n {\"name\": \"" + w.name +
+            "\", \"total_s\": " + Fixed(w.total_s, 4) +
+            ", \"longest_s\": " + Fixed(w.longest_s, 4) + ", \"cells\": [";
+    for (size_t ci = 0; ci < cells.size(); ++ci) {
+      const Cell& c = cells[ci];
+      const double lb = std::max(w.total_s / c.workers, w.longest_s);
+      const double m = c.Median();
+      md += "| " + w.description + " | " + std::to_string(c.workers) + " | " + c.tool + " | " +
+            Fixed(m, 3) + " | " + (serial > 0 ? Fixed(m / serial, 2) : "–") + " | " +
+            (lb > 0 ? Fixed(m / lb, 2) : "–") + " | " + Fixed(c.Rss() / 1024.0, 1) + " |\n";
+      json += std::string(ci ? "," : "") + "\n  {\"tool\": \"" + c.tool +
+              "\", \"workers\": " + std::to_string(c.workers) + ", \"wall_s\": [";
+      for (size_t s = 0; s < c.samples.size(); ++s) {
+        json += (s ? ", " : "") + Fixed(c.samples[s].wall_s, 4);
+      }
+      json += "], \"max_rss_kb\": " + std::to_string(c.Rss()) + "}";
+    }
+    json += "]}";
+  }
+  json += "\n]}\n";
+  std::ofstream(out_dir + "/results.md") << md;
+  std::ofstream(out_dir + "/results.json") << json;
+  std::printf("%s", md.c_str());
+  std::printf("\n(%d usable cores; raw samples in %s/results.json)\n", cores, out_dir.c_str());
+  return 0;
+}
