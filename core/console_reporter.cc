@@ -1,6 +1,9 @@
 #include "core/console_reporter.h"
 
+#include <algorithm>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace mprun::core {
 
@@ -42,21 +45,54 @@ const char* Heading(Outcome o) {
 
 }  // namespace
 
+std::string ConsoleReporter::Paint(const std::string& text, Outcome o) const {
+  if (!opt_.color) return text;
+  const char* code = "";
+  switch (o) {
+    case Outcome::kPassed:
+      code = "\x1b[32m";
+      break;
+    case Outcome::kSkipped:
+    case Outcome::kNotRun:
+      code = "\x1b[33m";
+      break;
+    case Outcome::kFailed:
+      code = "\x1b[31m";
+      break;
+    case Outcome::kCrashed:
+    case Outcome::kTimedOut:
+      code = "\x1b[1;31m";
+      break;
+  }
+  return code + text + "\x1b[0m";
+}
+
+void ConsoleReporter::ClearStatusLine() {
+  if (!status_drawn_) return;
+  std::fputs("\r\x1b[2K", out_);
+  status_drawn_ = false;
+}
+
 void ConsoleReporter::OnRunStart(const RunInfo& run) {
-  if (verbosity_ < 1) return;
+  if (opt_.verbosity < 1) return;
   std::fprintf(out_, "mprun: %zu test%s, %d worker%s\n", run.tests.size(),
                run.tests.size() == 1 ? "" : "s", run.workers, run.workers == 1 ? "" : "s");
   std::fflush(out_);
 }
 
 void ConsoleReporter::OnTestFinished(const RunInfo& run, uint32_t test, const TestResult& r) {
-  if (verbosity_ >= 2) {
-    std::fprintf(out_, "%-9s %s (%s, worker %d)\n", Heading(r.outcome),
+  failures_ += IsFailure(r.outcome);
+  if (opt_.verbosity >= 2) {
+    ClearStatusLine();
+    std::string heading = Heading(r.outcome);
+    heading.resize(std::max<size_t>(heading.size(), 9), ' ');
+    std::fprintf(out_, "%s %s (%s, worker %d)\n", Paint(heading, r.outcome).c_str(),
                  run.tests[test].FullName().c_str(), Duration(r.duration_ns).c_str(), r.worker);
     return;
   }
-  if (verbosity_ == 1 && r.outcome != Outcome::kNotRun) {
-    std::fputc(OutcomeSymbol(r.outcome), out_);
+  if (opt_.mode == ConsoleOptions::Mode::kDots && opt_.verbosity == 1 &&
+      r.outcome != Outcome::kNotRun) {
+    std::fputs(Paint(std::string(1, OutcomeSymbol(r.outcome)), r.outcome).c_str(), out_);
     if (++column_ == kDotsPerLine) {
       std::fputc('\n', out_);
       column_ = 0;
@@ -64,10 +100,77 @@ void ConsoleReporter::OnTestFinished(const RunInfo& run, uint32_t test, const Te
   }
 }
 
-void ConsoleReporter::OnTick() { std::fflush(out_); }
+std::string ConsoleReporter::StatusLine(const RunInfo& run, const Ledger& ledger,
+                                        const Progress& progress) const {
+  char buf[128];
+  const double elapsed = static_cast<double>(progress.elapsed_ns) / 1e9;
+  std::snprintf(buf, sizeof buf, "[%zu/%zu] %zu failed, %.1fs", ledger.finished(), ledger.size(),
+                failures_, elapsed);
+  std::string line = buf;
+  if (ledger.finished() > 0 && ledger.finished() < ledger.size()) {
+    const double eta = elapsed * static_cast<double>(ledger.size() - ledger.finished()) /
+                       static_cast<double>(ledger.finished());
+    std::snprintf(buf, sizeof buf, ", ETA %.0fs", eta + 0.5);
+    line += buf;
+  }
+  // The tests running for longest, if beyond the threshold.
+  std::vector<const RunningTest*> slow;
+  for (const RunningTest& r : progress.running) {
+    if (static_cast<double>(r.elapsed_ns) / 1e9 >= opt_.slow_after_s) slow.push_back(&r);
+  }
+  std::sort(slow.begin(), slow.end(), [](const RunningTest* a, const RunningTest* b) {
+    return a->elapsed_ns > b->elapsed_ns;
+  });
+  for (size_t i = 0; i < slow.size(); ++i) {
+    std::snprintf(buf, sizeof buf, " (w%d, %.0fs)", slow[i]->worker,
+                  static_cast<double>(slow[i]->elapsed_ns) / 1e9);
+    line += (i == 0 ? " · slow: " : ", ") + run.tests[slow[i]->test].FullName() + buf;
+  }
+  if (opt_.width > 4 && line.size() > static_cast<size_t>(opt_.width - 1)) {
+    line = line.substr(0, static_cast<size_t>(opt_.width - 4)) + "...";
+  }
+  return line;
+}
+
+void ConsoleReporter::OnTick(const RunInfo& run, const Ledger& ledger, const Progress& progress) {
+  if (opt_.mode == ConsoleOptions::Mode::kStatusLine &&
+      (progress.elapsed_ns >= last_draw_ns_ + 100'000'000 || last_draw_ns_ == 0)) {
+    last_draw_ns_ = progress.elapsed_ns;
+    std::fputs(("\r\x1b[2K" + StatusLine(run, ledger, progress)).c_str(), out_);
+    status_drawn_ = true;
+  }
+  std::fflush(out_);
+}
+
+void ConsoleReporter::OnStatusRequest(const RunInfo& run, const Progress& progress) {
+  ClearStatusLine();
+  if (column_ > 0) std::fputc('\n', out_);
+  column_ = 0;
+  std::fprintf(out_, "mprun: %zu test%s running at %.1fs\n", progress.running.size(),
+               progress.running.size() == 1 ? "" : "s",
+               static_cast<double>(progress.elapsed_ns) / 1e9);
+  for (const RunningTest& r : progress.running) {
+    std::fprintf(out_, "  %s (worker %d, %.1fs)\n", run.tests[r.test].FullName().c_str(), r.worker,
+                 static_cast<double>(r.elapsed_ns) / 1e9);
+    // The last lines of its output so far, indented.
+    std::vector<std::string_view> lines;
+    std::string_view rest = r.output;
+    while (!rest.empty()) {
+      const size_t nl = rest.find('\n');
+      lines.push_back(rest.substr(0, nl));
+      rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
+    }
+    constexpr size_t kTailLines = 10;
+    for (size_t i = lines.size() > kTailLines ? lines.size() - kTailLines : 0; i < lines.size();
+         ++i) {
+      std::fprintf(out_, "    | %.*s\n", static_cast<int>(lines[i].size()), lines[i].data());
+    }
+  }
+  std::fflush(out_);
+}
 
 void ConsoleReporter::PrintFailure(const RunInfo& run, uint32_t test, const TestResult& r) {
-  std::fprintf(out_, "%s\n%s: %s", kHeavyRule, Heading(r.outcome),
+  std::fprintf(out_, "%s\n%s: %s", kHeavyRule, Paint(Heading(r.outcome), r.outcome).c_str(),
                run.tests[test].FullName().c_str());
   if (run.binaries.size() > 1)
     std::fprintf(out_, " [%s]", run.binaries[run.tests[test].binary].c_str());
@@ -99,9 +202,20 @@ void ConsoleReporter::PrintFailure(const RunInfo& run, uint32_t test, const Test
 
 void ConsoleReporter::OnRunEnd(const RunInfo& run, const Ledger& ledger,
                                const RunSummary& summary) {
+  ClearStatusLine();
   if (column_ > 0) std::fputc('\n', out_);
   column_ = 0;
-  if (verbosity_ >= 1) std::fputc('\n', out_);
+  if (opt_.verbosity >= 1 && opt_.mode == ConsoleOptions::Mode::kDots) std::fputc('\n', out_);
+  // Tests that passed with output to show (--show-output=all kept it).
+  for (uint32_t t = 0; t < ledger.size(); ++t) {
+    if (!ledger.Finished(t) || IsFailure(ledger.Get(t).outcome)) continue;
+    const TestResult& r = ledger.Get(t);
+    if (r.output.empty()) continue;
+    std::fprintf(out_, "%s\nOUTPUT: %s (%s)\n%s\n", kLightRule, run.tests[t].FullName().c_str(),
+                 Paint(Heading(r.outcome), r.outcome).c_str(), kLightRule);
+    std::fwrite(r.output.data(), 1, r.output.size(), out_);
+    if (r.output.back() != '\n') std::fputc('\n', out_);
+  }
   for (uint32_t t = 0; t < ledger.size(); ++t) {
     if (ledger.Finished(t) && IsFailure(ledger.Get(t).outcome)) PrintFailure(run, t, ledger.Get(t));
   }
@@ -109,7 +223,7 @@ void ConsoleReporter::OnRunEnd(const RunInfo& run, const Ledger& ledger,
     std::fprintf(out_, "%s\nERROR: %s\n", kHeavyRule, e.c_str());
   }
   const size_t not_run = ledger.size() - ledger.finished() + ledger.Count(Outcome::kNotRun);
-  if (not_run > 0 && verbosity_ >= 1) {
+  if (not_run > 0 && opt_.verbosity >= 1) {
     std::fprintf(out_, "%s\nNot run (%zu):", kHeavyRule, not_run);
     size_t listed = 0;
     for (uint32_t t = 0; t < ledger.size() && listed < 50; ++t) {
@@ -118,6 +232,23 @@ void ConsoleReporter::OnRunEnd(const RunInfo& run, const Ledger& ledger,
       }
     }
     std::fprintf(out_, "%s\n", not_run > listed ? ", ..." : "");
+  }
+  if (opt_.durations > 0) {
+    std::vector<uint32_t> order;
+    for (uint32_t t = 0; t < ledger.size(); ++t) {
+      if (ledger.Finished(t) && ledger.Get(t).outcome != Outcome::kNotRun) order.push_back(t);
+    }
+    const size_t n = std::min(order.size(), static_cast<size_t>(opt_.durations));
+    std::partial_sort(order.begin(), order.begin() + static_cast<long>(n), order.end(),
+                      [&](uint32_t a, uint32_t b) {
+                        return ledger.Get(a).duration_ns > ledger.Get(b).duration_ns;
+                      });
+    std::fprintf(out_, "%s\nSlowest %zu test%s:\n", kHeavyRule, n, n == 1 ? "" : "s");
+    for (size_t i = 0; i < n; ++i) {
+      const TestResult& r = ledger.Get(order[i]);
+      std::fprintf(out_, "  %9s  %s (worker %d)\n", Duration(r.duration_ns).c_str(),
+                   run.tests[order[i]].FullName().c_str(), r.worker);
+    }
   }
   std::fprintf(out_, "%s\n", kLightRule);
   const size_t ran = ledger.finished() - ledger.Count(Outcome::kNotRun);

@@ -1,37 +1,61 @@
 // ConsoleReporter: what people read (DESIGN.md §3 "Console"). Supervisor only.
 //
-// While running: a dot per test (`.` pass, `F` fail, `C` crash, `T` timeout,
-// `S` skip), or with -v one line per test. At the end: every failure with its
-// message and captured output, `Ran N tests in S.SSSs`, the breakdown of
-// crashes and timeouts, and `mprun: N passed, N failed, N skipped`.
+// While running, by mode: a dot per test (`.` pass, `F` fail, `C` crash,
+// `T` timeout, `S` skip) — the default when the output is not a terminal, so
+// CI logs get no control characters; or one status line redrawn in place on
+// a terminal: done/total, failures, elapsed, ETA, and the tests running
+// longer than a few seconds; or nothing. With -v, one line per test. At the
+// end: every failure with its message and captured output, the slowest tests
+// if asked, `Ran N tests in S.SSSs`, the breakdown of crashes and timeouts,
+// and `mprun: N passed, N failed, N skipped`.
 #ifndef MPRUN_CORE_CONSOLE_REPORTER_H_
 #define MPRUN_CORE_CONSOLE_REPORTER_H_
 
 #include <cstdio>
+#include <string>
 
 #include "core/reporter.h"
 
 namespace mprun::core {
 
+struct ConsoleOptions {
+  enum class Mode { kDots, kStatusLine, kNone };
+  Mode mode = Mode::kDots;
+  int verbosity = 1;        // 0 failures and summary only, 1 default, 2 a line per test
+  bool color = false;       // ANSI colours
+  int durations = 0;        // list the N slowest tests at the end
+  int width = 80;           // of the terminal, for the status line
+  double slow_after_s = 5;  // the status line names tests running longer
+};
+
 class ConsoleReporter : public Reporter {
  public:
-  // verbosity: 0 summary only, 1 dots, 2 a line per test.
-  ConsoleReporter(FILE* out, int verbosity) : out_(out), verbosity_(verbosity) {}
+  ConsoleReporter(FILE* out, ConsoleOptions options) : out_(out), opt_(options) {}
+  // The historical two-argument form: dots, or a line per test with -v.
+  ConsoleReporter(FILE* out, int verbosity) : out_(out) { opt_.verbosity = verbosity; }
 
   void OnRunStart(const RunInfo& run) override;
   void OnTestFinished(const RunInfo& run, uint32_t test, const TestResult& result) override;
-  void OnTick() override;
+  void OnTick(const RunInfo& run, const Ledger& ledger, const Progress& progress) override;
+  void OnStatusRequest(const RunInfo& run, const Progress& progress) override;
   void OnRunEnd(const RunInfo& run, const Ledger& ledger, const RunSummary& summary) override;
 
   // Output shown per failing test is cut to this many bytes (its tail).
   static constexpr size_t kMaxShownOutput = 16 * 1024;
+  // The status line as it would be drawn (exposed for tests).
+  std::string StatusLine(const RunInfo& run, const Ledger& ledger, const Progress& progress) const;
 
  private:
   void PrintFailure(const RunInfo& run, uint32_t test, const TestResult& r);
+  void ClearStatusLine();
+  std::string Paint(const std::string& text, Outcome o) const;
 
   FILE* out_;
-  int verbosity_;
+  ConsoleOptions opt_;
   int column_ = 0;
+  bool status_drawn_ = false;
+  uint64_t last_draw_ns_ = 0;
+  size_t failures_ = 0;
 };
 
 }  // namespace mprun::core

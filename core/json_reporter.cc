@@ -56,28 +56,59 @@ void JsonReporter::Add(const RunInfo& run, const Ledger& ledger, const RunSummar
   AppendTests(run, ledger, iterations_, &tests_);
 }
 
-std::string JsonReporter::Render() const {
+std::string JsonReporter::Render(const RunInfo* run, const Ledger* partial) const {
+  JsonReporter now = *this;  // a partial repetition counts without being added for good
+  if (partial != nullptr) {
+    RunSummary running;
+    now.Add(*run, *partial, running);
+  }
+  const bool complete = partial == nullptr;
   std::string j;
   j += "{\"mprun_version\": ";
   AppendJsonString(&j, kMprunVersion);
-  j += ", \"processes\": " + std::to_string(processes_);
-  j += ", \"iterations\": " + std::to_string(iterations_);
+  j += ", \"complete\": ";
+  j += complete ? "true" : "false";
+  j += ", \"processes\": " + std::to_string(now.processes_);
+  j += ", \"iterations\": " + std::to_string(now.iterations_);
   j += ", \"wall_seconds\": ";
-  AppendJsonNumber(&j, wall_seconds_);
+  AppendJsonNumber(&j, now.wall_seconds_);
   j += ", \"interrupted\": ";
-  j += interrupted_ ? "true" : "false";
-  j += ",\n \"summary\": {\"total\": " + std::to_string(total_);
+  j += now.interrupted_ ? "true" : "false";
+  j += ",\n \"summary\": {\"total\": " + std::to_string(now.total_);
   for (Outcome o : kOutcomes) {
     j += ", \"" + std::string(OutcomeName(o)) +
-         "\": " + std::to_string(counts_[static_cast<int>(o)]);
+         "\": " + std::to_string(now.counts_[static_cast<int>(o)]);
   }
   j += ", \"flaky\": 0},\n \"errors\": [";
-  for (size_t i = 0; i < errors_.size(); ++i) {
+  for (size_t i = 0; i < now.errors_.size(); ++i) {
     if (i) j += ", ";
-    AppendJsonString(&j, errors_[i]);
+    AppendJsonString(&j, now.errors_[i]);
   }
-  j += "],\n \"tests\": [" + tests_ + "\n]}\n";
+  j += "],\n \"tests\": [" + now.tests_ + "\n]}\n";
   return j;
+}
+
+void JsonReporter::Write(const std::string& text) {
+  if (!WriteFileAtomically(path_, text, &error_)) {
+    std::fprintf(stderr, "mprun: error: --json: %s\n", error_.c_str());
+  }
+}
+
+void JsonReporter::OnRunStart(const RunInfo& run) {
+  const Ledger nothing_yet(run.tests.size());
+  Write(Render(&run, &nothing_yet));
+  last_written_finished_ = 0;
+  last_write_ns_ = 0;
+}
+
+void JsonReporter::OnTick(const RunInfo& run, const Ledger& ledger, const Progress& progress) {
+  if (ledger.finished() == last_written_finished_ ||
+      progress.elapsed_ns < last_write_ns_ + 1'000'000'000) {
+    return;
+  }
+  last_write_ns_ = progress.elapsed_ns;
+  last_written_finished_ = ledger.finished();
+  Write(Render(&run, &ledger));
 }
 
 std::string RenderJsonReport(const RunInfo& run, const Ledger& ledger, const RunSummary& summary) {
@@ -90,9 +121,7 @@ void JsonReporter::OnRunEnd(const RunInfo& run, const Ledger& ledger, const RunS
   // With --gtest_repeat every repetition adds its tests; the file is
   // rewritten (atomically) after each.
   Add(run, ledger, summary);
-  if (!WriteFileAtomically(path_, Render(), &error_)) {
-    std::fprintf(stderr, "mprun: error: --json: %s\n", error_.c_str());
-  }
+  Write(Render());
 }
 
 }  // namespace mprun::core

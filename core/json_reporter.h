@@ -17,19 +17,32 @@ std::string RenderJsonReport(const RunInfo& run, const Ledger& ledger, const Run
 
 // One report per process run; with --gtest_repeat, each repetition's tests
 // are added to it (field "iteration") and the summary counts them all.
+//
+// Early and incremental: a placeholder (every test not_run, "complete":
+// false) is written when the run starts, rewritten at most once a second as
+// results arrive, and completed at the end; each write goes through a
+// temporary file and rename(2), so a run killed from outside (even by
+// SIGKILL) leaves a parseable report that says which tests finished.
 class JsonReporter : public Reporter {
  public:
   explicit JsonReporter(std::string path) : path_(std::move(path)) {}
+  void OnRunStart(const RunInfo& run) override;
+  void OnTick(const RunInfo& run, const Ledger& ledger, const Progress& progress) override;
   void OnRunEnd(const RunInfo& run, const Ledger& ledger, const RunSummary& summary) override;
   // Empty when the report was written.
   const std::string& error() const { return error_; }
 
   void Add(const RunInfo& run, const Ledger& ledger, const RunSummary& summary);
-  std::string Render() const;
+  // The report so far, plus a repetition still in progress if given.
+  std::string Render(const RunInfo* run = nullptr, const Ledger* partial = nullptr) const;
 
  private:
+  void Write(const std::string& text);
+
   std::string path_;
   std::string error_;
+  uint64_t last_write_ns_ = 0;
+  size_t last_written_finished_ = 0;
   int iterations_ = 0;
   int processes_ = 0;
   double wall_seconds_ = 0;

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <initializer_list>
 #include <string_view>
 #include <vector>
 
@@ -50,6 +51,26 @@ bool ParseBool(std::string_view what, const std::string& text, bool* out, std::s
   return false;
 }
 
+bool OneOf(std::string_view what, const std::string& v, std::initializer_list<const char*> allowed,
+           std::string* out, std::string* err) {
+  std::string list;
+  for (const char* a : allowed) {
+    if (v == a) return *out = v, true;
+    list += list.empty() ? a : std::string(", ") + a;
+  }
+  *err = std::string(what) + ": '" + v + "' is not one of " + list;
+  return false;
+}
+
+bool FileName(std::string_view what, const std::string& v, std::string* out, std::string* err) {
+  if (v.empty()) {
+    *err = std::string(what) + ": needs a file name";
+    return false;
+  }
+  *out = v;
+  return true;
+}
+
 // One flag: its names and what to do with its value (null for switches).
 struct Flag {
   const char* name;   // "--processes"
@@ -84,12 +105,7 @@ bool ParseOptions(int* argc, char** argv, const GetEnv& getenv, Options* out, st
        }},
       {"--json", nullptr, true,
        [&](const std::string& v, std::string* e) {
-         if (v.empty()) {
-           *e = "--json: needs a file name";
-           return false;
-         }
-         o.json_path = v;
-         return true;
+         return FileName("--json", v, &o.json_path, e);
        }},
       {"--dist", nullptr, true,
        [&](const std::string& v, std::string* e) {
@@ -100,6 +116,40 @@ bool ParseOptions(int* argc, char** argv, const GetEnv& getenv, Options* out, st
        }},
       {"--list", nullptr, false,
        [&](const std::string&, std::string*) { return o.list = true, true; }},
+      {"--junit-xml", nullptr, true,
+       [&](const std::string& v, std::string* e) {
+         return FileName("--junit-xml", v, &o.junit_path, e);
+       }},
+      {"--trace", nullptr, true,
+       [&](const std::string& v, std::string* e) {
+         return FileName("--trace", v, &o.trace_path, e);
+       }},
+      {"--progress", nullptr, true,
+       [&](const std::string& v, std::string* e) {
+         return OneOf("--progress", v, {"auto", "bar", "dots", "none"}, &o.progress, e);
+       }},
+      {"--color", nullptr, true,
+       [&](const std::string& v, std::string* e) {
+         return OneOf("--color", v, {"auto", "always", "never"}, &o.color, e);
+       }},
+      {"--durations", nullptr, true,
+       [&](const std::string& v, std::string* e) {
+         char* end = nullptr;
+         const long n = std::strtol(v.c_str(), &end, 10);
+         if (v.empty() || *end != '\0' || n < 0 || n > 1000000) {
+           *e = "--durations: '" + v + "' is not a number of tests (0 or more)";
+           return false;
+         }
+         o.durations = static_cast<int>(n);
+         return true;
+       }},
+      {"--show-output", nullptr, true,
+       [&](const std::string& v, std::string* e) {
+         std::string which;
+         if (!OneOf("--show-output", v, {"failed", "all"}, &which, e)) return false;
+         o.show_all_output = which == "all";
+         return true;
+       }},
       {"--stop", "-x", false,
        [&](const std::string&, std::string*) { return o.stop_on_failure = true, true; }},
       {"--verbose", "-v", false,
@@ -200,7 +250,17 @@ const char* OptionsHelp() {
                             test: split everything; suite: keep every suite whole. [MPRUN_DIST]
   --list                    Print the selected tests (with -v: how they are dispatched).
   -x, --stop                Stop at the first failure (as --gtest_fail_fast).
-  --json=FILE               Write the mprun JSON report to FILE.
+  --json=FILE               Write the mprun JSON report to FILE (from the start, kept
+                            up to date during the run).
+  --junit-xml=FILE          Write JUnit XML to FILE.
+  --trace=FILE              Write a Chrome/Perfetto trace of the run (a track per worker).
+  --progress=auto|bar|dots|none
+                            A live status line on a terminal (auto), dots (not a
+                            terminal), or nothing. On the status line, `t` (or SIGUSR1)
+                            shows every running test with its output so far.
+  --color=auto|always|never Colour outcomes (auto: on a terminal, unless NO_COLOR is set).
+  --durations=N             List the N slowest tests at the end.
+  --show-output=failed|all  Show the captured output of failed tests (default) or all.
   -v, --verbose / -q, --quiet
                             One line per test / only the summary.
 )";

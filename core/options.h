@@ -23,6 +23,12 @@ struct Options {
   bool restart_worker = false;      // a fresh worker process after every batch
   std::string json_path;            // --json=F
   int verbosity = 1;                // 0 -q, 1 default, 2 -v
+  std::string junit_path;           // --junit-xml=F
+  std::string trace_path;           // --trace=F
+  std::string progress = "auto";    // --progress=auto|bar|dots|none
+  std::string color = "auto";       // --color=auto|always|never
+  int durations = 0;                // --durations=N: the N slowest tests at the end
+  bool show_all_output = false;     // --show-output=all (default: failed)
   Dist dist = Dist::kAuto;          // --dist=auto|test|suite
   bool list = false;                // --list: print the selected tests and exit
   bool stop_on_failure = false;     // -x/--stop (also --gtest_fail_fast)

@@ -3,8 +3,10 @@
 // GoogleTest without --processes).
 #include <mprun/mprun.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -17,8 +19,10 @@
 #include "core/console_reporter.h"
 #include "core/gtest_output.h"
 #include "core/json_reporter.h"
+#include "core/junit_reporter.h"
 #include "core/options.h"
 #include "core/plan.h"
+#include "core/trace_reporter.h"
 #include "runner/cpus.h"
 #include "runner/fast_exit.h"
 #include "runner/gtest_executor.h"
@@ -170,13 +174,54 @@ core::ExitStatus Worse(core::ExitStatus a, core::ExitStatus b) {
   return rank(a) >= rank(b) ? a : b;
 }
 
+// While the status line is drawn on a terminal, single keys are read from
+// the terminal (`t`: what is running); restores the terminal's mode after.
+class TerminalKeys {
+ public:
+  explicit TerminalKeys(bool wanted) {
+    if (!wanted || !isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &saved_) != 0) return;
+    struct termios raw = saved_;
+    raw.c_lflag &= ~static_cast<tcflag_t>(ICANON | ECHO);
+    raw.c_cc[VMIN] = 0;
+    raw.c_cc[VTIME] = 0;
+    if (tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0) fd_ = STDIN_FILENO;
+  }
+  ~TerminalKeys() {
+    if (fd_ >= 0) tcsetattr(STDIN_FILENO, TCSANOW, &saved_);
+  }
+  int fd() const { return fd_; }
+
+ private:
+  struct termios saved_ = {};
+  int fd_ = -1;
+};
+
+core::ConsoleOptions ConsoleFor(const core::Options& opts) {
+  core::ConsoleOptions c;
+  c.verbosity = GTEST_FLAG_GET(brief) ? 0 : opts.verbosity;  // --gtest_brief: as -q
+  const bool tty = isatty(STDOUT_FILENO);
+  if (opts.progress == "none" || c.verbosity == 0) {
+    c.mode = core::ConsoleOptions::Mode::kNone;
+  } else if (opts.progress == "bar" || (opts.progress == "auto" && tty)) {
+    c.mode = core::ConsoleOptions::Mode::kStatusLine;
+  }
+  const char* no_color = std::getenv("NO_COLOR");
+  c.color = opts.color == "always" ||
+            (opts.color == "auto" && tty && (no_color == nullptr || *no_color == '\0'));
+  c.durations = opts.durations;
+  struct winsize ws;
+  if (tty && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) c.width = ws.ws_col;
+  return c;
+}
+
 // Blocks the signals that end a run, so that they arrive through a signalfd
 // in the supervisor's poll; restores everything on destruction.
 class RunSignals {
  public:
   RunSignals() {
     sigemptyset(&set_);
-    for (int s : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&set_, s);
+    // SIGUSR1 asks for the running tests; the others end the run.
+    for (int s : {SIGINT, SIGTERM, SIGHUP, SIGUSR1}) sigaddset(&set_, s);
     sigprocmask(SIG_BLOCK, &set_, &old_mask_);
     fd_ = signalfd(-1, &set_, SFD_CLOEXEC | SFD_NONBLOCK);
     // A closed stdout (mprun ... | head) must not kill the supervisor and
@@ -283,9 +328,19 @@ int RunParallel(const core::Options& opts, int processes, const char* binary) {
       },
       runner::kOutputFileSpan);
 
-  // --gtest_brief: only failures and the summary, as -q.
-  core::ConsoleReporter console(stdout, GTEST_FLAG_GET(brief) ? 0 : opts.verbosity);
+  const core::ConsoleOptions console_options = ConsoleFor(opts);
+  core::ConsoleReporter console(stdout, console_options);
   std::vector<core::Reporter*> reporters = {&console};
+  std::unique_ptr<core::JunitReporter> junit;
+  if (!opts.junit_path.empty()) {
+    junit = std::make_unique<core::JunitReporter>(opts.junit_path);
+    reporters.push_back(junit.get());
+  }
+  std::unique_ptr<core::TraceReporter> trace;
+  if (!opts.trace_path.empty()) {
+    trace = std::make_unique<core::TraceReporter>(opts.trace_path);
+    reporters.push_back(trace.get());
+  }
   std::unique_ptr<core::JsonReporter> json;
   if (!opts.json_path.empty()) {
     json = std::make_unique<core::JsonReporter>(opts.json_path);
@@ -302,6 +357,7 @@ int RunParallel(const core::Options& opts, int processes, const char* binary) {
   sopt.restart_worker = opts.restart_worker;
   sopt.serial_items = core::SerialItems(plan);
   sopt.stop_on_failure = opts.stop_on_failure || GTEST_FLAG_GET(fail_fast);
+  sopt.keep_passing_output = opts.show_all_output;
   sopt.on_worker_ended = [&](uint32_t slot, uint32_t lease) {
     runner::RemoveTree(worker_dir(slot, lease));
   };
@@ -310,6 +366,8 @@ int RunParallel(const core::Options& opts, int processes, const char* binary) {
   core::ExitStatus status = core::ExitStatus::kSuccess;
   {
     RunSignals signals;
+    TerminalKeys keys(console_options.mode == core::ConsoleOptions::Mode::kStatusLine);
+    sopt.input_fd = keys.fd();
     // Shared environments: set up here, before any worker exists, so that
     // every worker inherits what they built; torn down after the last
     // repetition, whatever happened.
@@ -352,7 +410,8 @@ int RunParallel(const core::Options& opts, int processes, const char* binary) {
   }
   runner::RemoveTree(temp_root);
   const bool report_failed =
-      (json && !json->error().empty()) || (gtest_output && !gtest_output->error().empty());
+      (json && !json->error().empty()) || (gtest_output && !gtest_output->error().empty()) ||
+      (junit && !junit->error().empty()) || (trace && !trace->error().empty());
   if (report_failed && status == core::ExitStatus::kSuccess) {
     status = core::ExitStatus::kUsage;
   }

@@ -109,6 +109,7 @@ bool Supervisor::Launch(uint32_t slot) {
   s.state.store(static_cast<uint32_t>(shm::WorkerState::kEmpty), std::memory_order_relaxed);
   s.phase.store(static_cast<uint32_t>(WorkerPhase::kIdle), std::memory_order_relaxed);
   s.backtrace_written.store(0, std::memory_order_relaxed);
+  s.steals.store(0, std::memory_order_relaxed);
   s.lease.store(w.lease, std::memory_order_relaxed);
   shm::RingConsumer(seg_.ring(slot)).Reset();
   std::string err;
@@ -120,6 +121,8 @@ bool Supervisor::Launch(uint32_t slot) {
   w.live = true;
   w.launched_ns = now_ns_();
   ++launches_;
+  for (core::Reporter* r : reporters_)
+    r->OnWorkerStarted(static_cast<int>(slot), w.launched_ns - start_ns_);
   return true;
 }
 
@@ -175,7 +178,7 @@ void Supervisor::OnRecord(uint32_t slot, const shm::ResultRecord& r, std::string
     result.message += "\n[... message cut at " + std::to_string(r.text_len) + " of " +
                       std::to_string(r.text_full_len) + " bytes ...]\n";
   }
-  if (outcome != Outcome::kPassed) {
+  if (outcome != Outcome::kPassed || opt_.keep_passing_output) {
     result.output = ReadOutput(w, r.output_begin, r.output_end, &result.output_dropped);
   }
   w.output_consumed = std::max(w.output_consumed, r.output_end);
@@ -284,6 +287,10 @@ void Supervisor::HandleExit(uint32_t slot) {
   w.proc.output_fd = -1;
   s.state.store(static_cast<uint32_t>(shm::WorkerState::kEmpty), std::memory_order_relaxed);
   if (opt_.on_worker_ended) opt_.on_worker_ended(slot, w.lease);
+  const uint64_t now = now_ns_();
+  for (core::Reporter* r : reporters_) {
+    r->OnWorkerEnded(static_cast<int>(slot), end, normal, now > start_ns_ ? now - start_ns_ : 0);
+  }
 }
 
 void Supervisor::CheckTimeouts(uint64_t now, uint64_t* next_event) {
@@ -326,6 +333,9 @@ void Supervisor::CheckTimeouts(uint64_t now, uint64_t* next_event) {
       w.timeout_word = packed;
       w.kill_at_ns = now + static_cast<uint64_t>(opt_.dump_grace_ms) * 1'000'000;
       launcher_.SignalWorker(w.proc, TimeoutDumpSignal());
+      for (core::Reporter* r : reporters_) {
+        r->OnTimeout(static_cast<int>(slot), shm::CurrentTest(packed), now - start_ns_);
+      }
       *next_event = std::min(*next_event, w.kill_at_ns);
     } else {
       *next_event = std::min(*next_event, deadline);
@@ -410,6 +420,10 @@ void Supervisor::Step(int max_wait_ms, int signal_fd) {
     fds.push_back({signal_fd, POLLIN, 0});
     fd_slot.push_back(UINT32_MAX - 1);
   }
+  if (opt_.input_fd >= 0) {
+    fds.push_back({opt_.input_fd, POLLIN, 0});
+    fd_slot.push_back(UINT32_MAX - 2);
+  }
   for (uint32_t s = 0; s < workers_.size(); ++s) {
     if (!workers_[s].live) continue;
     fds.push_back({workers_[s].proc.wait_fd, POLLIN, 0});
@@ -426,12 +440,27 @@ void Supervisor::Step(int max_wait_ms, int signal_fd) {
   const int ready = poll(fds.data(), fds.size(), wait_ms);
   bell_.WokeUp();
 
-  if (ready > 0 && signal_fd >= 0 && (fds[1].revents & POLLIN)) {
-    signalfd_siginfo info;
-    const ssize_t n = read(signal_fd, &info, sizeof info);
-    const int sig = n == sizeof info ? static_cast<int>(info.ssi_signo) : SIGINT;
-    Interrupt(std::string("interrupted by ") + core::SignalName(sig));
-    return;
+  bool status_requested = false;
+  for (size_t i = 0; ready > 0 && i < fds.size(); ++i) {
+    if (fd_slot[i] == UINT32_MAX - 1 && (fds[i].revents & POLLIN)) {
+      signalfd_siginfo info;
+      const ssize_t n = read(signal_fd, &info, sizeof info);
+      const int sig = n == sizeof info ? static_cast<int>(info.ssi_signo) : SIGINT;
+      if (sig != SIGUSR1) {
+        Interrupt(std::string("interrupted by ") + core::SignalName(sig));
+        return;
+      }
+      status_requested = true;
+    } else if (fd_slot[i] == UINT32_MAX - 2 && fds[i].revents != 0) {
+      char keys[64];
+      const ssize_t n = read(opt_.input_fd, keys, sizeof keys);
+      for (ssize_t k = 0; k < n; ++k) status_requested |= keys[k] == 't';
+      if (n <= 0) opt_.input_fd = -1;  // end of input: stop listening
+    }
+  }
+  if (status_requested) {
+    const core::Progress progress = Snapshot(/*with_output=*/true);
+    for (core::Reporter* r : reporters_) r->OnStatusRequest(run_, progress);
   }
   DrainAll();
   if (ready > 0) {
@@ -464,7 +493,33 @@ void Supervisor::Step(int max_wait_ms, int signal_fd) {
       }
     }
   }
-  for (core::Reporter* r : reporters_) r->OnTick();
+  const core::Progress progress = Snapshot(/*with_output=*/false);
+  for (core::Reporter* r : reporters_) r->OnTick(run_, ledger_, progress);
+}
+
+core::Progress Supervisor::Snapshot(bool with_output) const {
+  core::Progress p;
+  const uint64_t now = now_ns_();
+  p.elapsed_ns = now > start_ns_ ? now - start_ns_ : 0;
+  p.steals.resize(workers_.size());
+  for (uint32_t slot = 0; slot < workers_.size(); ++slot) {
+    const Worker& w = workers_[slot];
+    shm::WorkerSlot& s = seg_.slot(slot);
+    p.steals[slot] = s.steals.load(std::memory_order_relaxed);
+    if (!w.live) continue;
+    // acquire: pairs with the worker's release of `current`.
+    const uint64_t packed = s.current.load(std::memory_order_acquire);
+    const uint32_t test = shm::CurrentTest(packed);
+    if (test >= ledger_.size() || ledger_.Finished(test)) continue;
+    const uint64_t started = shm::CurrentStartMicros(packed) * 1000;
+    core::RunningTest r{test, static_cast<int>(slot), now > started ? now - started : 0, ""};
+    if (with_output) {
+      uint64_t dropped;
+      r.output = ReadOutput(w, w.output_consumed, UINT64_MAX, &dropped);
+    }
+    p.running.push_back(std::move(r));
+  }
+  return p;
 }
 
 void Supervisor::FailBeforeStart(const std::string& error) {

@@ -35,6 +35,8 @@ struct SupervisorOptions {
   int exit_grace_ms = 10000;
   // Output kept per test that did not pass (its tail).
   size_t max_output_bytes = 1 << 20;
+  // Keep the output of passing tests too (--show-output=all).
+  bool keep_passing_output = false;
   // Called after a worker process ended and was accounted for.
   std::function<void(uint32_t slot, uint32_t lease)> on_worker_ended;
   // Deque items (unit heads) of the serial suites: queued, to one worker,
@@ -42,6 +44,8 @@ struct SupervisorOptions {
   std::vector<uint32_t> serial_items;
   // Stop handing out work at the first failure; the rest are not_run.
   bool stop_on_failure = false;
+  // A terminal to read keys from (`t`: what is running now), or -1.
+  int input_fd = -1;
 };
 
 class Supervisor {
@@ -51,7 +55,8 @@ class Supervisor {
              SupervisorOptions options, std::function<uint64_t()> now_ns);
 
   // The whole run: Start, Step until Finished, then the end of run reports.
-  // `signal_fd` (a signalfd, or -1) interrupts the run when readable.
+  // `signal_fd` (a signalfd, or -1) interrupts the run when readable, except
+  // for SIGUSR1, which asks the reporters to show what is running.
   core::RunSummary Run(int signal_fd);
 
   // The parts of Run, for tests that drive a fake launcher.
@@ -92,6 +97,7 @@ class Supervisor {
   void NoteDeathOutsideTests(uint32_t slot, const core::ProcessEnd& end, uint32_t phase,
                              uint32_t last_test);
   void CheckTimeouts(uint64_t now, uint64_t* next_event);
+  core::Progress Snapshot(bool with_output) const;
   void EnsureWorkers();
   void Complete(const std::string& test_message);
   void StopAll(const std::string& why);

@@ -26,7 +26,7 @@ namespace {
 // the run (claimed tests can no longer be stolen).
 constexpr double kBatchTimeNs = 2e6;
 constexpr uint32_t kMaxBatch = 64;
-constexpr uint32_t kFirstBatch = 4;
+constexpr uint32_t kFirstBatch = 1;  // until a duration is known, nothing waits behind a test
 
 // For the async-signal-safe dump handler.
 shm::WorkerSlot* g_slot = nullptr;
@@ -162,6 +162,8 @@ void WorkerRuntime::NextBatch(std::vector<uint32_t>* out) {
     want = static_cast<uint32_t>(std::clamp(kBatchTimeNs / mean_test_ns_, 1.0, double{kMaxBatch}));
   }
   const uint32_t got = taker_.Next(out, want);
+  // relaxed: a figure for the trace, read at the supervisor's ticks.
+  slot_.steals.store(static_cast<uint32_t>(taker_.steals()), std::memory_order_relaxed);
   if (got > 0) {
     batch_taken_ = true;
     std::sort(out->begin(), out->end());  // table order keeps suites together

@@ -51,6 +51,7 @@ struct alignas(kCacheLine) WorkerSlot {
   Atomic<uint32_t> batch_size;
   Atomic<uint32_t> batch_done;
   Atomic<uint32_t> backtrace_written;  // set by the worker's timeout-signal handler
+  Atomic<uint32_t> steals;             // deque steals so far (for the trace)
 };
 MPRUN_SHARED_STRUCT(WorkerSlot);
 static_assert(sizeof(WorkerSlot) == kCacheLine, "one worker slot per cache line");

@@ -78,5 +78,55 @@ TEST(ConsoleReporterTest, QuietPrintsOnlyTheEnd) {
   EXPECT_NE(text.find("mprun: 1 passed, 2 failed, 1 skipped\n"), std::string::npos);
 }
 
+TEST(ConsoleReporterTest, StatusLineCountsEstimatesAndNamesSlowTests) {
+  RunInfo run;
+  run.workers = 2;
+  run.tests = {{0, "S", "a"}, {0, "S", "b"}, {0, "S", "slow"}, {0, "S", "d"}};
+  Ledger ledger(4);
+  ConsoleOptions o;
+  o.mode = ConsoleOptions::Mode::kStatusLine;
+  o.slow_after_s = 5;
+  ConsoleReporter console(stdout, o);
+  TestResult failed;
+  failed.outcome = Outcome::kFailed;
+  ledger.Record(0, failed);
+  console.OnTestFinished(run, 0, ledger.Get(0));
+  Progress p;
+  p.elapsed_ns = 10'000'000'000;
+  p.running = {{2, 1, 8'000'000'000, ""}, {3, 0, 1'000'000'000, ""}};
+  EXPECT_EQ(console.StatusLine(run, ledger, p),
+            "[1/4] 1 failed, 10.0s, ETA 30s · slow: S.slow (w1, 8s)");
+}
+
+TEST(ConsoleReporterTest, DurationsListTheSlowestTests) {
+  RunInfo run;
+  run.workers = 1;
+  run.tests = {{0, "S", "a"}, {0, "S", "b"}, {0, "S", "c"}};
+  Ledger ledger(3);
+  for (uint32_t t = 0; t < 3; ++t) {
+    TestResult r;
+    r.outcome = Outcome::kPassed;
+    r.duration_ns = (t + 1) * 1'000'000;
+    r.worker = 0;
+    ledger.Record(t, r);
+  }
+  char* buf = nullptr;
+  size_t len = 0;
+  FILE* out = open_memstream(&buf, &len);
+  ConsoleOptions o;
+  o.verbosity = 0;
+  o.mode = ConsoleOptions::Mode::kNone;
+  o.durations = 2;
+  ConsoleReporter console(out, o);
+  console.OnRunEnd(run, ledger, RunSummary{});
+  fclose(out);
+  const std::string text(buf, len);
+  free(buf);
+  EXPECT_NE(
+      text.find("Slowest 2 tests:\n     3.0 ms  S.c (worker 0)\n     2.0 ms  S.b (worker 0)\n"),
+      std::string::npos)
+      << text;
+}
+
 }  // namespace
 }  // namespace mprun::core

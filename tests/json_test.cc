@@ -1,9 +1,20 @@
 #include "core/json.h"
 
+// cereal's rapidxml needs cereal's macros first (kept in this order).
+#include <cereal/macros.hpp>
+// clang-format off
+#include <cereal/external/rapidxml/rapidxml.hpp>
+// clang-format on
+
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
+#include <map>
+#include <set>
+
 #include "core/json_reporter.h"
+#include "core/junit_reporter.h"
+#include "core/trace_reporter.h"
 #include "tests/e2e_util.h"
 
 namespace mprun::core {
@@ -81,6 +92,149 @@ TEST(JsonTest, ReportsAreReplacedAtomically) {
   EXPECT_EQ(dir.List().size(), 1u) << "no temporary file left";
   EXPECT_FALSE(WriteFileAtomically(dir.File("missing/r.json"), "x", &err));
   EXPECT_NE(err.find("missing/r.json"), std::string::npos) << err;
+}
+
+RunInfo SmallRun() {
+  RunInfo run;
+  run.binaries = {"bin/t"};
+  run.workers = 2;
+  run.tests = {
+      {0, "S", "pass"}, {0, "S", "fail"}, {0, "S", "crash"}, {0, "T", "skip"}, {0, "T", "never"}};
+  return run;
+}
+
+Ledger SmallLedger(const std::string& nasty_output) {
+  Ledger ledger(5);
+  auto add = [&](uint32_t t, Outcome o, std::string message, std::string output, int worker,
+                 uint64_t start_ms, uint64_t dur_ms) {
+    TestResult r;
+    r.outcome = o;
+    r.message = std::move(message);
+    r.output = std::move(output);
+    r.worker = worker;
+    r.start_ns = start_ms * 1'000'000;
+    r.duration_ns = dur_ms * 1'000'000;
+    ledger.Record(t, r);
+  };
+  add(0, Outcome::kPassed, "", "", 0, 0, 5);
+  add(1, Outcome::kFailed, "a.cc:3: Failure\nwrong", nasty_output, 0, 5, 5);
+  add(2, Outcome::kCrashed, "crashed: SIGSEGV (Segmentation fault)", "last words", 1, 0, 7);
+  add(3, Outcome::kSkipped, "a.cc:9: Skipped\nnot today", "", 1, 7, 1);
+  return ledger;  // test 4 never finished
+}
+
+TEST(JunitTest, EveryTestHasTheElementsJunitReadersRequire) {
+  const std::string nasty =
+      std::string("ok \x01\x02 bell, \xff\xfe bad utf-8, ]]> end, <tag> & \"q\"");
+  RunSummary summary;
+  summary.wall_seconds = 0.02;
+  std::string xml = RenderJunitXml(SmallRun(), SmallLedger(nasty), summary);
+  cereal::rapidxml::xml_document<> doc;
+  ASSERT_NO_THROW(doc.parse<0>(xml.data())) << xml;
+  auto* root = doc.first_node("testsuites");
+  ASSERT_NE(root, nullptr);
+  EXPECT_STREQ(root->first_attribute("tests")->value(), "5");
+  EXPECT_STREQ(root->first_attribute("failures")->value(), "1");
+  EXPECT_STREQ(root->first_attribute("errors")->value(), "1");
+  EXPECT_STREQ(root->first_attribute("skipped")->value(), "2");
+  std::map<std::string, std::string> kind;
+  int suites = 0;
+  for (auto* suite = root->first_node("testsuite"); suite;
+       suite = suite->next_sibling("testsuite")) {
+    ++suites;
+    for (const char* attr : {"name", "tests", "failures", "errors", "skipped", "time"}) {
+      EXPECT_NE(suite->first_attribute(attr), nullptr) << attr;
+    }
+    for (auto* tc = suite->first_node("testcase"); tc; tc = tc->next_sibling("testcase")) {
+      for (const char* attr : {"name", "classname", "time"}) {
+        EXPECT_NE(tc->first_attribute(attr), nullptr) << attr;
+      }
+      const std::string name = tc->first_attribute("name")->value();
+      kind[name] = tc->first_node() ? tc->first_node()->name() : "";
+      if (name == "fail") {
+        auto* out = tc->first_node("system-out");
+        ASSERT_NE(out, nullptr);
+        std::string text;  // "]]>" splits the text over two CDATA sections
+        for (auto* part = out->first_node(); part; part = part->next_sibling())
+          text += part->value();
+        EXPECT_NE(text.find("]]> end, <tag> & \"q\""), std::string::npos) << text;
+      }
+    }
+  }
+  EXPECT_EQ(suites, 2);
+  EXPECT_EQ(kind, (std::map<std::string, std::string>{{"pass", ""},
+                                                      {"fail", "failure"},
+                                                      {"crash", "error"},
+                                                      {"skip", "skipped"},
+                                                      {"never", "skipped"}}));
+}
+
+TEST(TraceTest, OneTrackPerWorkerAndSlicesNeverOverlapOnATrack) {
+  TraceReporter trace("");
+  const RunInfo run = SmallRun();
+  const Ledger ledger = SmallLedger("");
+  trace.OnRunStart(run);
+  trace.OnWorkerStarted(0, 0);
+  trace.OnWorkerStarted(1, 0);
+  for (uint32_t t = 0; t < 5; ++t) {
+    if (ledger.Finished(t)) trace.OnTestFinished(run, t, ledger.Get(t));
+  }
+  trace.OnWorkerEnded(1, {true, 11}, false, 7'000'000);
+  Progress p;
+  p.elapsed_ns = 8'000'000;
+  p.steals = {0, 2};
+  trace.OnTick(run, ledger, p);
+  rapidjson::Document d;
+  const std::string text = trace.Render();
+  d.Parse(text.c_str());
+  ASSERT_FALSE(d.HasParseError()) << text;
+  std::map<int, std::vector<std::pair<double, double>>> slices;
+  std::set<int> named;
+  std::vector<std::string> instants;
+  for (const auto& e : d["traceEvents"].GetArray()) {
+    const std::string ph = e["ph"].GetString();
+    if (ph == "M" && std::string(e["name"].GetString()) == "thread_name")
+      named.insert(e["tid"].GetInt());
+    if (ph == "X")
+      slices[e["tid"].GetInt()].emplace_back(e["ts"].GetDouble(), e["dur"].GetDouble());
+    if (ph == "i") instants.push_back(e["name"].GetString());
+  }
+  EXPECT_EQ(named, (std::set<int>{0, 1}));
+  EXPECT_EQ(slices[0].size(), 2u);
+  EXPECT_EQ(slices[1].size(), 2u);
+  for (auto& [tid, s] : slices) {
+    std::sort(s.begin(), s.end());
+    for (size_t i = 1; i < s.size(); ++i)
+      EXPECT_LE(s[i - 1].first + s[i - 1].second, s[i].first) << tid;
+  }
+  EXPECT_EQ(instants,
+            (std::vector<std::string>{"worker started", "worker started", "worker died", "steal"}));
+}
+
+TEST(JsonTest, APlaceholderReportExistsFromTheStart) {
+  testing_util::ScratchDir dir;
+  JsonReporter json(dir.File("r.json"));
+  const RunInfo run = SmallRun();
+  json.OnRunStart(run);
+  rapidjson::Document d;
+  d.Parse(testing_util::ReadFile(dir.File("r.json")).c_str());
+  ASSERT_FALSE(d.HasParseError());
+  EXPECT_FALSE(d["complete"].GetBool());
+  EXPECT_EQ(d["summary"]["not_run"].GetInt(), 5);
+  // Results arriving make the next tick (a second later) rewrite it.
+  const Ledger ledger = SmallLedger("");
+  Progress p;
+  p.elapsed_ns = 2'000'000'000;
+  json.OnTick(run, ledger, p);
+  d.Parse(testing_util::ReadFile(dir.File("r.json")).c_str());
+  ASSERT_FALSE(d.HasParseError());
+  EXPECT_FALSE(d["complete"].GetBool());
+  EXPECT_EQ(d["summary"]["passed"].GetInt(), 1);
+  EXPECT_EQ(d["summary"]["not_run"].GetInt(), 1);
+  RunSummary summary;
+  json.OnRunEnd(run, ledger, summary);
+  d.Parse(testing_util::ReadFile(dir.File("r.json")).c_str());
+  EXPECT_TRUE(d["complete"].GetBool());
 }
 
 }  // namespace
