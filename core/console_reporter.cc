@@ -100,6 +100,14 @@ void ConsoleReporter::OnTestFinished(const RunInfo& run, uint32_t test, const Te
   }
 }
 
+void ConsoleReporter::OnTestRetried(const RunInfo& run, uint32_t test, const TestResult& r) {
+  if (opt_.verbosity < 2) return;
+  ClearStatusLine();
+  std::fprintf(out_, "%s %s (attempt %u %s, running it again)\n",
+               Paint("RETRY    ", Outcome::kSkipped).c_str(), run.tests[test].FullName().c_str(),
+               r.attempts, std::string(OutcomeName(r.outcome)).c_str());
+}
+
 std::string ConsoleReporter::StatusLine(const RunInfo& run, const Ledger& ledger,
                                         const Progress& progress) const {
   char buf[128];
@@ -219,6 +227,19 @@ void ConsoleReporter::OnRunEnd(const RunInfo& run, const Ledger& ledger,
   for (uint32_t t = 0; t < ledger.size(); ++t) {
     if (ledger.Finished(t) && IsFailure(ledger.Get(t).outcome)) PrintFailure(run, t, ledger.Get(t));
   }
+  for (uint32_t t = 0; t < ledger.size(); ++t) {
+    if (!ledger.Finished(t) || !ledger.Get(t).flaky) continue;
+    const TestResult& r = ledger.Get(t);
+    std::fprintf(out_, "%s\n%s: %s (passed on attempt %u)\n", kHeavyRule,
+                 Paint("FLAKY", Outcome::kSkipped).c_str(), run.tests[t].FullName().c_str(),
+                 r.attempts);
+    for (size_t i = 0; i < r.earlier.size(); ++i) {
+      const std::string& m = r.earlier[i].message;
+      std::fprintf(out_, "  attempt %zu %s: %s\n", i + 1,
+                   std::string(OutcomeName(r.earlier[i].outcome)).c_str(),
+                   m.substr(0, m.find('\n')).c_str());
+    }
+  }
   for (const std::string& e : summary.errors) {
     std::fprintf(out_, "%s\nERROR: %s\n", kHeavyRule, e.c_str());
   }
@@ -255,6 +276,22 @@ void ConsoleReporter::OnRunEnd(const RunInfo& run, const Ledger& ledger,
   std::fprintf(out_, "Ran %zu test%s in %.3fs\n", ran, ran == 1 ? "" : "s", summary.wall_seconds);
   const size_t crashed = ledger.Count(Outcome::kCrashed),
                timed_out = ledger.Count(Outcome::kTimedOut);
+  if (ledger.flaky() > 0) std::fprintf(out_, "(flaky: %zu, see above)\n", ledger.flaky());
+  if (opt_.verbosity >= 2 && run.workers > 0) {
+    // How close the run came to the best any schedule could do.
+    uint64_t total = 0, longest = 0;
+    for (uint32_t t = 0; t < ledger.size(); ++t) {
+      if (!ledger.Finished(t)) continue;
+      total += ledger.Get(t).duration_ns;
+      longest = std::max(longest, ledger.Get(t).duration_ns);
+    }
+    const double bound =
+        std::max(static_cast<double>(total) / run.workers, static_cast<double>(longest)) / 1e9;
+    if (bound > 0) {
+      std::fprintf(out_, "makespan %.3fs; lower bound max(total/%d, longest) %.3fs: %.0f%%\n",
+                   summary.wall_seconds, run.workers, bound, 100 * summary.wall_seconds / bound);
+    }
+  }
   if (crashed + timed_out + not_run > 0) {
     std::fprintf(out_, "(failed: %zu, crashed: %zu, timed out: %zu, not run: %zu)\n",
                  ledger.Count(Outcome::kFailed), crashed, timed_out, not_run);

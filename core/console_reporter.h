@@ -36,6 +36,7 @@ class ConsoleReporter : public Reporter {
 
   void OnRunStart(const RunInfo& run) override;
   void OnTestFinished(const RunInfo& run, uint32_t test, const TestResult& result) override;
+  void OnTestRetried(const RunInfo& run, uint32_t test, const TestResult& attempt) override;
   void OnTick(const RunInfo& run, const Ledger& ledger, const Progress& progress) override;
   void OnStatusRequest(const RunInfo& run, const Progress& progress) override;
   void OnRunEnd(const RunInfo& run, const Ledger& ledger, const RunSummary& summary) override;

@@ -25,6 +25,7 @@ void AppendTests(const RunInfo& run, const Ledger& ledger, int iteration, std::s
     AppendJsonNumber(j, static_cast<double>(r.duration_ns) / 1e6);
     *j += ", \"worker\": " + std::to_string(r.worker);
     *j += ", \"attempts\": " + std::to_string(r.attempts);
+    *j += r.flaky ? ", \"flaky\": true" : ", \"flaky\": false";
     *j += ", \"iteration\": " + std::to_string(iteration);
     *j += ", \"start_ms\": ";
     AppendJsonNumber(j, static_cast<double>(r.start_ns) / 1e6);
@@ -53,6 +54,7 @@ void JsonReporter::Add(const RunInfo& run, const Ledger& ledger, const RunSummar
     counts_[static_cast<int>(o)] += ledger.Count(o) + (o == Outcome::kNotRun ? unfinished : 0);
   }
   errors_.insert(errors_.end(), summary.errors.begin(), summary.errors.end());
+  flaky_ += ledger.flaky();
   AppendTests(run, ledger, iterations_, &tests_);
 }
 
@@ -79,7 +81,7 @@ std::string JsonReporter::Render(const RunInfo* run, const Ledger* partial) cons
     j += ", \"" + std::string(OutcomeName(o)) +
          "\": " + std::to_string(now.counts_[static_cast<int>(o)]);
   }
-  j += ", \"flaky\": 0},\n \"errors\": [";
+  j += ", \"flaky\": " + std::to_string(now.flaky_) + "},\n \"errors\": [";
   for (size_t i = 0; i < now.errors_.size(); ++i) {
     if (i) j += ", ";
     AppendJsonString(&j, now.errors_[i]);

@@ -48,6 +48,7 @@ class JsonReporter : public Reporter {
   double wall_seconds_ = 0;
   bool interrupted_ = false;
   size_t total_ = 0;
+  size_t flaky_ = 0;
   size_t counts_[kOutcomeCount + 1] = {};
   std::vector<std::string> errors_;
   std::string tests_;

@@ -48,6 +48,14 @@ std::string TestCase(const RunInfo& run, uint32_t t, const TestResult& r) {
               "\"/>\n";
       break;
   }
+  // Jenkins' flavour: the attempts before the last one.
+  for (const Attempt& a : r.earlier) {
+    const char* tag = IsFailure(r.outcome) ? "rerunFailure" : "flakyFailure";
+    body += std::string("      <") + tag + " message=\"" + XmlAttribute(Headline(a.message)) +
+            "\" type=\"" + std::string(OutcomeName(a.outcome)) + "\">" + XmlCData(a.message);
+    if (!a.output.empty()) body += "<system-out>" + XmlCData(a.output) + "</system-out>";
+    body += std::string("</") + tag + ">\n";
+  }
   if (!r.output.empty()) {
     std::string out = r.output;
     if (r.output_dropped > 0) {

@@ -83,7 +83,8 @@ struct Flag {
 
 bool ParseOptions(int* argc, char** argv, const GetEnv& getenv, Options* out, std::string* err) {
   Options o;
-  bool timeout_given = false, restart_given = false, dist_given = false;
+  bool timeout_given = false, restart_given = false, dist_given = false, history_given = false,
+       no_history_given = false;
   const std::vector<Flag> flags = {
       {"--processes", "-j", true,
        [&](const std::string& v, std::string* e) {
@@ -143,6 +144,28 @@ bool ParseOptions(int* argc, char** argv, const GetEnv& getenv, Options* out, st
          o.durations = static_cast<int>(n);
          return true;
        }},
+      {"--history", nullptr, true,
+       [&](const std::string& v, std::string* e) {
+         history_given = true;
+         return FileName("--history", v, &o.history_path, e);
+       }},
+      {"--no-history", nullptr, false,
+       [&](const std::string&, std::string*) {
+         return no_history_given = o.no_history = true, true;
+       }},
+      {"--retries", nullptr, true,
+       [&](const std::string& v, std::string* e) {
+         char* end = nullptr;
+         const long n = std::strtol(v.c_str(), &end, 10);
+         if (v.empty() || *end != '\0' || n < 0 || n > 100) {
+           *e = "--retries: '" + v + "' is not a number of re-runs between 0 and 100";
+           return false;
+         }
+         o.retries = static_cast<int>(n);
+         return true;
+       }},
+      {"--flaky-fails", nullptr, false,
+       [&](const std::string&, std::string*) { return o.flaky_fails = true, true; }},
       {"--show-output", nullptr, true,
        [&](const std::string& v, std::string* e) {
          std::string which;
@@ -228,6 +251,14 @@ bool ParseOptions(int* argc, char** argv, const GetEnv& getenv, Options* out, st
       return false;
     }
   }
+  if (!history_given) {
+    if (const char* v = getenv("MPRUN_HISTORY"); v && *v) o.history_path = v;
+  }
+  if (!no_history_given) {
+    if (const char* v = getenv("MPRUN_NO_HISTORY"); v) {
+      if (!ParseBool("MPRUN_NO_HISTORY", v, &o.no_history, err)) return false;
+    }
+  }
   if (!restart_given) {
     if (const char* v = getenv("MPRUN_PROCESS_RESTARTWORKER"); v) {
       if (!ParseBool("MPRUN_PROCESS_RESTARTWORKER", v, &o.restart_worker, err)) return false;
@@ -259,6 +290,12 @@ const char* OptionsHelp() {
                             terminal), or nothing. On the status line, `t` (or SIGUSR1)
                             shows every running test with its output so far.
   --color=auto|always|never Colour outcomes (auto: on a terminal, unless NO_COLOR is set).
+  --history=FILE            Durations and outcomes of earlier runs, for placement (default
+                            .mprun/history.json) [MPRUN_HISTORY]; --no-history: neither
+                            read nor write it [MPRUN_NO_HISTORY=1].
+  --retries=N               Run a failed, crashed or timed-out test again, up to N times;
+                            one that then passes is reported flaky.
+  --flaky-fails             A flaky test fails the run.
   --durations=N             List the N slowest tests at the end.
   --show-output=failed|all  Show the captured output of failed tests (default) or all.
   -v, --verbose / -q, --quiet

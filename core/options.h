@@ -29,9 +29,13 @@ struct Options {
   std::string color = "auto";       // --color=auto|always|never
   int durations = 0;                // --durations=N: the N slowest tests at the end
   bool show_all_output = false;     // --show-output=all (default: failed)
-  Dist dist = Dist::kAuto;          // --dist=auto|test|suite
-  bool list = false;                // --list: print the selected tests and exit
-  bool stop_on_failure = false;     // -x/--stop (also --gtest_fail_fast)
+  std::string history_path = ".mprun/history.json";  // --history=F [MPRUN_HISTORY]
+  bool no_history = false;                           // --no-history [MPRUN_NO_HISTORY]
+  int retries = 0;                                   // --retries=N
+  bool flaky_fails = false;                          // --flaky-fails
+  Dist dist = Dist::kAuto;                           // --dist=auto|test|suite
+  bool list = false;                                 // --list: print the selected tests and exit
+  bool stop_on_failure = false;                      // -x/--stop (also --gtest_fail_fast)
 };
 
 using GetEnv = std::function<const char*(const char* name)>;

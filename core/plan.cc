@@ -72,4 +72,81 @@ std::vector<uint32_t> SerialItems(const Plan& plan) {
   return items;
 }
 
+namespace {
+
+// Cost of each test: its estimate, or the median of the known ones.
+std::vector<double> Costs(const std::vector<Expectation>& expected, bool* any_known) {
+  std::vector<double> known;
+  for (const Expectation& e : expected) {
+    if (e.cost_ms > 0) known.push_back(e.cost_ms);
+  }
+  *any_known = !known.empty();
+  double median = 1.0;
+  if (!known.empty()) {
+    std::nth_element(known.begin(), known.begin() + static_cast<long>(known.size() / 2),
+                     known.end());
+    median = known[known.size() / 2];
+  }
+  std::vector<double> cost(expected.size());
+  for (size_t t = 0; t < expected.size(); ++t)
+    cost[t] = expected[t].cost_ms > 0 ? expected[t].cost_ms : median;
+  return cost;
+}
+
+}  // namespace
+
+std::vector<std::vector<uint32_t>> DealByHistory(const Plan& plan, int workers,
+                                                 const std::vector<Expectation>& expected) {
+  bool any_known = false;
+  const std::vector<double> cost = Costs(expected, &any_known);
+  if (!any_known) return DealUnits(plan, workers, std::nullopt);
+  struct Item {
+    uint32_t first;
+    double cost;
+    bool early;
+  };
+  std::vector<Item> items;
+  for (const Unit& u : plan.units) {
+    if (u.serial) continue;
+    Item it{u.first, 0, false};
+    for (uint32_t t = u.first; t < u.end; ++t) {
+      it.cost += cost[t];
+      it.early = it.early || expected[t].first;
+    }
+    items.push_back(it);
+  }
+  // Stable: equal costs keep table order, so the deal is deterministic.
+  std::stable_sort(items.begin(), items.end(), [](const Item& a, const Item& b) {
+    if (a.early != b.early) return a.early;
+    return a.cost > b.cost;
+  });
+  const size_t n = static_cast<size_t>(std::max(workers, 1));
+  std::vector<std::vector<uint32_t>> shares(n);
+  std::vector<double> load(n, 0);
+  for (const Item& it : items) {
+    const size_t w = static_cast<size_t>(std::min_element(load.begin(), load.end()) - load.begin());
+    shares[w].push_back(it.first);
+    load[w] += it.cost;
+  }
+  return shares;
+}
+
+double LargestShareMs(const Plan& plan, const std::vector<std::vector<uint32_t>>& shares,
+                      const std::vector<Expectation>& expected) {
+  bool any_known = false;
+  const std::vector<double> cost = Costs(expected, &any_known);
+  double largest = 0;
+  for (const auto& share : shares) {
+    double sum = 0;
+    for (uint32_t first : share) {
+      for (const Unit& u : plan.units) {
+        if (u.first != first) continue;
+        for (uint32_t t = u.first; t < u.end; ++t) sum += cost[t];
+      }
+    }
+    largest = std::max(largest, sum);
+  }
+  return largest;
+}
+
 }  // namespace mprun::core

@@ -52,6 +52,24 @@ std::vector<std::vector<uint32_t>> DealUnits(const Plan& plan, int workers,
 // The serial units as deque items, in table order.
 std::vector<uint32_t> SerialItems(const Plan& plan);
 
+// What history says about one test.
+struct Expectation {
+  double cost_ms = 0;  // expected duration; 0 = never seen
+  bool first = false;  // failed last time, or never seen: run early
+};
+
+// Placement with history: units with a test that failed last time or was
+// never seen come first, then the longest expected first; each goes to the
+// worker with the least expected work so far (LPT), so every share starts
+// with its longest work and ends with its shortest (thieves take from the
+// back). Tests never seen count as the median of the known ones. With no
+// known test at all this is DealUnits in table order.
+std::vector<std::vector<uint32_t>> DealByHistory(const Plan& plan, int workers,
+                                                 const std::vector<Expectation>& expected);
+// The largest expected share of a deal (for tests).
+double LargestShareMs(const Plan& plan, const std::vector<std::vector<uint32_t>>& shares,
+                      const std::vector<Expectation>& expected);
+
 }  // namespace mprun::core
 
 #endif  // MPRUN_CORE_PLAN_H_

@@ -42,6 +42,11 @@ class Reporter {
   virtual void OnTestFinished(const RunInfo& run, uint32_t test, const TestResult& result) {
     (void)run, (void)test, (void)result;
   }
+  // An attempt of `test` failed and it will run again (--retries); its
+  // final result comes later through OnTestFinished.
+  virtual void OnTestRetried(const RunInfo& run, uint32_t test, const TestResult& attempt) {
+    (void)run, (void)test, (void)attempt;
+  }
   // The supervisor sent the timeout signal to the worker running `test`.
   virtual void OnTimeout(int worker, uint32_t test, uint64_t at_ns) {
     (void)worker, (void)test, (void)at_ns;

@@ -6,6 +6,7 @@ bool Ledger::Record(uint32_t test, TestResult result) {
   if (test >= where_.size() || where_[test] != kNone) return false;
   if (results_.capacity() == 0) results_.reserve(where_.size());
   ++counts_[static_cast<int>(result.outcome)];
+  flaky_ += result.flaky;
   where_[test] = static_cast<uint32_t>(results_.size());
   results_.push_back(std::move(result));
   return true;

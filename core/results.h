@@ -19,16 +19,27 @@ struct TestName {
   std::string FullName() const { return suite + "." + name; }
 };
 
+// An earlier attempt of a test that was run again (--retries).
+struct Attempt {
+  Outcome outcome = Outcome::kFailed;
+  std::string message;
+  std::string output;
+  uint64_t duration_ns = 0;
+  int worker = -1;
+};
+
 struct TestResult {
   Outcome outcome = Outcome::kNotRun;
   uint64_t start_ns = 0;  // since the run started
   uint64_t duration_ns = 0;
   int worker = -1;
   uint32_t attempts = 1;
-  std::string message;          // failures with file:line, skip reason, or why it crashed
-  std::string signal;           // "SIGSEGV" when a signal ended it
-  std::string output;           // captured stdout+stderr (kept for tests that did not pass)
-  uint64_t output_dropped = 0;  // bytes of output cut to keep `output` bounded
+  std::string message;           // failures with file:line, skip reason, or why it crashed
+  std::string signal;            // "SIGSEGV" when a signal ended it
+  std::string output;            // captured stdout+stderr (kept for tests that did not pass)
+  uint64_t output_dropped = 0;   // bytes of output cut to keep `output` bounded
+  bool flaky = false;            // failed, then passed on a later attempt
+  std::vector<Attempt> earlier;  // the attempts before this one (--retries)
 };
 
 // Every test ends with exactly one final result.
@@ -50,12 +61,14 @@ class Ledger {
   bool Complete() const { return results_.size() == where_.size(); }
   // Counts by outcome, indexed by the Outcome value.
   size_t Count(Outcome o) const { return counts_[static_cast<int>(o)]; }
+  size_t flaky() const { return flaky_; }
 
  private:
   static constexpr uint32_t kNone = UINT32_MAX;
   std::vector<uint32_t> where_;
   std::vector<TestResult> results_;
   size_t counts_[kOutcomeCount + 1] = {};
+  size_t flaky_ = 0;
 };
 
 struct RunInfo {

@@ -66,6 +66,10 @@ void TraceReporter::OnTestFinished(const RunInfo& run, uint32_t test, const Test
                     R"(, "args": )" + args + "}");
 }
 
+void TraceReporter::OnTestRetried(const RunInfo& run, uint32_t test, const TestResult& attempt) {
+  OnTestFinished(run, test, attempt);  // every attempt is a slice on its worker's track
+}
+
 void TraceReporter::OnTimeout(int worker, uint32_t test, uint64_t at_ns) {
   Instant(worker, at_ns, "timeout", R"({"test": )" + std::to_string(test) + "}");
 }

@@ -21,6 +21,7 @@ class TraceReporter : public Reporter {
   void OnRunStart(const RunInfo& run) override;
   void OnWorkerStarted(int worker, uint64_t at_ns) override;
   void OnTestFinished(const RunInfo& run, uint32_t test, const TestResult& result) override;
+  void OnTestRetried(const RunInfo& run, uint32_t test, const TestResult& attempt) override;
   void OnTimeout(int worker, uint32_t test, uint64_t at_ns) override;
   void OnWorkerEnded(int worker, const ProcessEnd& end, bool normal, uint64_t at_ns) override;
   void OnTick(const RunInfo& run, const Ledger& ledger, const Progress& progress) override;

@@ -180,6 +180,8 @@ void RunFilterWorker(const std::vector<GtestTest>& tests, WorkerRuntime& runtime
   for (;;) {
     runtime.NextBatch(&batch);
     if (batch.empty()) break;
+    runtime.StartTests(&batch);  // some may have been handed to another worker
+    if (batch.empty()) continue;
     std::string filter;
     for (uint32_t t : batch) {
       if (!filter.empty()) filter += ':';
@@ -239,17 +241,20 @@ class LoopEnvironment : public testing::Environment {
     for (;;) {
       runtime_.NextBatch(&batch);
       if (batch.empty()) break;
-      if (!env_broken) {
-        for (size_t begin = 0; begin < batch.size();) {
-          size_t end = begin + 1;
-          while (end < batch.size() && tests_[batch[end]].suite == tests_[batch[begin]].suite)
-            ++end;
-          RunGroup(tests_, std::span<const uint32_t>(batch).subspan(begin, end - begin), runtime_,
-                   listener_);
-          begin = end;
-        }
+      std::vector<uint32_t> started;
+      for (size_t begin = 0; begin < batch.size();) {
+        size_t end = begin + 1;
+        while (end < batch.size() && tests_[batch[end]].suite == tests_[batch[begin]].suite) ++end;
+        // Started as a group: the supervisor may have handed some of them
+        // to another worker while a long test before them ran.
+        std::vector<uint32_t> group(batch.begin() + static_cast<long>(begin),
+                                    batch.begin() + static_cast<long>(end));
+        runtime_.StartTests(&group);
+        if (!group.empty() && !env_broken) RunGroup(tests_, group, runtime_, listener_);
+        started.insert(started.end(), group.begin(), group.end());
+        begin = end;
       }
-      listener_->ReportUnrun(batch, env_broken ? broken : UnrunMessage());
+      listener_->ReportUnrun(started, env_broken ? broken : UnrunMessage());
       runtime_.Idle();
     }
     // The hidden test has served its purpose: gtest must not run it, so that

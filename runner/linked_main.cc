@@ -18,6 +18,7 @@
 
 #include "core/console_reporter.h"
 #include "core/gtest_output.h"
+#include "core/history.h"
 #include "core/json_reporter.h"
 #include "core/junit_reporter.h"
 #include "core/options.h"
@@ -281,6 +282,20 @@ int RunParallel(const core::Options& opts, int processes, const char* binary) {
   for (const core::TestName& t : run.tests) segment->AppendTest(0, t.suite, t.name);
   const core::Plan plan = PlanFor(tests, opts.dist);
   for (const core::Unit& u : plan.units) segment->SetUnit(u.first, u.end);
+  // History: the longest and the recently failed tests go first.
+  core::History history;
+  std::vector<core::Expectation> expected(tests.size());
+  if (!opts.no_history) {
+    std::string warning;
+    history = core::History::Load(opts.history_path, &warning);
+    if (!warning.empty()) std::fprintf(stderr, "mprun: warning: %s\n", warning.c_str());
+    for (uint32_t t = 0; t < tests.size(); ++t) {
+      const core::TestHistory* h = history.Find(core::HistoryKey(binary, run.tests[t].FullName()));
+      expected[t].cost_ms = h ? h->EstimateMs() : 0;
+      expected[t].first = h == nullptr || h->last_outcome == "failed" ||
+                          h->last_outcome == "crashed" || h->last_outcome == "timed_out";
+    }
+  }
   std::optional<uint32_t> shuffle_seed;
   if (GTEST_FLAG_GET(shuffle)) {
     // One seed for the whole run, printed so that it can be given back.
@@ -358,6 +373,8 @@ int RunParallel(const core::Options& opts, int processes, const char* binary) {
   sopt.serial_items = core::SerialItems(plan);
   sopt.stop_on_failure = opts.stop_on_failure || GTEST_FLAG_GET(fail_fast);
   sopt.keep_passing_output = opts.show_all_output;
+  sopt.retries = opts.retries;
+  sopt.flaky_fails = opts.flaky_fails;
   sopt.on_worker_ended = [&](uint32_t slot, uint32_t lease) {
     runner::RemoveTree(worker_dir(slot, lease));
   };
@@ -381,14 +398,15 @@ int RunParallel(const core::Options& opts, int processes, const char* binary) {
       if (repeat != 1) std::printf("%smprun: repetition %d\n", it ? "\n" : "", it + 1);
       if (it > 0) {
         segment->claims().Reset();
-        for (int w = 0; w < workers; ++w) segment->deque(static_cast<uint32_t>(w)).Reset();
+        for (uint32_t d = 0; d < segment->deques(); ++d) segment->deque(d).Reset();
         segment->header().stop.store(0, std::memory_order_relaxed);  // no worker is alive
       }
       // Contiguous shares keep neighbours with one worker; stealing evens
       // out the rest.
       std::optional<uint32_t> seed = shuffle_seed;
       if (seed) *seed += static_cast<uint32_t>(it);
-      const auto shares = core::DealUnits(plan, workers, seed);
+      const auto shares = seed || opts.no_history ? core::DealUnits(plan, workers, seed)
+                                                  : core::DealByHistory(plan, workers, expected);
       for (int w = 0; w < workers; ++w) {
         segment->deque(static_cast<uint32_t>(w)).PushBack(shares[w]);
       }
@@ -405,10 +423,22 @@ int RunParallel(const core::Options& opts, int processes, const char* binary) {
       if (last) TearDownSharedEnvironments(shared_up, &supervisor);
       supervisor.Finish();
       status = Worse(status, core::StatusOf(ledger, supervisor.summary()));
+      for (uint32_t t = 0; t < ledger.size() && !opts.no_history; ++t) {
+        if (!ledger.Finished(t)) continue;
+        const core::TestResult& r = ledger.Get(t);
+        history.Record(core::HistoryKey(binary, run.tests[t].FullName()),
+                       static_cast<double>(r.duration_ns) / 1e6, r.outcome, r.flaky);
+      }
       if (last) break;
     }
   }
   runner::RemoveTree(temp_root);
+  if (!opts.no_history && !tests.empty()) {
+    std::string why;
+    if (!history.Save(opts.history_path, &why)) {
+      std::fprintf(stderr, "mprun: warning: history not saved: %s\n", why.c_str());
+    }
+  }
   const bool report_failed =
       (json && !json->error().empty()) || (gtest_output && !gtest_output->error().empty()) ||
       (junit && !junit->error().empty()) || (trace && !trace->error().empty());

@@ -58,7 +58,9 @@ Supervisor::Supervisor(shm::Segment& segment, shm::Doorbell& bell, WorkerLaunche
       opt_(std::move(options)),
       now_ns_(std::move(now_ns)),
       workers_(segment.workers()),
-      serial_(ledger.size(), false) {
+      serial_(ledger.size(), false),
+      attempts_(opt_.retries > 0 ? ledger.size() : 0, 0),
+      earlier_(opt_.retries > 0 ? ledger.size() : 0) {
   for (uint32_t item : opt_.serial_items) {
     for (uint32_t t = item; t < seg_.UnitEnd(item); ++t) {
       serial_[t] = true;
@@ -126,7 +128,31 @@ bool Supervisor::Launch(uint32_t slot) {
   return true;
 }
 
-void Supervisor::Report(uint32_t test, core::TestResult result) {
+void Supervisor::Report(uint32_t test, core::TestResult result, uint32_t lease) {
+  if (opt_.retries > 0 && test < attempts_.size() && result.outcome != Outcome::kNotRun) {
+    const uint32_t attempt = ++attempts_[test];
+    result.attempts = attempt;
+    shm::ClaimTable claims = seg_.claims();
+    if (core::IsFailure(result.outcome) && attempt <= static_cast<uint32_t>(opt_.retries) &&
+        !stopping_ && !stop_requested_ && lease != 0 && claims.Holder(test) == lease &&
+        claims.Reclaim(test, claims.Word(test), shm::kSupervisorLease)) {
+      // Run it again, from the supervisor's deque (any worker may take it).
+      for (core::Reporter* r : reporters_) r->OnTestRetried(run_, test, result);
+      earlier_[test].push_back(
+          {result.outcome, result.message, result.output, result.duration_ns, result.worker});
+      shm::Requeue(seg_, seg_.supervisor_deque(), std::vector<uint32_t>{test});
+      return;
+    }
+    if (attempt > 1) {
+      result.earlier = std::move(earlier_[test]);
+      result.flaky = !core::IsFailure(result.outcome);
+      if (result.flaky && opt_.flaky_fails) {
+        result.outcome = Outcome::kFailed;
+        result.message = "flaky (--flaky-fails): passed on attempt " + std::to_string(attempt) +
+                         " after failing\n" + result.message;
+      }
+    }
+  }
   if (opt_.stop_on_failure && core::IsFailure(result.outcome)) stop_requested_ = true;
   if (!ledger_.Record(test, std::move(result))) return;
   for (core::Reporter* r : reporters_) r->OnTestFinished(run_, test, ledger_.Get(test));
@@ -182,7 +208,7 @@ void Supervisor::OnRecord(uint32_t slot, const shm::ResultRecord& r, std::string
     result.output = ReadOutput(w, r.output_begin, r.output_end, &result.output_dropped);
   }
   w.output_consumed = std::max(w.output_consumed, r.output_end);
-  Report(r.test, std::move(result));
+  Report(r.test, std::move(result), w.lease);
 }
 
 void Supervisor::Drain(uint32_t slot) {
@@ -219,7 +245,7 @@ void Supervisor::BlameRunning(uint32_t slot, uint32_t test, const core::ProcessE
     if (end.signaled) result.signal = core::SignalName(end.code);
   }
   result.output = ReadOutput(w, w.output_consumed, UINT64_MAX, &result.output_dropped);
-  Report(test, std::move(result));
+  Report(test, std::move(result), w.lease);
 }
 
 void Supervisor::NoteDeathOutsideTests(uint32_t slot, const core::ProcessEnd& end, uint32_t phase,
@@ -293,9 +319,27 @@ void Supervisor::HandleExit(uint32_t slot) {
   }
 }
 
+void Supervisor::HandBack(uint32_t slot) {
+  // The worker is inside a long test; what it holds but has not started
+  // would wait behind it. Take those back (a claim without kStartedBit) and
+  // queue them on the supervisor's deque for whoever is free.
+  const uint32_t lease = workers_[slot].lease;
+  shm::ClaimTable claims = seg_.claims();
+  std::vector<uint32_t> back;
+  for (uint32_t t = 0; t < claims.size(); ++t) {
+    if (claims.Word(t) == lease && !ledger_.Finished(t) &&
+        claims.Reclaim(t, lease, shm::kSupervisorLease)) {
+      back.push_back(t);
+    }
+  }
+  if (!back.empty()) shm::Requeue(seg_, seg_.supervisor_deque(), back);
+}
+
 void Supervisor::CheckTimeouts(uint64_t now, uint64_t* next_event) {
-  if (opt_.timeout_s <= 0) return;
-  const auto limit = static_cast<uint64_t>(opt_.timeout_s * 1e9);
+  // Without a time limit the deadlines below are never reached, but long
+  // tests still hand their batch-mates back.
+  const uint64_t limit =
+      opt_.timeout_s > 0 ? static_cast<uint64_t>(opt_.timeout_s * 1e9) : UINT64_MAX / 4;
   for (uint32_t slot = 0; slot < workers_.size(); ++slot) {
     Worker& w = workers_[slot];
     if (!w.live || w.killed_for_timeout || w.killed_by_stop) continue;
@@ -327,7 +371,18 @@ void Supervisor::CheckTimeouts(uint64_t now, uint64_t* next_event) {
         continue;
       }
     }
-    const uint64_t deadline = shm::CurrentStartMicros(packed) * 1000 + limit;
+    const uint64_t started = shm::CurrentStartMicros(packed) * 1000;
+    const uint64_t hand_back_at =
+        started + static_cast<uint64_t>(opt_.hand_back_after_ms) * 1'000'000;
+    if (w.gave_back_for != packed) {
+      if (now >= hand_back_at) {
+        HandBack(slot);
+        w.gave_back_for = packed;
+      } else {
+        *next_event = std::min(*next_event, hand_back_at);
+      }
+    }
+    const uint64_t deadline = started + limit;
     if (now >= deadline) {
       s.backtrace_written.store(0, std::memory_order_relaxed);
       w.timeout_word = packed;
@@ -347,7 +402,7 @@ void Supervisor::EnsureWorkers() {
   if (stopping_ || ledger_.Complete()) return;
   QueueSerialPhase();
   uint64_t queued = 0;
-  for (uint32_t s = 0; s < workers_.size(); ++s) queued += seg_.deque(s).SizeGuess();
+  for (uint32_t d = 0; d < seg_.deques(); ++d) queued += seg_.deque(d).SizeGuess();
   if (queued == 0 && live_workers() == 0) {
     // Nobody is left and nothing is queued, yet tests have no result: they
     // are in flight from a worker that died unseen, or lost. Sweep them up.
@@ -365,9 +420,16 @@ void Supervisor::EnsureWorkers() {
   // process only when work was queued on it (a dead worker's tests, or the
   // rest of a batch in restart mode), or when nobody is left to steal.
   const bool nobody_left = live_workers() == 0;
+  // Tests on the supervisor's deque (handed back, or to run again) get an
+  // idle slot's worker each, up to their number.
+  uint32_t spare = seg_.deque(seg_.supervisor_deque()).SizeGuess();
   for (uint32_t s = 0; s < workers_.size(); ++s) {
     if (workers_[s].live || (serial_phase_ && s > 0)) continue;
-    if (seg_.deque(s).SizeGuess() > 0 || (nobody_left && queued > 0)) Launch(s);
+    const bool own = seg_.deque(s).SizeGuess() > 0;
+    if (own || (nobody_left && queued > 0) || spare > 0) {
+      if (!own && spare > 0) --spare;
+      Launch(s);
+    }
     if (stopping_) return;
   }
 }

@@ -35,6 +35,9 @@ struct SupervisorOptions {
   int exit_grace_ms = 10000;
   // Output kept per test that did not pass (its tail).
   size_t max_output_bytes = 1 << 20;
+  // A test running this long makes the supervisor take back the tests its
+  // worker holds but has not started (they go to another worker).
+  int hand_back_after_ms = 1000;
   // Keep the output of passing tests too (--show-output=all).
   bool keep_passing_output = false;
   // Called after a worker process ended and was accounted for.
@@ -46,6 +49,10 @@ struct SupervisorOptions {
   bool stop_on_failure = false;
   // A terminal to read keys from (`t`: what is running now), or -1.
   int input_fd = -1;
+  // Run a failed, crashed or timed-out test again up to this many times; a
+  // pass after a failure is flaky, and counts as passed unless flaky_fails.
+  int retries = 0;
+  bool flaky_fails = false;
 };
 
 class Supervisor {
@@ -84,6 +91,7 @@ class Supervisor {
     uint64_t timeout_word = 0;  // the current-word the dump signal was sent for
     uint64_t kill_at_ns = 0;
     uint64_t launched_ns = 0;
+    uint64_t gave_back_for = 0;  // the current-word whose batch-mates were handed back
     bool killed_for_timeout = false;
     bool killed_by_stop = false;
   };
@@ -97,13 +105,16 @@ class Supervisor {
   void NoteDeathOutsideTests(uint32_t slot, const core::ProcessEnd& end, uint32_t phase,
                              uint32_t last_test);
   void CheckTimeouts(uint64_t now, uint64_t* next_event);
+  void HandBack(uint32_t slot);
   core::Progress Snapshot(bool with_output) const;
   void EnsureWorkers();
   void Complete(const std::string& test_message);
   void StopAll(const std::string& why);
   void Fatal(const std::string& message);
   std::string ReadOutput(const Worker& w, uint64_t begin, uint64_t end, uint64_t* dropped) const;
-  void Report(uint32_t test, core::TestResult result);
+  // Records a result, or, when it is a failure with retries left, queues the
+  // test again (`lease` holds its claim) and keeps the attempt.
+  void Report(uint32_t test, core::TestResult result, uint32_t lease = 0);
   // Finished, or (serial tests before their phase) not to be run yet: what
   // the recovery sweeps must leave alone.
   bool Settled(uint32_t test) const;
@@ -125,8 +136,10 @@ class Supervisor {
   uint32_t launches_ = 0;
   int barren_deaths_ = 0;
   bool stopping_ = false;
-  bool stop_requested_ = false;  // a failure under stop_on_failure
-  std::vector<bool> serial_;     // per test
+  bool stop_requested_ = false;                      // a failure under stop_on_failure
+  std::vector<bool> serial_;                         // per test
+  std::vector<uint32_t> attempts_;                   // results seen per test
+  std::vector<std::vector<core::Attempt>> earlier_;  // failed attempts per test
   size_t serial_count_ = 0;
   bool serial_phase_ = false;
 };

@@ -133,6 +133,7 @@ WorkerRuntime::WorkerRuntime(shm::Segment& segment, shm::Doorbell& bell, const W
     : segment_(segment),
       bell_(bell),
       slot_(segment.slot(config.slot)),
+      lease_(config.lease),
       taker_(segment, config.slot, config.lease),
       ring_(segment.ring(config.slot), [&bell] { bell.Ring(); }),
       restart_after_batch_(config.restart_after_batch) {
@@ -180,6 +181,11 @@ bool WorkerRuntime::OutputMayHaveGrown() {
   // The file's pages are the mapping's pages: a write(2) at the mark shows
   // here at once (the syscall orders it before this read).
   return output_map_[output_mark_] != 0;
+}
+
+void WorkerRuntime::StartTests(std::vector<uint32_t>* tests) {
+  shm::ClaimTable claims = segment_.claims();
+  std::erase_if(*tests, [&](uint32_t t) { return !claims.TryStart(t, lease_); });
 }
 
 uint64_t WorkerRuntime::OutputOffset() {

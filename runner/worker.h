@@ -64,6 +64,11 @@ class WorkerRuntime {
   // no work left, the supervisor said stop, or (restart mode) a batch is done.
   void NextBatch(std::vector<uint32_t>* out);
 
+  // Just before running `tests` (a group the executor runs in one go):
+  // marks each as started, dropping those the supervisor took back while
+  // they waited (they are queued for another worker).
+  void StartTests(std::vector<uint32_t>* tests);
+
   // Events, in the order they happen. `first`/`last` name tests of the suite
   // whose fixture runs, so a death there can be attributed.
   // The filter executor sets up the global environments again for each
@@ -89,6 +94,7 @@ class WorkerRuntime {
   shm::Segment& segment_;
   shm::Doorbell& bell_;
   shm::WorkerSlot& slot_;
+  uint32_t lease_;
   shm::BatchTaker taker_;
   shm::RingProducer ring_;
   bool restart_after_batch_;

@@ -55,13 +55,13 @@ uint32_t BatchTaker::Next(std::vector<uint32_t>* out, uint32_t max) {
 }
 
 bool BatchTaker::StealIntoOwnDeque() {
-  const uint32_t workers = segment_.workers();
+  const uint32_t deques = segment_.deques();  // the supervisor's deque too
   // A contended victim is being emptied by others right now; look again a
   // few times before concluding that there is no work anywhere.
   for (int round = 0; round < 8; ++round) {
     // Victims by size, largest first; sizes are guesses, the CAS decides.
     std::vector<std::pair<uint32_t, uint32_t>> victims;
-    for (uint32_t w = 0; w < workers; ++w) {
+    for (uint32_t w = 0; w < deques; ++w) {
       if (w == worker_) continue;
       const uint32_t size = segment_.deque(w).SizeGuess();
       if (size > 0) victims.emplace_back(size, w);

@@ -23,9 +23,13 @@
 namespace mprun::shm {
 
 // Leases are handed out by the supervisor, one per worker process it starts,
-// never reused within a run.
+// never reused within a run, below kStartedBit.
 inline constexpr uint32_t kUnclaimed = 0;
 inline constexpr uint32_t kSupervisorLease = 0xFFFFFFFFu;
+// Set by the holder just before it runs the test. Until then the supervisor
+// may take a claimed test back (Reclaim from the bare lease) and queue it
+// for someone else — for tests waiting behind a long one in the same batch.
+inline constexpr uint32_t kStartedBit = 0x80000000u;
 
 class ClaimTable {
  public:
@@ -42,9 +46,29 @@ class ClaimTable {
                                                 std::memory_order_relaxed);
   }
 
-  // Supervisor: the current holder (kUnclaimed if none). acquire: pairs with
-  // the claimer's CAS.
-  uint32_t Holder(uint32_t test) const { return words_[test].load(std::memory_order_acquire); }
+  // Worker: marks a test it holds as started; false when the supervisor took
+  // it back first (then the worker must not run it).
+  bool TryStart(uint32_t test, uint32_t lease) {
+    if (test >= tests_) return false;
+    uint32_t expected = lease;
+    // acq_rel: orders the run after the supervisor's last word about it.
+    return words_[test].compare_exchange_strong(
+        expected, lease | kStartedBit, std::memory_order_acq_rel, std::memory_order_relaxed);
+  }
+
+  // Supervisor: the raw claim word (a lease, maybe with kStartedBit).
+  // acquire: pairs with the claimer's CAS.
+  uint32_t Word(uint32_t test) const { return words_[test].load(std::memory_order_acquire); }
+  // Supervisor: the lease holding the test, started or not (kUnclaimed if
+  // none).
+  uint32_t Holder(uint32_t test) const {
+    const uint32_t w = Word(test);
+    return w == kSupervisorLease ? w : w & ~kStartedBit;
+  }
+  bool Started(uint32_t test) const {
+    const uint32_t w = Word(test);
+    return w != kSupervisorLease && (w & kStartedBit) != 0;
+  }
 
   // Supervisor: moves `test` from `from` to `to`; false if someone else holds it.
   bool Reclaim(uint32_t test, uint32_t from, uint32_t to) {

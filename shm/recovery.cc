@@ -9,7 +9,8 @@ std::vector<uint32_t> ReclaimDeadLease(ClaimTable claims, uint32_t lease, uint32
   std::vector<uint32_t> out;
   for (uint32_t t = 0; t < claims.size(); ++t) {
     if (t == running || claims.Holder(t) != lease || finished(t)) continue;
-    if (claims.Reclaim(t, lease, kSupervisorLease)) out.push_back(t);
+    // Started or not: the holder is dead, nobody else can touch the word.
+    if (claims.Reclaim(t, claims.Word(t), kSupervisorLease)) out.push_back(t);
   }
   return out;
 }
@@ -18,7 +19,7 @@ std::vector<uint32_t> SweepLostTests(Segment& segment, const FinishedFn& finishe
   const uint32_t n = segment.tests();
   std::vector<bool> queued(n, false);
   std::vector<uint32_t> buffer(n);
-  for (uint32_t w = 0; w < segment.workers(); ++w) {
+  for (uint32_t w = 0; w < segment.deques(); ++w) {
     const uint32_t got = segment.deque(w).Snapshot(buffer.data(), n);
     for (uint32_t k = 0; k < got; ++k) {
       if (buffer[k] >= n) continue;

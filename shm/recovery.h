@@ -24,7 +24,7 @@ namespace mprun::shm {
 
 using FinishedFn = std::function<bool(uint32_t test)>;
 
-// Tests held by `lease` that are not finished and are not `running` (the test
+// Tests held by `lease` (started or not) that are not finished and are not `running` (the test
 // the dead worker was inside, which the caller blames instead; kNoTest if
 // none), now held by the supervisor.
 std::vector<uint32_t> ReclaimDeadLease(ClaimTable claims, uint32_t lease, uint32_t running,

@@ -49,10 +49,11 @@ bool Layout::Compute(const LayoutParams& p, Layout* out, std::string* err) {
   const uint64_t t = std::max<uint32_t>(p.tests, 1);
   Layout l{};
   l.slots = RoundUp(sizeof(SegmentHeader), kCacheLine);
+  const uint64_t d = w + 1;  // one deque per worker, and the supervisor's
   l.deque_controls = l.slots + w * sizeof(WorkerSlot);
-  l.claims = l.deque_controls + w * sizeof(DequeControl);
+  l.claims = l.deque_controls + d * sizeof(DequeControl);
   l.deque_items = RoundUp(l.claims + t * sizeof(uint32_t), kCacheLine);
-  l.rings = RoundUp(l.deque_items + w * RoundUp(t * sizeof(uint32_t), kCacheLine), kPage);
+  l.rings = RoundUp(l.deque_items + d * RoundUp(t * sizeof(uint32_t), kCacheLine), kPage);
   l.ring_stride = RoundUp(
       sizeof(RingControl) + uint64_t{p.ring_records} * sizeof(ResultRecord) + p.ring_text_bytes,
       kPage);
@@ -144,11 +145,11 @@ WorkerSlot& Segment::slot(uint32_t worker) {
   return reinterpret_cast<WorkerSlot*>(at(layout_.slots))[worker];
 }
 
-WorkDeque Segment::deque(uint32_t worker) {
+WorkDeque Segment::deque(uint32_t index) {
   auto* controls = reinterpret_cast<DequeControl*>(at(layout_.deque_controls));
   const uint64_t stride = RoundUp(uint64_t{std::max<uint32_t>(params_.tests, 1)} * 4, kCacheLine);
-  auto* items = reinterpret_cast<Atomic<uint32_t>*>(at(layout_.deque_items + worker * stride));
-  return WorkDeque(&controls[worker], items, std::max<uint32_t>(params_.tests, 1));
+  auto* items = reinterpret_cast<Atomic<uint32_t>*>(at(layout_.deque_items + index * stride));
+  return WorkDeque(&controls[index], items, std::max<uint32_t>(params_.tests, 1));
 }
 
 ClaimTable Segment::claims() {

@@ -4,7 +4,7 @@
 //
 // Layout (offsets from the base, each region cache-line aligned, each ring
 // page aligned):
-//   header | slots[W] | deque controls[W] | claim words[T] | deque items[W][T]
+//   header | slots[W] | deque controls[W+1] | claim words[T] | deque items[W+1][T]
 //   | rings[W] {control, records[R], text[X]} | test table[T] | names
 // Each deque can hold every test (a dead worker's deque may receive all the
 // work that is left); untouched pages of an anonymous mapping cost nothing.
@@ -95,7 +95,12 @@ class Segment {
   uint32_t tests() const { return params_.tests; }
 
   WorkerSlot& slot(uint32_t worker);
-  WorkDeque deque(uint32_t worker);
+  // Deques 0..workers-1 belong to the workers; deque `workers()` is the
+  // supervisor's: only it pushes there (re-runs, and tests handed back),
+  // at any time, and workers steal from it like from any other.
+  WorkDeque deque(uint32_t index);
+  uint32_t deques() const { return params_.workers + 1; }
+  uint32_t supervisor_deque() const { return params_.workers; }
   ClaimTable claims();
   RingView ring(uint32_t worker);
 

@@ -46,10 +46,16 @@ std::string ReadFile(const std::string& path) {
 pid_t Start(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
             const ScratchDir& dir) {
   std::vector<std::string> envs;
+  // Runs of the fixtures neither read nor write a history (placement stays
+  // in table order) unless a test asks for it.
+  std::map<std::string, std::string> defaults = {{"MPRUN_NO_HISTORY", "1"}};
+  for (const auto& [k, v] : defaults) {
+    if (env.count(k) == 0) envs.push_back(k + "=" + v);
+  }
   for (char** e = environ; *e; ++e) {
     const std::string kv = *e;
     const std::string name = kv.substr(0, kv.find('='));
-    if (env.count(name) == 0) envs.push_back(kv);
+    if (env.count(name) == 0 && defaults.count(name) == 0) envs.push_back(kv);
   }
   for (const auto& [k, v] : env) {
     if (v != "\x01unset") envs.push_back(k + "=" + v);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <numeric>
+#include <random>
 #include <set>
 
 namespace mprun::core {
@@ -77,6 +78,60 @@ TEST(PlanTest, DistNamesParse) {
   EXPECT_TRUE(ParseDist("suite", &d));
   EXPECT_EQ(d, Dist::kSuite);
   EXPECT_FALSE(ParseDist("suites", &d));
+}
+
+TEST(PlacementTest, WithHistoryEveryUnitIsDealtOnceWithinOneTestOfTheLptBound) {
+  std::mt19937 rng(11);
+  for (int round = 0; round < 200; ++round) {
+    const uint32_t n = 1 + rng() % 400;
+    std::vector<uint32_t> suite_of(n);
+    std::vector<SuiteTraits> traits;
+    for (uint32_t t = 0, s = 0; t < n; ++s) {
+      traits.push_back({rng() % 4 == 0, false, false});
+      const uint32_t end = std::min(n, t + 1 + static_cast<uint32_t>(rng() % 6));
+      for (; t < end; ++t) suite_of[t] = s;
+    }
+    const Plan p = MakePlan(suite_of, traits, Dist::kAuto);
+    std::vector<Expectation> e(n);
+    std::lognormal_distribution<double> cost(1.0, 1.2);
+    double total = 0;
+    for (auto& x : e) total += x.cost_ms = cost(rng);
+    double longest_unit = 0;
+    for (const Unit& u : p.units) {
+      double c = 0;
+      for (uint32_t t = u.first; t < u.end; ++t) c += e[t].cost_ms;
+      longest_unit = std::max(longest_unit, c);
+    }
+    const int workers = 1 + static_cast<int>(rng() % 16);
+    const auto shares = DealByHistory(p, workers, e);
+    std::multiset<uint32_t> dealt;
+    for (const auto& share : shares) dealt.insert(share.begin(), share.end());
+    std::multiset<uint32_t> units;
+    for (const Unit& u : p.units) units.insert(u.first);
+    ASSERT_EQ(dealt, units) << "round " << round;
+    // LPT: no share exceeds the average by more than one unit.
+    EXPECT_LE(LargestShareMs(p, shares, e), total / workers + longest_unit + 1e-9)
+        << "round " << round;
+  }
+}
+
+TEST(PlacementTest, FailedAndUnseenTestsGoFirstThenTheLongest) {
+  const std::vector<uint32_t> suite_of = {0, 1, 2, 3, 4};
+  const std::vector<SuiteTraits> traits(5);
+  const Plan p = MakePlan(suite_of, traits, Dist::kAuto);
+  //                        cost, first
+  std::vector<Expectation> e = {{1, false}, {50, false}, {2, true}, {0, true}, {10, false}};
+  const auto shares = DealByHistory(p, 1, e);
+  ASSERT_EQ(shares.size(), 1u);
+  // Early ones (2 failed last time, 3 never seen: median cost 6) by cost,
+  // then the rest longest first.
+  EXPECT_EQ(shares[0], (std::vector<uint32_t>{3, 2, 1, 4, 0}));
+}
+
+TEST(PlacementTest, WithoutAnyHistoryTheDealKeepsTableOrder) {
+  const std::vector<uint32_t> suite_of = {0, 0, 1, 1, 2, 2};
+  const Plan p = MakePlan(suite_of, std::vector<SuiteTraits>(3), Dist::kAuto);
+  EXPECT_EQ(DealByHistory(p, 2, std::vector<Expectation>(6)), DealUnits(p, 2, std::nullopt));
 }
 
 }  // namespace

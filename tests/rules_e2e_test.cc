@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
@@ -361,6 +362,96 @@ TEST(RepeatTest, EachRepetitionIsAFullParallelPassReportedPerIteration) {
   std::map<int, int> per_iteration;
   for (const auto& t : d["tests"].GetArray()) ++per_iteration[t["iteration"].GetInt()];
   EXPECT_EQ(per_iteration, (std::map<int, int>{{1, 21}, {2, 21}, {3, 21}}));
+}
+
+TEST(HistoryTest, RunsRecordDurationsAndAnUnreadableHistoryIsOnlyAWarning) {
+  ScratchDir dir;
+  const std::string history = dir.File("h/history.json");
+  const std::map<std::string, std::string> use_history = {{"MPRUN_NO_HISTORY", "\x01unset"}};
+  Proc p = testing_util::Run(
+      {kMisbehave, "--processes=2", "--history=" + history, "--gtest_filter=Many/*"}, use_history,
+      dir);
+  ASSERT_EQ(p.status, 0) << p.out << p.err;
+  std::string text = testing_util::ReadFile(history);
+  EXPECT_NE(text.find("misbehave_test::Many/Ordinary.Passes/7"), std::string::npos)
+      << text.substr(0, 300);
+  EXPECT_NE(text.find("\"mprun-history\""), std::string::npos);
+  // A second run reads it (placement) and adds to it.
+  p = testing_util::Run(
+      {kMisbehave, "--processes=2", "--history=" + history, "--gtest_filter=Many/*", "-v"},
+      use_history, dir);
+  ASSERT_EQ(p.status, 0) << p.out << p.err;
+  EXPECT_NE(p.out.find("makespan "), std::string::npos) << "-v reports the makespan";
+  // Garbage in the file: a warning naming it, and the run goes on.
+  { std::ofstream(history) << "{ this is not a history"; }
+  p = testing_util::Run(
+      {kMisbehave, "--processes=2", "--history=" + history, "--gtest_filter=Many/*"}, use_history,
+      dir);
+  EXPECT_EQ(p.status, 0) << p.out << p.err;
+  EXPECT_NE(p.err.find("mprun: warning: ignoring history " + history), std::string::npos) << p.err;
+  EXPECT_NE(testing_util::ReadFile(history).find("mprun-history"), std::string::npos)
+      << "rewritten";
+  // --no-history neither reads nor writes.
+  const std::string other = dir.File("other.json");
+  p = testing_util::Run(
+      {kMisbehave, "--processes=2", "--history=" + other, "--no-history", "--gtest_filter=Many/*"},
+      use_history, dir);
+  EXPECT_EQ(testing_util::ReadFile(other), "");
+}
+
+TEST(RetriesTest, ATestThatFailsOnceThenPassesIsFlakyWithTwoAttempts) {
+  ScratchDir dir;
+  const std::string report = "--json=" + dir.File("r.json");
+  const Proc p =
+      RunRules(dir, {"--processes=2", "--retries=2", report, "--junit-xml=" + dir.File("j.xml"),
+                     "--gtest_filter=Flaky.*:Many/Plain.*/1"});
+  EXPECT_EQ(p.status, 1) << p.out << p.err;  // AlwaysFails still fails
+  EXPECT_NE(p.out.find("FLAKY: Flaky.FailsOnceThenPasses (passed on attempt 2)"), std::string::npos)
+      << p.out;
+  rapidjson::Document d;
+  d.Parse(testing_util::ReadFile(dir.File("r.json")).c_str());
+  ASSERT_FALSE(d.HasParseError());
+  EXPECT_EQ(d["summary"]["flaky"].GetInt(), 1);
+  EXPECT_EQ(d["summary"]["passed"].GetInt(), 2);
+  EXPECT_EQ(d["summary"]["failed"].GetInt(), 1);
+  std::map<std::string, std::pair<int, bool>> attempts;
+  for (const auto& t : d["tests"].GetArray()) {
+    attempts[t["name"].GetString()] = {t["attempts"].GetInt(), t["flaky"].GetBool()};
+  }
+  EXPECT_EQ(attempts["Flaky.FailsOnceThenPasses"], std::make_pair(2, true));
+  EXPECT_EQ(attempts["Flaky.AlwaysFails"], std::make_pair(3, false)) << "1 + 2 retries";
+  EXPECT_EQ(attempts["Many/Plain.SeesItsWorkerAndPrivateTempDir/1"], std::make_pair(1, false));
+  const std::string junit = testing_util::ReadFile(dir.File("j.xml"));
+  EXPECT_NE(junit.find("<flakyFailure message="), std::string::npos);
+  size_t reruns = 0;
+  for (size_t at = 0; (at = junit.find("<rerunFailure ", at)) != std::string::npos; ++at) ++reruns;
+  EXPECT_EQ(reruns, 2u);
+}
+
+TEST(RetriesTest, FlakyFailsMakesAFlakyTestFailTheRun) {
+  ScratchDir dir;
+  const Proc p = RunRules(dir, {"--processes=2", "--retries=1", "--flaky-fails",
+                                "--gtest_filter=Flaky.FailsOnceThenPasses"});
+  EXPECT_EQ(p.status, 1) << p.out;
+  EXPECT_NE(p.out.find("flaky (--flaky-fails): passed on attempt 2"), std::string::npos) << p.out;
+}
+
+TEST(RetriesTest, ACrashIsRunAgainToo) {
+  ScratchDir dir;
+  const Proc p =
+      testing_util::Run({kMisbehave, "--processes=2", "--retries=1", "--json=" + dir.File("r.json"),
+                         "--gtest_filter=Misbehave.Segfaults:Many/*"},
+                        {{"ASAN_OPTIONS", "handle_segv=0"}}, dir);
+  EXPECT_EQ(p.status, 1);
+  rapidjson::Document d;
+  d.Parse(testing_util::ReadFile(dir.File("r.json")).c_str());
+  ASSERT_FALSE(d.HasParseError());
+  for (const auto& t : d["tests"].GetArray()) {
+    if (std::string(t["name"].GetString()) == "Misbehave.Segfaults") {
+      EXPECT_EQ(t["attempts"].GetInt(), 2);
+      EXPECT_STREQ(t["outcome"].GetString(), "crashed");
+    }
+  }
 }
 
 }  // namespace

@@ -95,6 +95,7 @@ class FakeWorker {
     return out;
   }
   void Start(uint32_t test) {
+    seg_.claims().TryStart(test, lease_);  // as a worker does before running a test
     seg_.slot(slot_).phase.store(static_cast<uint32_t>(shm::WorkerPhase::kTest),
                                  std::memory_order_relaxed);
     seg_.slot(slot_).current.store(shm::PackCurrent(test, *now_ / 1000), std::memory_order_release);
@@ -416,6 +417,27 @@ TEST_F(SupervisorTest, StopOnFailureEndsTheRunAtTheFirstFailure) {
   EXPECT_EQ(OutcomeOf(0), Outcome::kFailed);
   for (uint32_t t = 1; t < 4; ++t) EXPECT_EQ(OutcomeOf(t), Outcome::kNotRun);
   EXPECT_EQ(core::StatusOf(*ledger_, sup_->summary()), core::ExitStatus::kTestsFailed);
+}
+
+TEST_F(SupervisorTest, ALongTestHandsItsUnstartedBatchMatesBackForOthers) {
+  Build(2, 6);
+  ASSERT_TRUE(sup_->Start());
+  FakeWorker a = Worker(0);
+  ASSERT_EQ(a.Take(3), (std::vector<uint32_t>{0, 1, 2}));
+  a.Start(0);  // 1 and 2 wait behind it
+  now_ += 900'000'000;
+  Step();
+  EXPECT_EQ(seg_->claims().Holder(1), launcher_.procs[0].lease) << "not yet";
+  now_ += 200'000'000;  // 1.1 s into test 0
+  Step();
+  EXPECT_EQ(seg_->claims().Holder(0), launcher_.procs[0].lease) << "the running test stays";
+  EXPECT_EQ(seg_->claims().Holder(1), shm::kUnclaimed);
+  EXPECT_EQ(seg_->claims().Holder(2), shm::kUnclaimed);
+  uint32_t items[6];
+  const uint32_t n = seg_->deque(seg_->supervisor_deque()).Snapshot(items, 6);
+  EXPECT_EQ(std::vector<uint32_t>(items, items + n), (std::vector<uint32_t>{1, 2}));
+  // The long test's worker finds them gone when it gets there.
+  EXPECT_FALSE(seg_->claims().TryStart(1, launcher_.procs[0].lease));
 }
 
 TEST_F(SupervisorTest, NoWorkerAtAllIsASetupError) {

@@ -5,7 +5,9 @@
 // alternation over several repetitions: the plain gtest binary run serially;
 // gtest's own sharding (W processes with GTEST_TOTAL_SHARDS/GTEST_SHARD_INDEX);
 // `ctest -jW` over one test per process (the add_test lines
-// gtest_discover_tests would write); and mprun's linked mode. It reports
+// gtest_discover_tests would write; ctest keeps its cost data between
+// repetitions); and mprun's linked mode, as a first run and with the history
+// of an earlier run. It reports
 // medians, ratios to serial and to the lower bound max(total/W, longest),
 // and the peak RSS of any one process of each tool, as a Markdown table and
 // a JSON file of every sample.
@@ -252,7 +254,8 @@ int main(int argc, char** argv) {
   }
 
   std::string md =
-      "| workload | W | tool | median s | × serial | lower bound s | × lower bound | peak RSS MB |\n"
+      "| workload | W | tool | median s | × serial | lower bound s | × lower bound | peak RSS MB "
+      "|\n"
       "|---|---|---|---|---|---|---|---|\n";
   std::string json =
       "{\"cores\": " + std::to_string(cores) + ", \"scale\": " + scale + ", \"workloads\": [";
@@ -267,6 +270,7 @@ int main(int argc, char** argv) {
       if (w.serial_and_shards) cells.push_back({"gtest sharding", W, {}});
       if (ctest_ok) cells.push_back({"ctest -j", W, {}});
       cells.push_back({"mprun linked", W, {}});
+      cells.push_back({"mprun +history", W, {}});
     }
     const int r_count = w.reps > 0 ? std::min(w.reps, reps) : reps;
     for (int r = 0; r < r_count; ++r) {
@@ -286,8 +290,18 @@ int main(int argc, char** argv) {
               {{"/usr/bin/ctest", "--test-dir", ctest_dir, "-j", std::to_string(c.workers), "-Q"},
                {}});
         } else {
-          std::vector<std::string> a = {w.linked, "--processes=" + std::to_string(c.workers), "-q"};
+          // "mprun linked" is a first run (no history); "+history" has seen
+          // the suite before (a warm-up run seeds its history file).
+          const bool learned = c.tool == "mprun +history";
+          const std::string history =
+              out_dir + "/history-" + w.name + "-" + std::to_string(c.workers) + ".json";
+          std::vector<std::string> a = {w.linked, "--processes=" + std::to_string(c.workers), "-q",
+                                        learned ? "--history=" + history : "--no-history"};
           if (w.timeout_s > 0) a.push_back("--process-timeout=" + Fixed(w.timeout_s, 1));
+          if (learned && r == 0) {
+            unlink(history.c_str());
+            RunAll({{a, {}}});
+          }
           jobs.push_back({a, {}});
         }
         c.samples.push_back(RunAll(jobs));
