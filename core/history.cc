@@ -1,130 +1,590 @@
 #include "core/history.h"
 
+#include <fcntl.h>
+#include <rapidjson/error/en.h>
+#include <rapidjson/filewritestream.h>
+#include <rapidjson/reader.h>
+#include <rapidjson/writer.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
-#include <cereal/archives/json.hpp>
-#include <cereal/types/map.hpp>
-#include <cereal/types/string.hpp>
-#include <cereal/types/vector.hpp>
-#include <fstream>
-#include <sstream>
+#include <cerrno>
+#include <filesystem>
+#include <string_view>
+#include <unordered_map>
 
 #include "core/json.h"
 
 namespace mprun::core {
 
-template <class Archive>
-void serialize(Archive& ar, TestHistory& t) {
-  ar(cereal::make_nvp("durations_ms", t.durations_ms),
-     cereal::make_nvp("last_outcome", t.last_outcome),
-     cereal::make_nvp("flaky_count", t.flaky_count));
-}
-
 namespace {
 
 constexpr char kFormat[] = "mprun-history";
+constexpr size_t kKeep = History::kKeep;
 
-// Appends `from`'s recent figures to `into`'s.
-void Merge(const TestHistory& from, TestHistory* into) {
-  into->durations_ms.insert(into->durations_ms.end(), from.durations_ms.begin(),
-                            from.durations_ms.end());
-  if (into->durations_ms.size() > History::kKeep) {
-    into->durations_ms.erase(into->durations_ms.begin(),
-                             into->durations_ms.end() - static_cast<long>(History::kKeep));
-  }
-  if (!from.last_outcome.empty()) into->last_outcome = from.last_outcome;
-  into->flaky_count += from.flaky_count;
+// Which file was read, to tell at Save whether another run wrote since.
+struct FileId {
+  uint64_t inode = 0, size = 0, mtime_ns = 0;
+  bool operator==(const FileId&) const = default;
+};
+
+bool Identify(const std::string& path, FileId* id) {
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0) return false;
+  *id = {static_cast<uint64_t>(st.st_ino), static_cast<uint64_t>(st.st_size),
+         static_cast<uint64_t>(st.st_mtim.tv_sec) * 1'000'000'000u +
+             static_cast<uint64_t>(st.st_mtim.tv_nsec)};
+  return true;
 }
 
-bool ReadTests(const std::string& text, std::map<std::string, TestHistory>* tests,
-               std::string* why) {
-  try {
-    std::istringstream in(text);
-    cereal::JSONInputArchive ar(in);
-    std::string format;
-    int version = 0;
-    ar(cereal::make_nvp("format", format));
-    if (format != kFormat) {
-      *why = "not an mprun history file";
-      return false;
+// The whole file in reads of its size, not through a stream that would
+// copy it several times (each copy faults in fresh pages).
+std::string Slurp(const std::string& path) {
+  std::string text;
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return text;
+  struct stat st;
+  if (fstat(fd, &st) == 0 && st.st_size > 0) {
+    text.resize(static_cast<size_t>(st.st_size));
+    size_t done = 0;
+    while (done < text.size()) {
+      const ssize_t n = read(fd, text.data() + done, text.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      done += static_cast<size_t>(n);
     }
-    ar(cereal::make_nvp("version", version));
-    if (version > History::kVersion) {
-      *why = "written by a newer mprun (version " + std::to_string(version) + ")";
-      return false;
-    }
-    ar(cereal::make_nvp("tests", *tests));
-    return true;
-  } catch (const std::exception& e) {
-    *why = std::string("unreadable: ") + e.what();
-    return false;
+    text.resize(done);
   }
+  close(fd);
+  return text;
 }
+
+bool ParseOutcome(std::string_view s, Outcome* out) {
+  for (int i = 1; i <= kOutcomeCount; ++i) {
+    if (OutcomeName(static_cast<Outcome>(i)) == s) {
+      *out = static_cast<Outcome>(i);
+      return true;
+    }
+  }
+  return false;
+}
+
+bool IsNamed(std::string_view full, const TestName& t) {
+  return full.size() == t.suite.size() + 1 + t.name.size() &&
+         full.compare(0, t.suite.size(), t.suite) == 0 && full[t.suite.size()] == '.' &&
+         full.compare(t.suite.size() + 1, t.name.size(), t.name) == 0;
+}
+
+std::string BaseName(const std::string& binary) {
+  const size_t slash = binary.rfind('/');
+  return slash == std::string::npos ? binary : binary.substr(slash + 1);
+}
+
+// Reads from memory and says where it is. The reader copies rapidjson's own
+// string streams into locals, so their position cannot be asked mid-parse;
+// this one (copyOptimization 0) it uses in place.
+struct TextStream {
+  using Ch = char;
+  const char* begin;
+  const char* cur;
+  const char* end;
+  Ch Peek() const { return cur < end ? *cur : '\0'; }
+  Ch Take() { return cur < end ? *cur++ : '\0'; }
+  size_t Tell() const { return static_cast<size_t>(cur - begin); }
+  Ch* PutBegin() { return nullptr; }
+  void Put(Ch) {}
+  void Flush() {}
+  size_t PutEnd(Ch*) { return 0; }
+};
+
+enum Column { kTests, kDurations, kOutcomes, kFlaky, kColumns, kNoColumn = kColumns };
+constexpr const char* kColumnNames[kColumns] = {"tests", "durations_us", "last_outcomes",
+                                                "flaky_counts"};
 
 }  // namespace
 
-double TestHistory::EstimateMs() const {
-  if (durations_ms.empty()) return 0;
-  std::vector<double> d = durations_ms;
-  std::nth_element(d.begin(), d.begin() + static_cast<long>(d.size() / 2), d.end());
-  return d[d.size() / 2];
+struct History::File {
+  struct Entry {
+    uint32_t name_at = 0, name_len = 0;            // in `names`
+    uint32_t durations_at = 0, durations_len = 0;  // the array's text, in `text`
+    Outcome outcome = Outcome::kNotRun;
+    uint32_t flaky = 0;
+  };
+  struct Section {  // another binary's, left as text
+    std::string binary;
+    size_t at, len;
+  };
+  std::string text;
+  FileId id;
+  std::vector<Section> others;
+  std::string names;              // this binary's test names, end to end
+  std::vector<Entry> entries;     // this binary's tests, in the file's order
+  std::vector<int32_t> entry_of;  // by this run's test: its entry, or -1
+  std::vector<bool> matched;      // by entry: a test of this run
+
+  std::string_view Name(const Entry& e) const {
+    return std::string_view(names).substr(e.name_at, e.name_len);
+  }
+  std::string_view DurationsText(const Entry& e) const {
+    return std::string_view(text).substr(e.durations_at, e.durations_len);
+  }
+  // The last `keep` (at most kKeep) durations of `e` into out; how many.
+  size_t Durations(const Entry& e, size_t keep, uint32_t* out) const {
+    std::array<uint32_t, kKeep> ring{};
+    size_t total = 0;
+    uint64_t v = 0;
+    bool in_number = false;
+    for (const char c : DurationsText(e)) {  // validated by Parse: [d, d, ...]
+      if (c >= '0' && c <= '9') {
+        v = v * 10 + static_cast<uint64_t>(c - '0');
+        in_number = true;
+      } else if (in_number) {
+        ring[total++ % kKeep] = static_cast<uint32_t>(v);
+        v = 0;
+        in_number = false;
+      }
+    }
+    const size_t n = std::min({total, kKeep, keep});
+    for (size_t k = 0; k < n; ++k) out[k] = ring[(total - n + k) % kKeep];
+    return n;
+  }
+
+  bool Parse(const std::string& binary, std::string* why);
+
+  // Pairs this run's tests with entries: by position while the names agree
+  // (the common case: the same suite as last time), by name after.
+  void Match(const std::vector<TestName>& tests) {
+    entry_of.assign(tests.size(), -1);
+    matched.assign(entries.size(), false);
+    size_t t = 0;
+    for (; t < tests.size() && t < entries.size() && IsNamed(Name(entries[t]), tests[t]); ++t) {
+      entry_of[t] = static_cast<int32_t>(t);
+      matched[t] = true;
+    }
+    if (t == tests.size() || t == entries.size()) return;
+    std::unordered_map<std::string_view, uint32_t> index(entries.size() - t);
+    for (size_t e = t; e < entries.size(); ++e) index.emplace(Name(entries[e]), e);
+    for (; t < tests.size(); ++t) {
+      const auto it = index.find(tests[t].FullName());
+      if (it == index.end() || matched[it->second]) continue;
+      entry_of[t] = static_cast<int32_t>(it->second);
+      matched[it->second] = true;
+    }
+  }
+};
+
+namespace {
+
+// Event handler for rapidjson's reader: fills a File's entries for one
+// binary and notes where the others' sections lie, keeping no tree.
+class FileReader : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, FileReader> {
+ public:
+  using Entry = History::File::Entry;
+  FileReader(History::File* file, const std::string& binary, const TextStream* in)
+      : file_(file), binary_(binary), in_(in) {}
+
+  const std::string& why() const { return why_; }
+  // After a parse without error: whether it was a whole history.
+  bool Complete() {
+    if (!format_) return Fail("not an mprun history file");
+    if (!version_) return Fail("unreadable: no version");
+    if (!binaries_) return Fail("unreadable: no \"binaries\"");
+    if (!mine_) return true;
+    for (int c = 0; c < kColumns; ++c) {
+      if (!seen_[c]) return Fail(std::string("unreadable: no column \"") + kColumnNames[c] + "\"");
+      if (counts_[c] != file_->entries.size()) {
+        return Fail("unreadable: columns of different lengths");
+      }
+    }
+    return true;
+  }
+
+  bool StartObject() {
+    if (skip_ > 0) return Nest();
+    switch (depth_) {
+      case 0:
+        depth_ = 1;
+        return true;
+      case 1:
+        if (key_ != "binaries") return Nest();  // something a later mprun added
+        if (!format_) return Fail("not an mprun history file");
+        if (!version_) return Fail("unreadable: no version");
+        binaries_ = true;
+        depth_ = 2;
+        return true;
+      case 2:
+        if (section_ != binary_) {
+          section_at_ = in_->Tell() - 1;  // just past the '{'
+          return Nest();
+        }
+        if (mine_) return Fail("unreadable: \"" + binary_ + "\" appears twice");
+        mine_ = true;
+        depth_ = 3;
+        return true;
+      default:
+        if (depth_ == 3 && column_ == kNoColumn) return Nest();
+        return Scalar(Kind::kOther, {}, 0);
+    }
+  }
+  bool StartArray() {
+    if (skip_ > 0) return Nest();
+    if (depth_ == 3 && column_ != kNoColumn) {
+      if (seen_[column_]) return Fail("unreadable: a column appears twice");
+      depth_ = 4;
+      row_ = 0;
+      return true;
+    }
+    if (depth_ == 4 && column_ == kDurations) {
+      depth_ = 5;
+      Row().durations_at = static_cast<uint32_t>(in_->Tell() - 1);
+      return true;
+    }
+    if (depth_ == 1 || (depth_ == 3 && column_ == kNoColumn)) return Nest();
+    return Scalar(Kind::kOther, {}, 0);
+  }
+  bool EndObject(rapidjson::SizeType) {
+    if (skip_ > 0) return Unnest();
+    --depth_;
+    return true;
+  }
+  bool EndArray(rapidjson::SizeType) {
+    if (skip_ > 0) return Unnest();
+    if (depth_ == 5) {
+      Entry& e = Row();
+      e.durations_len = static_cast<uint32_t>(in_->Tell() - e.durations_at);
+      ++row_;
+      depth_ = 4;
+      return true;
+    }
+    seen_[column_] = true;  // depth 4: a column ends
+    counts_[column_] = row_;
+    depth_ = 3;
+    return true;
+  }
+  bool Key(const char* s, rapidjson::SizeType n, bool) {
+    if (skip_ > 0) return true;
+    const std::string_view key(s, n);
+    if (depth_ == 1) key_ = key;
+    if (depth_ == 2) section_ = key;
+    if (depth_ == 3) {
+      column_ = kNoColumn;
+      for (int c = 0; c < kColumns; ++c) {
+        if (key == kColumnNames[c]) column_ = static_cast<Column>(c);
+      }
+    }
+    return true;
+  }
+  bool String(const char* s, rapidjson::SizeType n, bool) {
+    return Scalar(Kind::kString, {s, n}, 0);
+  }
+  bool Uint(unsigned u) { return Scalar(Kind::kUint, {}, u); }
+  bool Default() { return Scalar(Kind::kOther, {}, 0); }
+
+ private:
+  enum class Kind { kString, kUint, kOther };
+
+  bool Fail(std::string why) {
+    why_ = std::move(why);
+    return false;
+  }
+  Entry& Row() {
+    if (file_->entries.size() <= row_) file_->entries.resize(row_ + 1);
+    return file_->entries[row_];
+  }
+  // Inside a value that is passed over (or copied through as text).
+  bool Nest() {
+    ++skip_;
+    return true;
+  }
+  bool Unnest() {
+    if (--skip_ == 0 && depth_ == 2) {
+      file_->others.push_back({section_, section_at_, in_->Tell() - section_at_});
+    }
+    return true;
+  }
+
+  bool Scalar(Kind kind, std::string_view s, unsigned u) {
+    if (skip_ > 0) return true;
+    auto at = [&] { return " at test " + std::to_string(row_); };
+    switch (depth_) {
+      case 0:
+        return Fail("unreadable: not a JSON object");
+      case 1:
+        if (key_ == "format") {
+          if (kind != Kind::kString || s != kFormat) return Fail("not an mprun history file");
+          format_ = true;
+        } else if (key_ == "version") {
+          if (kind != Kind::kUint) return Fail("unreadable: the version is not a number");
+          if (u > static_cast<unsigned>(History::kVersion)) {
+            return Fail("written by a newer mprun (version " + std::to_string(u) + ")");
+          }
+          version_ = true;
+        } else if (key_ == "binaries") {
+          return Fail("unreadable: \"binaries\" is not an object");
+        }
+        return true;  // something a later mprun added
+      case 2:
+        return Fail("unreadable: the section of \"" + section_ + "\" is not an object");
+      case 3:
+        if (column_ == kNoColumn) return true;
+        return Fail(std::string("unreadable: \"") + kColumnNames[column_] + "\" is not a list");
+      case 4:
+        switch (column_) {
+          case kTests:
+            if (kind != Kind::kString)
+              return Fail("unreadable: a test name that is not a string" + at());
+            Row().name_at = static_cast<uint32_t>(file_->names.size());
+            Row().name_len = static_cast<uint32_t>(s.size());
+            file_->names.append(s);
+            break;
+          case kOutcomes:
+            if (kind != Kind::kString || !ParseOutcome(s, &Row().outcome)) {
+              return Fail("unreadable: an unknown outcome" + at());
+            }
+            break;
+          case kFlaky:
+            if (kind != Kind::kUint)
+              return Fail("unreadable: a flaky count that is not a whole number" + at());
+            Row().flaky = u;
+            break;
+          default:
+            return Fail("unreadable: durations that are not a list" + at());
+        }
+        ++row_;
+        return true;
+      default:  // 5: one duration
+        if (kind != Kind::kUint)
+          return Fail("unreadable: a duration that is not a whole number" + at());
+        return true;
+    }
+  }
+
+  History::File* file_;
+  const std::string& binary_;
+  const TextStream* in_;
+  std::string why_;
+  int depth_ = 0;  // 1: the top object, 2: "binaries", 3: this binary's, 4: a column, 5: durations
+  int skip_ = 0;   // nesting inside a value passed over
+  std::string key_, section_;
+  Column column_ = kNoColumn;
+  size_t row_ = 0, section_at_ = 0;
+  bool format_ = false, version_ = false, binaries_ = false, mine_ = false;
+  std::array<bool, kColumns> seen_{};
+  std::array<size_t, kColumns> counts_{};
+};
+
+}  // namespace
+
+bool History::File::Parse(const std::string& binary, std::string* why) {
+  if (text.size() >= UINT32_MAX) {
+    *why = "unreadable: larger than 4 GiB";
+    return false;
+  }
+  // Room for every entry the text could hold: what is never used is never
+  // touched, while growing by copying would touch it all again.
+  names.reserve(text.size());
+  entries.reserve(text.size() / 16);
+  TextStream in{text.data(), text.data(), text.data() + text.size()};
+  FileReader handler(this, binary, &in);
+  rapidjson::Reader reader;
+  const rapidjson::ParseResult result = reader.Parse(in, handler);
+  if (result.IsError() && result.Code() == rapidjson::kParseErrorTermination) {
+    *why = handler.why();
+    return false;
+  }
+  if (result.IsError()) {
+    *why = std::string("unreadable: ") + rapidjson::GetParseError_En(result.Code()) + " at byte " +
+           std::to_string(result.Offset());
+    return false;
+  }
+  if (!handler.Complete()) {
+    *why = handler.why();
+    return false;
+  }
+  return true;
 }
 
-History History::Load(const std::string& path, std::string* warning) {
+History::History() = default;
+History::History(History&&) noexcept = default;
+History& History::operator=(History&&) noexcept = default;
+History::~History() = default;
+
+double TestHistory::EstimateMs() const {
+  std::array<uint32_t, kKeep> d{};
+  const size_t n = std::min(durations_us.size(), d.size());
+  if (n == 0) return 0;
+  std::copy(durations_us.end() - static_cast<long>(n), durations_us.end(), d.begin());
+  std::nth_element(d.begin(), d.begin() + static_cast<long>(n / 2),
+                   d.begin() + static_cast<long>(n));
+  return std::max(d[n / 2], 1u) / 1e3;  // never 0: 0 means "never seen"
+}
+
+History History::Load(const std::string& path, const std::string& binary,
+                      const std::vector<TestName>* tests, std::string* warning) {
   warning->clear();
   History h;
-  std::ifstream in(path);
-  if (!in) return h;  // no history yet
-  std::stringstream text;
-  text << in.rdbuf();
+  h.binary_ = BaseName(binary);
+  h.tests_ = tests;
+  FileId id;
+  if (!Identify(path, &id)) return h;  // no history yet
+  auto file = std::make_unique<File>();
+  file->id = id;
+  file->text = Slurp(path);
   std::string why;
-  if (!ReadTests(text.str(), &h.tests_, &why)) {
-    h.tests_.clear();
+  if (!file->Parse(h.binary_, &why)) {
     *warning = "ignoring history " + path + ": " + why;
+    return h;
   }
+  file->Match(*tests);
+  h.file_ = std::move(file);
   return h;
+}
+
+bool History::Find(size_t test, TestHistory* out) const {
+  if (!file_ || test >= file_->entry_of.size() || file_->entry_of[test] < 0) return false;
+  const File::Entry& e = file_->entries[static_cast<size_t>(file_->entry_of[test])];
+  std::array<uint32_t, kKeep> d;
+  const size_t n = file_->Durations(e, kKeep, d.data());
+  out->durations_us.assign(d.begin(), d.begin() + static_cast<long>(n));
+  out->last_outcome = e.outcome;
+  out->flaky_count = e.flaky;
+  return true;
+}
+
+size_t History::size() const { return file_ ? file_->entries.size() : 0; }
+
+void History::Record(size_t test, double duration_ms, Outcome outcome, bool flaky) {
+  if (tests_ == nullptr) return;  // never loaded: nothing to record against
+  if (recorded_.empty()) recorded_.resize(tests_->size());
+  Recorded& r = recorded_.at(test);
+  if (outcome != Outcome::kNotRun && outcome != Outcome::kSkipped) {
+    if (r.durations == kKeep) {
+      std::copy(r.durations_us.begin() + 1, r.durations_us.end(), r.durations_us.begin());
+      --r.durations;
+    }
+    r.durations_us[r.durations++] = static_cast<uint32_t>(std::clamp(duration_ms * 1e3, 0.0, 4e9));
+  }
+  r.any = true;
+  r.outcome = outcome;
+  r.flaky += flaky ? 1 : 0;
 }
 
 bool History::Save(const std::string& path, std::string* err) const {
   // Merge with the file as it is now: another run may have written since we
-  // loaded it.
-  std::map<std::string, TestHistory> merged;
-  {
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    std::string ignored;
-    if (!text.str().empty() && !ReadTests(text.str(), &merged, &ignored)) merged.clear();
+  // loaded it (while it is still the file we loaded, it need not be read).
+  if (tests_ == nullptr) {
+    *err = "no history was loaded";
+    return false;
   }
-  for (const auto& [key, t] : recorded_) Merge(t, &merged[key]);
-  const size_t slash = path.rfind('/');
-  if (slash != std::string::npos && slash > 0) mkdir(path.substr(0, slash).c_str(), 0755);
-  std::ostringstream out;
-  {
-    cereal::JSONOutputArchive ar(out);
-    ar(cereal::make_nvp("format", std::string(kFormat)), cereal::make_nvp("version", kVersion),
-       cereal::make_nvp("tests", merged));
+  const File* base = file_.get();
+  std::unique_ptr<File> reread;
+  FileId now;
+  if (!Identify(path, &now)) {
+    base = nullptr;
+  } else if (base == nullptr || !(now == base->id)) {
+    reread = std::make_unique<File>();
+    reread->text = Slurp(path);
+    std::string ignored;  // an unreadable file is replaced
+    base = reread->Parse(binary_, &ignored) ? reread.get() : nullptr;
+    if (base) reread->Match(*tests_);
   }
-  return WriteFileAtomically(path, out.str() + "\n", err);
-}
+  const std::vector<TestName>& tests = *tests_;
+  auto entry = [&](size_t t) -> const File::Entry* {
+    return base && base->entry_of[t] >= 0 ? &base->entries[static_cast<size_t>(base->entry_of[t])]
+                                          : nullptr;
+  };
+  auto record = [&](size_t t) -> const Recorded* {
+    return !recorded_.empty() && recorded_[t].any ? &recorded_[t] : nullptr;
+  };
+  // The rows: this run's tests that ran or ran before, then the file's
+  // tests this run did not select, as they were.
+  auto rows = [&](auto&& test_row, auto&& kept_row) {
+    for (size_t t = 0; t < tests.size(); ++t) {
+      const File::Entry* e = entry(t);
+      const Recorded* r = record(t);
+      if (e || r) test_row(t, e, r);
+    }
+    if (!base) return;
+    for (size_t i = 0; i < base->entries.size(); ++i) {
+      if (!base->matched[i]) kept_row(base->entries[i]);
+    }
+  };
 
-const TestHistory* History::Find(const std::string& key) const {
-  const auto it = tests_.find(key);
-  return it == tests_.end() ? nullptr : &it->second;
-}
-
-void History::Record(const std::string& key, double duration_ms, Outcome outcome, bool flaky) {
-  TestHistory& t = recorded_[key];
-  if (outcome != Outcome::kNotRun && outcome != Outcome::kSkipped)
-    t.durations_ms.push_back(duration_ms);
-  t.last_outcome = std::string(OutcomeName(outcome));
-  t.flaky_count += flaky;
-}
-
-std::string HistoryKey(const std::string& binary, const std::string& test) {
-  const size_t slash = binary.rfind('/');
-  return (slash == std::string::npos ? binary : binary.substr(slash + 1)) + "::" + test;
+  const std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  std::error_code ignored;  // a directory that cannot be made fails the write below
+  if (!dir.empty()) std::filesystem::create_directories(dir, ignored);
+  return WriteFileAtomicallyWith(
+      path,
+      [&](std::FILE* out) {
+        char buffer[1 << 16];
+        rapidjson::FileWriteStream stream(out, buffer, sizeof buffer);
+        rapidjson::Writer<rapidjson::FileWriteStream> w(stream);
+        auto string = [&](std::string_view s) {
+          w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+        };
+        w.StartObject();
+        w.Key("format");
+        w.String(kFormat);
+        w.Key("version");
+        w.Int(kVersion);
+        w.Key("binaries");
+        w.StartObject();
+        if (base) {
+          for (const File::Section& s : base->others) {
+            string(s.binary);
+            w.RawValue(base->text.data() + s.at, s.len, rapidjson::kObjectType);
+          }
+        }
+        string(binary_);
+        w.StartObject();
+        w.Key(kColumnNames[kTests]);
+        w.StartArray();
+        std::string name;
+        rows(
+            [&](size_t t, const File::Entry*, const Recorded*) {
+              name.assign(tests[t].suite).append(1, '.').append(tests[t].name);
+              string(name);
+            },
+            [&](const File::Entry& e) { string(base->Name(e)); });
+        w.EndArray();
+        w.Key(kColumnNames[kDurations]);
+        w.StartArray();
+        rows(
+            [&](size_t, const File::Entry* e, const Recorded* r) {
+              const size_t mine = r ? r->durations : 0;
+              std::array<uint32_t, kKeep> old;
+              const size_t n = e ? base->Durations(*e, kKeep - mine, old.data()) : 0;
+              w.StartArray();
+              for (size_t k = 0; k < n; ++k) w.Uint(old[k]);
+              for (size_t k = 0; k < mine; ++k) w.Uint(r->durations_us[k]);
+              w.EndArray();
+            },
+            [&](const File::Entry& e) {
+              const std::string_view text = base->DurationsText(e);
+              w.RawValue(text.data(), text.size(), rapidjson::kArrayType);
+            });
+        w.EndArray();
+        w.Key(kColumnNames[kOutcomes]);
+        w.StartArray();
+        rows([&](size_t, const File::Entry* e,
+                 const Recorded* r) { string(OutcomeName(r ? r->outcome : e->outcome)); },
+             [&](const File::Entry& e) { string(OutcomeName(e.outcome)); });
+        w.EndArray();
+        w.Key(kColumnNames[kFlaky]);
+        w.StartArray();
+        rows([&](size_t, const File::Entry* e,
+                 const Recorded* r) { w.Uint((e ? e->flaky : 0) + (r ? r->flaky : 0)); },
+             [&](const File::Entry& e) { w.Uint(e.flaky); });
+        w.EndArray();
+        w.EndObject();
+        w.EndObject();
+        w.EndObject();
+        stream.Put('\n');
+        stream.Flush();
+        return w.IsComplete();
+      },
+      err);
 }
 
 }  // namespace mprun::core

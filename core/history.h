@@ -2,25 +2,41 @@
 // the last outcome, how often it was flaky — so that placement can put the
 // long and the recently failed tests first (core/plan.h). Supervisor only.
 //
-// A JSON file written with cereal ("format": "mprun-history", "version"),
-// once per run, through a temporary file and rename(2): concurrent runs
-// never leave a torn file, and the last writer wins (it merges with the file
-// as it finds it just before writing). A missing file is an empty history; a
-// corrupt, foreign or newer one is ignored with a warning, never an error.
+// A JSON file, one section per test binary (by file name, so the same
+// binary wherever it is run from):
+//   {"format": "mprun-history", "version": 1, "binaries": {"unit_tests":
+//     {"tests": ["Suite.Name", ...], "durations_us": [[12, 15, ...], ...],
+//      "last_outcomes": ["passed", ...], "flaky_counts": [0, ...]}}}
+// Columns rather than objects per test: half the size to read. Written once
+// per run through a temporary file and rename(2): concurrent runs never leave
+// a torn file, and the last writer wins (merging with the file as it finds
+// it just before writing; the other binaries' sections are copied through
+// as they are). A missing file is an empty history; a corrupt, foreign or
+// newer one is ignored with a warning, never an error.
+//
+// It is on every run's critical path, and on a machine where a page fault
+// costs microseconds, memory touched is time: the file is parsed by events
+// into one small entry per test (no document tree, no copies of the other
+// binaries' sections), this run's tests are matched to it by position
+// (falling back to a hash only when the suite changed), and the new file is
+// streamed out.
 #ifndef MPRUN_CORE_HISTORY_H_
 #define MPRUN_CORE_HISTORY_H_
 
-#include <map>
+#include <array>
+#include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "core/outcome.h"
+#include "core/results.h"
 
 namespace mprun::core {
 
 struct TestHistory {
-  std::vector<double> durations_ms;  // the last kKeep, oldest first
-  std::string last_outcome;          // OutcomeName
+  std::vector<uint32_t> durations_us;  // the last History::kKeep, oldest first
+  Outcome last_outcome = Outcome::kNotRun;
   uint32_t flaky_count = 0;
   // Median of the recent durations: robust to the odd slow run. 0 if none.
   double EstimateMs() const;
@@ -29,26 +45,46 @@ struct TestHistory {
 class History {
  public:
   static constexpr int kVersion = 1;
-  static constexpr size_t kKeep = 10;
+  static constexpr size_t kKeep = 8;
 
-  // Never fails: what cannot be read is reported in `warning` (empty when
-  // the file was fine or absent) and the history starts empty.
-  static History Load(const std::string& path, std::string* warning);
-  // Merges into what `path` holds now and writes atomically (creating the
-  // directory). False with `err` when it cannot be written.
+  History();
+  History(History&&) noexcept;
+  History& operator=(History&&) noexcept;
+  ~History();
+
+  // What `path` says about this run's `tests` of `binary`; `tests` must
+  // outlive the History. Never fails: what cannot be read is reported in
+  // `warning` (empty when the file was fine or absent) and the history
+  // starts empty.
+  static History Load(const std::string& path, const std::string& binary,
+                      const std::vector<TestName>* tests, std::string* warning);
+  // Merges this run's records into what `path` holds now and writes it
+  // atomically (creating the directory). False with `err` on failure.
   bool Save(const std::string& path, std::string* err) const;
 
-  const TestHistory* Find(const std::string& key) const;
-  void Record(const std::string& key, double duration_ms, Outcome outcome, bool flaky);
-  size_t size() const { return tests_.size(); }
+  // What earlier runs said about tests[test]; false if it was never seen.
+  bool Find(size_t test, TestHistory* out) const;
+  // This run's result for tests[test] (again with --gtest_repeat).
+  void Record(size_t test, double duration_ms, Outcome outcome, bool flaky);
+  // How many tests of this binary the file knew.
+  size_t size() const;
 
-  // What the JSON holds; public for serialisation.
-  std::map<std::string, TestHistory> tests_;
-  std::map<std::string, TestHistory> recorded_;  // this run's, merged on Save
+  // The parsed file; opaque outside history.cc.
+  struct File;
+
+ private:
+  struct Recorded {
+    std::array<uint32_t, kKeep> durations_us{};  // oldest first
+    uint8_t durations = 0;
+    bool any = false;
+    Outcome outcome = Outcome::kNotRun;
+    uint32_t flaky = 0;
+  };
+  std::string binary_;  // its file name
+  const std::vector<TestName>* tests_ = nullptr;
+  std::unique_ptr<File> file_;
+  std::vector<Recorded> recorded_;  // by test; empty until the first Record
 };
-
-// "binary-file-name::Suite.Test": the same test wherever the binary is run from.
-std::string HistoryKey(const std::string& binary, const std::string& test);
 
 }  // namespace mprun::core
 

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 
 namespace mprun::core {
 
@@ -97,32 +98,40 @@ void AppendJsonNumber(std::string* out, double v, int digits) {
   out->append(buf);
 }
 
-bool WriteFileAtomically(const std::string& path, std::string_view content, std::string* err) {
+bool WriteFileAtomicallyWith(const std::string& path, const std::function<bool(std::FILE*)>& write,
+                             std::string* err) {
   const std::string tmp = path + ".tmp." + std::to_string(getpid());
   // O_EXCL|O_NOFOLLOW: never write through a link someone placed there.
   const int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-  if (fd < 0) {
+  std::FILE* out = fd < 0 ? nullptr : fdopen(fd, "w");
+  if (out == nullptr) {
     *err = "cannot create " + tmp + ": " + std::strerror(errno);
+    if (fd >= 0) close(fd);
+    unlink(tmp.c_str());
     return false;
   }
-  size_t done = 0;
-  while (done < content.size()) {
-    const ssize_t n = write(fd, content.data() + done, content.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      *err = "cannot write " + tmp + ": " + std::strerror(errno);
-      close(fd);
-      unlink(tmp.c_str());
-      return false;
-    }
-    done += static_cast<size_t>(n);
+  const bool wrote = write(out) && std::fflush(out) == 0 && !std::ferror(out);
+  const int write_errno = errno;
+  if (std::fclose(out) != 0 || !wrote) {
+    *err = "cannot write " + tmp + ": " + std::strerror(wrote ? errno : write_errno);
+    unlink(tmp.c_str());
+    return false;
   }
-  if (close(fd) != 0 || rename(tmp.c_str(), path.c_str()) != 0) {
+  if (rename(tmp.c_str(), path.c_str()) != 0) {
     *err = "cannot write " + path + ": " + std::strerror(errno);
     unlink(tmp.c_str());
     return false;
   }
   return true;
+}
+
+bool WriteFileAtomically(const std::string& path, std::string_view content, std::string* err) {
+  return WriteFileAtomicallyWith(
+      path,
+      [&](std::FILE* out) {
+        return std::fwrite(content.data(), 1, content.size(), out) == content.size();
+      },
+      err);
 }
 
 }  // namespace mprun::core

@@ -2,6 +2,8 @@
 #ifndef MPRUN_CORE_JSON_H_
 #define MPRUN_CORE_JSON_H_
 
+#include <cstdio>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -17,6 +19,10 @@ void AppendJsonNumber(std::string* out, double v, int digits = 3);
 // Writes `content` to `path` through a temporary file in the same directory
 // and rename(2), so readers never see a half-written file. False with `err`.
 bool WriteFileAtomically(const std::string& path, std::string_view content, std::string* err);
+// The same, with the content streamed by `write` into the temporary file
+// (false from it abandons the file).
+bool WriteFileAtomicallyWith(const std::string& path, const std::function<bool(std::FILE*)>& write,
+                             std::string* err);
 
 }  // namespace mprun::core
 

@@ -115,18 +115,53 @@ std::vector<std::vector<uint32_t>> DealByHistory(const Plan& plan, int workers,
     }
     items.push_back(it);
   }
+  const size_t n = static_cast<size_t>(std::max(workers, 1));
+  double total = 0;
+  for (const Item& it : items) total += it.cost;
+  // Small units (under 1/64 of a share) are not worth interleaving: they are
+  // dealt below in table order, in one run per worker. Interleaving them
+  // makes every worker touch every page of the test table that fork(2)
+  // shared, and each first write to such a page is a copy (measured with
+  // 10,000 trivial tests on 2 workers: 600 more page faults, +8 ms, 12%).
+  const double small = total / static_cast<double>(n) / 64;
+  std::vector<Item> big, little;
+  for (const Item& it : items) (it.early || it.cost > small ? big : little).push_back(it);
   // Stable: equal costs keep table order, so the deal is deterministic.
-  std::stable_sort(items.begin(), items.end(), [](const Item& a, const Item& b) {
+  std::stable_sort(big.begin(), big.end(), [](const Item& a, const Item& b) {
     if (a.early != b.early) return a.early;
     return a.cost > b.cost;
   });
-  const size_t n = static_cast<size_t>(std::max(workers, 1));
   std::vector<std::vector<uint32_t>> shares(n);
   std::vector<double> load(n, 0);
-  for (const Item& it : items) {
+  for (const Item& it : big) {
     const size_t w = static_cast<size_t>(std::min_element(load.begin(), load.end()) - load.begin());
     shares[w].push_back(it.first);
     load[w] += it.cost;
+  }
+  // The small ones fill each worker in turn up to the level that would even
+  // out the rest, recomputed as each worker is filled (so the rounding of
+  // one is absorbed by the next ones, not piled on the last).
+  double rest = 0;
+  for (const Item& it : little) rest += it.cost;
+  size_t next = 0;
+  for (size_t w = 0; w < n && next < little.size(); ++w) {
+    std::vector<double> open(load.begin() + static_cast<long>(w), load.end());
+    std::sort(open.begin(), open.end());
+    double level = open[0] + rest;  // water filling over workers w..n-1
+    double below = 0;
+    for (size_t k = 0; k < open.size(); ++k) {
+      below += open[k];
+      const double l = (below + rest) / static_cast<double>(k + 1);
+      if (k + 1 < open.size() && l > open[k + 1]) continue;
+      level = l;
+      break;
+    }
+    while (next < little.size() && (w + 1 == n || load[w] + little[next].cost / 2 <= level)) {
+      shares[w].push_back(little[next].first);
+      load[w] += little[next].cost;
+      rest -= little[next].cost;
+      ++next;
+    }
   }
   return shares;
 }

@@ -62,8 +62,12 @@ struct Expectation {
 // never seen come first, then the longest expected first; each goes to the
 // worker with the least expected work so far (LPT), so every share starts
 // with its longest work and ends with its shortest (thieves take from the
-// back). Tests never seen count as the median of the known ones. With no
-// known test at all this is DealUnits in table order.
+// back). Units under 1/64 of a share are the exception: they fill the
+// shares' tails in runs of table order, each share up to the level that
+// evens out the load, so that workers do not interleave through the test
+// table (fork's copy-on-write makes that costly; see DealByHistory). Tests
+// never seen count as the median of the known ones. With no known test at
+// all this is DealUnits in table order.
 std::vector<std::vector<uint32_t>> DealByHistory(const Plan& plan, int workers,
                                                  const std::vector<Expectation>& expected);
 // The largest expected share of a deal (for tests).

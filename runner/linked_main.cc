@@ -287,13 +287,13 @@ int RunParallel(const core::Options& opts, int processes, const char* binary) {
   std::vector<core::Expectation> expected(tests.size());
   if (!opts.no_history) {
     std::string warning;
-    history = core::History::Load(opts.history_path, &warning);
+    history = core::History::Load(opts.history_path, binary, &run.tests, &warning);
     if (!warning.empty()) std::fprintf(stderr, "mprun: warning: %s\n", warning.c_str());
+    core::TestHistory h;
     for (uint32_t t = 0; t < tests.size(); ++t) {
-      const core::TestHistory* h = history.Find(core::HistoryKey(binary, run.tests[t].FullName()));
-      expected[t].cost_ms = h ? h->EstimateMs() : 0;
-      expected[t].first = h == nullptr || h->last_outcome == "failed" ||
-                          h->last_outcome == "crashed" || h->last_outcome == "timed_out";
+      const bool seen = history.Find(t, &h);
+      expected[t].cost_ms = seen ? h.EstimateMs() : 0;
+      expected[t].first = !seen || core::IsFailure(h.last_outcome);
     }
   }
   std::optional<uint32_t> shuffle_seed;
@@ -426,8 +426,7 @@ int RunParallel(const core::Options& opts, int processes, const char* binary) {
       for (uint32_t t = 0; t < ledger.size() && !opts.no_history; ++t) {
         if (!ledger.Finished(t)) continue;
         const core::TestResult& r = ledger.Get(t);
-        history.Record(core::HistoryKey(binary, run.tests[t].FullName()),
-                       static_cast<double>(r.duration_ns) / 1e6, r.outcome, r.flaky);
+        history.Record(t, static_cast<double>(r.duration_ns) / 1e6, r.outcome, r.flaky);
       }
       if (last) break;
     }

@@ -128,6 +128,33 @@ TEST(PlacementTest, FailedAndUnseenTestsGoFirstThenTheLongest) {
   EXPECT_EQ(shares[0], (std::vector<uint32_t>{3, 2, 1, 4, 0}));
 }
 
+TEST(PlacementTest, SmallTestsAreDealtInRunsOfTableOrderNotInterleaved) {
+  // 1,000 equal small tests and two long ones, over 4 workers: the long ones
+  // open two shares; the small ones fill all four in table order, so that no
+  // two workers touch the same stretch of the test table.
+  const uint32_t n = 1002;
+  std::vector<uint32_t> suite_of(n);
+  for (uint32_t t = 0; t < n; ++t) suite_of[t] = t;
+  const Plan p = MakePlan(suite_of, std::vector<SuiteTraits>(n), Dist::kAuto);
+  std::vector<Expectation> e(n, {1.0, false});
+  e[500].cost_ms = e[1001].cost_ms = 100;
+  const auto shares = DealByHistory(p, 4, e);
+  ASSERT_EQ(shares.size(), 4u);
+  EXPECT_EQ(shares[0].front(), 500u);
+  EXPECT_EQ(shares[1].front(), 1001u);
+  for (size_t w = 0; w < shares.size(); ++w) {
+    const size_t from = w < 2 ? 1 : 0;  // after the long one
+    for (size_t i = from + 1; i < shares[w].size(); ++i) {
+      const uint32_t step = shares[w][i] - shares[w][i - 1];
+      EXPECT_TRUE(step == 1 || (step == 2 && shares[w][i] == 501)) << "worker " << w << " at " << i;
+    }
+  }
+  // Balanced: the average is 300; each share within one small test of it.
+  for (const auto& share : shares) {
+    EXPECT_NEAR(LargestShareMs(p, {share}, e), 300, 1.0);
+  }
+}
+
 TEST(PlacementTest, WithoutAnyHistoryTheDealKeepsTableOrder) {
   const std::vector<uint32_t> suite_of = {0, 0, 1, 1, 2, 2};
   const Plan p = MakePlan(suite_of, std::vector<SuiteTraits>(3), Dist::kAuto);
