@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -121,7 +122,11 @@ class WorkerListener : public testing::EmptyTestEventListener {
     reported_[current_] = true;
     last_test_ = current_;
     current_ = kNone;
+    if (after_each_test_) after_each_test_();
   }
+
+  // Called after each test's end (the direct executor starts the next one).
+  void AfterEachTest(std::function<void()> fn) { after_each_test_ = std::move(fn); }
 
   void OnTestSuiteEnd(const testing::TestSuite& suite) override {
     // Failures recorded after the first test started came from
@@ -156,6 +161,7 @@ class WorkerListener : public testing::EmptyTestEventListener {
   uint32_t current_ = kNone;
   uint32_t last_test_ = kNone;
   int setup_parts_ = -1;
+  std::function<void()> after_each_test_;
 };
 
 void PrepareGtestForWorker(WorkerListener* listener) {
@@ -174,26 +180,46 @@ std::string UnrunMessage() {
   return "GoogleTest did not run this test in its worker (its filter or environment left it out)";
 }
 
+// Calls fn on each run of `batch` (table order) that belongs to one suite.
+template <typename Fn>
+void ForEachSuiteGroup(const std::vector<GtestTest>& tests, std::span<const uint32_t> batch,
+                       Fn fn) {
+  for (size_t begin = 0; begin < batch.size();) {
+    size_t end = begin + 1;
+    while (end < batch.size() && tests[batch[end]].suite == tests[batch[begin]].suite) ++end;
+    fn(batch.subspan(begin, end - begin));
+    begin = end;
+  }
+}
+
 void RunFilterWorker(const std::vector<GtestTest>& tests, WorkerRuntime& runtime,
                      WorkerListener* listener) {
   std::vector<uint32_t> batch;
+  std::vector<uint32_t> group;
   for (;;) {
     runtime.NextBatch(&batch);
     if (batch.empty()) break;
-    runtime.StartTests(&batch);  // some may have been handed to another worker
-    if (batch.empty()) continue;
-    std::string filter;
-    for (uint32_t t : batch) {
-      if (!filter.empty()) filter += ':';
-      filter += std::string(tests[t].info->test_suite_name()) + "." + tests[t].info->name();
-    }
-    GTEST_FLAG_SET(filter, filter);
-    runtime.EnvironmentSetUp(batch.front());
-    listener->ExpectGroup(tests.data(), batch);            // RUN_ALL_TESTS runs them in table order
-    [[maybe_unused]] const int ignored = RUN_ALL_TESTS();  // outcomes come from the listener
-    listener->ExpectGroup(nullptr, {});
-    std::string why;
-    listener->ReportUnrun(batch, EnvironmentBroken(&why) ? why : UnrunMessage());
+    // One RUN_ALL_TESTS per suite, each group started just before it runs:
+    // while a long test runs, the supervisor may hand the later groups of
+    // the batch to another worker. (Within a group gtest runs all it was
+    // given; a RUN_ALL_TESTS per test would cost O(all tests) each.)
+    ForEachSuiteGroup(tests, batch, [&](std::span<const uint32_t> g) {
+      group.assign(g.begin(), g.end());
+      runtime.StartTests(&group);
+      if (group.empty()) return;
+      std::string filter;
+      for (uint32_t t : group) {
+        if (!filter.empty()) filter += ':';
+        filter += std::string(tests[t].info->test_suite_name()) + "." + tests[t].info->name();
+      }
+      GTEST_FLAG_SET(filter, filter);
+      runtime.EnvironmentSetUp(group.front());
+      listener->ExpectGroup(tests.data(), group);            // RUN_ALL_TESTS: table order
+      [[maybe_unused]] const int ignored = RUN_ALL_TESTS();  // outcomes come from the listener
+      listener->ExpectGroup(nullptr, {});
+      std::string why;
+      listener->ReportUnrun(group, EnvironmentBroken(&why) ? why : UnrunMessage());
+    });
     runtime.Idle();
   }
 }
@@ -202,9 +228,23 @@ void RunFilterWorker(const std::vector<GtestTest>& tests, WorkerRuntime& runtime
 using namespace gtest_access;
 
 // Runs `group` (tests of one suite, table order) through the suite's own
-// Run(), with its test list set to the group for the call.
+// Run(), with its test list set to the group for the call. Returns the tests
+// that ran (were started) in `started`.
+//
+// A suite kept whole (a unit) is started in one go. Tests of a split suite
+// are started one by one, each as the one before it ends: while a long test
+// runs, the supervisor may hand the rest to another worker, and a test taken
+// back is switched off before gtest reaches it.
 void RunGroup(const std::vector<GtestTest>& tests, std::span<const uint32_t> group,
-              WorkerRuntime& runtime, WorkerListener* listener) {
+              WorkerRuntime& runtime, WorkerListener* listener, std::vector<uint32_t>* started) {
+  started->clear();
+  const bool whole = runtime.InUnit(group.front());
+  if (whole) {
+    started->assign(group.begin(), group.end());
+    runtime.StartTests(started);
+    if (started->empty()) return;
+    group = *started;
+  }
   testing::TestSuite* suite = tests[group.front()].suite;
   // The suite's lists are empty in a worker (RunDirectWorker); they hold
   // the group for the call.
@@ -215,14 +255,32 @@ void RunGroup(const std::vector<GtestTest>& tests, std::span<const uint32_t> gro
     list.push_back(tests[t].info);
     tests[t].info->*Get(InfoShouldRun{}) = true;
   }
-  suite->*Get(SuiteShouldRun{}) = true;
-  (suite->*Get(SuiteClearResult{}))();  // this worker may have run the suite before
-  runtime.SuiteSetUp(group.front());
-  listener->ExpectGroup(tests.data(), group);
-  (suite->*Get(SuiteRun{}))();
-  listener->ExpectGroup(nullptr, {});
+  size_t next = 0;
+  auto start_next = [&] {
+    while (next < group.size()) {
+      const uint32_t t = group[next++];
+      if (runtime.StartTest(t)) {
+        started->push_back(t);
+        return;
+      }
+      tests[t].info->*Get(InfoShouldRun{}) = false;
+    }
+  };
+  if (!whole) {
+    start_next();
+    listener->AfterEachTest(start_next);
+  }
+  if (!started->empty()) {
+    suite->*Get(SuiteShouldRun{}) = true;
+    (suite->*Get(SuiteClearResult{}))();  // this worker may have run the suite before
+    runtime.SuiteSetUp(started->front());
+    listener->ExpectGroup(tests.data(), group);
+    (suite->*Get(SuiteRun{}))();
+    listener->ExpectGroup(nullptr, {});
+    suite->*Get(SuiteShouldRun{}) = false;
+  }
+  listener->AfterEachTest(nullptr);
   for (uint32_t t : group) tests[t].info->*Get(InfoShouldRun{}) = false;
-  suite->*Get(SuiteShouldRun{}) = false;
   list.clear();
   indices.clear();
   runtime.Idle();
@@ -242,18 +300,16 @@ class LoopEnvironment : public testing::Environment {
       runtime_.NextBatch(&batch);
       if (batch.empty()) break;
       std::vector<uint32_t> started;
-      for (size_t begin = 0; begin < batch.size();) {
-        size_t end = begin + 1;
-        while (end < batch.size() && tests_[batch[end]].suite == tests_[batch[begin]].suite) ++end;
-        // Started as a group: the supervisor may have handed some of them
-        // to another worker while a long test before them ran.
-        std::vector<uint32_t> group(batch.begin() + static_cast<long>(begin),
-                                    batch.begin() + static_cast<long>(end));
-        runtime_.StartTests(&group);
-        if (!group.empty() && !env_broken) RunGroup(tests_, group, runtime_, listener_);
-        started.insert(started.end(), group.begin(), group.end());
-        begin = end;
-      }
+      std::vector<uint32_t> ran;
+      ForEachSuiteGroup(tests_, batch, [&](std::span<const uint32_t> group) {
+        if (env_broken) {
+          ran.assign(group.begin(), group.end());
+          runtime_.StartTests(&ran);
+        } else {
+          RunGroup(tests_, group, runtime_, listener_, &ran);
+        }
+        started.insert(started.end(), ran.begin(), ran.end());
+      });
       listener_->ReportUnrun(started, env_broken ? broken : UnrunMessage());
       runtime_.Idle();
     }

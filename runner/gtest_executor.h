@@ -8,8 +8,12 @@
 //    last environment's SetUp and calls TestSuite::Run on each suite with its
 //    test list narrowed to the batch (gtest_access.h), ~1 us per test.
 //  - filter (fallback, or -DMPRUN_GTEST_DIRECT=OFF, or MPRUN_EXECUTOR=filter):
-//    one RUN_ALL_TESTS per batch with an exact --gtest_filter. Public API
-//    only; environments run per batch and the filter costs O(all tests).
+//    one RUN_ALL_TESTS per suite of a batch with an exact --gtest_filter.
+//    Public API only; environments run per call and the filter costs
+//    O(all tests).
+// Either way a group is marked started just before it runs, so tests that
+// wait behind a long one can be handed back (the direct executor does this
+// test by test for split suites).
 // The listener turns GoogleTest events into WorkerRuntime calls.
 #ifndef MPRUN_RUNNER_GTEST_EXECUTOR_H_
 #define MPRUN_RUNNER_GTEST_EXECUTOR_H_

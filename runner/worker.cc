@@ -188,6 +188,10 @@ void WorkerRuntime::StartTests(std::vector<uint32_t>* tests) {
   std::erase_if(*tests, [&](uint32_t t) { return !claims.TryStart(t, lease_); });
 }
 
+bool WorkerRuntime::StartTest(uint32_t test) { return segment_.claims().TryStart(test, lease_); }
+
+bool WorkerRuntime::InUnit(uint32_t test) const { return segment_.test(test).unit_end != 0; }
+
 uint64_t WorkerRuntime::OutputOffset() {
   const off_t at = lseek(STDOUT_FILENO, 0, SEEK_CUR);
   return at < 0 ? 0 : static_cast<uint64_t>(at);

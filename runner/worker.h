@@ -68,6 +68,11 @@ class WorkerRuntime {
   // marks each as started, dropping those the supervisor took back while
   // they waited (they are queued for another worker).
   void StartTests(std::vector<uint32_t>* tests);
+  // The same for one test: false when the supervisor took it back.
+  bool StartTest(uint32_t test);
+  // True when `test` belongs to a unit of several tests (a suite kept whole):
+  // such a group is started in one go, never piecemeal.
+  bool InUnit(uint32_t test) const;
 
   // Events, in the order they happen. `first`/`last` name tests of the suite
   // whose fixture runs, so a death there can be attributed.

@@ -400,6 +400,24 @@ TEST(HistoryTest, RunsRecordDurationsAndAnUnreadableHistoryIsOnlyAWarning) {
   EXPECT_EQ(testing_util::ReadFile(other), "");
 }
 
+TEST(HandBackTest, TestsWaitingBehindALongOneOfTheirSuiteRunElsewhere) {
+#if !MPRUN_GTEST_DIRECT
+  GTEST_SKIP() << "the filter executor starts a suite's tests of a batch together";
+#endif
+  ScratchDir dir;
+  // Two workers and one batch-sized deal: the long test's mates sit in its
+  // worker's batch; it passes only if they run elsewhere while it runs.
+  const Proc p = RunRules(
+      dir, {"--processes=2", "--json=" + dir.File("r.json"), "--gtest_filter=WaitsForMates.*"});
+  EXPECT_EQ(p.status, 0) << p.out << p.err;
+  const std::vector<std::string> mates = Lines(dir.File("mates"));
+  EXPECT_EQ(mates.size(), 6u);
+  rapidjson::Document d;
+  d.Parse(testing_util::ReadFile(dir.File("r.json")).c_str());
+  ASSERT_FALSE(d.HasParseError());
+  for (const auto& t : d["tests"].GetArray()) EXPECT_EQ(t["attempts"].GetInt(), 1);
+}
+
 TEST(RetriesTest, ATestThatFailsOnceThenPassesIsFlakyWithTwoAttempts) {
   ScratchDir dir;
   const std::string report = "--json=" + dir.File("r.json");
