@@ -1,0 +1,356 @@
+#include "runner/engine.h"
+
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <vector>
+
+#include "core/console_reporter.h"
+#include "core/gtest_output.h"
+#include "core/history.h"
+#include "core/json_reporter.h"
+#include "core/junit_reporter.h"
+#include "core/trace_reporter.h"
+#include "runner/cpus.h"
+#include "runner/fast_exit.h"
+#include "runner/launcher.h"
+#include "runner/temp_dir.h"
+#include "shm/segment.h"
+
+namespace mprun::runner {
+
+namespace {
+
+core::ExitStatus Worse(core::ExitStatus a, core::ExitStatus b) {
+  auto rank = [](core::ExitStatus s) {
+    switch (s) {
+      case core::ExitStatus::kSuccess:
+        return 0;
+      case core::ExitStatus::kTestsFailed:
+        return 1;
+      case core::ExitStatus::kUsage:
+        return 2;
+      case core::ExitStatus::kInterrupted:
+        return 3;
+    }
+    return 0;
+  };
+  return rank(a) >= rank(b) ? a : b;
+}
+
+// While the status line is drawn on a terminal, single keys are read from
+// the terminal (`t`: what is running); restores the terminal's mode after.
+class TerminalKeys {
+ public:
+  explicit TerminalKeys(bool wanted) {
+    if (!wanted || !isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &saved_) != 0) return;
+    struct termios raw = saved_;
+    raw.c_lflag &= ~static_cast<tcflag_t>(ICANON | ECHO);
+    raw.c_cc[VMIN] = 0;
+    raw.c_cc[VTIME] = 0;
+    if (tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0) fd_ = STDIN_FILENO;
+  }
+  ~TerminalKeys() {
+    if (fd_ >= 0) tcsetattr(STDIN_FILENO, TCSANOW, &saved_);
+  }
+  int fd() const { return fd_; }
+
+ private:
+  struct termios saved_ = {};
+  int fd_ = -1;
+};
+
+core::ConsoleOptions ConsoleFor(const core::Options& opts, bool brief) {
+  core::ConsoleOptions c;
+  c.verbosity = brief ? 0 : opts.verbosity;  // --gtest_brief: as -q
+  const bool tty = isatty(STDOUT_FILENO);
+  if (opts.progress == "none" || c.verbosity == 0) {
+    c.mode = core::ConsoleOptions::Mode::kNone;
+  } else if (opts.progress == "bar" || (opts.progress == "auto" && tty)) {
+    c.mode = core::ConsoleOptions::Mode::kStatusLine;
+  }
+  const char* no_color = std::getenv("NO_COLOR");
+  c.color = opts.color == "always" ||
+            (opts.color == "auto" && tty && (no_color == nullptr || *no_color == '\0'));
+  c.durations = opts.durations;
+  struct winsize ws;
+  if (tty && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) c.width = ws.ws_col;
+  return c;
+}
+
+// Blocks the signals that end a run, so that they arrive through a signalfd
+// in the supervisor's poll; restores everything on destruction.
+class RunSignals {
+ public:
+  RunSignals() {
+    sigemptyset(&set_);
+    // SIGUSR1 asks for the running tests; the others end the run.
+    for (int s : {SIGINT, SIGTERM, SIGHUP, SIGUSR1}) sigaddset(&set_, s);
+    sigprocmask(SIG_BLOCK, &set_, &old_mask_);
+    fd_ = signalfd(-1, &set_, SFD_CLOEXEC | SFD_NONBLOCK);
+    // A closed stdout (mprun ... | head) must not kill the supervisor and
+    // lose the run; writes then fail quietly.
+    old_pipe_ = signal(SIGPIPE, SIG_IGN);
+  }
+  ~RunSignals() {
+    const struct timespec zero = {0, 0};
+    while (sigtimedwait(&set_, nullptr, &zero) > 0) {
+    }  // consume extra ^C's that arrived while blocked
+    if (fd_ >= 0) close(fd_);
+    sigprocmask(SIG_SETMASK, &old_mask_, nullptr);
+    signal(SIGPIPE, old_pipe_);
+  }
+  int fd() const { return fd_; }
+
+ private:
+  sigset_t set_;
+  sigset_t old_mask_;
+  int fd_ = -1;
+  sighandler_t old_pipe_;
+};
+
+// One history per binary (each has its section in the file), and where each
+// binary's tests start in the run's table.
+class RunHistory {
+ public:
+  void Load(const core::Options& opts, const core::RunInfo& run) {
+    if (opts.no_history) return;
+    for (uint32_t b = 0; b < run.binaries.size(); ++b) {
+      Part part;
+      part.first = static_cast<uint32_t>(
+          std::find_if(run.tests.begin(), run.tests.end(),
+                       [b](const core::TestName& t) { return t.binary == b; }) -
+          run.tests.begin());
+      uint32_t end = part.first;
+      while (end < run.tests.size() && run.tests[end].binary == b) ++end;
+      if (end == part.first) continue;
+      // The History keeps a pointer to its tests: the run's own table when
+      // it is all one binary's, else a copy of this binary's part.
+      const std::vector<core::TestName>* tests = &run.tests;
+      if (part.first != 0 || end != run.tests.size()) {
+        part.own = std::make_unique<std::vector<core::TestName>>(run.tests.begin() + part.first,
+                                                                 run.tests.begin() + end);
+        tests = part.own.get();
+      }
+      std::string warning;
+      part.history = core::History::Load(opts.history_path, run.binaries[b], tests, &warning);
+      if (!warning.empty()) std::fprintf(stderr, "mprun: warning: %s\n", warning.c_str());
+      part.count = end - part.first;
+      parts_.push_back(std::move(part));
+    }
+  }
+  std::vector<core::Expectation> Expected(size_t tests) const {
+    std::vector<core::Expectation> expected(tests);
+    core::TestHistory h;
+    for (const Part& p : parts_) {
+      for (uint32_t i = 0; i < p.count; ++i) {
+        const bool seen = p.history.Find(i, &h);
+        expected[p.first + i].cost_ms = seen ? h.EstimateMs() : 0;
+        expected[p.first + i].first = !seen || core::IsFailure(h.last_outcome);
+      }
+    }
+    return expected;
+  }
+  void Record(const core::Ledger& ledger) {
+    for (Part& p : parts_) {
+      for (uint32_t i = 0; i < p.count; ++i) {
+        if (!ledger.Finished(p.first + i)) continue;
+        const core::TestResult& r = ledger.Get(p.first + i);
+        p.history.Record(i, static_cast<double>(r.duration_ns) / 1e6, r.outcome, r.flaky);
+      }
+    }
+  }
+  void Save(const core::Options& opts) const {
+    for (const Part& p : parts_) {
+      std::string why;
+      if (!p.history.Save(opts.history_path, &why)) {
+        std::fprintf(stderr, "mprun: warning: history not saved: %s\n", why.c_str());
+      }
+    }
+  }
+
+ private:
+  struct Part {
+    uint32_t first = 0;
+    uint32_t count = 0;
+    std::unique_ptr<std::vector<core::TestName>> own;
+    core::History history;
+  };
+  std::vector<Part> parts_;
+};
+
+}  // namespace
+
+int WorkerCount(int processes, size_t tests) {
+  const int usable = UsableCores();
+  const int workers = processes < 0 ? usable : processes;
+  return std::max(1, std::min<int>(workers, static_cast<int>(std::max<size_t>(tests, 1))));
+}
+
+int RunEngine(const core::Options& opts, int processes, EngineSpec& spec) {
+  core::RunInfo& run = spec.run;
+  const size_t test_count = run.tests.size();
+  const int usable = UsableCores();
+  const int workers = WorkerCount(processes, test_count);
+  run.workers = workers;
+  std::string err;
+  uint64_t names_bytes = 0;
+  for (const core::TestName& t : run.tests) names_bytes += t.suite.size() + t.name.size();
+
+  shm::LayoutParams params;
+  params.workers = static_cast<uint32_t>(workers);
+  params.tests = static_cast<uint32_t>(test_count);
+  params.names_bytes = names_bytes;
+  std::unique_ptr<shm::Segment> segment = shm::Segment::Create(params, &err);
+  if (!segment) {
+    std::fprintf(stderr, "mprun: error: %s\n", err.c_str());
+    return static_cast<int>(core::ExitStatus::kUsage);
+  }
+  for (const core::TestName& t : run.tests) segment->AppendTest(t.binary, t.suite, t.name);
+  const core::Plan& plan = spec.plan;
+  for (const core::Unit& u : plan.units) segment->SetUnit(u.first, u.end);
+  // History: the longest and the recently failed tests go first.
+  RunHistory history;
+  history.Load(opts, run);
+  const std::vector<core::Expectation> expected = history.Expected(test_count);
+  if (spec.shuffle_seed) {
+    std::printf("mprun: shuffling the order with --gtest_random_seed=%u\n", *spec.shuffle_seed);
+  }
+  shm::Doorbell bell;
+  if (!shm::Doorbell::Create(&segment->header().supervisor_sleeping, &bell, &err)) {
+    std::fprintf(stderr, "mprun: error: %s\n", err.c_str());
+    return static_cast<int>(core::ExitStatus::kUsage);
+  }
+  std::string temp_root;
+  if (!MakeRunTempDir(&temp_root, &err)) {
+    std::fprintf(stderr, "mprun: error: %s\n", err.c_str());
+    return static_cast<int>(core::ExitStatus::kUsage);
+  }
+  auto worker_dir = [&temp_root](uint32_t slot, uint32_t lease) {
+    return temp_root + "/w" + std::to_string(slot) + "-" + std::to_string(lease);
+  };
+
+  const std::vector<int> cpus = AffinityCpus();
+  const bool pin = workers <= usable && static_cast<size_t>(workers) <= cpus.size();
+  ForkLauncher launcher(
+      [&](uint32_t slot, uint32_t lease, int output_fd) {
+        WorkerConfig config;
+        config.slot = slot;
+        config.lease = lease;
+        config.workers = static_cast<uint32_t>(workers);
+        config.output_fd = output_fd;
+        config.pin_cpu = pin ? cpus[slot] : -1;
+        config.temp_dir = worker_dir(slot, lease);
+        config.restart_after_batch = opts.restart_worker;
+        mkdir(config.temp_dir.c_str(), 0700);
+        std::string why;
+        if (!PrepareWorkerProcess(*segment, bell, config, &why)) {
+          std::fprintf(stderr, "mprun: worker %u: %s\n", slot, why.c_str());
+          _exit(3);
+        }
+        WorkerRuntime runtime(*segment, bell, config);
+        spec.work(runtime);
+        ExitWorkerProcess(*segment, slot);
+      },
+      kOutputFileSpan);
+
+  const core::ConsoleOptions console_options = ConsoleFor(opts, spec.brief);
+  core::ConsoleReporter console(stdout, console_options);
+  std::vector<core::Reporter*> reporters = {&console};
+  std::unique_ptr<core::JunitReporter> junit;
+  if (!opts.junit_path.empty()) {
+    junit = std::make_unique<core::JunitReporter>(opts.junit_path);
+    reporters.push_back(junit.get());
+  }
+  std::unique_ptr<core::TraceReporter> trace;
+  if (!opts.trace_path.empty()) {
+    trace = std::make_unique<core::TraceReporter>(opts.trace_path);
+    reporters.push_back(trace.get());
+  }
+  std::unique_ptr<core::JsonReporter> json;
+  if (!opts.json_path.empty()) {
+    json = std::make_unique<core::JsonReporter>(opts.json_path);
+    reporters.push_back(json.get());
+  }
+  // --gtest_output: one merged file in gtest's schema (workers write none).
+  std::unique_ptr<core::GtestOutputReporter> gtest_output;
+  if (!spec.gtest_output_path.empty()) {
+    gtest_output = std::make_unique<core::GtestOutputReporter>(spec.gtest_output_format,
+                                                               spec.gtest_output_path);
+    reporters.push_back(gtest_output.get());
+  }
+  SupervisorOptions sopt;
+  sopt.timeout_s = opts.process_timeout_s;
+  sopt.restart_worker = opts.restart_worker;
+  sopt.serial_items = core::SerialItems(plan);
+  sopt.stop_on_failure = opts.stop_on_failure || spec.fail_fast;
+  sopt.keep_passing_output = opts.show_all_output;
+  sopt.retries = opts.retries;
+  sopt.flaky_fails = opts.flaky_fails;
+  sopt.dump_grace_ms = spec.dump_grace_ms;
+  sopt.on_worker_ended = [&](uint32_t slot, uint32_t lease) {
+    RemoveTree(worker_dir(slot, lease));
+  };
+
+  NoteParallelRun();
+  core::ExitStatus status = core::ExitStatus::kSuccess;
+  {
+    RunSignals signals;
+    TerminalKeys keys(console_options.mode == core::ConsoleOptions::Mode::kStatusLine);
+    sopt.input_fd = keys.fd();
+    std::string why;
+    const bool ready = test_count == 0 || !spec.before_run || spec.before_run(&why);
+    const int repeat = spec.repeat;
+    for (int it = 0; repeat < 0 || it < std::max(repeat, 1); ++it) {
+      if (repeat != 1) std::printf("%smprun: repetition %d\n", it ? "\n" : "", it + 1);
+      if (it > 0) {
+        segment->claims().Reset();
+        for (uint32_t d = 0; d < segment->deques(); ++d) segment->deque(d).Reset();
+        segment->header().stop.store(0, std::memory_order_relaxed);  // no worker is alive
+      }
+      // Contiguous shares keep neighbours with one worker; stealing evens
+      // out the rest.
+      std::optional<uint32_t> seed = spec.shuffle_seed;
+      if (seed) *seed += static_cast<uint32_t>(it);
+      const auto shares = seed || opts.no_history ? core::DealUnits(plan, workers, seed)
+                                                  : core::DealByHistory(plan, workers, expected);
+      for (int w = 0; w < workers; ++w) {
+        segment->deque(static_cast<uint32_t>(w)).PushBack(shares[w]);
+      }
+      core::Ledger ledger(test_count);
+      Supervisor supervisor(*segment, bell, launcher, run, ledger, reporters, sopt,
+                            [&segment] { return segment->NowNs(); });
+      if (!ready) {
+        supervisor.FailBeforeStart(why);
+      } else if (supervisor.Start()) {
+        while (!supervisor.Finished()) supervisor.Step(50, signals.fd());
+      }
+      const bool last = !ready || supervisor.summary().interrupted ||
+                        supervisor.summary().setup_error || (repeat >= 0 && it + 1 >= repeat);
+      if (last && spec.after_run) spec.after_run(&supervisor);
+      supervisor.Finish();
+      status = Worse(status, core::StatusOf(ledger, supervisor.summary()));
+      history.Record(ledger);
+      if (last) break;
+    }
+  }
+  RemoveTree(temp_root);
+  if (test_count > 0) history.Save(opts);
+  const bool report_failed =
+      (json && !json->error().empty()) || (gtest_output && !gtest_output->error().empty()) ||
+      (junit && !junit->error().empty()) || (trace && !trace->error().empty());
+  if (report_failed && status == core::ExitStatus::kSuccess) {
+    status = core::ExitStatus::kUsage;
+  }
+  return static_cast<int>(status);
+}
+
+}  // namespace mprun::runner

@@ -1,0 +1,52 @@
+// RunEngine: a parallel run from a prepared test table, the same for both
+// ways in. The caller (linked mode's RunAllTests, driver mode's mprun CLI)
+// says which tests there are, how they group into units, and what a worker
+// process does with the batches it takes; the engine maps the segment, deals
+// the units (by history when there is one), starts the supervisor with the
+// reporters the options ask for, repeats, and saves the history.
+// Supervisor process only, single-threaded.
+#ifndef MPRUN_RUNNER_ENGINE_H_
+#define MPRUN_RUNNER_ENGINE_H_
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "core/options.h"
+#include "core/plan.h"
+#include "core/results.h"
+#include "runner/supervisor.h"
+#include "runner/worker.h"
+
+namespace mprun::runner {
+
+struct EngineSpec {
+  core::RunInfo run;  // binaries and tests; `workers` is set by the engine
+  core::Plan plan;    // units over run.tests
+  // Runs in each worker process: takes batches until there are none.
+  std::function<void(WorkerRuntime&)> work;
+  // --gtest_output: one merged file in gtest's schema ("" for none).
+  std::string gtest_output_format, gtest_output_path;
+  std::optional<uint32_t> shuffle_seed;  // one seed for the run
+  int repeat = 1;                        // --gtest_repeat (negative: until interrupted)
+  bool fail_fast = false;                // --gtest_fail_fast, besides -x
+  bool brief = false;                    // --gtest_brief
+  // How long a worker has to write a backtrace after the timeout signal
+  // (0: none is written; the process group is killed at once).
+  int dump_grace_ms = 1000;
+  // Before the first repetition (e.g. shared environments' SetUp): false,
+  // with why, means no test runs. After the last, whatever happened.
+  std::function<bool(std::string* why)> before_run;
+  std::function<void(Supervisor*)> after_run;
+};
+
+// The usable number of workers for `processes` (negative: all usable cores),
+// at least 1 and at most one per test.
+int WorkerCount(int processes, size_t tests);
+
+// The whole run; returns the exit status.
+int RunEngine(const core::Options& opts, int processes, EngineSpec& spec);
+
+}  // namespace mprun::runner
+
+#endif  // MPRUN_RUNNER_ENGINE_H_
