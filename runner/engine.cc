@@ -159,6 +159,22 @@ class RunHistory {
     }
     return expected;
   }
+  // The mean duration of the tests the history knows, when it knows at
+  // least half of `tests`; else 0.
+  double MeanNs(size_t tests) const {
+    double sum_ms = 0;
+    size_t seen = 0;
+    core::TestHistory h;
+    for (const Part& p : parts_) {
+      for (uint32_t i = 0; i < p.count; ++i) {
+        if (!p.history.Find(i, &h)) continue;
+        sum_ms += h.EstimateMs();
+        ++seen;
+      }
+    }
+    if (seen == 0 || seen * 2 < tests) return 0;
+    return std::max(1000.0, sum_ms * 1e6 / static_cast<double>(seen));
+  }
   void Record(const core::Ledger& ledger) {
     for (Part& p : parts_) {
       for (uint32_t i = 0; i < p.count; ++i) {
@@ -221,6 +237,8 @@ int RunEngine(const core::Options& opts, int processes, EngineSpec& spec) {
   RunHistory history;
   history.Load(opts, run);
   const std::vector<core::Expectation> expected = history.Expected(test_count);
+  // With durations for most tests, the first batches are sized by them.
+  const double expected_mean_ns = history.MeanNs(test_count);
   if (spec.shuffle_seed) {
     std::printf("mprun: shuffling the order with --gtest_random_seed=%u\n", *spec.shuffle_seed);
   }
@@ -239,7 +257,7 @@ int RunEngine(const core::Options& opts, int processes, EngineSpec& spec) {
   };
 
   const std::vector<int> cpus = AffinityCpus();
-  const bool pin = workers <= usable && static_cast<size_t>(workers) <= cpus.size();
+  const bool pin = spec.pin && workers <= usable && static_cast<size_t>(workers) <= cpus.size();
   ForkLauncher launcher(
       [&](uint32_t slot, uint32_t lease, int output_fd) {
         WorkerConfig config;
@@ -250,6 +268,10 @@ int RunEngine(const core::Options& opts, int processes, EngineSpec& spec) {
         config.pin_cpu = pin ? cpus[slot] : -1;
         config.temp_dir = worker_dir(slot, lease);
         config.restart_after_batch = opts.restart_worker;
+        config.batch_time_ns = spec.batch_time_ns;
+        config.max_batch = spec.max_batch;
+        config.expected_mean_test_ns = expected_mean_ns;
+        config.dump_backtrace = spec.dump_grace_ms > 0;
         mkdir(config.temp_dir.c_str(), 0700);
         std::string why;
         if (!PrepareWorkerProcess(*segment, bell, config, &why)) {

@@ -200,6 +200,7 @@ void Supervisor::OnRecord(uint32_t slot, const shm::ResultRecord& r, std::string
   result.worker = static_cast<int>(slot);
   result.attempts = r.attempt;
   result.message = std::string(text);
+  if (r.signal > 0 && r.signal < 128) result.signal = core::SignalName(static_cast<int>(r.signal));
   if (r.flags & shm::kRecordTextTruncated) {
     result.message += "\n[... message cut at " + std::to_string(r.text_len) + " of " +
                       std::to_string(r.text_full_len) + " bytes ...]\n";

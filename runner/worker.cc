@@ -24,8 +24,6 @@ namespace {
 // Batches aim at this much work: long enough that taking a batch costs
 // nothing, short enough that a claimed batch does not unbalance the end of
 // the run (claimed tests can no longer be stolen).
-constexpr double kBatchTimeNs = 2e6;
-constexpr uint32_t kMaxBatch = 64;
 constexpr uint32_t kFirstBatch = 1;  // until a duration is known, nothing waits behind a test
 
 // For the async-signal-safe dump handler.
@@ -74,6 +72,7 @@ bool PrepareWorkerProcess(shm::Segment& segment, const shm::Doorbell& bell,
   struct sigaction sa = {};
   sa.sa_handler = OnTimeoutDump;
   sigemptyset(&sa.sa_mask);
+  if (!config.dump_backtrace) sa.sa_handler = SIG_IGN;
   sigaction(TimeoutDumpSignal(), &sa, nullptr);
 
   // Output: both streams into the worker's memfd, unbuffered so that a test
@@ -136,7 +135,11 @@ WorkerRuntime::WorkerRuntime(shm::Segment& segment, shm::Doorbell& bell, const W
       lease_(config.lease),
       taker_(segment, config.slot, config.lease),
       ring_(segment.ring(config.slot), [&bell] { bell.Ring(); }),
-      restart_after_batch_(config.restart_after_batch) {
+      restart_after_batch_(config.restart_after_batch),
+      slot_index_(config.slot),
+      batch_time_ns_(config.batch_time_ns),
+      max_batch_(config.max_batch) {
+  mean_test_ns_ = config.expected_mean_test_ns;
   // The launcher sized the output file to kOutputFileSpan (a sparse file);
   // without the mapping (e.g. under a low `ulimit -v`) every test asks lseek.
   void* map =
@@ -160,7 +163,8 @@ void WorkerRuntime::NextBatch(std::vector<uint32_t>* out) {
   if (StopRequested() || (restart_after_batch_ && batch_taken_)) return;
   uint32_t want = kFirstBatch;
   if (mean_test_ns_ > 0) {
-    want = static_cast<uint32_t>(std::clamp(kBatchTimeNs / mean_test_ns_, 1.0, double{kMaxBatch}));
+    want = static_cast<uint32_t>(
+        std::clamp(batch_time_ns_ / mean_test_ns_, 1.0, static_cast<double>(max_batch_)));
   }
   const uint32_t got = taker_.Next(out, want);
   // relaxed: a figure for the trace, read at the supervisor's ticks.
@@ -186,6 +190,21 @@ bool WorkerRuntime::OutputMayHaveGrown() {
 void WorkerRuntime::StartTests(std::vector<uint32_t>* tests) {
   shm::ClaimTable claims = segment_.claims();
   std::erase_if(*tests, [&](uint32_t t) { return !claims.TryStart(t, lease_); });
+}
+
+void WorkerRuntime::GiveBack(std::span<const uint32_t> tests) {
+  shm::ClaimTable claims = segment_.claims();
+  std::vector<uint32_t> back;
+  for (uint32_t t : tests) {
+    if (claims.Reclaim(t, lease_ | shm::kStartedBit, shm::kUnclaimed) ||
+        claims.Reclaim(t, lease_, shm::kUnclaimed)) {
+      back.push_back(t);
+    }
+  }
+  // Owner's push: thieves may take them at once. A push that does not fit
+  // (a deque full of stale copies) leaves them unclaimed in no deque: the
+  // supervisor sweeps such tests up once no worker is left.
+  if (!back.empty()) (void)segment_.deque(slot_index_).PushBack(back);
 }
 
 bool WorkerRuntime::StartTest(uint32_t test) { return segment_.claims().TryStart(test, lease_); }
@@ -224,7 +243,8 @@ void WorkerRuntime::Publish(const shm::ResultRecord& record, std::string_view te
   if (fill >= segment_.params().ring_records / 4) bell_.RingIfSleeping();
 }
 
-void WorkerRuntime::TestFinished(uint32_t test, core::Outcome outcome, std::string_view message) {
+void WorkerRuntime::TestFinished(uint32_t test, core::Outcome outcome, std::string_view message,
+                                 int signal) {
   const uint64_t end = segment_.NowNs();
   shm::ResultRecord r{};
   r.test = test;
@@ -236,6 +256,7 @@ void WorkerRuntime::TestFinished(uint32_t test, core::Outcome outcome, std::stri
   if (OutputMayHaveGrown()) output_mark_ = OutputOffset();
   r.output_end = output_mark_;
   r.attempt = 1;
+  r.signal = static_cast<uint32_t>(signal);
   Publish(r, message);
   const auto d = static_cast<double>(r.duration_ns);
   mean_test_ns_ = mean_test_ns_ == 0 ? d : 0.8 * mean_test_ns_ + 0.2 * d;

@@ -13,6 +13,7 @@
 #define MPRUN_RUNNER_WORKER_H_
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,6 +35,16 @@ struct WorkerConfig {
   int pin_cpu = -1;      // CPU to pin to, or -1
   std::string temp_dir;  // private TMPDIR / TEST_TMPDIR, already created
   bool restart_after_batch = false;
+  // Batches aim at this much measured test time, at most max_batch tests
+  // (the first batch is one test, until a duration is known).
+  double batch_time_ns = 2e6;
+  uint32_t max_batch = 64;
+  // The mean test time the history expects (0: unknown): sizes the first
+  // batch before the worker has measured a test of its own.
+  double expected_mean_test_ns = 0;
+  // Whether the timeout signal makes the worker write its own backtrace
+  // (linked mode: the test runs in it); otherwise the signal is ignored.
+  bool dump_backtrace = true;
 };
 
 // A worker's output file is a sparse memfd of this size, so that the worker
@@ -68,6 +79,11 @@ class WorkerRuntime {
   // marks each as started, dropping those the supervisor took back while
   // they waited (they are queued for another worker).
   void StartTests(std::vector<uint32_t>* tests);
+  // Puts tests this worker holds (started or not) but did not run back on
+  // its deque for anyone (driver mode: the test binary died before them).
+  // A SIGKILL between the two steps leaves them unclaimed and in no deque,
+  // which the supervisor's sweep after a death repairs.
+  void GiveBack(std::span<const uint32_t> tests);
   // The same for one test: false when the supervisor took it back.
   bool StartTest(uint32_t test);
   // True when `test` belongs to a unit of several tests (a suite kept whole):
@@ -81,7 +97,9 @@ class WorkerRuntime {
   void EnvironmentSetUp(uint32_t first);
   void SuiteSetUp(uint32_t first);
   void TestStarted(uint32_t test);
-  void TestFinished(uint32_t test, core::Outcome outcome, std::string_view message);
+  // `signal`: the signal that ended a test binary during the test (driver
+  // mode's crashes), or 0.
+  void TestFinished(uint32_t test, core::Outcome outcome, std::string_view message, int signal = 0);
   void SuiteTearDown(uint32_t last);
   // A failure outside any test (e.g. TearDownTestSuite), reported with `test`
   // for context.
@@ -103,6 +121,9 @@ class WorkerRuntime {
   shm::BatchTaker taker_;
   shm::RingProducer ring_;
   bool restart_after_batch_;
+  uint32_t slot_index_;
+  double batch_time_ns_;
+  uint32_t max_batch_;
   bool batch_taken_ = false;
   bool OutputMayHaveGrown();
 

@@ -57,7 +57,7 @@ struct ResultRecord {
   uint64_t output_begin;  // slice of the worker's output file
   uint64_t output_end;
   uint32_t attempt;
-  uint32_t reserved;
+  uint32_t signal;  // driver mode: the signal that ended the test binary in this test
 };
 MPRUN_SHARED_STRUCT(ResultRecord);
 static_assert(sizeof(ResultRecord) == 64, "records are one cache line");

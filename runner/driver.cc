@@ -1,0 +1,433 @@
+#include "runner/driver.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "core/gtest_filter.h"
+#include "core/gtest_list.h"
+#include "core/gtest_output.h"
+#include "core/options.h"
+#include "core/plan.h"
+#include "runner/driver_executor.h"
+#include "runner/engine.h"
+#include "shm/segment.h"
+
+namespace mprun::runner {
+
+namespace {
+
+constexpr int kUsage = static_cast<int>(core::ExitStatus::kUsage);
+
+const char kDriverHelp[] =
+    R"(Usage: mprun [OPTIONS] [GTEST FLAGS] BINARY... [-- ARGS]
+
+Runs the tests of any number of GoogleTest binaries in one pool of worker
+processes. Each binary is listed with --gtest_list_tests, then launched once
+per batch of its tests with an exact --gtest_filter; ARGS go to every launch.
+
+Driver mode:
+  --chdir-to-binary         Run each binary in its own directory (as ctest does);
+                            default: mprun's current directory.
+  --list-timeout=SECONDS    Limit on each binary's --gtest_list_tests (default 60).
+GoogleTest flags over the whole run: --gtest_filter, --gtest_also_run_disabled_tests,
+  --gtest_repeat, --gtest_shuffle, --gtest_random_seed, --gtest_fail_fast,
+  --gtest_output=xml:F|json:F (one merged file), --gtest_brief; other --gtest_*
+  flags are passed to every launch. GTEST_FILTER is read as --gtest_filter.
+  Processes default to all usable cores (--processes=-1).
+
+)";
+
+struct Args {
+  std::vector<std::string> binaries;
+  std::vector<std::string> passthrough;  // gtest flags for every launch
+  std::vector<std::string> user_args;    // after --
+  std::string filter = "*";
+  bool also_run_disabled = false;
+  int repeat = 1;
+  bool shuffle = false;
+  int random_seed = 0;
+  bool fail_fast = false;
+  bool brief = false;
+  std::string output;
+  bool chdir_to_binary = false;
+  double list_timeout_s = 60;
+};
+
+bool FlagValue(const std::string& arg, const char* name, std::string* value) {
+  const std::string prefix = std::string(name) + "=";
+  if (arg.compare(0, prefix.size(), prefix) != 0) return false;
+  *value = arg.substr(prefix.size());
+  return true;
+}
+
+bool WholeNumber(const std::string& flag, const std::string& text, long lo, long hi, int* out,
+                 std::string* err) {
+  errno = 0;
+  char* end = nullptr;
+  const long v = std::strtol(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0' || errno == ERANGE || v < lo || v > hi) {
+    *err = flag + ": '" + text + "' is not a whole number from " + std::to_string(lo) + " to " +
+           std::to_string(hi);
+    return false;
+  }
+  *out = static_cast<int>(v);
+  return true;
+}
+
+bool IsTrue(const std::string& v) { return v.empty() || v == "1" || v == "true" || v == "yes"; }
+
+// What ParseOptions left: gtest flags, driver flags, binaries, then `--`.
+bool ParseRest(int argc, char** argv, const std::vector<std::string>& user_args, Args* a,
+               std::string* err) {
+  if (const char* f = std::getenv("GTEST_FILTER"); f && *f) a->filter = f;
+  if (const char* d = std::getenv("GTEST_ALSO_RUN_DISABLED_TESTS"); d && *d) {
+    a->also_run_disabled = std::strcmp(d, "0") != 0;
+  }
+  a->user_args = user_args;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    std::string v;
+    if (FlagValue(arg, "--gtest_filter", &v)) {
+      a->filter = v;
+    } else if (arg == "--gtest_also_run_disabled_tests" ||
+               FlagValue(arg, "--gtest_also_run_disabled_tests", &v)) {
+      a->also_run_disabled = IsTrue(v);
+    } else if (FlagValue(arg, "--gtest_repeat", &v)) {
+      if (!WholeNumber("--gtest_repeat", v, -1, INT_MAX, &a->repeat, err)) return false;
+    } else if (arg == "--gtest_shuffle" || FlagValue(arg, "--gtest_shuffle", &v)) {
+      a->shuffle = IsTrue(v);
+    } else if (FlagValue(arg, "--gtest_random_seed", &v)) {
+      if (!WholeNumber("--gtest_random_seed", v, 0, 99999, &a->random_seed, err)) return false;
+    } else if (arg == "--gtest_fail_fast" || FlagValue(arg, "--gtest_fail_fast", &v)) {
+      a->fail_fast = IsTrue(v);
+    } else if (arg == "--gtest_brief" || FlagValue(arg, "--gtest_brief", &v)) {
+      a->brief = IsTrue(v);
+    } else if (FlagValue(arg, "--gtest_output", &v)) {
+      a->output = v;
+    } else if (arg == "--gtest_list_tests") {
+      *err = "--gtest_list_tests: use --list to print the selected tests";
+      return false;
+    } else if (arg.rfind("--gtest_", 0) == 0) {
+      a->passthrough.push_back(arg);
+    } else if (arg == "--chdir-to-binary") {
+      a->chdir_to_binary = true;
+    } else if (FlagValue(arg, "--list-timeout", &v)) {
+      char* end = nullptr;
+      a->list_timeout_s = std::strtod(v.c_str(), &end);
+      if (v.empty() || *end != '\0' || !(a->list_timeout_s > 0) || a->list_timeout_s > 1e6) {
+        *err = "--list-timeout: '" + v + "' is not a number of seconds above 0";
+        return false;
+      }
+    } else if (!arg.empty() && arg[0] == '-' && arg != "-") {
+      *err = arg +
+             ": unknown option (mprun --help lists them; arguments for the test "
+             "binaries go after --)";
+      return false;
+    } else {
+      a->binaries.push_back(arg);
+    }
+  }
+  if (a->binaries.empty()) {
+    *err = "no test binary given (usage: mprun [OPTIONS] BINARY... [-- ARGS])";
+    return false;
+  }
+  return true;
+}
+
+// The path to execute for `given`, checked: an existing, executable regular
+// file; made absolute (a launch may run in another directory).
+bool ExecPathOf(const std::string& given, std::string* out, std::string* err) {
+  struct stat st;
+  if (stat(given.c_str(), &st) != 0) {
+    *err = given + ": " + std::strerror(errno);
+    return false;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    *err = given + ": not a regular file";
+    return false;
+  }
+  if (access(given.c_str(), X_OK) != 0) {
+    *err = given + ": not executable";
+    return false;
+  }
+  char resolved[PATH_MAX];
+  if (realpath(given.c_str(), resolved) == nullptr) {
+    *err = given + ": " + std::strerror(errno);
+    return false;
+  }
+  *out = resolved;
+  return true;
+}
+
+struct Listing {
+  pid_t pid = -1;
+  int out_fd = -1;
+  int err_fd = -1;
+  std::string out, err;
+  int status = 0;
+  bool timed_out = false;
+  uint64_t start_ns = 0, end_ns = 0;
+};
+
+bool SpawnListing(const std::string& path, Listing* l, std::string* err) {
+  int out[2], errp[2];
+  if (pipe2(out, O_CLOEXEC) != 0 || pipe2(errp, O_CLOEXEC) != 0) {
+    *err = std::string("pipe: ") + std::strerror(errno);
+    return false;
+  }
+  std::fflush(nullptr);
+  l->start_ns = shm::MonotonicNs();
+  const pid_t parent = getpid();
+  const pid_t pid = fork();
+  if (pid < 0) {
+    *err = std::string("fork: ") + std::strerror(errno);
+    return false;
+  }
+  if (pid == 0) {
+    setpgid(0, 0);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(127);
+    dup2(out[1], STDOUT_FILENO);
+    dup2(errp[1], STDERR_FILENO);
+    const int null = open("/dev/null", O_RDONLY);
+    if (null >= 0) dup2(null, STDIN_FILENO);
+    execl(path.c_str(), path.c_str(), "--gtest_list_tests", static_cast<char*>(nullptr));
+    std::fprintf(stderr, "cannot run it: %s\n", std::strerror(errno));
+    _exit(127);
+  }
+  setpgid(pid, pid);
+  close(out[1]);
+  close(errp[1]);
+  l->pid = pid;
+  l->out_fd = out[0];
+  l->err_fd = errp[0];
+  return true;
+}
+
+// Lists every binary at once; false with `err` naming the first that failed.
+bool ListAll(const std::vector<std::string>& shown, const std::vector<std::string>& paths,
+             double timeout_s, std::vector<Listing>* out, std::string* err) {
+  std::vector<Listing>& ls = *out;
+  ls.resize(paths.size());
+  for (size_t i = 0; i < paths.size(); ++i) {
+    if (!SpawnListing(paths[i], &ls[i], err)) {
+      *err = shown[i] + ": " + *err;
+      for (size_t j = 0; j < i; ++j) kill(-ls[j].pid, SIGKILL);
+      return false;
+    }
+  }
+  const uint64_t deadline = shm::MonotonicNs() + static_cast<uint64_t>(timeout_s * 1e9);
+  for (;;) {
+    std::vector<pollfd> fds;
+    std::vector<std::pair<size_t, bool>> who;  // listing, is-stdout
+    for (size_t i = 0; i < ls.size(); ++i) {
+      if (ls[i].out_fd >= 0) fds.push_back({ls[i].out_fd, POLLIN, 0}), who.push_back({i, true});
+      if (ls[i].err_fd >= 0) fds.push_back({ls[i].err_fd, POLLIN, 0}), who.push_back({i, false});
+    }
+    if (fds.empty()) break;
+    const uint64_t now = shm::MonotonicNs();
+    if (now >= deadline) break;
+    const int wait_ms = static_cast<int>(std::min<uint64_t>((deadline - now) / 1000000 + 1, 1000));
+    if (poll(fds.data(), fds.size(), wait_ms) < 0 && errno != EINTR) break;
+    for (size_t k = 0; k < fds.size(); ++k) {
+      if (fds[k].revents == 0) continue;
+      Listing& l = ls[who[k].first];
+      int& fd = who[k].second ? l.out_fd : l.err_fd;
+      std::string& text = who[k].second ? l.out : l.err;
+      char buf[65536];
+      const ssize_t n = read(fd, buf, sizeof buf);
+      if (n > 0) {
+        text.append(buf, static_cast<size_t>(n));
+        if (!who[k].second && text.size() > 65536) text.erase(0, text.size() - 32768);
+      } else if (n == 0 || errno != EINTR) {
+        close(fd);
+        fd = -1;
+        if (l.out_fd < 0 && l.err_fd < 0) l.end_ns = shm::MonotonicNs();
+      }
+    }
+  }
+  bool ok = true;
+  for (size_t i = 0; i < ls.size(); ++i) {
+    Listing& l = ls[i];
+    if (l.out_fd >= 0 || l.err_fd >= 0) {
+      l.timed_out = true;
+      kill(-l.pid, SIGKILL);
+      if (l.out_fd >= 0) close(l.out_fd);
+      if (l.err_fd >= 0) close(l.err_fd);
+    }
+    while (waitpid(l.pid, &l.status, 0) < 0 && errno == EINTR) {
+    }
+    if (l.end_ns == 0) l.end_ns = shm::MonotonicNs();
+    if (!ok) continue;
+    auto fail = [&](const std::string& why) {
+      *err = shown[i] + ": " + why;
+      std::string tail = l.err.size() > 2000 ? l.err.substr(l.err.size() - 2000) : l.err;
+      while (!tail.empty() && tail.back() == '\n') tail.pop_back();
+      if (!tail.empty()) *err += "; it wrote to stderr:\n" + tail;
+      ok = false;
+    };
+    if (l.timed_out) {
+      fail("--gtest_list_tests did not finish within " + std::to_string(timeout_s).substr(0, 6) +
+           " s (--list-timeout); killed");
+    } else if (WIFSIGNALED(l.status)) {
+      fail(std::string("--gtest_list_tests was killed by signal ") + strsignal(WTERMSIG(l.status)));
+    } else if (WEXITSTATUS(l.status) != 0) {
+      fail("--gtest_list_tests exited with status " + std::to_string(WEXITSTATUS(l.status)) +
+           (WEXITSTATUS(l.status) == 127 ? " (could not be run)" : "") +
+           "; is it a GoogleTest binary?");
+    }
+  }
+  return ok;
+}
+
+core::Plan PlanForDriver(const core::RunInfo& run, core::Dist dist) {
+  // Driver mode cannot see suite fixtures: every suite is split unless
+  // --dist=suite keeps them whole.
+  std::vector<uint32_t> suite_of;
+  std::vector<core::SuiteTraits> traits;
+  for (size_t t = 0; t < run.tests.size(); ++t) {
+    if (t == 0 || run.tests[t].binary != run.tests[t - 1].binary ||
+        run.tests[t].suite != run.tests[t - 1].suite) {
+      traits.push_back({});
+    }
+    suite_of.push_back(static_cast<uint32_t>(traits.size() - 1));
+  }
+  return core::MakePlan(suite_of, traits, dist);
+}
+
+}  // namespace
+
+int RunDriver(int argc, char** argv) {
+  for (int i = 1; i < argc && std::strcmp(argv[i], "--") != 0; ++i) {
+    if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
+      std::fputs(kDriverHelp, stdout);
+      std::fputs(core::OptionsHelp(), stdout);
+      return 0;
+    }
+  }
+  // Arguments after `--` belong to the binaries.
+  int ours = argc;
+  std::vector<std::string> user_args;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--") == 0) {
+      ours = i;
+      for (int j = i + 1; j < argc; ++j) user_args.push_back(argv[j]);
+      break;
+    }
+  }
+  core::Options opts;
+  std::string err;
+  if (!core::ParseOptions(
+          &ours, argv, [](const char* n) { return std::getenv(n); }, &opts, &err)) {
+    std::fprintf(stderr, "mprun: error: %s\n", err.c_str());
+    return kUsage;
+  }
+  Args args;
+  if (!ParseRest(ours, argv, user_args, &args, &err)) {
+    std::fprintf(stderr, "mprun: error: %s\n", err.c_str());
+    return kUsage;
+  }
+  // The binaries run as plain GoogleTest, unsharded, with mprun's filter:
+  // nothing in the environment may change what a launch runs or writes.
+  for (const char* v :
+       {"MPRUN_PROCESSES", "GTEST_FILTER", "GTEST_TOTAL_SHARDS", "GTEST_SHARD_INDEX",
+        "GTEST_SHARD_STATUS_FILE", "GTEST_OUTPUT", "GTEST_REPEAT", "GTEST_SHUFFLE",
+        "GTEST_RANDOM_SEED", "GTEST_FAIL_FAST", "GTEST_LIST_TESTS", "GTEST_BRIEF",
+        "GTEST_ALSO_RUN_DISABLED_TESTS", "GTEST_COLOR", "GTEST_PREMATURE_EXIT_FILE"}) {
+    unsetenv(v);
+  }
+  std::vector<std::string> exec_paths(args.binaries.size());
+  for (size_t i = 0; i < args.binaries.size(); ++i) {
+    if (!ExecPathOf(args.binaries[i], &exec_paths[i], &err)) {
+      std::fprintf(stderr, "mprun: error: %s\n", err.c_str());
+      return kUsage;
+    }
+  }
+  std::vector<Listing> listings;
+  if (!ListAll(args.binaries, exec_paths, args.list_timeout_s, &listings, &err)) {
+    std::fprintf(stderr, "mprun: error: %s\n", err.c_str());
+    return kUsage;
+  }
+
+  EngineSpec spec;
+  core::RunInfo& run = spec.run;
+  run.binaries = args.binaries;
+  const core::GtestFilter filter(args.filter);
+  std::vector<uint64_t> start_ns;
+  for (size_t b = 0; b < listings.size(); ++b) {
+    std::vector<core::ListedTest> listed;
+    if (!core::ParseGtestList(listings[b].out, &listed, &err)) {
+      std::fprintf(stderr, "mprun: error: %s: --gtest_list_tests: %s\n", args.binaries[b].c_str(),
+                   err.c_str());
+      return kUsage;
+    }
+    start_ns.push_back(listings[b].end_ns - listings[b].start_ns);
+    for (core::ListedTest& t : listed) {
+      if (!args.also_run_disabled && core::IsDisabledTest(t.suite, t.name)) continue;
+      if (!filter.Matches(t.suite + "." + t.name)) continue;
+      run.tests.push_back({static_cast<uint32_t>(b), std::move(t.suite), std::move(t.name)});
+    }
+  }
+  spec.plan = PlanForDriver(run, opts.dist);
+  if (opts.list) {
+    for (const core::Unit& u : spec.plan.units) {
+      if (opts.verbosity >= 2 && u.kept_together) {
+        std::printf("%s: %u tests kept together (%s)\n", run.tests[u.first].suite.c_str(),
+                    u.end - u.first, u.why);
+      }
+      for (uint32_t t = u.first; t < u.end; ++t) {
+        if (run.binaries.size() > 1) std::printf("%s: ", run.binaries[run.tests[t].binary].c_str());
+        std::printf("%s%s\n", opts.verbosity >= 2 && u.kept_together ? "  " : "",
+                    run.tests[t].FullName().c_str());
+      }
+    }
+    return 0;
+  }
+  if (!args.output.empty() &&
+      !core::ParseGtestOutput(args.output, "mprun", &spec.gtest_output_format,
+                              &spec.gtest_output_path, &err)) {
+    std::fprintf(stderr, "mprun: error: %s\n", err.c_str());
+    return kUsage;
+  }
+  if (args.shuffle) {
+    int seed = args.random_seed;
+    if (seed == 0) seed = static_cast<int>(shm::MonotonicNs() % 99999) + 1;
+    spec.shuffle_seed = static_cast<uint32_t>(seed);
+  }
+  spec.repeat = args.repeat;
+  spec.fail_fast = args.fail_fast;
+  spec.brief = args.brief;
+  // The child's start-up is paid once per batch: batches aim at twenty
+  // times the slowest listing (start-up plus printing every name), so that
+  // it stays about 5% of the run. Timeouts kill the worker's group at once
+  // (the worker's own backtrace would say nothing about the test).
+  const uint64_t startup_ns = *std::max_element(start_ns.begin(), start_ns.end());
+  spec.batch_time_ns = std::clamp(20.0 * static_cast<double>(startup_ns), 2e6, 2e9);
+  spec.max_batch = 1u << 20;
+  spec.dump_grace_ms = 0;
+  DriverSetup setup;
+  setup.run = &spec.run;
+  setup.exec_paths = exec_paths;
+  setup.extra_args = args.passthrough;
+  setup.extra_args.insert(setup.extra_args.end(), args.user_args.begin(), args.user_args.end());
+  setup.also_run_disabled = args.also_run_disabled;
+  setup.chdir_to_binary = args.chdir_to_binary;
+  spec.work = [&setup](WorkerRuntime& runtime) { RunDriverWorker(setup, runtime); };
+  return RunEngine(opts, opts.processes.value_or(-1), spec);
+}
+
+}  // namespace mprun::runner

@@ -1,0 +1,411 @@
+#include "runner/driver_executor.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <string_view>
+#include <unordered_map>
+
+#include "core/outcome.h"
+
+namespace mprun::runner {
+
+namespace {
+
+using core::Outcome;
+
+constexpr std::string_view kRun = "[ RUN      ] ";
+constexpr std::string_view kOk = "[       OK ] ";
+constexpr std::string_view kFailed = "[  FAILED  ] ";
+constexpr std::string_view kSkipped = "[  SKIPPED ] ";
+// Arguments longer than this go through a --gtest_flagfile (the kernel
+// refuses any single argument over 128 KiB).
+constexpr size_t kMaxFilterArg = 100000;
+constexpr size_t kStrayKept = 8192;
+
+// As the supervisor says it of a worker: "SIGSEGV (Segmentation fault)",
+// "exit status 3".
+std::string HowItEnded(int status) {
+  core::ProcessEnd end;
+  end.signaled = WIFSIGNALED(status);
+  end.code = end.signaled ? WTERMSIG(status) : WEXITSTATUS(status);
+  return core::DescribeEnd(end);
+}
+
+void WriteAll(int fd, std::string_view text) {
+  while (!text.empty()) {
+    const ssize_t n = write(fd, text.data(), text.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    text.remove_prefix(static_cast<size_t>(n));
+  }
+}
+
+// Starts `argv[0]` with stdout and stderr into a pipe; false with `err`.
+bool StartChild(const std::vector<std::string>& argv, const std::string& dir, pid_t* pid,
+                int* read_fd, std::string* err) {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) {
+    *err = std::string("pipe: ") + std::strerror(errno);
+    return false;
+  }
+  std::vector<char*> args;
+  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  const pid_t parent = getpid();
+  std::fflush(nullptr);
+  const pid_t child = fork();
+  if (child < 0) {
+    *err = std::string("fork: ") + std::strerror(errno);
+    close(fds[0]);
+    close(fds[1]);
+    return false;
+  }
+  if (child == 0) {
+    // The worker's process group: a timeout's kill of the group takes the
+    // child too; and if the worker dies, so does the child.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(127);
+    const sched_param normal = {};
+    sched_setscheduler(0, SCHED_OTHER, &normal);  // the worker is SCHED_BATCH, not the tests
+    dup2(fds[1], STDOUT_FILENO);
+    dup2(fds[1], STDERR_FILENO);
+    const int null = open("/dev/null", O_RDONLY);
+    if (null >= 0) dup2(null, STDIN_FILENO);
+    if (!dir.empty() && chdir(dir.c_str()) != 0) {
+      std::fprintf(stderr, "mprun: cannot enter %s: %s\n", dir.c_str(), std::strerror(errno));
+      _exit(127);
+    }
+    execv(args[0], args.data());
+    std::fprintf(stderr, "mprun: cannot run %s: %s\n", args[0], std::strerror(errno));
+    _exit(127);
+  }
+  close(fds[1]);
+  *pid = child;
+  *read_fd = fds[0];
+  return true;
+}
+
+// Follows one launch's console stream for the tests of `group`.
+class Follower {
+ public:
+  Follower(WorkerRuntime& runtime, const core::RunInfo& run, const std::vector<uint32_t>& group)
+      : runtime_(runtime), run_(run), group_(group), done_(group.size(), false) {
+    for (size_t i = 0; i < group.size(); ++i) names_.push_back(run.tests[group[i]].FullName());
+  }
+
+  void Line(std::string_view line) {
+    if (current_ < 0) {
+      if (line.substr(0, kRun.size()) == kRun) {
+        const int pos = Find(line.substr(kRun.size()));
+        if (pos >= 0 && !done_[static_cast<size_t>(pos)]) {
+          current_ = pos;
+          message_.clear();
+          in_failure_ = false;
+          ran_any_ = true;
+          runtime_.TestStarted(group_[static_cast<size_t>(pos)]);
+          return;
+        }
+      }
+      Stray(line);
+      return;
+    }
+    // The end marker for the current test, maybe after output that had no
+    // newline of its own.
+    size_t at = std::string_view::npos;
+    Outcome outcome = Outcome::kPassed;
+    for (auto [marker, o] : {std::pair{kOk, Outcome::kPassed}, std::pair{kFailed, Outcome::kFailed},
+                             std::pair{kSkipped, Outcome::kSkipped}}) {
+      const size_t p = line.find(marker);
+      if (p == std::string_view::npos || p >= at) continue;
+      const std::string_view rest = line.substr(p + marker.size());
+      const std::string& name = names_[static_cast<size_t>(current_)];
+      if (rest.substr(0, name.size()) != name) continue;
+      if (rest.size() > name.size() && rest[name.size()] != ' ' && rest[name.size()] != ',') {
+        continue;
+      }
+      at = p;
+      outcome = o;
+    }
+    if (at == std::string_view::npos) {
+      Output(line, true);
+      return;
+    }
+    if (at > 0) Output(line.substr(0, at), false);
+    Finish(outcome, message_);
+  }
+
+  // The child has ended with `status`: the test it was in (if any) crashed.
+  // True when there was one.
+  bool Ended(int status) {
+    if (current_ < 0) return false;
+    {
+      std::string why = message_;
+      if (!why.empty() && why.back() != '\n') why += '\n';
+      why += "crashed: the test binary ended during the test: " + HowItEnded(status);
+      Finish(Outcome::kCrashed, why, WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+    }
+    return true;
+  }
+
+  // The tests of the group that were never started.
+  std::vector<uint32_t> Unstarted() const {
+    std::vector<uint32_t> out;
+    for (size_t i = 0; i < group_.size(); ++i) {
+      if (!done_[i]) out.push_back(group_[i]);
+    }
+    return out;
+  }
+  bool ran_any() const { return ran_any_; }
+  const std::string& stray() const { return stray_; }
+
+ private:
+  int Find(std::string_view name) {
+    if (next_ < names_.size() && names_[next_] == name) return static_cast<int>(next_);
+    if (index_.empty()) {
+      for (size_t i = 0; i < names_.size(); ++i) index_.emplace(names_[i], i);
+    }
+    const auto it = index_.find(std::string(name));
+    return it == index_.end() ? -1 : static_cast<int>(it->second);
+  }
+
+  // A test's output goes to the worker's output file (the supervisor slices
+  // it per test); from its first failure on, into the message instead.
+  void Output(std::string_view text, bool newline) {
+    if (!in_failure_ && newline &&
+        (text.ends_with(": Failure") || text.ends_with(": Skipped") ||
+         text.ends_with(": error: Failure"))) {
+      in_failure_ = true;
+    }
+    if (in_failure_) {
+      message_.append(text);
+      if (newline) message_ += '\n';
+      return;
+    }
+    WriteAll(STDOUT_FILENO, text);
+    if (newline) WriteAll(STDOUT_FILENO, "\n");
+  }
+
+  void Finish(Outcome outcome, const std::string& message, int signal = 0) {
+    const auto pos = static_cast<size_t>(current_);
+    runtime_.TestFinished(group_[pos], outcome, message, signal);
+    done_[pos] = true;
+    next_ = pos + 1;
+    current_ = -1;
+    message_.clear();
+    in_failure_ = false;
+  }
+
+  void Stray(std::string_view line) {
+    stray_.append(line);
+    stray_ += '\n';
+    if (stray_.size() > 2 * kStrayKept) stray_.erase(0, stray_.size() - kStrayKept);
+  }
+
+  WorkerRuntime& runtime_;
+  const core::RunInfo& run_;
+  const std::vector<uint32_t>& group_;
+  std::vector<std::string> names_;
+  std::unordered_map<std::string, size_t> index_;
+  std::vector<bool> done_;
+  size_t next_ = 0;
+  int current_ = -1;
+  bool ran_any_ = false;
+  bool in_failure_ = false;
+  std::string message_;
+  std::string stray_;  // what the child printed outside tests (its tail)
+};
+
+std::string TailOf(const std::string& text) {
+  return text.size() > kStrayKept ? text.substr(text.size() - kStrayKept) : text;
+}
+
+class DriverWorker {
+ public:
+  DriverWorker(const DriverSetup& setup, WorkerRuntime& runtime)
+      : setup_(setup), runtime_(runtime), run_(*setup.run) {
+    const char* tmp = std::getenv("TMPDIR");
+    temp_dir_ = tmp && *tmp ? tmp : "/tmp";
+  }
+
+  void Run() {
+    std::vector<uint32_t> batch;
+    std::vector<uint32_t> group;
+    for (;;) {
+      runtime_.NextBatch(&batch);
+      if (batch.empty()) break;
+      // One launch per binary of the batch (it is in table order).
+      for (size_t begin = 0; begin < batch.size();) {
+        size_t end = begin + 1;
+        const uint32_t binary = run_.tests[batch[begin]].binary;
+        while (end < batch.size() && run_.tests[batch[end]].binary == binary) ++end;
+        group.assign(batch.begin() + static_cast<long>(begin),
+                     batch.begin() + static_cast<long>(end));
+        // All at once: the child will run every test it is given, so none
+        // may be handed to another worker meanwhile.
+        runtime_.StartTests(&group);
+        if (!group.empty()) Launch(binary, group);
+        begin = end;
+      }
+      runtime_.Idle();
+    }
+  }
+
+ private:
+  void Launch(uint32_t binary, const std::vector<uint32_t>& group) {
+    const std::string& path = run_.binaries[binary];
+    const std::string& exec_path = setup_.exec_paths[binary];
+    std::string filter = "--gtest_filter=";
+    for (size_t i = 0; i < group.size(); ++i) {
+      if (i > 0) filter += ':';
+      filter += run_.tests[group[i]].FullName();
+    }
+    std::vector<std::string> argv = {exec_path};
+    std::string flagfile;
+    if (filter.size() > kMaxFilterArg) {
+      flagfile = temp_dir_ + "/mprun-filter-" + std::to_string(getpid()) + ".txt";
+      FILE* f = std::fopen(flagfile.c_str(), "w");
+      const bool ok =
+          f != nullptr && std::fputs(filter.c_str(), f) >= 0 && std::fputc('\n', f) >= 0;
+      if (f != nullptr) std::fclose(f);
+      if (!ok) {
+        FailAll(group,
+                "mprun could not write its filter file " + flagfile + ": " + std::strerror(errno));
+        return;
+      }
+      argv.push_back("--gtest_flagfile=" + flagfile);
+    } else {
+      argv.push_back(filter);
+    }
+    argv.push_back("--gtest_color=no");
+    if (setup_.also_run_disabled) argv.push_back("--gtest_also_run_disabled_tests");
+    argv.insert(argv.end(), setup_.extra_args.begin(), setup_.extra_args.end());
+    std::string dir;
+    if (setup_.chdir_to_binary) {
+      const size_t slash = exec_path.rfind('/');
+      dir = slash == 0 ? "/" : exec_path.substr(0, slash);
+    }
+
+    // Until the first test starts, the time limit runs against the launch
+    // (a binary that hangs on start-up is caught), blamed on no test.
+    runtime_.EnvironmentSetUp(group.front());
+    pid_t pid = -1;
+    int fd = -1;
+    std::string err;
+    if (!StartChild(argv, dir, &pid, &fd, &err)) {
+      FailAll(group, "mprun could not start " + path + ": " + err);
+      return;
+    }
+    Follower follow(runtime_, run_, group);
+    std::string pending;
+    auto take = [&](const char* data, size_t n) {
+      pending.append(data, n);
+      size_t from = 0;
+      for (size_t nl; (nl = pending.find('\n', from)) != std::string::npos; from = nl + 1) {
+        std::string_view line(pending.data() + from, nl - from);
+        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+        follow.Line(line);
+      }
+      pending.erase(0, from);
+    };
+    // Read until the pipe closes or the child has exited: a process the
+    // test left behind may hold the pipe open long after.
+    const int exited_fd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+    char buf[65536];
+    bool child_gone = false;
+    for (;;) {
+      if (!child_gone && exited_fd >= 0) {
+        pollfd fds[2] = {{fd, POLLIN, 0}, {exited_fd, POLLIN, 0}};
+        if (poll(fds, 2, -1) < 0) {
+          if (errno == EINTR) continue;
+          break;
+        }
+        if (fds[1].revents != 0 && fds[0].revents == 0) {
+          child_gone = true;  // drain what is buffered, without waiting
+          fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+        }
+      }
+      const ssize_t n = read(fd, buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      take(buf, static_cast<size_t>(n));
+    }
+    if (exited_fd >= 0) close(exited_fd);
+    if (!pending.empty()) follow.Line(pending);
+    close(fd);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (!flagfile.empty()) unlink(flagfile.c_str());
+    const bool crashed_in_test = follow.Ended(status);
+    runtime_.Idle();
+
+    const std::vector<uint32_t> rest = follow.Unstarted();
+    const bool died =
+        crashed_in_test || WIFSIGNALED(status) || (WIFEXITED(status) && WEXITSTATUS(status) > 1);
+    if (follow.ran_any()) barren_[binary] = 0;
+    if (rest.empty()) return;
+    if (!follow.ran_any()) {
+      // Nothing ran: a crash at start-up, a failed global environment, or a
+      // binary that is not what it was when listed.
+      if (++barren_[binary] < setup_.max_barren_launches) {
+        runtime_.GiveBack(rest);
+        return;
+      }
+      const std::string why = path + " ended (" + HowItEnded(status) +
+                              ") before running any test, " + std::to_string(barren_[binary]) +
+                              " times in a row";
+      const std::string out = TailOf(follow.stray());
+      FailAll(rest, why + (out.empty() ? "" : "; what it printed:\n" + out),
+              died ? Outcome::kCrashed : Outcome::kFailed);
+      return;
+    }
+    if (died) {
+      runtime_.GiveBack(rest);  // a fresh launch runs them
+      return;
+    }
+    FailAll(rest, path + " ended (" + HowItEnded(status) +
+                      ") without running this test, though its --gtest_filter named it");
+  }
+
+  void FailAll(const std::vector<uint32_t>& tests, const std::string& why,
+               Outcome outcome = Outcome::kFailed) {
+    for (uint32_t t : tests) {
+      runtime_.TestStarted(t);
+      runtime_.TestFinished(t, outcome, why);
+    }
+  }
+
+  const DriverSetup& setup_;
+  WorkerRuntime& runtime_;
+  const core::RunInfo& run_;
+  std::string temp_dir_;
+  std::map<uint32_t, int> barren_;
+};
+
+}  // namespace
+
+void RunDriverWorker(const DriverSetup& setup, WorkerRuntime& runtime) {
+  // The child shares the worker's CPU (it inherits the pinning). As
+  // SCHED_BATCH the worker does not preempt it at each line it writes: it
+  // reads when the child blocks or its time slice ends, in large chunks.
+  // (Measured at 10,000 trivial tests: a wake-up per line doubled the run.)
+  const sched_param batch = {};
+  sched_setscheduler(0, SCHED_BATCH, &batch);
+  DriverWorker worker(setup, runtime);
+  worker.Run();
+  runtime.Idle();
+}
+
+}  // namespace mprun::runner

@@ -1,0 +1,46 @@
+// The driver-mode executor: in a worker process (a forked mprun), runs the
+// tests of each batch by launching their binary once, unmodified, with an
+// exact --gtest_filter, and follows what it prints. Worker processes only.
+//
+// Progress comes from GoogleTest's console stream (stdout and stderr of the
+// child into one pipe, --gtest_color=no), not --gtest_stream_result_to:
+// every gtest version prints it, it needs no socket, and it carries the
+// tests' output in order. Its limits: a test that prints a line looking
+// exactly like gtest's end marker for itself ("[       OK ] Suite.Name")
+// ends early in mprun's eyes; output a test writes to stderr after its last
+// stdout line may be attributed to it even if written later by a thread.
+//
+// The child runs in the worker's process group with PR_SET_PDEATHSIG, so a
+// timeout (the supervisor kills the group) or a dead worker takes it along.
+// When the child dies in a test, that test is crashed and the tests of the
+// batch it never reached go back on the deque at once; the worker goes on.
+#ifndef MPRUN_RUNNER_DRIVER_EXECUTOR_H_
+#define MPRUN_RUNNER_DRIVER_EXECUTOR_H_
+
+#include <string>
+#include <vector>
+
+#include "core/results.h"
+#include "runner/worker.h"
+
+namespace mprun::runner {
+
+struct DriverSetup {
+  const core::RunInfo* run = nullptr;
+  // What to execute for each of run->binaries (absolute paths).
+  std::vector<std::string> exec_paths;
+  // Arguments after the filter for every launch: gtest flags passed through,
+  // then the user's arguments after `--`.
+  std::vector<std::string> extra_args;
+  bool also_run_disabled = false;
+  bool chdir_to_binary = false;
+  // A binary that dies before running any test this many times in a row
+  // (in one worker) fails the tests it was given.
+  int max_barren_launches = 3;
+};
+
+void RunDriverWorker(const DriverSetup& setup, WorkerRuntime& runtime);
+
+}  // namespace mprun::runner
+
+#endif  // MPRUN_RUNNER_DRIVER_EXECUTOR_H_

@@ -1,0 +1,230 @@
+// Driver mode end to end: the mprun command over unmodified GoogleTest
+// binaries (the misbehaving fixture built with plain gtest_main, and two
+// ordinary binaries) in one pool, with 1, 2 and 8 workers: every outcome,
+// the summary, the exit status, the report's binaries, and that nothing of
+// the run is left. Then bad input: each gives exit 2 naming the binary.
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+
+#include "tests/e2e_util.h"
+
+namespace mprun {
+namespace {
+
+using testing_util::Proc;
+using testing_util::ScratchDir;
+
+const char kMprun[] = MPRUN_BINARY;
+const char kMisbehave[] = MPRUN_MISBEHAVE_PLAIN;
+const char kOrdinaryA[] = MPRUN_ORDINARY_A;
+const char kOrdinaryB[] = MPRUN_ORDINARY_B;
+
+struct Row {
+  std::string binary, outcome, signal, message, output;
+  int worker = -1;
+};
+
+std::map<std::string, Row> Report(const std::string& path, rapidjson::Document* doc) {
+  std::map<std::string, Row> rows;
+  const std::string text = testing_util::ReadFile(path);
+  doc->Parse(text.c_str());
+  if (doc->HasParseError() || !doc->IsObject()) {
+    ADD_FAILURE() << "report is not JSON: " << text.substr(0, 200);
+    return rows;
+  }
+  for (const auto& t : (*doc)["tests"].GetArray()) {
+    Row r;
+    r.binary = t["binary"].GetString();
+    r.outcome = t["outcome"].GetString();
+    r.signal = t["signal"].GetString();
+    r.message = t["message"].GetString();
+    r.worker = t["worker"].GetInt();
+    if (t.HasMember("output")) r.output = t["output"].GetString();
+    const std::string name = t["name"].GetString();
+    EXPECT_EQ(rows.count(name), 0u) << name << " reported twice";
+    rows[name] = r;
+  }
+  return rows;
+}
+
+std::vector<std::string> OrdinaryTests(const std::string& n) {
+  std::vector<std::string> out = {n + "Plain.Adds", n + "Plain.UsesAPrivateTempDir",
+                                  n + "Plain.SeesTheArgumentsAfterDashDash"};
+  for (int i = 0; i < 3; ++i) out.push_back(n + "Typed/" + std::to_string(i) + ".DefaultIsZero");
+  for (int i = 0; i < 12; ++i) out.push_back("Range/" + n + "Param.IsSmall/" + std::to_string(i));
+  return out;
+}
+
+class DriverE2eTest : public ::testing::TestWithParam<int> {};
+
+TEST_P(DriverE2eTest, ThreeBinariesInOnePoolEveryOutcomeExactAndNothingLeft) {
+  const int workers = GetParam();
+  ScratchDir dir;
+  mkdir(dir.File("tmp").c_str(), 0700);
+  const std::string token = "driver" + std::to_string(getpid()) + "x" + std::to_string(workers);
+  const Proc p = testing_util::Run(
+      {kMprun, "-j", std::to_string(workers), "--process-timeout=1", "--json=" + dir.File("r.json"),
+       kMisbehave, kOrdinaryA, kOrdinaryB, "--", "hello-arg"},
+      {{"ASAN_OPTIONS", "handle_segv=0:handle_abort=0"},
+       {"MISBEHAVE_PID_FILE", dir.File("children")},
+       {"MISBEHAVE_TOKEN", token},
+       {"ORDINARY_WANT_ARG", "hello-arg"},
+       {"TMPDIR", dir.File("tmp")}},
+      dir);
+  EXPECT_EQ(p.status, 1) << p.out << p.err;
+  rapidjson::Document doc;
+  std::map<std::string, Row> rows = Report(dir.File("r.json"), &doc);
+  ASSERT_EQ(rows.size(), 30u + 18u + 18u) << p.out;
+  EXPECT_EQ(rows["Misbehave.Passes"].outcome, "passed");
+  EXPECT_EQ(rows["Misbehave.Fails"].outcome, "failed");
+  EXPECT_NE(rows["Misbehave.Fails"].message.find("misbehave_test.cc:"), std::string::npos);
+  EXPECT_NE(rows["Misbehave.Fails"].message.find("deliberate failure"), std::string::npos);
+  EXPECT_EQ(rows["Misbehave.Fails"].output, "about to fail\n");
+  EXPECT_EQ(rows["Misbehave.Skips"].outcome, "skipped");
+  EXPECT_NE(rows["Misbehave.Skips"].message.find("not today"), std::string::npos);
+  EXPECT_EQ(rows["Misbehave.Segfaults"].outcome, "crashed");
+  EXPECT_EQ(rows["Misbehave.Segfaults"].signal, "SIGSEGV") << rows["Misbehave.Segfaults"].message;
+  EXPECT_NE(rows["Misbehave.Segfaults"].output.find("before the segfault"), std::string::npos);
+  EXPECT_EQ(rows["Misbehave.Aborts"].outcome, "crashed");
+  EXPECT_EQ(rows["Misbehave.Aborts"].signal, "SIGABRT");
+  EXPECT_EQ(rows["Misbehave.ExitsWithThree"].outcome, "crashed");
+  EXPECT_NE(rows["Misbehave.ExitsWithThree"].message.find("exit status 3"), std::string::npos);
+  EXPECT_EQ(rows["Misbehave.UnderscoreExitsZero"].outcome, "crashed");
+  EXPECT_NE(rows["Misbehave.UnderscoreExitsZero"].message.find("exit status 0"), std::string::npos);
+  EXPECT_EQ(rows["Misbehave.Hangs"].outcome, "timed_out");
+  EXPECT_EQ(rows["Misbehave.FloodsOutput"].outcome, "passed");
+  EXPECT_EQ(rows["Misbehave.LeavesALingeringChild"].outcome, "passed");
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_EQ(rows["Many/Ordinary.Passes/" + std::to_string(i)].outcome, "passed");
+    EXPECT_EQ(rows["Many/Ordinary.Passes/" + std::to_string(i)].binary, kMisbehave);
+  }
+  for (const auto& [binary, prefix] : {std::pair{kOrdinaryA, "A"}, std::pair{kOrdinaryB, "B"}}) {
+    for (const std::string& name : OrdinaryTests(prefix)) {
+      EXPECT_EQ(rows[name].outcome, "passed") << name << ": " << rows[name].message;
+      EXPECT_EQ(rows[name].binary, binary) << name;
+    }
+  }
+  std::set<int> used;
+  for (const auto& [name, row] : rows) used.insert(row.worker);
+  EXPECT_LE(used.size(), static_cast<size_t>(workers));
+  const auto& s = doc["summary"];
+  EXPECT_EQ(s["passed"].GetInt(), 23 + 36);
+  EXPECT_EQ(s["failed"].GetInt(), 1);
+  EXPECT_EQ(s["skipped"].GetInt(), 1);
+  EXPECT_EQ(s["crashed"].GetInt(), 4);
+  EXPECT_EQ(s["timed_out"].GetInt(), 1);
+  EXPECT_EQ(s["not_run"].GetInt(), 0);
+  EXPECT_NE(p.out.find("\nmprun: 59 passed, 6 failed, 1 skipped\n"), std::string::npos) << p.out;
+
+  // Nothing left: no process of the run, nothing in the temp dir.
+  std::istringstream pids(testing_util::ReadFile(dir.File("children")));
+  for (pid_t child; pids >> child;) {
+    EXPECT_TRUE(testing_util::WaitFor([&] { return testing_util::ProcessGone(child); }, 2000))
+        << "lingering child " << child << " survived the run";
+  }
+  EXPECT_TRUE(testing_util::WaitFor(
+      [&] { return testing_util::ProcessesWithEnv("MISBEHAVE_TOKEN", token).empty(); }, 2000));
+  EXPECT_TRUE(dir.List("tmp").empty()) << "left in TMPDIR: " << dir.List("tmp").front();
+}
+
+INSTANTIATE_TEST_SUITE_P(Workers, DriverE2eTest, ::testing::Values(1, 2, 8),
+                         [](const auto& p) { return std::to_string(p.param) + "Workers"; });
+
+TEST(DriverTest, FilterAndDisabledTestsApplyAcrossAllBinaries) {
+  ScratchDir dir;
+  Proc p = testing_util::Run({kMprun, "-j2", "--json=" + dir.File("r.json"),
+                              "--gtest_filter=*Param*:*Plain.*-*/3:*Arguments*",
+                              "--gtest_also_run_disabled_tests", kOrdinaryA, kOrdinaryB},
+                             {}, dir);
+  EXPECT_EQ(p.status, 0) << p.out << p.err;
+  rapidjson::Document doc;
+  std::map<std::string, Row> rows = Report(dir.File("r.json"), &doc);
+  // Per binary: 11 of the 12 parameters, Adds, UsesAPrivateTempDir and the
+  // disabled test.
+  EXPECT_EQ(rows.size(), 2u * (11 + 3)) << p.out;
+  EXPECT_EQ(rows.count("APlain.DISABLED_NotByDefault"), 1u);
+  EXPECT_EQ(rows.count("Range/BParam.IsSmall/3"), 0u);
+  EXPECT_EQ(rows.count("BPlain.SeesTheArgumentsAfterDashDash"), 0u);
+
+  p = testing_util::Run({kMprun, "--list", "--gtest_filter=*Typed*", kOrdinaryA, kOrdinaryB}, {},
+                        dir);
+  EXPECT_EQ(p.status, 0);
+  EXPECT_NE(p.out.find(std::string(kOrdinaryB) + ": BTyped/2.DefaultIsZero\n"), std::string::npos)
+      << p.out;
+}
+
+TEST(DriverTest, ABinaryThatDiesBeforeAnyTestFailsItsTestsAfterThreeLaunches) {
+  ScratchDir dir;
+  const Proc p = testing_util::Run(
+      {kMprun, "-j2", "--json=" + dir.File("r.json"), "--gtest_filter=Many/*", kMisbehave},
+      {{"MISBEHAVE_ENV", "crash"}, {"ASAN_OPTIONS", "handle_segv=0"}}, dir);
+  EXPECT_EQ(p.status, 1) << p.out << p.err;
+  rapidjson::Document doc;
+  std::map<std::string, Row> rows = Report(dir.File("r.json"), &doc);
+  ASSERT_EQ(rows.size(), 20u);
+  for (const auto& [name, row] : rows) {
+    EXPECT_EQ(row.outcome, "crashed") << name;
+    // Three launches in a worker; a fourth (tests another worker gave back)
+    // fails at once.
+    EXPECT_NE(row.message.find("before running any test, "), std::string::npos) << row.message;
+    EXPECT_NE(row.message.find(" times in a row"), std::string::npos) << row.message;
+    EXPECT_NE(row.message.find("SIGSEGV"), std::string::npos) << row.message;
+  }
+}
+
+TEST(DriverTest, BadInputExitsTwoNamingTheBinary) {
+  ScratchDir dir;
+  const std::string missing = dir.File("no_such_test");
+  const std::string plain_file = dir.File("not_executable");
+  std::ofstream(plain_file) << "data\n";
+  const std::string nonsense = dir.File("nonsense.sh");
+  std::ofstream(nonsense) << "#!/bin/sh\necho 'hello, I am not a test binary'\n";
+  chmod(nonsense.c_str(), 0755);
+  const std::string hangs = dir.File("hangs.sh");
+  std::ofstream(hangs) << "#!/bin/sh\nexec sleep 600\n";
+  chmod(hangs.c_str(), 0755);
+  const std::string silent = dir.File("silent.sh");
+  std::ofstream(silent) << "#!/bin/sh\nexit 0\n";
+  chmod(silent.c_str(), 0755);
+  const std::string fails = dir.File("fails.sh");
+  std::ofstream(fails) << "#!/bin/sh\necho 'cannot open display' >&2\nexit 4\n";
+  chmod(fails.c_str(), 0755);
+
+  struct Case {
+    std::vector<std::string> args;
+    std::string says;
+  };
+  const std::vector<Case> cases = {
+      {{missing}, missing + ": No such file or directory"},
+      {{plain_file}, plain_file + ": not executable"},
+      {{dir.path()}, dir.path() + ": not a regular file"},
+      {{kOrdinaryA, nonsense}, nonsense + ": --gtest_list_tests: line 1 is not a test listing"},
+      {{silent}, silent + ": --gtest_list_tests: it listed no tests"},
+      {{fails}, fails + ": --gtest_list_tests exited with status 4"},
+      {{"--list-timeout=0.5", hangs}, hangs + ": --gtest_list_tests did not finish within 0.5"},
+      {{}, "no test binary given"},
+      {{"--frobnicate", kOrdinaryA}, "--frobnicate: unknown option"},
+      {{"--list-timeout=soon", kOrdinaryA}, "--list-timeout: 'soon'"},
+      {{"--processes=many", kOrdinaryA}, "--processes"},
+  };
+  for (const Case& c : cases) {
+    std::vector<std::string> argv = {kMprun};
+    argv.insert(argv.end(), c.args.begin(), c.args.end());
+    const Proc p = testing_util::Run(argv, {}, dir);
+    EXPECT_EQ(p.status, 2) << c.says << "\n" << p.out << p.err;
+    EXPECT_NE(p.err.find(c.says), std::string::npos) << "wanted: " << c.says << "\ngot: " << p.err;
+  }
+  const Proc p = testing_util::Run({kMprun, fails}, {}, dir);
+  EXPECT_NE(p.err.find("cannot open display"), std::string::npos) << "its stderr is shown";
+}
+
+}  // namespace
+}  // namespace mprun
