@@ -14,7 +14,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/gtest_filter.h"
@@ -367,6 +369,10 @@ int RunDriver(int argc, char** argv) {
   core::RunInfo& run = spec.run;
   run.binaries = args.binaries;
   const core::GtestFilter filter(args.filter);
+  // Per binary and suite, how many tests `Suite.*` would run there: listed,
+  // not disabled unless asked for. (A suite listed in two places is never
+  // named by wildcard: its count is then not one contiguous run.)
+  std::map<std::pair<uint32_t, std::string>, size_t> suite_runs;
   std::vector<uint64_t> start_ns;
   for (size_t b = 0; b < listings.size(); ++b) {
     std::vector<core::ListedTest> listed;
@@ -378,11 +384,26 @@ int RunDriver(int argc, char** argv) {
     start_ns.push_back(listings[b].end_ns - listings[b].start_ns);
     for (core::ListedTest& t : listed) {
       if (!args.also_run_disabled && core::IsDisabledTest(t.suite, t.name)) continue;
+      ++suite_runs[{static_cast<uint32_t>(b), t.suite}];
       if (!filter.Matches(t.suite + "." + t.name)) continue;
       run.tests.push_back({static_cast<uint32_t>(b), std::move(t.suite), std::move(t.name)});
     }
   }
   spec.plan = PlanForDriver(run, opts.dist);
+  std::vector<uint32_t> whole_suite_size(run.tests.size(), 0);
+  for (size_t t = 0; t < run.tests.size();) {
+    size_t end = t + 1;
+    while (end < run.tests.size() && run.tests[end].binary == run.tests[t].binary &&
+           run.tests[end].suite == run.tests[t].suite) {
+      ++end;
+    }
+    const auto key = std::make_pair(run.tests[t].binary, run.tests[t].suite);
+    const auto it = suite_runs.find(key);
+    if (it != suite_runs.end() && it->second == end - t) {
+      for (size_t i = t; i < end; ++i) whole_suite_size[i] = static_cast<uint32_t>(end - t);
+    }
+    t = end;
+  }
   if (opts.list) {
     for (const core::Unit& u : spec.plan.units) {
       if (opts.verbosity >= 2 && u.kept_together) {
@@ -425,6 +446,7 @@ int RunDriver(int argc, char** argv) {
   setup.extra_args = args.passthrough;
   setup.extra_args.insert(setup.extra_args.end(), args.user_args.begin(), args.user_args.end());
   setup.also_run_disabled = args.also_run_disabled;
+  setup.whole_suite_size = std::move(whole_suite_size);
   setup.chdir_to_binary = args.chdir_to_binary;
   spec.work = [&setup](WorkerRuntime& runtime) { RunDriverWorker(setup, runtime); };
   return RunEngine(opts, opts.processes.value_or(-1), spec);

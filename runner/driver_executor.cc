@@ -33,6 +33,7 @@ constexpr std::string_view kSkipped = "[  SKIPPED ] ";
 // refuses any single argument over 128 KiB).
 constexpr size_t kMaxFilterArg = 100000;
 constexpr size_t kStrayKept = 8192;
+constexpr size_t kOutputChunk = 1 << 16;
 
 // As the supervisor says it of a worker: "SIGSEGV (Segmentation fault)",
 // "exit status 3".
@@ -188,16 +189,24 @@ class Follower {
          text.ends_with(": error: Failure"))) {
       in_failure_ = true;
     }
-    if (in_failure_) {
-      message_.append(text);
-      if (newline) message_ += '\n';
-      return;
-    }
-    WriteAll(STDOUT_FILENO, text);
-    if (newline) WriteAll(STDOUT_FILENO, "\n");
+    std::string& to = in_failure_ ? message_ : out_;
+    to.append(text);
+    if (newline) to += '\n';
+    if (out_.size() >= kOutputChunk) Flush();
   }
 
+ public:
+  // Writes the current test's output gathered so far to the worker's output
+  // file: before each event (the supervisor slices the file by the offsets
+  // events record) and after each chunk read from the child.
+  void Flush() {
+    WriteAll(STDOUT_FILENO, out_);
+    out_.clear();
+  }
+
+ private:
   void Finish(Outcome outcome, const std::string& message, int signal = 0) {
+    Flush();
     const auto pos = static_cast<size_t>(current_);
     runtime_.TestFinished(group_[pos], outcome, message, signal);
     done_[pos] = true;
@@ -224,6 +233,7 @@ class Follower {
   bool ran_any_ = false;
   bool in_failure_ = false;
   std::string message_;
+  std::string out_;    // the current test's output, not yet written
   std::string stray_;  // what the child printed outside tests (its tail)
 };
 
@@ -267,9 +277,21 @@ class DriverWorker {
     const std::string& path = run_.binaries[binary];
     const std::string& exec_path = setup_.exec_paths[binary];
     std::string filter = "--gtest_filter=";
-    for (size_t i = 0; i < group.size(); ++i) {
+    for (size_t i = 0; i < group.size();) {
       if (i > 0) filter += ':';
-      filter += run_.tests[group[i]].FullName();
+      const core::TestName& t = run_.tests[group[i]];
+      // The group is in table order, so a whole suite is a run of its size.
+      const uint32_t whole =
+          setup_.whole_suite_size.empty() ? 0 : setup_.whole_suite_size[group[i]];
+      if (whole > 1 && i + whole <= group.size() &&
+          run_.tests[group[i + whole - 1]].suite == t.suite &&
+          group[i + whole - 1] == group[i] + whole - 1) {
+        filter += t.suite + ".*";
+        i += whole;
+        continue;
+      }
+      filter += t.FullName();
+      ++i;
     }
     std::vector<std::string> argv = {exec_path};
     std::string flagfile;
@@ -318,6 +340,7 @@ class DriverWorker {
         follow.Line(line);
       }
       pending.erase(0, from);
+      follow.Flush();
     };
     // Read until the pipe closes or the child has exited: a process the
     // test left behind may hold the pipe open long after.

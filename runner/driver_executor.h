@@ -33,6 +33,11 @@ struct DriverSetup {
   // then the user's arguments after `--`.
   std::vector<std::string> extra_args;
   bool also_run_disabled = false;
+  // Per test: how many tests its suite has in the table when that is every
+  // test `--gtest_filter=Suite.*` would run in its binary, else 0. A batch
+  // holding all of them names the suite by that wildcard (a shorter filter:
+  // less for gtest to parse and match).
+  std::vector<uint32_t> whole_suite_size;
   bool chdir_to_binary = false;
   // A binary that dies before running any test this many times in a row
   // (in one worker) fails the tests it was given.

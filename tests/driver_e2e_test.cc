@@ -27,32 +27,10 @@ const char kMisbehave[] = MPRUN_MISBEHAVE_PLAIN;
 const char kOrdinaryA[] = MPRUN_ORDINARY_A;
 const char kOrdinaryB[] = MPRUN_ORDINARY_B;
 
-struct Row {
-  std::string binary, outcome, signal, message, output;
-  int worker = -1;
-};
+using Row = testing_util::ReportRow;
 
 std::map<std::string, Row> Report(const std::string& path, rapidjson::Document* doc) {
-  std::map<std::string, Row> rows;
-  const std::string text = testing_util::ReadFile(path);
-  doc->Parse(text.c_str());
-  if (doc->HasParseError() || !doc->IsObject()) {
-    ADD_FAILURE() << "report is not JSON: " << text.substr(0, 200);
-    return rows;
-  }
-  for (const auto& t : (*doc)["tests"].GetArray()) {
-    Row r;
-    r.binary = t["binary"].GetString();
-    r.outcome = t["outcome"].GetString();
-    r.signal = t["signal"].GetString();
-    r.message = t["message"].GetString();
-    r.worker = t["worker"].GetInt();
-    if (t.HasMember("output")) r.output = t["output"].GetString();
-    const std::string name = t["name"].GetString();
-    EXPECT_EQ(rows.count(name), 0u) << name << " reported twice";
-    rows[name] = r;
-  }
-  return rows;
+  return testing_util::ParseReport(testing_util::ReadFile(path), doc);
 }
 
 std::vector<std::string> OrdinaryTests(const std::string& n) {

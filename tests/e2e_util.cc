@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -127,6 +128,28 @@ bool WaitFor(const std::function<bool()>& condition, int ms) {
     nanosleep(&one_ms, nullptr);
   }
   return condition();
+}
+
+std::map<std::string, ReportRow> ParseReport(const std::string& text, rapidjson::Document* doc) {
+  std::map<std::string, ReportRow> rows;
+  doc->Parse(text.c_str());
+  if (doc->HasParseError() || !doc->IsObject()) {
+    ADD_FAILURE() << "report is not JSON: " << text.substr(0, 200);
+    return rows;
+  }
+  for (const auto& t : (*doc)["tests"].GetArray()) {
+    ReportRow r;
+    r.binary = t["binary"].GetString();
+    r.outcome = t["outcome"].GetString();
+    r.signal = t["signal"].GetString();
+    r.message = t["message"].GetString();
+    r.worker = t["worker"].GetInt();
+    if (t.HasMember("output")) r.output = t["output"].GetString();
+    const std::string name = t["name"].GetString();
+    EXPECT_EQ(rows.count(name), 0u) << name << " reported twice";
+    rows[name] = r;
+  }
+  return rows;
 }
 
 }  // namespace mprun::testing_util

@@ -4,6 +4,7 @@
 #ifndef MPRUN_TESTS_E2E_UTIL_H_
 #define MPRUN_TESTS_E2E_UTIL_H_
 
+#include <rapidjson/document.h>
 #include <signal.h>
 #include <sys/types.h>
 
@@ -44,6 +45,15 @@ Proc Run(const std::vector<std::string>& argv, const std::map<std::string, std::
          const ScratchDir& dir);
 
 std::string ReadFile(const std::string& path);
+
+// One test of an mprun JSON report.
+struct ReportRow {
+  std::string binary, outcome, signal, message, output;
+  int worker = -1;
+};
+// The report's tests by name (a name reported twice, or text that is not a
+// report, fails the calling test); `doc` keeps the whole report.
+std::map<std::string, ReportRow> ParseReport(const std::string& text, rapidjson::Document* doc);
 
 // Processes (not zombies) whose environment holds NAME=VALUE.
 std::vector<pid_t> ProcessesWithEnv(const std::string& name, const std::string& value);

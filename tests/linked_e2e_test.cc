@@ -26,31 +26,7 @@ using testing_util::ScratchDir;
 const char kMisbehave[] = MPRUN_MISBEHAVE_BINARY;
 const char kDeadlySignalsKill[] = "handle_segv=0:handle_abort=0:handle_sigbus=0:handle_sigfpe=0";
 
-struct TestRow {
-  std::string outcome, signal, message, output;
-  int worker = -1;
-};
-
-std::map<std::string, TestRow> ParseReport(const std::string& text, rapidjson::Document* doc) {
-  std::map<std::string, TestRow> rows;
-  doc->Parse(text.c_str());
-  if (doc->HasParseError() || !doc->IsObject()) {
-    ADD_FAILURE() << "report is not JSON: " << text.substr(0, 200);
-    return rows;
-  }
-  for (const auto& t : (*doc)["tests"].GetArray()) {
-    TestRow r;
-    r.outcome = t["outcome"].GetString();
-    r.signal = t["signal"].GetString();
-    r.message = t["message"].GetString();
-    r.worker = t["worker"].GetInt();
-    if (t.HasMember("output")) r.output = t["output"].GetString();
-    const std::string name = t["name"].GetString();
-    EXPECT_EQ(rows.count(name), 0u) << name << " reported twice";
-    rows[name] = r;
-  }
-  return rows;
-}
+using testing_util::ParseReport;
 
 std::vector<std::string> DevShm() {
   std::vector<std::string> out;
@@ -90,7 +66,7 @@ TEST_P(MisbehaveE2eTest, EveryTestGetsItsExactOutcomeAndNothingIsLeftBehind) {
 
   EXPECT_EQ(p.status, 1) << p.out << p.err;
   rapidjson::Document doc;
-  std::map<std::string, TestRow> rows =
+  std::map<std::string, testing_util::ReportRow> rows =
       ParseReport(testing_util::ReadFile(dir.File("report.json")), &doc);
   ASSERT_EQ(rows.size(), 30u);
   EXPECT_EQ(rows["Misbehave.Passes"].outcome, "passed");

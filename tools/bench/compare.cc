@@ -6,8 +6,9 @@
 // gtest's own sharding (W processes with GTEST_TOTAL_SHARDS/GTEST_SHARD_INDEX);
 // `ctest -jW` over one test per process (the add_test lines
 // gtest_discover_tests would write; ctest keeps its cost data between
-// repetitions); and mprun's linked mode, as a first run and with the history
-// of an earlier run. It reports
+// repetitions); mprun's driver mode over the plain binary (a first run); and
+// mprun's linked mode, as a first run and with the history of an earlier
+// run. It reports
 // medians, ratios to serial and to the lower bound max(total/W, longest),
 // and the peak RSS of any one process of each tool, as a Markdown table and
 // a JSON file of every sample.
@@ -269,6 +270,7 @@ int main(int argc, char** argv) {
     for (int W : w.workers) {
       if (w.serial_and_shards) cells.push_back({"gtest sharding", W, {}});
       if (ctest_ok) cells.push_back({"ctest -j", W, {}});
+      cells.push_back({"mprun driver", W, {}});
       cells.push_back({"mprun linked", W, {}});
       cells.push_back({"mprun +history", W, {}});
     }
@@ -289,6 +291,13 @@ int main(int argc, char** argv) {
           jobs.push_back(
               {{"/usr/bin/ctest", "--test-dir", ctest_dir, "-j", std::to_string(c.workers), "-Q"},
                {}});
+        } else if (c.tool == "mprun driver") {
+          // The plain binary through the mprun command, a first run.
+          std::vector<std::string> a = {MPRUN_CLI, "--processes=" + std::to_string(c.workers), "-q",
+                                        "--no-history"};
+          if (w.timeout_s > 0) a.push_back("--process-timeout=" + Fixed(w.timeout_s, 1));
+          a.push_back(w.plain);
+          jobs.push_back({a, {}});
         } else {
           // "mprun linked" is a first run (no history); "+history" has seen
           // the suite before (a warm-up run seeds its history file).
