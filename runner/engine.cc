@@ -271,6 +271,10 @@ int RunEngine(const core::Options& opts, int processes, EngineSpec& spec) {
         config.batch_time_ns = spec.batch_time_ns;
         config.max_batch = spec.max_batch;
         config.expected_mean_test_ns = expected_mean_ns;
+        if (spec.first_batch_share_divisor > 0) {
+          config.first_batch = static_cast<uint32_t>(
+              test_count / (static_cast<size_t>(workers) * spec.first_batch_share_divisor));
+        }
         config.dump_backtrace = spec.dump_grace_ms > 0;
         mkdir(config.temp_dir.c_str(), 0700);
         std::string why;

@@ -39,6 +39,9 @@ struct EngineSpec {
   // Batch sizing for the workers (WorkerConfig).
   double batch_time_ns = 2e6;
   uint32_t max_batch = 64;
+  // Without durations, a first batch is one test, or with this set, this
+  // fraction (1/N) of a worker's share: the rest stays to be stolen.
+  uint32_t first_batch_share_divisor = 0;
   // Before the first repetition (e.g. shared environments' SetUp): false,
   // with why, means no test runs. After the last, whatever happened.
   std::function<bool(std::string* why)> before_run;

@@ -24,7 +24,6 @@ namespace {
 // Batches aim at this much work: long enough that taking a batch costs
 // nothing, short enough that a claimed batch does not unbalance the end of
 // the run (claimed tests can no longer be stolen).
-constexpr uint32_t kFirstBatch = 1;  // until a duration is known, nothing waits behind a test
 
 // For the async-signal-safe dump handler.
 shm::WorkerSlot* g_slot = nullptr;
@@ -138,7 +137,8 @@ WorkerRuntime::WorkerRuntime(shm::Segment& segment, shm::Doorbell& bell, const W
       restart_after_batch_(config.restart_after_batch),
       slot_index_(config.slot),
       batch_time_ns_(config.batch_time_ns),
-      max_batch_(config.max_batch) {
+      max_batch_(config.max_batch),
+      first_batch_(std::max<uint32_t>(config.first_batch, 1)) {
   mean_test_ns_ = config.expected_mean_test_ns;
   // The launcher sized the output file to kOutputFileSpan (a sparse file);
   // without the mapping (e.g. under a low `ulimit -v`) every test asks lseek.
@@ -161,7 +161,7 @@ void WorkerRuntime::NextBatch(std::vector<uint32_t>* out) {
   // limit once it sees this.
   slot_.state.store(static_cast<uint32_t>(shm::WorkerState::kRunning), std::memory_order_release);
   if (StopRequested() || (restart_after_batch_ && batch_taken_)) return;
-  uint32_t want = kFirstBatch;
+  uint32_t want = first_batch_;
   if (mean_test_ns_ > 0) {
     want = static_cast<uint32_t>(
         std::clamp(batch_time_ns_ / mean_test_ns_, 1.0, static_cast<double>(max_batch_)));

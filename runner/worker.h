@@ -42,6 +42,8 @@ struct WorkerConfig {
   // The mean test time the history expects (0: unknown): sizes the first
   // batch before the worker has measured a test of its own.
   double expected_mean_test_ns = 0;
+  // Tests in a batch before any duration is known (or expected).
+  uint32_t first_batch = 1;
   // Whether the timeout signal makes the worker write its own backtrace
   // (linked mode: the test runs in it); otherwise the signal is ignored.
   bool dump_backtrace = true;
@@ -124,6 +126,7 @@ class WorkerRuntime {
   uint32_t slot_index_;
   double batch_time_ns_;
   uint32_t max_batch_;
+  uint32_t first_batch_;
   bool batch_taken_ = false;
   bool OutputMayHaveGrown();
 
