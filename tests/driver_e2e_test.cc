@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <set>
@@ -35,7 +36,8 @@ std::map<std::string, Row> Report(const std::string& path, rapidjson::Document* 
 
 std::vector<std::string> OrdinaryTests(const std::string& n) {
   std::vector<std::string> out = {n + "Plain.Adds", n + "Plain.UsesAPrivateTempDir",
-                                  n + "Plain.SeesTheArgumentsAfterDashDash"};
+                                  n + "Plain.SeesTheArgumentsAfterDashDash",
+                                  n + "Plain.SaysWhereItRuns"};
   for (int i = 0; i < 3; ++i) out.push_back(n + "Typed/" + std::to_string(i) + ".DefaultIsZero");
   for (int i = 0; i < 12; ++i) out.push_back("Range/" + n + "Param.IsSmall/" + std::to_string(i));
   return out;
@@ -60,7 +62,7 @@ TEST_P(DriverE2eTest, ThreeBinariesInOnePoolEveryOutcomeExactAndNothingLeft) {
   EXPECT_EQ(p.status, 1) << p.out << p.err;
   rapidjson::Document doc;
   std::map<std::string, Row> rows = Report(dir.File("r.json"), &doc);
-  ASSERT_EQ(rows.size(), 30u + 18u + 18u) << p.out;
+  ASSERT_EQ(rows.size(), 30u + 19u + 19u) << p.out;
   EXPECT_EQ(rows["Misbehave.Passes"].outcome, "passed");
   EXPECT_EQ(rows["Misbehave.Fails"].outcome, "failed");
   EXPECT_NE(rows["Misbehave.Fails"].message.find("misbehave_test.cc:"), std::string::npos);
@@ -94,13 +96,13 @@ TEST_P(DriverE2eTest, ThreeBinariesInOnePoolEveryOutcomeExactAndNothingLeft) {
   for (const auto& [name, row] : rows) used.insert(row.worker);
   EXPECT_LE(used.size(), static_cast<size_t>(workers));
   const auto& s = doc["summary"];
-  EXPECT_EQ(s["passed"].GetInt(), 23 + 36);
+  EXPECT_EQ(s["passed"].GetInt(), 23 + 38);
   EXPECT_EQ(s["failed"].GetInt(), 1);
   EXPECT_EQ(s["skipped"].GetInt(), 1);
   EXPECT_EQ(s["crashed"].GetInt(), 4);
   EXPECT_EQ(s["timed_out"].GetInt(), 1);
   EXPECT_EQ(s["not_run"].GetInt(), 0);
-  EXPECT_NE(p.out.find("\nmprun: 59 passed, 6 failed, 1 skipped\n"), std::string::npos) << p.out;
+  EXPECT_NE(p.out.find("\nmprun: 61 passed, 6 failed, 1 skipped\n"), std::string::npos) << p.out;
 
   // Nothing left: no process of the run, nothing in the temp dir.
   std::istringstream pids(testing_util::ReadFile(dir.File("children")));
@@ -125,9 +127,9 @@ TEST(DriverTest, FilterAndDisabledTestsApplyAcrossAllBinaries) {
   EXPECT_EQ(p.status, 0) << p.out << p.err;
   rapidjson::Document doc;
   std::map<std::string, Row> rows = Report(dir.File("r.json"), &doc);
-  // Per binary: 11 of the 12 parameters, Adds, UsesAPrivateTempDir and the
-  // disabled test.
-  EXPECT_EQ(rows.size(), 2u * (11 + 3)) << p.out;
+  // Per binary: 11 of the 12 parameters, Adds, UsesAPrivateTempDir,
+  // SaysWhereItRuns and the disabled test.
+  EXPECT_EQ(rows.size(), 2u * (11 + 4)) << p.out;
   EXPECT_EQ(rows.count("APlain.DISABLED_NotByDefault"), 1u);
   EXPECT_EQ(rows.count("Range/BParam.IsSmall/3"), 0u);
   EXPECT_EQ(rows.count("BPlain.SeesTheArgumentsAfterDashDash"), 0u);
@@ -137,6 +139,25 @@ TEST(DriverTest, FilterAndDisabledTestsApplyAcrossAllBinaries) {
   EXPECT_EQ(p.status, 0);
   EXPECT_NE(p.out.find(std::string(kOrdinaryB) + ": BTyped/2.DefaultIsZero\n"), std::string::npos)
       << p.out;
+}
+
+TEST(DriverTest, TestsRunInMprunsDirectoryOrWithChdirToBinaryInTheirBinarys) {
+  ScratchDir dir;
+  const std::string filter = "--gtest_filter=APlain.SaysWhereItRuns";
+  Proc p = testing_util::Run({kMprun, "-j1", filter, kOrdinaryA},
+                             {{"ORDINARY_CWD_FILE", dir.File("cwd")}}, dir);
+  EXPECT_EQ(p.status, 0) << p.out << p.err;
+  char real[4096];
+  ASSERT_NE(getcwd(real, sizeof real), nullptr);  // mprun's, which the tests inherit
+  EXPECT_EQ(testing_util::ReadFile(dir.File("cwd")), real);
+
+  p = testing_util::Run({kMprun, "-j1", "--chdir-to-binary", filter, kOrdinaryA},
+                        {{"ORDINARY_CWD_FILE", dir.File("cwd")}}, dir);
+  EXPECT_EQ(p.status, 0) << p.out << p.err;
+  std::string binary_dir = kOrdinaryA;
+  binary_dir = binary_dir.substr(0, binary_dir.rfind('/'));
+  ASSERT_NE(realpath(binary_dir.c_str(), real), nullptr);
+  EXPECT_EQ(testing_util::ReadFile(dir.File("cwd")), real);
 }
 
 TEST(DriverTest, ABinaryThatDiesBeforeAnyTestFailsItsTestsAfterThreeLaunches) {
