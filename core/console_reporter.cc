@@ -75,8 +75,14 @@ void ConsoleReporter::ClearStatusLine() {
 
 void ConsoleReporter::OnRunStart(const RunInfo& run) {
   if (opt_.verbosity < 1) return;
-  std::fprintf(out_, "mprun: %zu test%s, %d worker%s\n", run.tests.size(),
-               run.tests.size() == 1 ? "" : "s", run.workers, run.workers == 1 ? "" : "s");
+  std::string shard;
+  if (run.shard.total > 0) {
+    shard = " (shard " + std::to_string(run.shard.index + 1) + " of " +
+            std::to_string(run.shard.total) + ")";
+  }
+  std::fprintf(out_, "mprun: %zu test%s%s, %d worker%s\n", run.tests.size(),
+               run.tests.size() == 1 ? "" : "s", shard.c_str(), run.workers,
+               run.workers == 1 ? "" : "s");
   std::fflush(out_);
 }
 

@@ -31,6 +31,7 @@ bool ParseGtestList(std::string_view text, std::vector<ListedTest>* out, std::st
   std::string suite;
   bool have_suite = false;
   size_t line_no = 0;
+  std::string preamble;  // the first line before the listing, for the error
   while (!text.empty()) {
     const size_t nl = text.find('\n');
     std::string_view line = text.substr(0, nl);
@@ -50,9 +51,15 @@ bool ParseGtestList(std::string_view text, std::vector<ListedTest>* out, std::st
       out->push_back({suite, std::string(name)});
       continue;
     }
-    if (line.substr(0, 20) == "Running main() from " && out->empty() && !have_suite) continue;
     std::string_view name;
     if (line.front() == ' ' || !NameOf(line, &name) || name.size() < 2 || name.back() != '.') {
+      // What a binary prints before its listing (gtest_main's "Running
+      // main() from ...", a logger's banner) is passed over; inside the
+      // listing it is not.
+      if (!have_suite) {
+        if (preamble.empty()) preamble = Shown(line);
+        continue;
+      }
       return bad("neither a suite nor a test");
     }
     suite.assign(name.substr(0, name.size() - 1));
@@ -60,6 +67,7 @@ bool ParseGtestList(std::string_view text, std::vector<ListedTest>* out, std::st
   }
   if (out->empty()) {
     *err = "it listed no tests";
+    if (!preamble.empty()) *err += " (it printed: \"" + preamble + "\")";
     return false;
   }
   return true;

@@ -9,8 +9,9 @@
 //
 // A suite line starts in column 0 and its name ends in '.'; a test line is
 // indented by two spaces; either may end in "  # " and a comment. Names never
-// hold spaces (gtest's own rule). gtest_main's "Running main() from ..." line
-// is passed over; anything else is not a listing. Pure; any process.
+// hold spaces (gtest's own rule). Lines before the first suite (gtest_main's
+// "Running main() from ...", a logger's banner) are passed over; anything
+// else inside the listing is not a listing. Pure; any process.
 #ifndef MPRUN_CORE_GTEST_LIST_H_
 #define MPRUN_CORE_GTEST_LIST_H_
 

@@ -46,6 +46,7 @@ void AppendTests(const RunInfo& run, const Ledger& ledger, int iteration, std::s
 void JsonReporter::Add(const RunInfo& run, const Ledger& ledger, const RunSummary& summary) {
   ++iterations_;
   processes_ = run.workers;
+  shard_ = run.shard;
   wall_seconds_ += summary.wall_seconds;
   interrupted_ = interrupted_ || summary.interrupted;
   total_ += ledger.size();
@@ -72,6 +73,10 @@ std::string JsonReporter::Render(const RunInfo* run, const Ledger* partial) cons
   j += complete ? "true" : "false";
   j += ", \"processes\": " + std::to_string(now.processes_);
   j += ", \"iterations\": " + std::to_string(now.iterations_);
+  if (now.shard_.total > 0) {
+    j += ", \"shard\": {\"index\": " + std::to_string(now.shard_.index + 1) +
+         ", \"total\": " + std::to_string(now.shard_.total) + "}";
+  }
   j += ", \"wall_seconds\": ";
   AppendJsonNumber(&j, now.wall_seconds_);
   j += ", \"interrupted\": ";

@@ -45,6 +45,7 @@ class JsonReporter : public Reporter {
   size_t last_written_finished_ = 0;
   int iterations_ = 0;
   int processes_ = 0;
+  Shard shard_;
   double wall_seconds_ = 0;
   bool interrupted_ = false;
   size_t total_ = 0;

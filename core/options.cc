@@ -82,6 +82,7 @@ struct Flag {
 }  // namespace
 
 bool ParseOptions(int* argc, char** argv, const GetEnv& getenv, Options* out, std::string* err) {
+  Shard shard_flag;
   Options o;
   bool timeout_given = false, restart_given = false, dist_given = false, history_given = false,
        no_history_given = false;
@@ -173,6 +174,8 @@ bool ParseOptions(int* argc, char** argv, const GetEnv& getenv, Options* out, st
          o.show_all_output = which == "all";
          return true;
        }},
+      {"--shard", nullptr, true,
+       [&](const std::string& v, std::string* e) { return ParseShardFlag(v, &shard_flag, e); }},
       {"--stop", "-x", false,
        [&](const std::string&, std::string*) { return o.stop_on_failure = true, true; }},
       {"--verbose", "-v", false,
@@ -264,6 +267,8 @@ bool ParseOptions(int* argc, char** argv, const GetEnv& getenv, Options* out, st
       if (!ParseBool("MPRUN_PROCESS_RESTARTWORKER", v, &o.restart_worker, err)) return false;
     }
   }
+  if (!ResolveShard(shard_flag, getenv, &o.shard, &o.shard_status_file, err)) return false;
+  o.shard_flag_given = shard_flag.total > 0;
   *out = o;
   return true;
 }
@@ -280,6 +285,10 @@ const char* OptionsHelp() {
                             worker whole (MPRUN_SPLIT_SUITE opts out), others are split;
                             test: split everything; suite: keep every suite whole. [MPRUN_DIST]
   --list                    Print the selected tests (with -v: how they are dispatched).
+  --shard=K/N               Run only shard K (1 to N) of N, split by history (longest
+                            first) or a stable hash; also GTEST_TOTAL_SHARDS/GTEST_SHARD_INDEX,
+                            TEST_TOTAL_SHARDS/TEST_SHARD_INDEX (Bazel), MPRUN_TOTAL_SHARDS
+                            with JOB_COMPLETION_INDEX (Kubernetes).
   -x, --stop                Stop at the first failure (as --gtest_fail_fast).
   --json=FILE               Write the mprun JSON report to FILE (from the start, kept
                             up to date during the run).

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "core/plan.h"
+#include "core/shard.h"
 
 namespace mprun::core {
 
@@ -36,6 +37,9 @@ struct Options {
   Dist dist = Dist::kAuto;                           // --dist=auto|test|suite
   bool list = false;                                 // --list: print the selected tests and exit
   bool stop_on_failure = false;                      // -x/--stop (also --gtest_fail_fast)
+  Shard shard;                    // --shard=K/N or the environment's protocols (core/shard.h)
+  std::string shard_status_file;  // TEST_SHARD_STATUS_FILE: touched when sharding
+  bool shard_flag_given = false;  // --shard (not only the environment)
 };
 
 using GetEnv = std::function<const char*(const char* name)>;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/outcome.h"
+#include "core/shard.h"
 
 namespace mprun::core {
 
@@ -75,6 +76,7 @@ struct RunInfo {
   std::vector<std::string> binaries;
   std::vector<TestName> tests;
   int workers = 0;
+  Shard shard;  // the shard of a sharded run (total 0: the whole run)
 };
 
 struct RunSummary {

@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -24,6 +25,7 @@
 #include "core/gtest_output.h"
 #include "core/options.h"
 #include "core/plan.h"
+#include "runner/cpus.h"
 #include "runner/driver_executor.h"
 #include "runner/engine.h"
 #include "shm/segment.h"
@@ -220,31 +222,63 @@ bool SpawnListing(const std::string& path, Listing* l, std::string* err) {
   return true;
 }
 
-// Lists every binary at once; false with `err` naming the first that failed.
+// Lists the binaries, up to `parallel` at a time, each within `timeout_s`
+// of its start; false with `err` naming the first that failed.
 bool ListAll(const std::vector<std::string>& shown, const std::vector<std::string>& paths,
-             double timeout_s, std::vector<Listing>* out, std::string* err) {
+             double timeout_s, size_t parallel, std::vector<Listing>* out, std::string* err) {
   std::vector<Listing>& ls = *out;
   ls.resize(paths.size());
-  for (size_t i = 0; i < paths.size(); ++i) {
-    if (!SpawnListing(paths[i], &ls[i], err)) {
-      *err = shown[i] + ": " + *err;
-      for (size_t j = 0; j < i; ++j) kill(-ls[j].pid, SIGKILL);
-      return false;
-    }
-  }
-  const uint64_t deadline = shm::MonotonicNs() + static_cast<uint64_t>(timeout_s * 1e9);
+  const auto limit_ns = static_cast<uint64_t>(timeout_s * 1e9);
+  std::vector<bool> reaped(paths.size(), false);
+  size_t next = 0;
+  auto active = [&](size_t i) { return i < next && !reaped[i]; };
   for (;;) {
+    size_t running = 0;
+    for (size_t i = 0; i < next; ++i) running += active(i) ? 1 : 0;
+    while (running < parallel && next < ls.size()) {
+      if (!SpawnListing(paths[next], &ls[next], err)) {
+        *err = shown[next] + ": " + *err;
+        for (size_t j = 0; j < next; ++j) {
+          if (active(j)) kill(-ls[j].pid, SIGKILL);
+        }
+        return false;
+      }
+      ++next;
+      ++running;
+    }
+    if (running == 0) break;
+    const uint64_t now = shm::MonotonicNs();
+    uint64_t wait_ns = 1000000000;
     std::vector<pollfd> fds;
     std::vector<std::pair<size_t, bool>> who;  // listing, is-stdout
-    for (size_t i = 0; i < ls.size(); ++i) {
-      if (ls[i].out_fd >= 0) fds.push_back({ls[i].out_fd, POLLIN, 0}), who.push_back({i, true});
-      if (ls[i].err_fd >= 0) fds.push_back({ls[i].err_fd, POLLIN, 0}), who.push_back({i, false});
+    for (size_t i = 0; i < next; ++i) {
+      if (!active(i)) continue;
+      Listing& l = ls[i];
+      if (now >= l.start_ns + limit_ns) {  // too long: killed, judged below
+        l.timed_out = true;
+        kill(-l.pid, SIGKILL);
+      }
+      if (l.out_fd < 0 && l.err_fd < 0) {
+        // Both streams closed: it is done once it has exited.
+        const pid_t r = waitpid(l.pid, &l.status, WNOHANG);
+        if (r == l.pid || (r < 0 && errno == ECHILD)) {
+          reaped[i] = true;
+          if (l.end_ns == 0) l.end_ns = shm::MonotonicNs();
+        } else {
+          wait_ns = std::min<uint64_t>(wait_ns, 2000000);
+        }
+        continue;
+      }
+      wait_ns = std::min(wait_ns, l.start_ns + limit_ns > now ? l.start_ns + limit_ns - now : 0);
+      if (l.out_fd >= 0) fds.push_back({l.out_fd, POLLIN, 0}), who.push_back({i, true});
+      if (l.err_fd >= 0) fds.push_back({l.err_fd, POLLIN, 0}), who.push_back({i, false});
     }
-    if (fds.empty()) break;
-    const uint64_t now = shm::MonotonicNs();
-    if (now >= deadline) break;
-    const int wait_ms = static_cast<int>(std::min<uint64_t>((deadline - now) / 1000000 + 1, 1000));
-    if (poll(fds.data(), fds.size(), wait_ms) < 0 && errno != EINTR) break;
+    const int wait_ms = static_cast<int>(wait_ns / 1000000 + 1);
+    if (poll(fds.data(), fds.size(), fds.empty() ? std::min(wait_ms, 2) : wait_ms) < 0 &&
+        errno != EINTR) {
+      *err = std::string("poll: ") + std::strerror(errno);
+      return false;
+    }
     for (size_t k = 0; k < fds.size(); ++k) {
       if (fds[k].revents == 0) continue;
       Listing& l = ls[who[k].first];
@@ -262,38 +296,32 @@ bool ListAll(const std::vector<std::string>& shown, const std::vector<std::strin
       }
     }
   }
-  bool ok = true;
   for (size_t i = 0; i < ls.size(); ++i) {
     Listing& l = ls[i];
-    if (l.out_fd >= 0 || l.err_fd >= 0) {
-      l.timed_out = true;
-      kill(-l.pid, SIGKILL);
-      if (l.out_fd >= 0) close(l.out_fd);
-      if (l.err_fd >= 0) close(l.err_fd);
-    }
-    while (waitpid(l.pid, &l.status, 0) < 0 && errno == EINTR) {
-    }
-    if (l.end_ns == 0) l.end_ns = shm::MonotonicNs();
-    if (!ok) continue;
     auto fail = [&](const std::string& why) {
       *err = shown[i] + ": " + why;
       std::string tail = l.err.size() > 2000 ? l.err.substr(l.err.size() - 2000) : l.err;
       while (!tail.empty() && tail.back() == '\n') tail.pop_back();
       if (!tail.empty()) *err += "; it wrote to stderr:\n" + tail;
-      ok = false;
+      return false;
     };
     if (l.timed_out) {
-      fail("--gtest_list_tests did not finish within " + std::to_string(timeout_s).substr(0, 6) +
-           " s (--list-timeout); killed");
-    } else if (WIFSIGNALED(l.status)) {
-      fail(std::string("--gtest_list_tests was killed by signal ") + strsignal(WTERMSIG(l.status)));
-    } else if (WEXITSTATUS(l.status) != 0) {
-      fail("--gtest_list_tests exited with status " + std::to_string(WEXITSTATUS(l.status)) +
-           (WEXITSTATUS(l.status) == 127 ? " (could not be run)" : "") +
-           "; is it a GoogleTest binary?");
+      char limit[32];
+      std::snprintf(limit, sizeof limit, "%g", timeout_s);
+      return fail(std::string("--gtest_list_tests did not finish within ") + limit +
+                  " s (--list-timeout); killed");
+    }
+    if (WIFSIGNALED(l.status)) {
+      return fail(std::string("--gtest_list_tests was killed by signal ") +
+                  strsignal(WTERMSIG(l.status)));
+    }
+    if (WEXITSTATUS(l.status) != 0) {
+      return fail("--gtest_list_tests exited with status " + std::to_string(WEXITSTATUS(l.status)) +
+                  (WEXITSTATUS(l.status) == 127 ? " (could not be run)" : "") +
+                  "; is it a GoogleTest binary?");
     }
   }
-  return ok;
+  return true;
 }
 
 core::Plan PlanForDriver(const core::RunInfo& run, core::Dist dist) {
@@ -352,6 +380,7 @@ int RunDriver(int argc, char** argv) {
         "GTEST_ALSO_RUN_DISABLED_TESTS", "GTEST_COLOR", "GTEST_PREMATURE_EXIT_FILE"}) {
     unsetenv(v);
   }
+  for (const char* v : core::ShardVariables()) unsetenv(v);
   std::vector<std::string> exec_paths(args.binaries.size());
   for (size_t i = 0; i < args.binaries.size(); ++i) {
     if (!ExecPathOf(args.binaries[i], &exec_paths[i], &err)) {
@@ -360,7 +389,16 @@ int RunDriver(int argc, char** argv) {
     }
   }
   std::vector<Listing> listings;
-  if (!ListAll(args.binaries, exec_paths, args.list_timeout_s, &listings, &err)) {
+  // Listings at once: enough to hide each one's start-up, few enough for
+  // the file-descriptor limit with hundreds of binaries.
+  size_t parallel = static_cast<size_t>(std::clamp(2 * UsableCores(), 4, 64));
+  struct rlimit files;
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur != RLIM_INFINITY) {
+    // Each listing holds two pipe ends; leave room for everything else.
+    const auto room = static_cast<size_t>(files.rlim_cur > 48 ? (files.rlim_cur - 32) / 2 : 1);
+    parallel = std::max<size_t>(1, std::min(parallel, room));
+  }
+  if (!ListAll(args.binaries, exec_paths, args.list_timeout_s, parallel, &listings, &err)) {
     std::fprintf(stderr, "mprun: error: %s\n", err.c_str());
     return kUsage;
   }
@@ -390,6 +428,14 @@ int RunDriver(int argc, char** argv) {
     }
   }
   spec.plan = PlanForDriver(run, opts.dist);
+  if (opts.shard.total > 0) {
+    const std::vector<uint32_t> keep = SelectShard(opts, run, spec.plan);
+    std::vector<core::TestName> mine;
+    mine.reserve(keep.size());
+    for (uint32_t t : keep) mine.push_back(std::move(run.tests[t]));
+    run.tests = std::move(mine);
+    spec.plan = PlanForDriver(run, opts.dist);
+  }
   std::vector<uint32_t> whole_suite_size(run.tests.size(), 0);
   for (size_t t = 0; t < run.tests.size();) {
     size_t end = t + 1;

@@ -121,7 +121,7 @@ class RunSignals {
 // binary's tests start in the run's table.
 class RunHistory {
  public:
-  void Load(const core::Options& opts, const core::RunInfo& run) {
+  void Load(const core::Options& opts, const core::RunInfo& run, bool quiet = false) {
     if (opts.no_history) return;
     for (uint32_t b = 0; b < run.binaries.size(); ++b) {
       Part part;
@@ -142,7 +142,9 @@ class RunHistory {
       }
       std::string warning;
       part.history = core::History::Load(opts.history_path, run.binaries[b], tests, &warning);
-      if (!warning.empty()) std::fprintf(stderr, "mprun: warning: %s\n", warning.c_str());
+      if (!warning.empty() && !quiet) {
+        std::fprintf(stderr, "mprun: warning: %s\n", warning.c_str());
+      }
       part.count = end - part.first;
       parts_.push_back(std::move(part));
     }
@@ -205,6 +207,33 @@ class RunHistory {
 
 }  // namespace
 
+std::vector<uint32_t> SelectShard(const core::Options& opts, const core::RunInfo& run,
+                                  const core::Plan& plan) {
+  std::vector<uint32_t> keep;
+  if (opts.shard.total == 0) {
+    keep.resize(run.tests.size());
+    for (uint32_t t = 0; t < keep.size(); ++t) keep[t] = t;
+    return keep;
+  }
+  if (!opts.shard_status_file.empty()) {
+    // Bazel's question "does this runner shard?": yes.
+    if (FILE* f = std::fopen(opts.shard_status_file.c_str(), "a")) std::fclose(f);
+  }
+  RunHistory history;
+  history.Load(opts, run, /*quiet=*/true);  // the run proper says what is wrong with it
+  const std::vector<core::Expectation> expected = history.Expected(run.tests.size());
+  auto key = [&run](uint32_t t) {
+    const std::string& b = run.binaries[run.tests[t].binary];
+    return b.substr(b.rfind('/') + 1) + "/" + run.tests[t].FullName();
+  };
+  const std::vector<bool> mine = core::UnitsOfShard(plan, expected, key, opts.shard);
+  for (size_t u = 0; u < plan.units.size(); ++u) {
+    if (!mine[u]) continue;
+    for (uint32_t t = plan.units[u].first; t < plan.units[u].end; ++t) keep.push_back(t);
+  }
+  return keep;
+}
+
 int WorkerCount(int processes, size_t tests) {
   const int usable = UsableCores();
   const int workers = processes < 0 ? usable : processes;
@@ -217,6 +246,7 @@ int RunEngine(const core::Options& opts, int processes, EngineSpec& spec) {
   const int usable = UsableCores();
   const int workers = WorkerCount(processes, test_count);
   run.workers = workers;
+  run.shard = opts.shard;
   std::string err;
   uint64_t names_bytes = 0;
   for (const core::TestName& t : run.tests) names_bytes += t.suite.size() + t.name.size();

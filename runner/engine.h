@@ -11,6 +11,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/options.h"
 #include "core/plan.h"
@@ -51,6 +52,13 @@ struct EngineSpec {
 // The usable number of workers for `processes` (negative: all usable cores),
 // at least 1 and at most one per test.
 int WorkerCount(int processes, size_t tests);
+
+// A sharded run (opts.shard.total > 0) keeps only its shard's tests: the
+// indices of `run.tests` to keep, in table order, placed by the history
+// when it has durations (core/shard.h). Touches TEST_SHARD_STATUS_FILE.
+// Unsharded: every index.
+std::vector<uint32_t> SelectShard(const core::Options& opts, const core::RunInfo& run,
+                                  const core::Plan& plan);
 
 // The whole run; returns the exit status.
 int RunEngine(const core::Options& opts, int processes, EngineSpec& spec);

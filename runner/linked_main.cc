@@ -81,9 +81,26 @@ core::Plan PlanFor(const std::vector<runner::GtestTest>& tests, core::Dist dist)
   return core::MakePlan(suite_of, traits, dist);
 }
 
+// The tests of this run: gtest's selection, narrowed to this run's shard.
+runner::GtestTests SelectForRun(const core::Options& opts, const char* binary) {
+  runner::GtestTests selected = runner::SelectGtestTests();
+  if (opts.shard.total == 0) return selected;
+  core::RunInfo run;
+  run.binaries.push_back(binary);
+  for (const runner::GtestTest& t : selected.tests) {
+    run.tests.push_back({0, t.info->test_suite_name(), t.info->name()});
+  }
+  const std::vector<uint32_t> keep =
+      runner::SelectShard(opts, run, PlanFor(selected.tests, opts.dist));
+  runner::GtestTests out;
+  for (uint32_t t : keep) out.tests.push_back(selected.tests[t]);
+  for (uint32_t i = 0; i < out.tests.size(); ++i) out.index.emplace(out.tests[i].info, i);
+  return out;
+}
+
 // --list: the selected tests; with -v, grouped as they will be dispatched.
-int ListTests(const core::Options& opts) {
-  const runner::GtestTests selected = runner::SelectGtestTests();
+int ListTests(const core::Options& opts, const char* binary) {
+  const runner::GtestTests selected = SelectForRun(opts, binary);
   const core::Plan plan = PlanFor(selected.tests, opts.dist);
   auto name = [&](uint32_t t) {
     return std::string(selected.tests[t].info->test_suite_name()) + "." +
@@ -142,7 +159,7 @@ void TearDownSharedEnvironments(size_t count, runner::Supervisor* supervisor) {
 }
 
 int RunParallel(const core::Options& opts, int processes, const char* binary) {
-  const runner::GtestTests selected = runner::SelectGtestTests();
+  const runner::GtestTests selected = SelectForRun(opts, binary);
   const std::vector<runner::GtestTest>& tests = selected.tests;
   runner::EngineSpec spec;
   std::string err;
@@ -208,15 +225,22 @@ int RunAllTests(int argc, char** argv) {
     std::fputs(core::OptionsHelp(), stdout);
     return RUN_ALL_TESTS();
   }
-  if (opts.list) return ListTests(opts);
+  const char* binary = argc > 0 ? argv[0] : "";
+  if (opts.list) return ListTests(opts, binary);
   const int processes = opts.processes.value_or(0);
+  if (processes == 0 && opts.shard_flag_given) {
+    std::fprintf(stderr,
+                 "mprun: error: --shard needs --processes (without it the binary is plain "
+                 "GoogleTest, which shards by GTEST_TOTAL_SHARDS/GTEST_SHARD_INDEX)\n");
+    return static_cast<int>(core::ExitStatus::kUsage);
+  }
   if (processes == 0 || GTEST_FLAG_GET(list_tests)) {
     // Plain GoogleTest: shared environments are ordinary ones.
     for (testing::Environment* env : SharedEnvironments()) testing::AddGlobalTestEnvironment(env);
     SharedEnvironments().clear();
     return RUN_ALL_TESTS();
   }
-  return RunParallel(opts, processes, argc > 0 ? argv[0] : "");
+  return RunParallel(opts, processes, binary);
 }
 
 testing::Environment* AddSharedEnvironment(testing::Environment* env) {

@@ -15,15 +15,13 @@
 #include <cstring>
 #include <iostream>
 
+#include "core/shard.h"
+
 extern "C" void __gcov_dump(void) __attribute__((weak));
 
 namespace mprun::runner {
 
 namespace {
-
-// Batches aim at this much work: long enough that taking a batch costs
-// nothing, short enough that a claimed batch does not unbalance the end of
-// the run (claimed tests can no longer be stolen).
 
 // For the async-signal-safe dump handler.
 shm::WorkerSlot* g_slot = nullptr;
@@ -95,10 +93,8 @@ bool PrepareWorkerProcess(shm::Segment& segment, const shm::Doorbell& bell,
   }
   // A test that runs this binary again must not start a parallel run, nor
   // take a gtest shard meant for the whole run.
-  for (const char* v : {"MPRUN_PROCESSES", "GTEST_TOTAL_SHARDS", "GTEST_SHARD_INDEX",
-                        "GTEST_PREMATURE_EXIT_FILE"}) {
-    unsetenv(v);
-  }
+  for (const char* v : {"MPRUN_PROCESSES", "GTEST_PREMATURE_EXIT_FILE"}) unsetenv(v);
+  for (const char* v : core::ShardVariables()) unsetenv(v);
 
   if (config.pin_cpu >= 0) {
     cpu_set_t set;

@@ -35,8 +35,9 @@ struct WorkerConfig {
   int pin_cpu = -1;      // CPU to pin to, or -1
   std::string temp_dir;  // private TMPDIR / TEST_TMPDIR, already created
   bool restart_after_batch = false;
-  // Batches aim at this much measured test time, at most max_batch tests
-  // (the first batch is one test, until a duration is known).
+  // Batches aim at this much measured test time (long enough that taking a
+  // batch costs nothing, short enough that a claimed batch, which can no
+  // longer be stolen, does not unbalance the end), at most max_batch tests.
   double batch_time_ns = 2e6;
   uint32_t max_batch = 64;
   // The mean test time the history expects (0: unknown): sizes the first

@@ -160,6 +160,79 @@ TEST(DriverTest, TestsRunInMprunsDirectoryOrWithChdirToBinaryInTheirBinarys) {
   EXPECT_EQ(testing_util::ReadFile(dir.File("cwd")), real);
 }
 
+TEST(DriverTest, FortyBinariesAreListedWithinAFileDescriptorLimitOf64) {
+  ScratchDir dir;
+  std::string command = "ulimit -n 64 && exec " + std::string(kMprun) + " -j2 -q --no-history";
+  for (int i = 0; i < 40; ++i) command += std::string(" ") + kOrdinaryA;
+  const Proc p = testing_util::Run({"/bin/sh", "-c", command}, {}, dir);
+  EXPECT_EQ(p.status, 0) << p.out << p.err;
+  EXPECT_NE(p.out.find("mprun: 760 passed, 0 failed, 0 skipped"), std::string::npos) << p.out;
+}
+
+TEST(DriverTest, ShardsSplitTheRunIntoDisjointPartsThatCoverIt) {
+  ScratchDir dir;
+  std::map<std::string, int> seen;
+  for (int k = 1; k <= 3; ++k) {
+    const std::string report = dir.File("shard" + std::to_string(k) + ".json");
+    const Proc p =
+        testing_util::Run({kMprun, "-j2", "--no-history", "--shard=" + std::to_string(k) + "/3",
+                           "--json=" + report, kOrdinaryA, kOrdinaryB},
+                          {}, dir);
+    EXPECT_EQ(p.status, 0) << p.out << p.err;
+    EXPECT_NE(p.out.find("(shard " + std::to_string(k) + " of 3)"), std::string::npos) << p.out;
+    rapidjson::Document doc;
+    for (const auto& [name, row] : Report(report, &doc)) ++seen[row.binary + " " + name];
+    ASSERT_TRUE(doc.HasMember("shard"));
+    EXPECT_EQ(doc["shard"]["index"].GetInt(), k);
+    EXPECT_EQ(doc["shard"]["total"].GetInt(), 3);
+  }
+  EXPECT_EQ(seen.size(), 2u * 19);
+  for (const auto& [name, count] : seen) EXPECT_EQ(count, 1) << name;
+
+  // mprun merge: one report, one JUnit file, one summary.
+  const std::string s1 = dir.File("shard1.json"), s2 = dir.File("shard2.json"),
+                    s3 = dir.File("shard3.json");
+  Proc m = testing_util::Run({kMprun, "merge", "--json=" + dir.File("all.json"),
+                              "--junit-xml=" + dir.File("all.xml"), s1, s2, s3},
+                             {}, dir);
+  EXPECT_EQ(m.status, 0) << m.out << m.err;
+  EXPECT_NE(m.out.find("mprun: 38 passed, 0 failed, 0 skipped"), std::string::npos) << m.out;
+  rapidjson::Document all;
+  EXPECT_EQ(Report(dir.File("all.json"), &all).size(), 38u);
+  EXPECT_NE(testing_util::ReadFile(dir.File("all.xml")).find("<testsuite"), std::string::npos);
+  m = testing_util::Run({kMprun, "merge", s1, s3}, {}, dir);
+  EXPECT_EQ(m.status, 1);
+  EXPECT_NE(m.out.find("shard 2 of 3 is missing"), std::string::npos) << m.out;
+  m = testing_util::Run({kMprun, "merge", s1, s2, s3, s2}, {}, dir);
+  EXPECT_EQ(m.status, 1);
+  EXPECT_NE(m.out.find("is reported twice"), std::string::npos) << m.out;
+  std::ofstream(dir.File("junk.json")) << "{\"tests\": 3}";
+  m = testing_util::Run({kMprun, "merge", s1, dir.File("junk.json")}, {}, dir);
+  EXPECT_EQ(m.status, 2);
+  EXPECT_NE(m.err.find("junk.json: not an mprun JSON report"), std::string::npos) << m.err;
+
+  // Bazel's protocol: the status file says mprun shards; the binaries see
+  // no shard variable (gtest would then run only its own slice of each batch).
+  Proc p = testing_util::Run({kMprun, "-j2", "--no-history", kOrdinaryA},
+                             {{"TEST_TOTAL_SHARDS", "2"},
+                              {"TEST_SHARD_INDEX", "1"},
+                              {"GTEST_TOTAL_SHARDS", "2"},
+                              {"GTEST_SHARD_INDEX", "1"},
+                              {"TEST_SHARD_STATUS_FILE", dir.File("status")}},
+                             dir);
+  EXPECT_EQ(p.status, 0) << p.out << p.err;
+  EXPECT_NE(p.out.find("(shard 2 of 2)"), std::string::npos) << p.out;
+  EXPECT_EQ(access(dir.File("status").c_str(), F_OK), 0) << "TEST_SHARD_STATUS_FILE not touched";
+
+  p = testing_util::Run({kMprun, "--shard=1/2", kOrdinaryA},
+                        {{"GTEST_TOTAL_SHARDS", "3"}, {"GTEST_SHARD_INDEX", "0"}}, dir);
+  EXPECT_EQ(p.status, 2);
+  EXPECT_NE(p.err.find("--shard=1/2 (shard 1 of 2) and GTEST_TOTAL_SHARDS/GTEST_SHARD_INDEX "
+                       "(shard 1 of 3) disagree"),
+            std::string::npos)
+      << p.err;
+}
+
 TEST(DriverTest, ABinaryThatDiesBeforeAnyTestFailsItsTestsAfterThreeLaunches) {
   ScratchDir dir;
   const Proc p = testing_util::Run(
@@ -205,7 +278,8 @@ TEST(DriverTest, BadInputExitsTwoNamingTheBinary) {
       {{missing}, missing + ": No such file or directory"},
       {{plain_file}, plain_file + ": not executable"},
       {{dir.path()}, dir.path() + ": not a regular file"},
-      {{kOrdinaryA, nonsense}, nonsense + ": --gtest_list_tests: line 1 is not a test listing"},
+      {{kOrdinaryA, nonsense},
+       nonsense + ": --gtest_list_tests: it listed no tests (it printed: \"hello, I am not"},
       {{silent}, silent + ": --gtest_list_tests: it listed no tests"},
       {{fails}, fails + ": --gtest_list_tests exited with status 4"},
       {{"--list-timeout=0.5", hangs}, hangs + ": --gtest_list_tests did not finish within 0.5"},

@@ -42,15 +42,26 @@ TEST(GtestListTest, NothingOrNonsenseIsAnErrorThatSaysWhichLine) {
   EXPECT_EQ(err, "it listed no tests");
   EXPECT_FALSE(ParseGtestList("Running main() from x.cc\n", &tests, &err));
   EXPECT_FALSE(ParseGtestList("hello world\n", &tests, &err));
-  EXPECT_EQ(err, "line 1 is not a test listing (neither a suite nor a test): \"hello world\"");
+  EXPECT_EQ(err, "it listed no tests (it printed: \"hello world\")");
   EXPECT_FALSE(ParseGtestList("  Orphan\n", &tests, &err));
   EXPECT_NE(err.find("a test before any suite"), std::string::npos);
+  EXPECT_FALSE(ParseGtestList("Suite.\n  Test\nhello world\n", &tests, &err));
+  EXPECT_EQ(err, "line 3 is not a test listing (neither a suite nor a test): \"hello world\"");
   EXPECT_FALSE(ParseGtestList("Suite.\n  Test extra\n", &tests, &err));
   EXPECT_NE(err.find("line 2"), std::string::npos);
   EXPECT_FALSE(ParseGtestList("Suite.\n  Test\nUsage: foo [options]\n", &tests, &err));
   EXPECT_NE(err.find("line 3"), std::string::npos);
   EXPECT_FALSE(ParseGtestList("Suite\n  Test\n", &tests, &err)) << "a suite line ends in '.'";
   EXPECT_FALSE(ParseGtestList(std::string("Sui\x01te.\n  \x02\n", 12), &tests, &err));
+}
+
+TEST(GtestListTest, WhatABinaryPrintsBeforeItsListingIsPassedOver) {
+  std::vector<ListedTest> tests;
+  std::string err;
+  ASSERT_TRUE(
+      ParseGtestList("[INFO] logger ready\nRunning main() from x.cc\nA.\n  One\n", &tests, &err))
+      << err;
+  EXPECT_EQ(Names(tests), (std::vector<std::string>{"A.One"}));
 }
 
 TEST(GtestListTest, WindowsLineEndsAndBlankLinesArePassedOver) {

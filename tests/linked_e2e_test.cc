@@ -266,6 +266,28 @@ TEST(LinkedModeTest, AFailingGlobalEnvironmentFailsTheWorkersTestsWithItsMessage
   }
 }
 
+TEST(LinkedModeTest, ShardsOfAParallelRunAreDisjointAndCoverIt) {
+  ScratchDir dir;
+  std::map<std::string, int> seen;
+  for (int k = 1; k <= 2; ++k) {
+    const std::string report = dir.File("s" + std::to_string(k) + ".json");
+    const Proc p =
+        testing_util::Run({kMisbehave, "--processes=2", "--shard=" + std::to_string(k) + "/2",
+                           "--json=" + report, "--gtest_filter=Many/*"},
+                          {}, dir);
+    EXPECT_EQ(p.status, 0) << p.out << p.err;
+    rapidjson::Document doc;
+    for (const auto& [name, row] : ParseReport(testing_util::ReadFile(report), &doc)) ++seen[name];
+  }
+  EXPECT_EQ(seen.size(), 20u);
+  for (const auto& [name, count] : seen) EXPECT_EQ(count, 1) << name;
+  // Without --processes the binary is plain gtest, which knows no --shard.
+  const Proc p =
+      testing_util::Run({kMisbehave, "--shard=1/2"}, {{"MPRUN_PROCESSES", "\x01unset"}}, dir);
+  EXPECT_EQ(p.status, 2);
+  EXPECT_NE(p.err.find("--shard needs --processes"), std::string::npos) << p.err;
+}
+
 TEST(LinkedModeTest, RestartWorkerGivesEveryBatchAFreshProcess) {
   ScratchDir dir;
   const std::string filter = "--gtest_filter=Many/*:Misbehave.Segfaults";

@@ -1,4 +1,13 @@
-// The mprun command: driver mode over unmodified GoogleTest binaries.
-#include "runner/driver.h"
+// The mprun command: driver mode over unmodified GoogleTest binaries, and
+// `mprun merge` for the reports of a sharded run.
+#include <cstring>
 
-int main(int argc, char** argv) { return mprun::runner::RunDriver(argc, argv); }
+#include "runner/driver.h"
+#include "runner/merge.h"
+
+int main(int argc, char** argv) {
+  if (argc > 1 && std::strcmp(argv[1], "merge") == 0) {
+    return mprun::runner::RunMerge(argc - 1, argv + 1);
+  }
+  return mprun::runner::RunDriver(argc, argv);
+}

@@ -1,0 +1,201 @@
+#include "runner/merge.h"
+
+#include <rapidjson/document.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "core/console_reporter.h"
+#include "core/json_reporter.h"
+#include "core/junit_reporter.h"
+#include "core/results.h"
+
+namespace mprun::runner {
+
+namespace {
+
+constexpr int kUsage = static_cast<int>(core::ExitStatus::kUsage);
+
+bool ReadAll(const std::string& path, std::string* text) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream s;
+  s << in.rdbuf();
+  *text = s.str();
+  return true;
+}
+
+bool OutcomeNamed(const std::string& name, core::Outcome* out) {
+  for (uint8_t b = 0; b < 16; ++b) {
+    core::Outcome o;
+    if (core::OutcomeFromByte(b, &o) && core::OutcomeName(o) == name) {
+      *out = o;
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string Str(const rapidjson::Value& obj, const char* key) {
+  if (!obj.HasMember(key) || !obj[key].IsString()) return "";
+  return std::string(obj[key].GetString(), obj[key].GetStringLength());
+}
+
+double Num(const rapidjson::Value& obj, const char* key) {
+  return obj.HasMember(key) && obj[key].IsNumber() ? obj[key].GetDouble() : 0;
+}
+
+}  // namespace
+
+int RunMerge(int argc, char** argv) {
+  std::string json_path, junit_path;
+  int verbosity = 1;
+  std::vector<std::string> inputs;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a.rfind("--json=", 0) == 0) {
+      json_path = a.substr(7);
+    } else if (a.rfind("--junit-xml=", 0) == 0) {
+      junit_path = a.substr(12);
+    } else if (a == "-q" || a == "--quiet") {
+      verbosity = 0;
+    } else if (a == "-v" || a == "--verbose") {
+      verbosity = 2;
+    } else if (a == "--help" || a == "-h") {
+      std::puts("usage: mprun merge [--json=FILE] [--junit-xml=FILE] [-q|-v] REPORT.json...");
+      return 0;
+    } else if (!a.empty() && a[0] == '-') {
+      std::fprintf(stderr, "mprun merge: error: %s: unknown option\n", a.c_str());
+      return kUsage;
+    } else {
+      inputs.push_back(a);
+    }
+  }
+  if (inputs.empty()) {
+    std::fprintf(stderr,
+                 "mprun merge: error: no report given (usage: mprun merge [--json=FILE] "
+                 "[--junit-xml=FILE] REPORT.json...)\n");
+    return kUsage;
+  }
+
+  core::RunInfo run;
+  std::vector<core::TestResult> results;
+  core::RunSummary summary;
+  std::map<std::string, uint32_t> binary_index;
+  std::map<std::string, std::string> where;  // test key -> the report it came from
+  std::map<uint32_t, std::string> shard_files;
+  uint32_t shard_total = 0;
+  for (const std::string& path : inputs) {
+    std::string text;
+    if (!ReadAll(path, &text)) {
+      std::fprintf(stderr, "mprun merge: error: %s: cannot be read: %s\n", path.c_str(),
+                   std::strerror(errno));
+      return kUsage;
+    }
+    rapidjson::Document doc;
+    doc.Parse(text.c_str(), text.size());
+    if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("tests") ||
+        !doc["tests"].IsArray() || !doc.HasMember("mprun_version")) {
+      std::fprintf(stderr, "mprun merge: error: %s: not an mprun JSON report\n", path.c_str());
+      return kUsage;
+    }
+    if (doc.HasMember("complete") && doc["complete"].IsBool() && !doc["complete"].GetBool()) {
+      summary.errors.push_back(path + " is incomplete: its run was killed or has not ended");
+    }
+    if (doc.HasMember("interrupted") && doc["interrupted"].IsBool() &&
+        doc["interrupted"].GetBool()) {
+      summary.errors.push_back(path + ": its run was interrupted");
+    }
+    run.workers = std::max(run.workers, static_cast<int>(Num(doc, "processes")));
+    summary.wall_seconds = std::max(summary.wall_seconds, Num(doc, "wall_seconds"));
+    if (doc.HasMember("shard") && doc["shard"].IsObject()) {
+      const auto index = static_cast<uint32_t>(Num(doc["shard"], "index"));
+      const auto total = static_cast<uint32_t>(Num(doc["shard"], "total"));
+      if (shard_total != 0 && total != shard_total) {
+        summary.errors.push_back(path + " is a shard of " + std::to_string(total) + ", others of " +
+                                 std::to_string(shard_total));
+      }
+      shard_total = std::max(shard_total, total);
+      if (const auto it = shard_files.find(index); it != shard_files.end()) {
+        summary.errors.push_back("shard " + std::to_string(index) + " twice: " + it->second +
+                                 " and " + path);
+      }
+      shard_files.emplace(index, path);
+    }
+    for (const auto& t : doc["tests"].GetArray()) {
+      if (!t.IsObject()) continue;
+      const std::string binary = Str(t, "binary");
+      const std::string name = Str(t, "name");
+      const auto iteration = static_cast<int>(Num(t, "iteration"));
+      const std::string key = binary + "\n" + name + "\n" + std::to_string(iteration);
+      if (const auto it = where.find(key); it != where.end()) {
+        summary.errors.push_back(name + " (" + binary + ") is reported twice: in " + it->second +
+                                 " and in " + path);
+        continue;
+      }
+      where.emplace(key, path);
+      core::TestResult r;
+      if (!OutcomeNamed(Str(t, "outcome"), &r.outcome)) {
+        std::fprintf(stderr, "mprun merge: error: %s: %s has no known outcome\n", path.c_str(),
+                     name.c_str());
+        return kUsage;
+      }
+      r.duration_ns = static_cast<uint64_t>(Num(t, "duration_ms") * 1e6);
+      r.start_ns = static_cast<uint64_t>(Num(t, "start_ms") * 1e6);
+      r.worker = t.HasMember("worker") && t["worker"].IsInt() ? t["worker"].GetInt() : -1;
+      r.attempts = t.HasMember("attempts") && t["attempts"].IsUint() ? t["attempts"].GetUint() : 1;
+      r.flaky = t.HasMember("flaky") && t["flaky"].IsBool() && t["flaky"].GetBool();
+      r.message = Str(t, "message");
+      r.signal = Str(t, "signal");
+      r.output = Str(t, "output");
+      const auto [b, added] =
+          binary_index.emplace(binary, static_cast<uint32_t>(run.binaries.size()));
+      if (added) run.binaries.push_back(binary);
+      const size_t dot = name.find('.');
+      run.tests.push_back(
+          {b->second, name.substr(0, dot), dot == std::string::npos ? "" : name.substr(dot + 1)});
+      results.push_back(std::move(r));
+    }
+  }
+  for (uint32_t k = 1; k <= shard_total; ++k) {
+    if (shard_files.count(k) == 0) {
+      summary.errors.push_back("shard " + std::to_string(k) + " of " + std::to_string(shard_total) +
+                               " is missing");
+    }
+  }
+
+  core::ConsoleOptions console_options;
+  console_options.verbosity = verbosity;
+  console_options.mode = core::ConsoleOptions::Mode::kNone;
+  core::ConsoleReporter console(stdout, console_options);
+  std::vector<core::Reporter*> reporters = {&console};
+  std::unique_ptr<core::JsonReporter> json;
+  if (!json_path.empty()) {
+    json = std::make_unique<core::JsonReporter>(json_path);
+    reporters.push_back(json.get());
+  }
+  std::unique_ptr<core::JunitReporter> junit;
+  if (!junit_path.empty()) {
+    junit = std::make_unique<core::JunitReporter>(junit_path);
+    reporters.push_back(junit.get());
+  }
+  core::Ledger ledger(run.tests.size());
+  for (core::Reporter* r : reporters) r->OnRunStart(run);
+  for (uint32_t t = 0; t < results.size(); ++t) {
+    ledger.Record(t, results[t]);
+    for (core::Reporter* r : reporters) r->OnTestFinished(run, t, results[t]);
+  }
+  for (core::Reporter* r : reporters) r->OnRunEnd(run, ledger, summary);
+  if ((json && !json->error().empty()) || (junit && !junit->error().empty())) return kUsage;
+  return static_cast<int>(core::StatusOf(ledger, summary));
+}
+
+}  // namespace mprun::runner
