@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <random>
 #include <string>
 
 namespace mprun::core {
@@ -124,6 +125,56 @@ TEST(ShardTest, WithHistoryShardsAreBalancedWithinTheLongestUnit) {
     for (uint32_t t = 0; t < 60; ++t) load += mine[t] ? expected[t].cost_ms : 0;
     EXPECT_LE(load, total / n + longest) << "shard " << k;
     EXPECT_GE(load, total / n - longest) << "shard " << k;
+  }
+}
+
+TEST(ShardTest, RandomListsAreExactCoversAndWithHistoryWithinOneUnitOfTheLptBound) {
+  std::mt19937 rng(20261126);
+  for (int round = 0; round < 20; ++round) {
+    std::vector<uint32_t> sizes(1 + rng() % 200);
+    for (uint32_t& s : sizes) s = 1 + (rng() % 8 == 0 ? rng() % 6 : 0);  // some suites kept whole
+    const Plan plan = UnitsOfSizes(sizes);
+    const uint32_t tests = plan.units.back().end;
+    const bool timed = round % 2 == 1;
+    std::vector<Expectation> expected(tests);
+    double known = 0, known_n = 0;
+    for (Expectation& e : expected) {
+      // Heavy-tailed durations; a few tests never seen.
+      const double u = (rng() % 10000 + 1) / 10001.0;
+      e.cost_ms = timed && rng() % 10 != 0 ? 1.0 / (u * u) : 0;
+      if (e.cost_ms > 0) known += e.cost_ms, ++known_n;
+    }
+    const double mean = known_n > 0 ? known / known_n : 0;
+    std::vector<double> unit_cost;
+    double total = 0;
+    for (const Unit& u : plan.units) {
+      double c = 0;
+      for (uint32_t t = u.first; t < u.end; ++t)
+        c += expected[t].cost_ms > 0 ? expected[t].cost_ms : mean;
+      unit_cost.push_back(c);
+      total += c;
+    }
+    const double longest = *std::max_element(unit_cost.begin(), unit_cost.end());
+    for (uint32_t n : {1u, 2u, 3u, 4u, 5u, 7u, 8u, 13u, 16u, 31u, 32u, 63u, 64u}) {
+      std::vector<int> owners(plan.units.size(), 0);
+      double largest = 0;
+      for (uint32_t k = 0; k < n; ++k) {
+        const std::vector<bool> mine = UnitsOfShard(plan, expected, Key, Shard{k, n});
+        double load = 0;
+        for (size_t u = 0; u < mine.size(); ++u) {
+          owners[u] += mine[u];
+          load += mine[u] ? unit_cost[u] : 0;
+        }
+        largest = std::max(largest, load);
+      }
+      for (size_t u = 0; u < owners.size(); ++u) {
+        ASSERT_EQ(owners[u], 1) << "round " << round << ", unit " << u << " of " << n << " shards";
+      }
+      if (timed) {
+        EXPECT_LE(largest, total / n + longest + 1e-6)
+            << "round " << round << ", " << n << " shards";
+      }
+    }
   }
 }
 
