@@ -63,27 +63,8 @@ TEST_P(DriverE2eTest, ThreeBinariesInOnePoolEveryOutcomeExactAndNothingLeft) {
   rapidjson::Document doc;
   std::map<std::string, Row> rows = Report(dir.File("r.json"), &doc);
   ASSERT_EQ(rows.size(), 30u + 19u + 19u) << p.out;
-  EXPECT_EQ(rows["Misbehave.Passes"].outcome, "passed");
-  EXPECT_EQ(rows["Misbehave.Fails"].outcome, "failed");
-  EXPECT_NE(rows["Misbehave.Fails"].message.find("misbehave_test.cc:"), std::string::npos);
-  EXPECT_NE(rows["Misbehave.Fails"].message.find("deliberate failure"), std::string::npos);
-  EXPECT_EQ(rows["Misbehave.Fails"].output, "about to fail\n");
-  EXPECT_EQ(rows["Misbehave.Skips"].outcome, "skipped");
-  EXPECT_NE(rows["Misbehave.Skips"].message.find("not today"), std::string::npos);
-  EXPECT_EQ(rows["Misbehave.Segfaults"].outcome, "crashed");
-  EXPECT_EQ(rows["Misbehave.Segfaults"].signal, "SIGSEGV") << rows["Misbehave.Segfaults"].message;
-  EXPECT_NE(rows["Misbehave.Segfaults"].output.find("before the segfault"), std::string::npos);
-  EXPECT_EQ(rows["Misbehave.Aborts"].outcome, "crashed");
-  EXPECT_EQ(rows["Misbehave.Aborts"].signal, "SIGABRT");
-  EXPECT_EQ(rows["Misbehave.ExitsWithThree"].outcome, "crashed");
-  EXPECT_NE(rows["Misbehave.ExitsWithThree"].message.find("exit status 3"), std::string::npos);
-  EXPECT_EQ(rows["Misbehave.UnderscoreExitsZero"].outcome, "crashed");
-  EXPECT_NE(rows["Misbehave.UnderscoreExitsZero"].message.find("exit status 0"), std::string::npos);
-  EXPECT_EQ(rows["Misbehave.Hangs"].outcome, "timed_out");
-  EXPECT_EQ(rows["Misbehave.FloodsOutput"].outcome, "passed");
-  EXPECT_EQ(rows["Misbehave.LeavesALingeringChild"].outcome, "passed");
+  testing_util::ExpectMisbehaveOutcomes(rows);
   for (int i = 0; i < 20; ++i) {
-    EXPECT_EQ(rows["Many/Ordinary.Passes/" + std::to_string(i)].outcome, "passed");
     EXPECT_EQ(rows["Many/Ordinary.Passes/" + std::to_string(i)].binary, kMisbehave);
   }
   for (const auto& [binary, prefix] : {std::pair{kOrdinaryA, "A"}, std::pair{kOrdinaryB, "B"}}) {
@@ -160,13 +141,15 @@ TEST(DriverTest, TestsRunInMprunsDirectoryOrWithChdirToBinaryInTheirBinarys) {
   EXPECT_EQ(testing_util::ReadFile(dir.File("cwd")), real);
 }
 
-TEST(DriverTest, FortyBinariesAreListedWithinAFileDescriptorLimitOf64) {
+TEST(DriverTest, TwentyBinariesAreListedWithinAFileDescriptorLimitOf40) {
+  // Listed all at once, 20 binaries would hold 40 pipe ends.
   ScratchDir dir;
-  std::string command = "ulimit -n 64 && exec " + std::string(kMprun) + " -j2 -q --no-history";
-  for (int i = 0; i < 40; ++i) command += std::string(" ") + kOrdinaryA;
+  std::string command = "ulimit -n 40 && exec " + std::string(kMprun) +
+                        " -j2 -q --no-history --gtest_filter=APlain.Adds";
+  for (int i = 0; i < 20; ++i) command += std::string(" ") + kOrdinaryA;
   const Proc p = testing_util::Run({"/bin/sh", "-c", command}, {}, dir);
   EXPECT_EQ(p.status, 0) << p.out << p.err;
-  EXPECT_NE(p.out.find("mprun: 760 passed, 0 failed, 0 skipped"), std::string::npos) << p.out;
+  EXPECT_NE(p.out.find("mprun: 20 passed, 0 failed, 0 skipped"), std::string::npos) << p.out;
 }
 
 TEST(DriverTest, ShardsSplitTheRunIntoDisjointPartsThatCoverIt) {

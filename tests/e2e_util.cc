@@ -152,4 +152,30 @@ std::map<std::string, ReportRow> ParseReport(const std::string& text, rapidjson:
   return rows;
 }
 
+void ExpectMisbehaveOutcomes(std::map<std::string, ReportRow>& rows) {
+  EXPECT_EQ(rows["Misbehave.Passes"].outcome, "passed");
+  EXPECT_EQ(rows["Misbehave.Fails"].outcome, "failed");
+  EXPECT_NE(rows["Misbehave.Fails"].message.find("deliberate failure"), std::string::npos);
+  EXPECT_NE(rows["Misbehave.Fails"].message.find("misbehave_test.cc:"), std::string::npos);
+  EXPECT_NE(rows["Misbehave.Fails"].message.find(": Failure\n"), std::string::npos);
+  EXPECT_EQ(rows["Misbehave.Fails"].output, "about to fail\n");
+  EXPECT_EQ(rows["Misbehave.Skips"].outcome, "skipped");
+  EXPECT_NE(rows["Misbehave.Skips"].message.find("not today"), std::string::npos);
+  EXPECT_EQ(rows["Misbehave.Segfaults"].outcome, "crashed");
+  EXPECT_EQ(rows["Misbehave.Segfaults"].signal, "SIGSEGV") << rows["Misbehave.Segfaults"].message;
+  EXPECT_NE(rows["Misbehave.Segfaults"].output.find("before the segfault"), std::string::npos);
+  EXPECT_EQ(rows["Misbehave.Aborts"].outcome, "crashed");
+  EXPECT_EQ(rows["Misbehave.Aborts"].signal, "SIGABRT");
+  EXPECT_EQ(rows["Misbehave.ExitsWithThree"].outcome, "crashed");
+  EXPECT_NE(rows["Misbehave.ExitsWithThree"].message.find("exit status 3"), std::string::npos);
+  EXPECT_EQ(rows["Misbehave.UnderscoreExitsZero"].outcome, "crashed");
+  EXPECT_NE(rows["Misbehave.UnderscoreExitsZero"].message.find("exit status 0"), std::string::npos);
+  EXPECT_EQ(rows["Misbehave.Hangs"].outcome, "timed_out");
+  EXPECT_EQ(rows["Misbehave.FloodsOutput"].outcome, "passed");
+  EXPECT_EQ(rows["Misbehave.LeavesALingeringChild"].outcome, "passed");
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_EQ(rows["Many/Ordinary.Passes/" + std::to_string(i)].outcome, "passed");
+  }
+}
+
 }  // namespace mprun::testing_util

@@ -54,6 +54,9 @@ struct ReportRow {
 // The report's tests by name (a name reported twice, or text that is not a
 // report, fails the calling test); `doc` keeps the whole report.
 std::map<std::string, ReportRow> ParseReport(const std::string& text, rapidjson::Document* doc);
+// The outcomes every run of tests/fixtures/misbehave_test.cc must report
+// (with --process-timeout=1), in either mode.
+void ExpectMisbehaveOutcomes(std::map<std::string, ReportRow>& rows);
 
 // Processes (not zombies) whose environment holds NAME=VALUE.
 std::vector<pid_t> ProcessesWithEnv(const std::string& name, const std::string& value);

@@ -130,8 +130,8 @@ TEST(ShardTest, WithHistoryShardsAreBalancedWithinTheLongestUnit) {
 
 TEST(ShardTest, RandomListsAreExactCoversAndWithHistoryWithinOneUnitOfTheLptBound) {
   std::mt19937 rng(20261126);
-  for (int round = 0; round < 20; ++round) {
-    std::vector<uint32_t> sizes(1 + rng() % 200);
+  for (int round = 0; round < 10; ++round) {
+    std::vector<uint32_t> sizes(1 + rng() % 120);
     for (uint32_t& s : sizes) s = 1 + (rng() % 8 == 0 ? rng() % 6 : 0);  // some suites kept whole
     const Plan plan = UnitsOfSizes(sizes);
     const uint32_t tests = plan.units.back().end;
@@ -155,7 +155,7 @@ TEST(ShardTest, RandomListsAreExactCoversAndWithHistoryWithinOneUnitOfTheLptBoun
       total += c;
     }
     const double longest = *std::max_element(unit_cost.begin(), unit_cost.end());
-    for (uint32_t n : {1u, 2u, 3u, 4u, 5u, 7u, 8u, 13u, 16u, 31u, 32u, 63u, 64u}) {
+    for (uint32_t n = 1; n <= 64; ++n) {
       std::vector<int> owners(plan.units.size(), 0);
       double largest = 0;
       for (uint32_t k = 0; k < n; ++k) {
