@@ -207,7 +207,7 @@ bool SpawnListing(const std::string& path, Listing* l, std::string* err) {
     if (getppid() != parent) _exit(127);
     dup2(out[1], STDOUT_FILENO);
     dup2(errp[1], STDERR_FILENO);
-    const int null = open("/dev/null", O_RDONLY);
+    const int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (null >= 0) dup2(null, STDIN_FILENO);
     execl(path.c_str(), path.c_str(), "--gtest_list_tests", static_cast<char*>(nullptr));
     std::fprintf(stderr, "cannot run it: %s\n", std::strerror(errno));

@@ -34,6 +34,7 @@ constexpr std::string_view kSkipped = "[  SKIPPED ] ";
 constexpr size_t kMaxFilterArg = 100000;
 constexpr size_t kStrayKept = 8192;
 constexpr size_t kOutputChunk = 1 << 16;
+constexpr size_t kMaxMessage = 1 << 16;
 
 // As the supervisor says it of a worker: "SIGSEGV (Segmentation fault)",
 // "exit status 3".
@@ -82,7 +83,7 @@ bool StartChild(const std::vector<std::string>& argv, const std::string& dir, pi
     sched_setscheduler(0, SCHED_OTHER, &normal);  // the worker is SCHED_BATCH, not the tests
     dup2(fds[1], STDOUT_FILENO);
     dup2(fds[1], STDERR_FILENO);
-    const int null = open("/dev/null", O_RDONLY);
+    const int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (null >= 0) dup2(null, STDIN_FILENO);
     if (!dir.empty() && chdir(dir.c_str()) != 0) {
       std::fprintf(stderr, "mprun: cannot enter %s: %s\n", dir.c_str(), std::strerror(errno));
@@ -102,7 +103,7 @@ bool StartChild(const std::vector<std::string>& argv, const std::string& dir, pi
 class Follower {
  public:
   Follower(WorkerRuntime& runtime, const core::RunInfo& run, const std::vector<uint32_t>& group)
-      : runtime_(runtime), run_(run), group_(group), done_(group.size(), false) {
+      : runtime_(runtime), group_(group), done_(group.size(), false) {
     for (size_t i = 0; i < group.size(); ++i) names_.push_back(run.tests[group[i]].FullName());
   }
 
@@ -151,12 +152,10 @@ class Follower {
   // True when there was one.
   bool Ended(int status) {
     if (current_ < 0) return false;
-    {
-      std::string why = message_;
-      if (!why.empty() && why.back() != '\n') why += '\n';
-      why += "crashed: the test binary ended during the test: " + HowItEnded(status);
-      Finish(Outcome::kCrashed, why, WIFSIGNALED(status) ? WTERMSIG(status) : 0);
-    }
+    std::string why = message_;
+    if (!why.empty() && why.back() != '\n') why += '\n';
+    why += "crashed: the test binary ended during the test: " + HowItEnded(status);
+    Finish(Outcome::kCrashed, why, WIFSIGNALED(status) ? WTERMSIG(status) : 0);
     return true;
   }
 
@@ -189,7 +188,8 @@ class Follower {
          text.ends_with(": error: Failure"))) {
       in_failure_ = true;
     }
-    std::string& to = in_failure_ ? message_ : out_;
+    // A message is kept to its first 64 KiB; the rest stays output.
+    std::string& to = in_failure_ && message_.size() < kMaxMessage ? message_ : out_;
     to.append(text);
     if (newline) to += '\n';
     if (out_.size() >= kOutputChunk) Flush();
@@ -223,7 +223,6 @@ class Follower {
   }
 
   WorkerRuntime& runtime_;
-  const core::RunInfo& run_;
   const std::vector<uint32_t>& group_;
   std::vector<std::string> names_;
   std::unordered_map<std::string, size_t> index_;
