@@ -5,21 +5,22 @@
 
 #include <cerrno>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <functional>
 
 namespace mprun::core {
 
-namespace {
-
-// Length of the valid UTF-8 sequence at s[i], or 0 if invalid.
-size_t Utf8Length(std::string_view s, size_t i) {
+size_t Utf8Length(std::string_view s, size_t i, uint32_t* code_point) {
   const auto b0 = static_cast<unsigned char>(s[i]);
   size_t len;
   uint32_t min;
   uint32_t cp;
-  if (b0 < 0x80) return 1;
+  if (b0 < 0x80) {
+    if (code_point != nullptr) *code_point = b0;
+    return 1;
+  }
   if ((b0 & 0xE0) == 0xC0) {
     len = 2, min = 0x80, cp = b0 & 0x1F;
   } else if ((b0 & 0xF0) == 0xE0) {
@@ -36,10 +37,11 @@ size_t Utf8Length(std::string_view s, size_t i) {
     cp = (cp << 6) | (b & 0x3F);
   }
   if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+  if (code_point != nullptr) *code_point = cp;
   return len;
 }
 
-}  // namespace
+namespace {}  // namespace
 
 void AppendJsonString(std::string* out, std::string_view s) {
   out->push_back('"');

@@ -2,6 +2,7 @@
 #ifndef MPRUN_CORE_JSON_H_
 #define MPRUN_CORE_JSON_H_
 
+#include <cstdint>
 #include <cstdio>
 #include <functional>
 #include <string>
@@ -13,6 +14,10 @@ namespace mprun::core {
 // escaped, and bytes that are not valid UTF-8 become U+FFFD, so any test
 // output yields valid JSON.
 void AppendJsonString(std::string* out, std::string_view s);
+
+// Length of the valid UTF-8 sequence at s[i] (overlong forms and surrogates
+// are invalid), or 0; its code point in `code_point` when not null.
+size_t Utf8Length(std::string_view s, size_t i, uint32_t* code_point = nullptr);
 // Appends a finite number with up to `digits` decimals ("0" for NaN/inf).
 void AppendJsonNumber(std::string* out, double v, int digits = 3);
 

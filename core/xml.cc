@@ -2,6 +2,8 @@
 
 #include <cstdint>
 
+#include "core/json.h"
+
 namespace mprun::core {
 
 namespace {
@@ -10,27 +12,9 @@ namespace {
 size_t XmlCharLength(std::string_view s, size_t i) {
   const auto b0 = static_cast<unsigned char>(s[i]);
   if (b0 < 0x80) return (b0 >= 0x20 || b0 == '\t' || b0 == '\n' || b0 == '\r') ? 1 : 0;
-  size_t len;
-  uint32_t cp, min;
-  if ((b0 & 0xE0) == 0xC0) {
-    len = 2, cp = b0 & 0x1F, min = 0x80;
-  } else if ((b0 & 0xF0) == 0xE0) {
-    len = 3, cp = b0 & 0x0F, min = 0x800;
-  } else if ((b0 & 0xF8) == 0xF0) {
-    len = 4, cp = b0 & 0x07, min = 0x10000;
-  } else {
-    return 0;
-  }
-  if (i + len > s.size()) return 0;
-  for (size_t k = 1; k < len; ++k) {
-    const auto b = static_cast<unsigned char>(s[i + k]);
-    if ((b & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (b & 0x3F);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF) || cp == 0xFFFE || cp == 0xFFFF) {
-    return 0;
-  }
-  return len;
+  uint32_t cp = 0;
+  const size_t len = Utf8Length(s, i, &cp);
+  return cp == 0xFFFE || cp == 0xFFFF ? 0 : len;
 }
 
 }  // namespace
