@@ -214,6 +214,71 @@ void ConsoleReporter::PrintFailure(const RunInfo& run, uint32_t test, const Test
   }
 }
 
+void ConsoleReporter::PrintRepeats(const RunInfo& run, const Ledger& ledger) {
+  std::vector<uint32_t> repeated;
+  size_t runs = 0;
+  for (uint32_t t = 0; t < ledger.size(); ++t) {
+    if (!ledger.Finished(t) || ledger.Get(t).samples_ns.size() < 2) continue;
+    repeated.push_back(t);
+    runs = std::max(runs, ledger.Get(t).samples_ns.size());
+  }
+  if (repeated.empty()) return;
+  // Perf suites are small; a big suite run for flakiness shows its widest
+  // spreads (every test is in the JSON report).
+  const size_t limit = opt_.verbosity >= 2 ? repeated.size() : 50;
+  auto spread = [&](uint32_t t) {
+    const Spread s = SpreadOf(ledger.Get(t).samples_ns);
+    return s.median_ns > 0 ? static_cast<double>(s.max_ns - s.min_ns) / s.median_ns : 0.0;
+  };
+  if (repeated.size() > limit) {
+    std::stable_sort(repeated.begin(), repeated.end(),
+                     [&](uint32_t a, uint32_t b) { return spread(a) > spread(b); });
+  }
+  std::fprintf(out_, "%s\nDurations over %zu runs each (median [min, max]):\n", kHeavyRule, runs);
+  for (size_t i = 0; i < std::min(limit, repeated.size()); ++i) {
+    const uint32_t t = repeated[i];
+    const Spread s = SpreadOf(ledger.Get(t).samples_ns);
+    std::fprintf(out_, "  %9s  [%s, %s]  %s\n", Duration(s.median_ns).c_str(),
+                 Duration(s.min_ns).c_str(), Duration(s.max_ns).c_str(),
+                 run.tests[t].FullName().c_str());
+  }
+  if (repeated.size() > limit) {
+    std::fprintf(out_, "  ... %zu more with narrower spreads (-v: all; all in --json)\n",
+                 repeated.size() - limit);
+  }
+}
+
+void ConsoleReporter::PrintPerf(const RunInfo& run, const PerfReport& perf) {
+  if (!perf.wanted) return;
+  std::fprintf(out_,
+               "%s\nDurations against history (median and MAD of the recent runs; moved: beyond "
+               "3 sigma and %g%%):\n",
+               kHeavyRule, perf.min_relative_pct);
+  for (const PerfChange& c : perf.changes) {
+    const PerfVerdict& v = c.verdict;
+    const bool slower = v.move == PerfMove::kSlower;
+    const std::string word =
+        Paint(slower ? "SLOWER" : "FASTER", slower ? Outcome::kFailed : Outcome::kPassed);
+    std::fprintf(out_, "  %s %+7.1f%%  %s: %.3f ms, was %.3f ms +- %.3f ms (%zu runs)%s\n",
+                 word.c_str(), v.change_pct, run.tests[c.test].FullName().c_str(), v.now_ms,
+                 v.median_ms, v.sigma_ms, v.history,
+                 c.fails ? "  [fails: --fail-on-slowdown]" : "");
+  }
+  size_t slower = 0;
+  for (const PerfChange& c : perf.changes) slower += c.verdict.move == PerfMove::kSlower;
+  std::fprintf(out_, "mprun: perf: %zu of %zu tests with history moved (%zu slower, %zu faster)",
+               perf.changes.size(), perf.judged, slower, perf.changes.size() - slower);
+  if (perf.without_history > 0) {
+    std::fprintf(out_, "; %zu without enough history (3 runs)", perf.without_history);
+  }
+  std::fprintf(out_, "\n");
+  if (perf.failing() > 0) {
+    std::fprintf(out_,
+                 "mprun: %zu slowdown%s of %g%% or more (--fail-on-slowdown): the run fails\n",
+                 perf.failing(), perf.failing() == 1 ? "" : "s", perf.fail_on_slowdown_pct);
+  }
+}
+
 void ConsoleReporter::OnRunEnd(const RunInfo& run, const Ledger& ledger,
                                const RunSummary& summary) {
   ClearStatusLine();
@@ -277,6 +342,8 @@ void ConsoleReporter::OnRunEnd(const RunInfo& run, const Ledger& ledger,
                    run.tests[order[i]].FullName().c_str(), r.worker);
     }
   }
+  PrintRepeats(run, ledger);
+  PrintPerf(run, summary.perf);
   std::fprintf(out_, "%s\n", kLightRule);
   const size_t ran = ledger.finished() - ledger.Count(Outcome::kNotRun);
   std::fprintf(out_, "Ran %zu test%s in %.3fs\n", ran, ran == 1 ? "" : "s", summary.wall_seconds);

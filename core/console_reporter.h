@@ -49,6 +49,8 @@ class ConsoleReporter : public Reporter {
  private:
   void PrintFailure(const RunInfo& run, uint32_t test, const TestResult& r);
   void ClearStatusLine();
+  void PrintRepeats(const RunInfo& run, const Ledger& ledger);
+  void PrintPerf(const RunInfo& run, const PerfReport& perf);
   std::string Paint(const std::string& text, Outcome o) const;
 
   FILE* out_;

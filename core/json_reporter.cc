@@ -33,12 +33,61 @@ void AppendTests(const RunInfo& run, const Ledger& ledger, int iteration, std::s
     AppendJsonString(j, r.message);
     *j += ", \"signal\": ";
     AppendJsonString(j, r.signal);
+    if (!r.samples_ns.empty()) {
+      const Spread spread = SpreadOf(r.samples_ns);
+      *j += ", \"repeat\": {\"runs\": " + std::to_string(r.samples_ns.size());
+      *j += ", \"median_ms\": ";
+      AppendJsonNumber(j, static_cast<double>(spread.median_ns) / 1e6);
+      *j += ", \"min_ms\": ";
+      AppendJsonNumber(j, static_cast<double>(spread.min_ns) / 1e6);
+      *j += ", \"max_ms\": ";
+      AppendJsonNumber(j, static_cast<double>(spread.max_ns) / 1e6);
+      *j += ", \"samples_ms\": [";
+      for (size_t i = 0; i < r.samples_ns.size(); ++i) {
+        if (i) *j += ", ";
+        AppendJsonNumber(j, static_cast<double>(r.samples_ns[i]) / 1e6);
+      }
+      *j += "]}";
+    }
     if (!r.output.empty()) {
       *j += ", \"output\": ";
       AppendJsonString(j, r.output);
     }
     *j += "}";
   }
+}
+
+// One object per repetition: the thresholds, the counts and every test
+// whose duration moved.
+void AppendPerf(const RunInfo& run, const PerfReport& perf, int iteration, std::string* j) {
+  *j += j->empty() ? "\n  " : ",\n  ";
+  *j += "{\"iteration\": " + std::to_string(iteration) + ", \"min_relative_pct\": ";
+  AppendJsonNumber(j, perf.min_relative_pct);
+  *j += ", \"fail_on_slowdown_pct\": ";
+  AppendJsonNumber(j, perf.fail_on_slowdown_pct);
+  *j += ", \"judged\": " + std::to_string(perf.judged) +
+        ", \"without_history\": " + std::to_string(perf.without_history) +
+        ", \"failing\": " + std::to_string(perf.failing()) + ", \"moved\": [";
+  for (size_t i = 0; i < perf.changes.size(); ++i) {
+    const PerfChange& c = perf.changes[i];
+    *j += i ? ",\n    " : "\n    ";
+    *j += "{\"binary\": ";
+    AppendJsonString(j, run.binaries.empty() ? "" : run.binaries[run.tests[c.test].binary]);
+    *j += ", \"name\": ";
+    AppendJsonString(j, run.tests[c.test].FullName());
+    *j += ", \"move\": ";
+    AppendJsonString(j, PerfMoveName(c.verdict.move));
+    *j += ", \"duration_ms\": ";
+    AppendJsonNumber(j, c.verdict.now_ms);
+    *j += ", \"history_median_ms\": ";
+    AppendJsonNumber(j, c.verdict.median_ms);
+    *j += ", \"history_sigma_ms\": ";
+    AppendJsonNumber(j, c.verdict.sigma_ms);
+    *j += ", \"history_runs\": " + std::to_string(c.verdict.history) + ", \"change_pct\": ";
+    AppendJsonNumber(j, c.verdict.change_pct);
+    *j += c.fails ? ", \"fails\": true}" : ", \"fails\": false}";
+  }
+  *j += "]}";
 }
 
 }  // namespace
@@ -57,6 +106,7 @@ void JsonReporter::Add(const RunInfo& run, const Ledger& ledger, const RunSummar
   errors_.insert(errors_.end(), summary.errors.begin(), summary.errors.end());
   flaky_ += ledger.flaky();
   AppendTests(run, ledger, iterations_, &tests_);
+  if (summary.perf.wanted) AppendPerf(run, summary.perf, iterations_, &perf_);
 }
 
 std::string JsonReporter::Render(const RunInfo* run, const Ledger* partial) const {
@@ -91,7 +141,9 @@ std::string JsonReporter::Render(const RunInfo* run, const Ledger* partial) cons
     if (i) j += ", ";
     AppendJsonString(&j, now.errors_[i]);
   }
-  j += "],\n \"tests\": [" + now.tests_ + "\n]}\n";
+  j += "],\n \"tests\": [" + now.tests_ + "\n]";
+  if (!now.perf_.empty()) j += ",\n \"perf\": [" + now.perf_ + "\n]";
+  j += "}\n";
   return j;
 }
 

@@ -71,6 +71,22 @@ bool FileName(std::string_view what, const std::string& v, std::string* out, std
   return true;
 }
 
+// A gtest filter pattern: not empty, no control characters.
+bool Pattern(std::string_view what, const std::string& v, std::string* out, std::string* err) {
+  if (v.empty()) {
+    *err = std::string(what) + ": needs a pattern (gtest filter syntax, e.g. 'Perf*.*')";
+    return false;
+  }
+  for (unsigned char c : v) {
+    if (c < 0x20 || c == 0x7f) {
+      *err = std::string(what) + ": the pattern has a control character";
+      return false;
+    }
+  }
+  *out = v;
+  return true;
+}
+
 // One flag: its names and what to do with its value (null for switches).
 struct Flag {
   const char* name;   // "--processes"
@@ -85,7 +101,7 @@ bool ParseOptions(int* argc, char** argv, const GetEnv& getenv, Options* out, st
   Shard shard_flag;
   Options o;
   bool timeout_given = false, restart_given = false, dist_given = false, history_given = false,
-       no_history_given = false;
+       no_history_given = false, pin_given = false, exclusive_given = false;
   const std::vector<Flag> flags = {
       {"--processes", "-j", true,
        [&](const std::string& v, std::string* e) {
@@ -176,6 +192,45 @@ bool ParseOptions(int* argc, char** argv, const GetEnv& getenv, Options* out, st
        }},
       {"--shard", nullptr, true,
        [&](const std::string& v, std::string* e) { return ParseShardFlag(v, &shard_flag, e); }},
+      {"--pin", nullptr, true,
+       [&](const std::string& v, std::string* e) {
+         pin_given = true;
+         if (ParsePinMode(v, &o.pin)) return true;
+         *e = "--pin: '" + v + "' is not one of auto, cores, none";
+         return false;
+       }},
+      {"--exclusive", nullptr, true,
+       [&](const std::string& v, std::string* e) {
+         exclusive_given = true;
+         return Pattern("--exclusive", v, &o.exclusive, e);
+       }},
+      {"--repeat-each", nullptr, true,
+       [&](const std::string& v, std::string* e) {
+         char* end = nullptr;
+         const long n = std::strtol(v.c_str(), &end, 10);
+         if (v.empty() || *end != '\0' || n < 1 || n > 10000) {
+           *e = "--repeat-each: '" + v + "' is not a number of runs between 1 and 10000";
+           return false;
+         }
+         o.repeat_each = static_cast<int>(n);
+         return true;
+       }},
+      {"--perf-report", nullptr, false,
+       [&](const std::string&, std::string*) { return o.perf_report = true, true; }},
+      {"--fail-on-slowdown", nullptr, true,
+       [&](const std::string& v, std::string* e) {
+         errno = 0;
+         char* end = nullptr;
+         const double pct = std::strtod(v.c_str(), &end);
+         if (v.empty() || *end != '\0' || errno == ERANGE || !std::isfinite(pct) || pct <= 0 ||
+             pct > 100000) {
+           *e = "--fail-on-slowdown: '" + v +
+                "' is not a percentage above 0 (e.g. 10 for 10% slower)";
+           return false;
+         }
+         o.fail_on_slowdown_pct = pct;
+         return true;
+       }},
       {"--stop", "-x", false,
        [&](const std::string&, std::string*) { return o.stop_on_failure = true, true; }},
       {"--verbose", "-v", false,
@@ -257,7 +312,8 @@ bool ParseOptions(int* argc, char** argv, const GetEnv& getenv, Options* out, st
   if (!history_given) {
     if (const char* v = getenv("MPRUN_HISTORY"); v && *v) o.history_path = v;
   }
-  if (!no_history_given) {
+  // An explicit --history=F asks for a history, whatever MPRUN_NO_HISTORY says.
+  if (!no_history_given && !history_given) {
     if (const char* v = getenv("MPRUN_NO_HISTORY"); v) {
       if (!ParseBool("MPRUN_NO_HISTORY", v, &o.no_history, err)) return false;
     }
@@ -265,6 +321,17 @@ bool ParseOptions(int* argc, char** argv, const GetEnv& getenv, Options* out, st
   if (!restart_given) {
     if (const char* v = getenv("MPRUN_PROCESS_RESTARTWORKER"); v) {
       if (!ParseBool("MPRUN_PROCESS_RESTARTWORKER", v, &o.restart_worker, err)) return false;
+    }
+  }
+  if (!pin_given) {
+    if (const char* v = getenv("MPRUN_PIN"); v && *v && !ParsePinMode(v, &o.pin)) {
+      *err = std::string("MPRUN_PIN: '") + v + "' is not one of auto, cores, none";
+      return false;
+    }
+  }
+  if (!exclusive_given) {
+    if (const char* v = getenv("MPRUN_EXCLUSIVE"); v && *v) {
+      if (!Pattern("MPRUN_EXCLUSIVE", v, &o.exclusive, err)) return false;
     }
   }
   if (!ResolveShard(shard_flag, getenv, &o.shard, &o.shard_status_file, err)) return false;
@@ -289,6 +356,17 @@ const char* OptionsHelp() {
                             first) or a stable hash; also GTEST_TOTAL_SHARDS/GTEST_SHARD_INDEX,
                             TEST_TOTAL_SHARDS/TEST_SHARD_INDEX (Bazel), MPRUN_TOTAL_SHARDS
                             with JOB_COMPLETION_INDEX (Kubernetes).
+  --pin=auto|cores|none     Pin workers to CPUs: auto, when there are no more workers than
+                            usable cores (one per physical core first); cores, each its
+                            own physical core, SMT siblings idle; none. -v prints the
+                            layout. [MPRUN_PIN]
+  --exclusive=PATTERN       Tests matching PATTERN (gtest filter syntax) run pinned with
+                            no other test running (as MPRUN_EXCLUSIVE_SUITE). [MPRUN_EXCLUSIVE]
+  --repeat-each=N           Run each test N times (over all workers); report the median,
+                            min and max duration; a test fails if any run fails.
+  --perf-report             List the tests whose duration moved beyond the noise of their
+                            history (median and MAD of the recent runs, and at least 10%).
+  --fail-on-slowdown=PCT    Such a slowdown of PCT percent or more fails the run.
   -x, --stop                Stop at the first failure (as --gtest_fail_fast).
   --json=FILE               Write the mprun JSON report to FILE (from the start, kept
                             up to date during the run).

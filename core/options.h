@@ -13,6 +13,7 @@
 
 #include "core/plan.h"
 #include "core/shard.h"
+#include "core/topology.h"
 
 namespace mprun::core {
 
@@ -40,6 +41,15 @@ struct Options {
   Shard shard;                    // --shard=K/N or the environment's protocols (core/shard.h)
   std::string shard_status_file;  // TEST_SHARD_STATUS_FILE: touched when sharding
   bool shard_flag_given = false;  // --shard (not only the environment)
+  PinMode pin = PinMode::kAuto;   // --pin=auto|cores|none [MPRUN_PIN]
+  // --exclusive=PATTERN [MPRUN_EXCLUSIVE]: tests (gtest filter syntax) that
+  // run pinned with nothing else running; "" for none.
+  std::string exclusive;
+  int repeat_each = 1;       // --repeat-each=N: each test N times, median/min/max
+  bool perf_report = false;  // --perf-report: durations that moved beyond noise
+  // --fail-on-slowdown=PCT: such a slowdown of at least PCT percent fails
+  // the run (0: off).
+  double fail_on_slowdown_pct = 0;
 };
 
 using GetEnv = std::function<const char*(const char* name)>;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <random>
 
+#include "core/gtest_filter.h"
+
 namespace mprun::core {
 
 bool ParseDist(std::string_view text, Dist* out) {
@@ -13,7 +15,8 @@ bool ParseDist(std::string_view text, Dist* out) {
 }
 
 Plan MakePlan(const std::vector<uint32_t>& suite_of, const std::vector<SuiteTraits>& suites,
-              Dist dist) {
+              Dist dist, const std::vector<bool>& exclusive_tests) {
+  auto marked = [&](uint32_t t) { return t < exclusive_tests.size() && exclusive_tests[t]; };
   Plan plan;
   const auto n = static_cast<uint32_t>(suite_of.size());
   plan.units.reserve(n);
@@ -21,6 +24,7 @@ Plan MakePlan(const std::vector<uint32_t>& suite_of, const std::vector<SuiteTrai
     uint32_t end = begin + 1;
     while (end < n && suite_of[end] == suite_of[begin]) ++end;
     const SuiteTraits& traits = suites[suite_of[begin]];
+    const auto first_unit = static_cast<uint32_t>(plan.units.size());
     const char* why = nullptr;
     if (dist == Dist::kSuite) {
       why = "--dist=suite";
@@ -28,15 +32,30 @@ Plan MakePlan(const std::vector<uint32_t>& suite_of, const std::vector<SuiteTrai
       why = "SetUpTestSuite/TearDownTestSuite";
     }
     if (why != nullptr && end - begin > 1) {
-      plan.units.push_back({begin, end, true, traits.serial, why});
+      bool exclusive = traits.exclusive;
+      for (uint32_t t = begin; t < end; ++t) exclusive = exclusive || marked(t);
+      plan.units.push_back({begin, end, true, traits.serial || exclusive, exclusive, why});
     } else {
-      for (uint32_t t = begin; t < end; ++t)
-        plan.units.push_back({t, t + 1, false, traits.serial, ""});
+      for (uint32_t t = begin; t < end; ++t) {
+        const bool exclusive = traits.exclusive || marked(t);
+        plan.units.push_back({t, t + 1, false, traits.serial || exclusive, exclusive, ""});
+      }
     }
-    if (traits.serial) plan.serial_tests += end - begin;
+    for (uint32_t u = first_unit; u < plan.units.size(); ++u) {
+      if (plan.units[u].serial) plan.serial_tests += plan.units[u].end - plan.units[u].first;
+    }
     begin = end;
   }
   return plan;
+}
+
+std::vector<bool> MarkMatching(const std::string& pattern, size_t count,
+                               const std::function<std::string(size_t)>& full_name) {
+  if (pattern.empty()) return {};
+  const GtestFilter filter(pattern);
+  std::vector<bool> marks(count);
+  for (size_t t = 0; t < count; ++t) marks[t] = filter.Matches(full_name(t));
+  return marks;
 }
 
 std::vector<std::vector<uint32_t>> DealUnits(const Plan& plan, int workers,

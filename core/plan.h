@@ -10,6 +10,7 @@
 #define MPRUN_CORE_PLAN_H_
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,14 +25,16 @@ struct SuiteTraits {
   bool has_fixtures = false;  // SetUpTestSuite or TearDownTestSuite defined
   bool split = false;         // MPRUN_SPLIT_SUITE
   bool serial = false;        // MPRUN_SERIAL_SUITE
+  bool exclusive = false;     // MPRUN_EXCLUSIVE_SUITE
 };
 
 struct Unit {
   uint32_t first = 0;  // tests [first, end) of the table
   uint32_t end = 0;
   bool kept_together = false;  // more than one test dispatched as one
-  bool serial = false;
-  const char* why = "";  // for --list -v: "SetUpTestSuite/TearDownTestSuite", "--dist=suite"
+  bool serial = false;         // runs in the quiet phase, nothing else running
+  bool exclusive = false;      // and is timed there: pinned (serial is set too)
+  const char* why = "";        // for --list -v: "SetUpTestSuite/TearDownTestSuite", "--dist=suite"
 };
 
 struct Plan {
@@ -40,9 +43,18 @@ struct Plan {
 };
 
 // `suite_of` gives, per test in table order, the index of its suite in
-// `suites`; a suite's tests are consecutive.
+// `suites`; a suite's tests are consecutive. `exclusive_tests` (per test, or
+// empty) marks tests as exclusive one by one (--exclusive=PATTERN); a unit
+// kept together is exclusive when any of its tests is. Exclusive tests run
+// in the serial phase: nothing else runs then, and its worker is pinned.
 Plan MakePlan(const std::vector<uint32_t>& suite_of, const std::vector<SuiteTraits>& suites,
-              Dist dist);
+              Dist dist, const std::vector<bool>& exclusive_tests = {});
+
+// Per test (`count` of them), whether its full name "Suite.Name" matches
+// `pattern` (gtest filter syntax, as --exclusive takes it); empty when the
+// pattern is.
+std::vector<bool> MarkMatching(const std::string& pattern, size_t count,
+                               const std::function<std::string(size_t)>& full_name);
 
 // The parallel units as deque items (their first tests), dealt into
 // `workers` shares of about equal test counts. In table order, so that

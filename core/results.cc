@@ -15,7 +15,7 @@ bool Ledger::Record(uint32_t test, TestResult result) {
 ExitStatus StatusOf(const Ledger& ledger, const RunSummary& summary) {
   if (summary.interrupted) return ExitStatus::kInterrupted;
   if (summary.setup_error) return ExitStatus::kUsage;
-  if (!summary.errors.empty()) return ExitStatus::kTestsFailed;
+  if (!summary.errors.empty() || summary.perf.failing() > 0) return ExitStatus::kTestsFailed;
   for (Outcome o : {Outcome::kFailed, Outcome::kCrashed, Outcome::kTimedOut, Outcome::kNotRun}) {
     if (ledger.Count(o) > 0) return ExitStatus::kTestsFailed;
   }

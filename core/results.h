@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/outcome.h"
+#include "core/perf.h"
 #include "core/shard.h"
 
 namespace mprun::core {
@@ -41,6 +42,9 @@ struct TestResult {
   uint64_t output_dropped = 0;   // bytes of output cut to keep `output` bounded
   bool flaky = false;            // failed, then passed on a later attempt
   std::vector<Attempt> earlier;  // the attempts before this one (--retries)
+  // --repeat-each: every run's duration, in the order they ran (then
+  // `duration_ns` is their median); empty otherwise.
+  std::vector<uint64_t> samples_ns;
 };
 
 // Every test ends with exactly one final result.
@@ -86,6 +90,9 @@ struct RunSummary {
   // dying before running a test); each makes the run fail.
   std::vector<std::string> errors;
   bool setup_error = false;  // the run could not proceed (exit status 2)
+  // --perf-report/--fail-on-slowdown: durations that moved; a slowdown past
+  // --fail-on-slowdown fails the run.
+  PerfReport perf;
 };
 
 // The exit status the contract promises for a finished run.

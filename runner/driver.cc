@@ -324,7 +324,7 @@ bool ListAll(const std::vector<std::string>& shown, const std::vector<std::strin
   return true;
 }
 
-core::Plan PlanForDriver(const core::RunInfo& run, core::Dist dist) {
+core::Plan PlanForDriver(const core::RunInfo& run, const core::Options& opts) {
   // Driver mode cannot see suite fixtures: every suite is split unless
   // --dist=suite keeps them whole.
   std::vector<uint32_t> suite_of;
@@ -336,7 +336,9 @@ core::Plan PlanForDriver(const core::RunInfo& run, core::Dist dist) {
     }
     suite_of.push_back(static_cast<uint32_t>(traits.size() - 1));
   }
-  return core::MakePlan(suite_of, traits, dist);
+  const std::vector<bool> exclusive = core::MarkMatching(
+      opts.exclusive, run.tests.size(), [&run](size_t t) { return run.tests[t].FullName(); });
+  return core::MakePlan(suite_of, traits, opts.dist, exclusive);
 }
 
 }  // namespace
@@ -427,14 +429,14 @@ int RunDriver(int argc, char** argv) {
       run.tests.push_back({static_cast<uint32_t>(b), std::move(t.suite), std::move(t.name)});
     }
   }
-  spec.plan = PlanForDriver(run, opts.dist);
+  spec.plan = PlanForDriver(run, opts);
   if (opts.shard.total > 0) {
     const std::vector<uint32_t> keep = SelectShard(opts, run, spec.plan);
     std::vector<core::TestName> mine;
     mine.reserve(keep.size());
     for (uint32_t t : keep) mine.push_back(std::move(run.tests[t]));
     run.tests = std::move(mine);
-    spec.plan = PlanForDriver(run, opts.dist);
+    spec.plan = PlanForDriver(run, opts);
   }
   std::vector<uint32_t> whole_suite_size(run.tests.size(), 0);
   for (size_t t = 0; t < run.tests.size();) {
@@ -458,8 +460,9 @@ int RunDriver(int argc, char** argv) {
       }
       for (uint32_t t = u.first; t < u.end; ++t) {
         if (run.binaries.size() > 1) std::printf("%s: ", run.binaries[run.tests[t].binary].c_str());
-        std::printf("%s%s\n", opts.verbosity >= 2 && u.kept_together ? "  " : "",
-                    run.tests[t].FullName().c_str());
+        std::printf("%s%s%s\n", opts.verbosity >= 2 && u.kept_together ? "  " : "",
+                    run.tests[t].FullName().c_str(),
+                    opts.verbosity >= 2 && u.exclusive ? " [exclusive]" : "");
       }
     }
     return 0;

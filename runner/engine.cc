@@ -18,6 +18,7 @@
 #include "core/history.h"
 #include "core/json_reporter.h"
 #include "core/junit_reporter.h"
+#include "core/topology.h"
 #include "core/trace_reporter.h"
 #include "runner/cpus.h"
 #include "runner/fast_exit.h"
@@ -177,6 +178,42 @@ class RunHistory {
     if (seen == 0 || seen * 2 < tests) return 0;
     return std::max(1000.0, sum_ms * 1e6 / static_cast<double>(seen));
   }
+  // Which passed tests of this run moved beyond the noise of their history.
+  core::PerfReport Judge(const core::Ledger& ledger, const core::Options& opts) const {
+    core::PerfReport report;
+    report.wanted = true;
+    report.fail_on_slowdown_pct = opts.fail_on_slowdown_pct;
+    core::PerfThresholds th;
+    // A slowdown that fails the run is also one worth reporting.
+    if (opts.fail_on_slowdown_pct > 0) {
+      th.min_relative = std::min(th.min_relative, opts.fail_on_slowdown_pct / 100);
+    }
+    report.min_relative_pct = th.min_relative * 100;
+    core::TestHistory h;
+    for (const Part& p : parts_) {
+      for (uint32_t i = 0; i < p.count; ++i) {
+        const uint32_t t = p.first + i;
+        if (!ledger.Finished(t) || ledger.Get(t).outcome != core::Outcome::kPassed) continue;
+        if (!p.history.Find(i, &h)) h.durations_us.clear();
+        const core::PerfVerdict v = core::JudgeDuration(
+            h.durations_us, static_cast<double>(ledger.Get(t).duration_ns) / 1e6, th);
+        if (v.move == core::PerfMove::kTooLittleHistory) {
+          ++report.without_history;
+          continue;
+        }
+        ++report.judged;
+        if (v.move == core::PerfMove::kSteady) continue;
+        const bool fails = v.move == core::PerfMove::kSlower && opts.fail_on_slowdown_pct > 0 &&
+                           v.change_pct >= opts.fail_on_slowdown_pct;
+        report.changes.push_back({t, v, fails});
+      }
+    }
+    std::stable_sort(report.changes.begin(), report.changes.end(),
+                     [](const core::PerfChange& a, const core::PerfChange& b) {
+                       return a.verdict.change_pct > b.verdict.change_pct;
+                     });
+    return report;
+  }
   void Record(const core::Ledger& ledger) {
     for (Part& p : parts_) {
       for (uint32_t i = 0; i < p.count; ++i) {
@@ -244,10 +281,23 @@ int RunEngine(const core::Options& opts, int processes, EngineSpec& spec) {
   core::RunInfo& run = spec.run;
   const size_t test_count = run.tests.size();
   const int usable = UsableCores();
+  const std::vector<int> cpus = AffinityCpus();
+  const core::Topology topology =
+      opts.pin == core::PinMode::kNone ? core::Topology{} : core::ReadTopology("/sys", cpus);
+  // --pin=cores: "all usable cores" means one worker per physical core.
+  if (opts.pin == core::PinMode::kCores && processes < 0) {
+    processes = std::max(1, std::min(usable, topology.cores));
+  }
   const int workers = WorkerCount(processes, test_count);
+  core::PinPlan pins;
+  std::string err;
+  if (!core::PlanPins(topology, workers, usable, opts.pin, &pins, &err)) {
+    std::fprintf(stderr, "mprun: error: %s\n", err.c_str());
+    return static_cast<int>(core::ExitStatus::kUsage);
+  }
+  if (opts.verbosity >= 2) std::printf("mprun: %s\n", pins.description.c_str());
   run.workers = workers;
   run.shard = opts.shard;
-  std::string err;
   uint64_t names_bytes = 0;
   for (const core::TestName& t : run.tests) names_bytes += t.suite.size() + t.name.size();
 
@@ -286,8 +336,10 @@ int RunEngine(const core::Options& opts, int processes, EngineSpec& spec) {
     return temp_root + "/w" + std::to_string(slot) + "-" + std::to_string(lease);
   };
 
-  const std::vector<int> cpus = AffinityCpus();
-  const bool pin = spec.pin && workers <= usable && static_cast<size_t>(workers) <= cpus.size();
+  // The supervisor of the repetition under way: a worker launched in its
+  // quiet phase (serial and exclusive tests, nothing else running) is
+  // pinned to the quiet core, whatever the worker count.
+  const Supervisor* current = nullptr;
   ForkLauncher launcher(
       [&](uint32_t slot, uint32_t lease, int output_fd) {
         WorkerConfig config;
@@ -295,7 +347,9 @@ int RunEngine(const core::Options& opts, int processes, EngineSpec& spec) {
         config.lease = lease;
         config.workers = static_cast<uint32_t>(workers);
         config.output_fd = output_fd;
-        config.pin_cpu = pin ? cpus[slot] : -1;
+        config.pin_cpu = current != nullptr && current->quiet_phase() ? pins.quiet_cpu
+                         : slot < pins.worker_cpus.size()             ? pins.worker_cpus[slot]
+                                                                      : -1;
         config.temp_dir = worker_dir(slot, lease);
         config.restart_after_batch = opts.restart_worker;
         config.batch_time_ns = spec.batch_time_ns;
@@ -352,10 +406,19 @@ int RunEngine(const core::Options& opts, int processes, EngineSpec& spec) {
   sopt.retries = opts.retries;
   sopt.flaky_fails = opts.flaky_fails;
   sopt.dump_grace_ms = spec.dump_grace_ms;
+  sopt.repeat_each = opts.repeat_each;
   sopt.on_worker_ended = [&](uint32_t slot, uint32_t lease) {
     RemoveTree(worker_dir(slot, lease));
   };
 
+  // Judging durations needs the history as it was before this run.
+  const bool perf_wanted = opts.perf_report || opts.fail_on_slowdown_pct > 0;
+  if (perf_wanted && opts.no_history) {
+    std::fprintf(
+        stderr,
+        "mprun: warning: --perf-report/--fail-on-slowdown without a history (--no-history) "
+        "judge nothing\n");
+  }
   NoteParallelRun();
   core::ExitStatus status = core::ExitStatus::kSuccess;
   {
@@ -384,6 +447,7 @@ int RunEngine(const core::Options& opts, int processes, EngineSpec& spec) {
       core::Ledger ledger(test_count);
       Supervisor supervisor(*segment, bell, launcher, run, ledger, reporters, sopt,
                             [&segment] { return segment->NowNs(); });
+      current = &supervisor;
       if (!ready) {
         supervisor.FailBeforeStart(why);
       } else if (supervisor.Start()) {
@@ -392,7 +456,9 @@ int RunEngine(const core::Options& opts, int processes, EngineSpec& spec) {
       const bool last = !ready || supervisor.summary().interrupted ||
                         supervisor.summary().setup_error || (repeat >= 0 && it + 1 >= repeat);
       if (last && spec.after_run) spec.after_run(&supervisor);
+      if (perf_wanted) supervisor.SetPerfReport(history.Judge(ledger, opts));
       supervisor.Finish();
+      current = nullptr;
       status = Worse(status, core::StatusOf(ledger, supervisor.summary()));
       history.Record(ledger);
       if (last) break;

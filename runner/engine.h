@@ -35,8 +35,6 @@ struct EngineSpec {
   // How long a worker has to write a backtrace after the timeout signal
   // (0: none is written; the process group is killed at once).
   int dump_grace_ms = 1000;
-  // Pin each worker to its own CPU when there are enough.
-  bool pin = true;
   // Batch sizing for the workers (WorkerConfig).
   double batch_time_ns = 2e6;
   uint32_t max_batch = 64;

@@ -63,11 +63,12 @@ core::SuiteTraits TraitsOf(const testing::TestSuite* suite) {
     if (!SuiteIs(suite->name(), name)) continue;
     if (mark == internal::SuiteMark::kSplit) traits.split = true;
     if (mark == internal::SuiteMark::kSerial) traits.serial = true;
+    if (mark == internal::SuiteMark::kExclusive) traits.exclusive = true;
   }
   return traits;
 }
 
-core::Plan PlanFor(const std::vector<runner::GtestTest>& tests, core::Dist dist) {
+core::Plan PlanFor(const std::vector<runner::GtestTest>& tests, const core::Options& opts) {
   std::vector<uint32_t> suite_of;
   std::vector<core::SuiteTraits> traits;
   const testing::TestSuite* last = nullptr;
@@ -78,7 +79,11 @@ core::Plan PlanFor(const std::vector<runner::GtestTest>& tests, core::Dist dist)
     }
     suite_of.push_back(static_cast<uint32_t>(traits.size() - 1));
   }
-  return core::MakePlan(suite_of, traits, dist);
+  const std::vector<bool> exclusive =
+      core::MarkMatching(opts.exclusive, tests.size(), [&tests](size_t t) {
+        return std::string(tests[t].info->test_suite_name()) + "." + tests[t].info->name();
+      });
+  return core::MakePlan(suite_of, traits, opts.dist, exclusive);
 }
 
 // The tests of this run: gtest's selection, narrowed to this run's shard.
@@ -90,8 +95,7 @@ runner::GtestTests SelectForRun(const core::Options& opts, const char* binary) {
   for (const runner::GtestTest& t : selected.tests) {
     run.tests.push_back({0, t.info->test_suite_name(), t.info->name()});
   }
-  const std::vector<uint32_t> keep =
-      runner::SelectShard(opts, run, PlanFor(selected.tests, opts.dist));
+  const std::vector<uint32_t> keep = runner::SelectShard(opts, run, PlanFor(selected.tests, opts));
   runner::GtestTests out;
   for (uint32_t t : keep) out.tests.push_back(selected.tests[t]);
   for (uint32_t i = 0; i < out.tests.size(); ++i) out.index.emplace(out.tests[i].info, i);
@@ -101,13 +105,13 @@ runner::GtestTests SelectForRun(const core::Options& opts, const char* binary) {
 // --list: the selected tests; with -v, grouped as they will be dispatched.
 int ListTests(const core::Options& opts, const char* binary) {
   const runner::GtestTests selected = SelectForRun(opts, binary);
-  const core::Plan plan = PlanFor(selected.tests, opts.dist);
+  const core::Plan plan = PlanFor(selected.tests, opts);
   auto name = [&](uint32_t t) {
     return std::string(selected.tests[t].info->test_suite_name()) + "." +
            selected.tests[t].info->name();
   };
   for (const core::Unit& u : plan.units) {
-    const char* serial = u.serial ? " [serial]" : "";
+    const char* serial = u.exclusive ? " [exclusive]" : u.serial ? " [serial]" : "";
     if (opts.verbosity >= 2 && u.kept_together) {
       std::printf("%s: %u tests kept together (%s)%s\n",
                   selected.tests[u.first].info->test_suite_name(), u.end - u.first, u.why, serial);
@@ -174,7 +178,7 @@ int RunParallel(const core::Options& opts, int processes, const char* binary) {
   for (const runner::GtestTest& t : tests) {
     spec.run.tests.push_back({0, t.info->test_suite_name(), t.info->name()});
   }
-  spec.plan = PlanFor(tests, opts.dist);
+  spec.plan = PlanFor(tests, opts);
   if (GTEST_FLAG_GET(shuffle)) {
     // One seed for the whole run, printed so that it can be given back.
     int32_t seed = GTEST_FLAG_GET(random_seed);

@@ -60,7 +60,8 @@ Supervisor::Supervisor(shm::Segment& segment, shm::Doorbell& bell, WorkerLaunche
       workers_(segment.workers()),
       serial_(ledger.size(), false),
       attempts_(opt_.retries > 0 ? ledger.size() : 0, 0),
-      earlier_(opt_.retries > 0 ? ledger.size() : 0) {
+      earlier_(opt_.retries > 0 ? ledger.size() : 0),
+      samples_(opt_.repeat_each > 1 ? ledger.size() : 0) {
   for (uint32_t item : opt_.serial_items) {
     for (uint32_t t = item; t < seg_.UnitEnd(item); ++t) {
       serial_[t] = true;
@@ -129,6 +130,20 @@ bool Supervisor::Launch(uint32_t slot) {
 }
 
 void Supervisor::Report(uint32_t test, core::TestResult result, uint32_t lease) {
+  if (test < samples_.size() && result.outcome == Outcome::kPassed) {
+    std::vector<uint64_t>& samples = samples_[test];
+    samples.push_back(result.duration_ns);
+    shm::ClaimTable claims = seg_.claims();
+    if (samples.size() < static_cast<size_t>(opt_.repeat_each) && !stopping_ && !stop_requested_ &&
+        lease != 0 && claims.Holder(test) == lease &&
+        claims.Reclaim(test, claims.Word(test), shm::kSupervisorLease)) {
+      // Again, from the supervisor's deque: whichever worker is free next.
+      shm::Requeue(seg_, seg_.supervisor_deque(), std::vector<uint32_t>{test});
+      return;
+    }
+    result.duration_ns = core::SpreadOf(samples).median_ns;
+    result.samples_ns = std::move(samples);
+  }
   if (opt_.retries > 0 && test < attempts_.size() && result.outcome != Outcome::kNotRun) {
     const uint32_t attempt = ++attempts_[test];
     result.attempts = attempt;

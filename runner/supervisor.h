@@ -53,6 +53,9 @@ struct SupervisorOptions {
   // pass after a failure is flaky, and counts as passed unless flaky_fails.
   int retries = 0;
   bool flaky_fails = false;
+  // --repeat-each: a test that passed is queued again (any worker may take
+  // it) until it ran this many times; its result carries every duration.
+  int repeat_each = 1;
 };
 
 class Supervisor {
@@ -80,6 +83,12 @@ class Supervisor {
   const core::RunSummary& summary() const { return summary_; }
   uint32_t live_workers() const;
   uint32_t launches() const { return launches_; }
+  // The serial phase (serial and exclusive tests, one worker, nothing else
+  // running) has begun: a worker launched now runs it.
+  bool quiet_phase() const { return serial_phase_; }
+  // Findings about the run's durations, for the end-of-run reports (before
+  // Finish).
+  void SetPerfReport(core::PerfReport report) { summary_.perf = std::move(report); }
 
  private:
   struct Worker {
@@ -140,6 +149,7 @@ class Supervisor {
   std::vector<bool> serial_;                         // per test
   std::vector<uint32_t> attempts_;                   // results seen per test
   std::vector<std::vector<core::Attempt>> earlier_;  // failed attempts per test
+  std::vector<std::vector<uint64_t>> samples_;       // --repeat-each: durations per test
   size_t serial_count_ = 0;
   bool serial_phase_ = false;
 };

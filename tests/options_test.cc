@@ -73,6 +73,33 @@ TEST(OptionsTest, FlagsWinOverTheEnvironment) {
   EXPECT_TRUE(p.opts.restart_worker);
 }
 
+TEST(OptionsTest, AnExplicitHistoryFileWinsOverMprunNoHistory) {
+  Parsed p = Parse({"--history=h.json"}, {{"MPRUN_NO_HISTORY", "1"}});
+  ASSERT_TRUE(p.ok) << p.err;
+  EXPECT_FALSE(p.opts.no_history);
+  p = Parse({}, {{"MPRUN_NO_HISTORY", "1"}});
+  EXPECT_TRUE(p.opts.no_history);
+  p = Parse({"--history=h.json", "--no-history"});
+  EXPECT_TRUE(p.opts.no_history);
+}
+
+TEST(OptionsTest, PerfFlags) {
+  Parsed p = Parse({"--pin=cores", "--exclusive=Perf*.*", "--repeat-each", "7", "--perf-report",
+                    "--fail-on-slowdown=12.5"});
+  ASSERT_TRUE(p.ok) << p.err;
+  EXPECT_EQ(p.opts.pin, PinMode::kCores);
+  EXPECT_EQ(p.opts.exclusive, "Perf*.*");
+  EXPECT_EQ(p.opts.repeat_each, 7);
+  EXPECT_TRUE(p.opts.perf_report);
+  EXPECT_EQ(p.opts.fail_on_slowdown_pct, 12.5);
+  p = Parse({}, {{"MPRUN_PIN", "none"}, {"MPRUN_EXCLUSIVE", "A.*"}});
+  ASSERT_TRUE(p.ok) << p.err;
+  EXPECT_EQ(p.opts.pin, PinMode::kNone);
+  EXPECT_EQ(p.opts.exclusive, "A.*");
+  p = Parse({"--pin=auto"}, {{"MPRUN_PIN", "cores"}});
+  EXPECT_EQ(p.opts.pin, PinMode::kAuto);
+}
+
 TEST(OptionsTest, BadValuesNameTheFlagOrVariable) {
   struct Bad {
     std::vector<std::string> args;
@@ -93,6 +120,15 @@ TEST(OptionsTest, BadValuesNameTheFlagOrVariable) {
            {{}, {{"MPRUN_PROCESSES", "2x"}}, "MPRUN_PROCESSES: '2x'"},
            {{}, {{"MPRUN_PROCESS_TIMEOUT", "-1"}}, "MPRUN_PROCESS_TIMEOUT: '-1'"},
            {{}, {{"MPRUN_PROCESS_RESTARTWORKER", "maybe"}}, "MPRUN_PROCESS_RESTARTWORKER: 'maybe'"},
+           {{"--pin=threads"}, {}, "--pin: 'threads'"},
+           {{}, {{"MPRUN_PIN", "all"}}, "MPRUN_PIN: 'all'"},
+           {{"--exclusive="}, {}, "--exclusive: needs a pattern"},
+           {{"--exclusive=A\nB"}, {}, "--exclusive: the pattern has a control character"},
+           {{"--repeat-each=0"}, {}, "--repeat-each: '0'"},
+           {{"--repeat-each=3x"}, {}, "--repeat-each: '3x'"},
+           {{"--fail-on-slowdown=0"}, {}, "--fail-on-slowdown: '0'"},
+           {{"--fail-on-slowdown=ten"}, {}, "--fail-on-slowdown: 'ten'"},
+           {{"--perf-report=yes"}, {}, "--perf-report: takes no value"},
        }) {
     Parsed p = Parse(b.args, b.env);
     EXPECT_FALSE(p.ok);

@@ -73,6 +73,30 @@ TEST(PlanTest, SerialUnitsAreNotDealtButQueuedAfterwards) {
   EXPECT_EQ(SerialItems(p), (std::vector<uint32_t>{9, 10}));
 }
 
+TEST(PlanTest, ExclusiveTestsAndSuitesGoToTheQuietPhase) {
+  // By pattern: test 1 (a split suite's), test 5 (inside the suite kept
+  // together: the whole unit becomes exclusive).
+  std::vector<std::string> names = {"A.a", "A.b", "A.c", "F.a", "F.b", "F.c",
+                                    "F.d", "S.a", "S.b", "Z.a", "Z.b"};
+  const std::vector<bool> marks =
+      MarkMatching("A.b:F.c", names.size(), [&](size_t t) { return names[t]; });
+  ASSERT_EQ(marks.size(), names.size());
+  Plan p = MakePlan(kSuiteOf, kTraits, Dist::kAuto, marks);
+  EXPECT_EQ(Ranges(p), Ranges(MakePlan(kSuiteOf, kTraits, Dist::kAuto)));
+  EXPECT_TRUE(p.units[1].exclusive && p.units[1].serial);
+  EXPECT_FALSE(p.units[0].exclusive || p.units[2].exclusive);
+  EXPECT_TRUE(p.units[3].exclusive && p.units[3].serial);  // F, kept together
+  EXPECT_EQ(p.serial_tests, 1u + 4u + 2u);
+  EXPECT_EQ(SerialItems(p), (std::vector<uint32_t>{1, 3, 9, 10}));
+  // By suite trait (MPRUN_EXCLUSIVE_SUITE).
+  std::vector<SuiteTraits> traits = kTraits;
+  traits[0].exclusive = true;
+  p = MakePlan(kSuiteOf, traits, Dist::kAuto);
+  EXPECT_TRUE(p.units[0].exclusive && p.units[1].exclusive && p.units[2].exclusive);
+  EXPECT_EQ(p.serial_tests, 5u);
+  EXPECT_TRUE(MarkMatching("", names.size(), [&](size_t t) { return names[t]; }).empty());
+}
+
 TEST(PlanTest, DistNamesParse) {
   Dist d;
   EXPECT_TRUE(ParseDist("suite", &d));

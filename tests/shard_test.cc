@@ -80,7 +80,7 @@ Plan UnitsOfSizes(const std::vector<uint32_t>& sizes) {
   Plan plan;
   uint32_t t = 0;
   for (uint32_t n : sizes) {
-    plan.units.push_back({t, t + n, n > 1, false, ""});
+    plan.units.push_back({t, t + n, n > 1, false, false, ""});
     t += n;
   }
   return plan;

@@ -13,6 +13,10 @@
 //    says its suite fixtures may run in several workers at once;
 //  - MPRUN_SERIAL_SUITE: the suite's tests run after all others, with
 //    nothing else running;
+//  - MPRUN_EXCLUSIVE_SUITE: as serial, and for timing: its tests run one at
+//    a time on a worker pinned to a core of its own, with no other test
+//    running on the machine (performance-regression tests; --exclusive
+//    marks tests by pattern, also in driver mode);
 //  - AddSharedEnvironment: set up once in the supervisor before any worker
 //    starts (workers inherit what it built), torn down once at the end.
 // Ordinary gtest environments run once in each worker.
@@ -37,7 +41,7 @@ int RunAllTests(int argc, char** argv);
 testing::Environment* AddSharedEnvironment(testing::Environment* env);
 
 namespace internal {
-enum class SuiteMark { kSplit, kSerial };
+enum class SuiteMark { kSplit, kSerial, kExclusive };
 bool MarkSuite(const char* suite, SuiteMark mark);
 }  // namespace internal
 
@@ -51,5 +55,8 @@ bool MarkSuite(const char* suite, SuiteMark mark);
 #define MPRUN_SERIAL_SUITE(Suite)                                    \
   [[maybe_unused]] static const bool mprun_serial_suite_##Suite##_ = \
       ::mprun::internal::MarkSuite(#Suite, ::mprun::internal::SuiteMark::kSerial)
+#define MPRUN_EXCLUSIVE_SUITE(Suite)                                    \
+  [[maybe_unused]] static const bool mprun_exclusive_suite_##Suite##_ = \
+      ::mprun::internal::MarkSuite(#Suite, ::mprun::internal::SuiteMark::kExclusive)
 
 #endif  // MPRUN_MPRUN_H_
