@@ -15,9 +15,9 @@
 #include <cstring>
 #include <map>
 #include <string_view>
-#include <unordered_map>
 
 #include "core/outcome.h"
+#include "runner/console_follower.h"
 
 namespace mprun::runner {
 
@@ -25,25 +25,10 @@ namespace {
 
 using core::Outcome;
 
-constexpr std::string_view kRun = "[ RUN      ] ";
-constexpr std::string_view kOk = "[       OK ] ";
-constexpr std::string_view kFailed = "[  FAILED  ] ";
-constexpr std::string_view kSkipped = "[  SKIPPED ] ";
 // Arguments longer than this go through a --gtest_flagfile (the kernel
 // refuses any single argument over 128 KiB).
 constexpr size_t kMaxFilterArg = 100000;
-constexpr size_t kStrayKept = 8192;
-constexpr size_t kOutputChunk = 1 << 16;
-constexpr size_t kMaxMessage = 1 << 16;
-
-// As the supervisor says it of a worker: "SIGSEGV (Segmentation fault)",
-// "exit status 3".
-std::string HowItEnded(int status) {
-  core::ProcessEnd end;
-  end.signaled = WIFSIGNALED(status);
-  end.code = end.signaled ? WTERMSIG(status) : WEXITSTATUS(status);
-  return core::DescribeEnd(end);
-}
+constexpr size_t kStrayKept = ConsoleFollower::kStrayKept;
 
 void WriteAll(int fd, std::string_view text) {
   while (!text.empty()) {
@@ -99,141 +84,20 @@ bool StartChild(const std::vector<std::string>& argv, const std::string& dir, pi
   return true;
 }
 
-// Follows one launch's console stream for the tests of `group`.
-class Follower {
+// The worker's side of a launch: events to the runtime, output to the
+// worker's output file.
+class RuntimeSink : public FollowerSink {
  public:
-  Follower(WorkerRuntime& runtime, const core::RunInfo& run, const std::vector<uint32_t>& group)
-      : runtime_(runtime), group_(group), done_(group.size(), false) {
-    for (size_t i = 0; i < group.size(); ++i) names_.push_back(run.tests[group[i]].FullName());
+  explicit RuntimeSink(WorkerRuntime& runtime) : runtime_(runtime) {}
+  void TestStarted(uint32_t test) override { runtime_.TestStarted(test); }
+  void TestFinished(uint32_t test, Outcome outcome, const std::string& message,
+                    int signal) override {
+    runtime_.TestFinished(test, outcome, message, signal);
   }
-
-  void Line(std::string_view line) {
-    if (current_ < 0) {
-      if (line.substr(0, kRun.size()) == kRun) {
-        const int pos = Find(line.substr(kRun.size()));
-        if (pos >= 0 && !done_[static_cast<size_t>(pos)]) {
-          current_ = pos;
-          message_.clear();
-          in_failure_ = false;
-          ran_any_ = true;
-          runtime_.TestStarted(group_[static_cast<size_t>(pos)]);
-          return;
-        }
-      }
-      Stray(line);
-      return;
-    }
-    // The end marker for the current test, maybe after output that had no
-    // newline of its own.
-    size_t at = std::string_view::npos;
-    Outcome outcome = Outcome::kPassed;
-    for (auto [marker, o] : {std::pair{kOk, Outcome::kPassed}, std::pair{kFailed, Outcome::kFailed},
-                             std::pair{kSkipped, Outcome::kSkipped}}) {
-      const size_t p = line.find(marker);
-      if (p == std::string_view::npos || p >= at) continue;
-      const std::string_view rest = line.substr(p + marker.size());
-      const std::string& name = names_[static_cast<size_t>(current_)];
-      if (rest.substr(0, name.size()) != name) continue;
-      if (rest.size() > name.size() && rest[name.size()] != ' ' && rest[name.size()] != ',') {
-        continue;
-      }
-      at = p;
-      outcome = o;
-    }
-    if (at == std::string_view::npos) {
-      Output(line, true);
-      return;
-    }
-    if (at > 0) Output(line.substr(0, at), false);
-    Finish(outcome, message_);
-  }
-
-  // The child has ended with `status`: the test it was in (if any) crashed.
-  // True when there was one.
-  bool Ended(int status) {
-    if (current_ < 0) return false;
-    std::string why = message_;
-    if (!why.empty() && why.back() != '\n') why += '\n';
-    why += "crashed: the test binary ended during the test: " + HowItEnded(status);
-    Finish(Outcome::kCrashed, why, WIFSIGNALED(status) ? WTERMSIG(status) : 0);
-    return true;
-  }
-
-  // The tests of the group that were never started.
-  std::vector<uint32_t> Unstarted() const {
-    std::vector<uint32_t> out;
-    for (size_t i = 0; i < group_.size(); ++i) {
-      if (!done_[i]) out.push_back(group_[i]);
-    }
-    return out;
-  }
-  bool ran_any() const { return ran_any_; }
-  const std::string& stray() const { return stray_; }
+  void Write(std::string_view text) override { WriteAll(STDOUT_FILENO, text); }
 
  private:
-  int Find(std::string_view name) {
-    if (next_ < names_.size() && names_[next_] == name) return static_cast<int>(next_);
-    if (index_.empty()) {
-      for (size_t i = 0; i < names_.size(); ++i) index_.emplace(names_[i], i);
-    }
-    const auto it = index_.find(std::string(name));
-    return it == index_.end() ? -1 : static_cast<int>(it->second);
-  }
-
-  // A test's output goes to the worker's output file (the supervisor slices
-  // it per test); from its first failure on, into the message instead.
-  void Output(std::string_view text, bool newline) {
-    if (!in_failure_ && newline &&
-        (text.ends_with(": Failure") || text.ends_with(": Skipped") ||
-         text.ends_with(": error: Failure"))) {
-      in_failure_ = true;
-    }
-    // A message is kept to its first 64 KiB; the rest stays output.
-    std::string& to = in_failure_ && message_.size() < kMaxMessage ? message_ : out_;
-    to.append(text);
-    if (newline) to += '\n';
-    if (out_.size() >= kOutputChunk) Flush();
-  }
-
- public:
-  // Writes the current test's output gathered so far to the worker's output
-  // file: before each event (the supervisor slices the file by the offsets
-  // events record) and after each chunk read from the child.
-  void Flush() {
-    WriteAll(STDOUT_FILENO, out_);
-    out_.clear();
-  }
-
- private:
-  void Finish(Outcome outcome, const std::string& message, int signal = 0) {
-    Flush();
-    const auto pos = static_cast<size_t>(current_);
-    runtime_.TestFinished(group_[pos], outcome, message, signal);
-    done_[pos] = true;
-    next_ = pos + 1;
-    current_ = -1;
-    message_.clear();
-    in_failure_ = false;
-  }
-
-  void Stray(std::string_view line) {
-    stray_.append(line);
-    stray_ += '\n';
-    if (stray_.size() > 2 * kStrayKept) stray_.erase(0, stray_.size() - kStrayKept);
-  }
-
   WorkerRuntime& runtime_;
-  const std::vector<uint32_t>& group_;
-  std::vector<std::string> names_;
-  std::unordered_map<std::string, size_t> index_;
-  std::vector<bool> done_;
-  size_t next_ = 0;
-  int current_ = -1;
-  bool ran_any_ = false;
-  bool in_failure_ = false;
-  std::string message_;
-  std::string out_;    // the current test's output, not yet written
-  std::string stray_;  // what the child printed outside tests (its tail)
 };
 
 std::string TailOf(const std::string& text) {
@@ -328,19 +192,11 @@ class DriverWorker {
       FailAll(group, "mprun could not start " + path + ": " + err);
       return;
     }
-    Follower follow(runtime_, run_, group);
-    std::string pending;
-    auto take = [&](const char* data, size_t n) {
-      pending.append(data, n);
-      size_t from = 0;
-      for (size_t nl; (nl = pending.find('\n', from)) != std::string::npos; from = nl + 1) {
-        std::string_view line(pending.data() + from, nl - from);
-        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-        follow.Line(line);
-      }
-      pending.erase(0, from);
-      follow.Flush();
-    };
+    RuntimeSink sink(runtime_);
+    std::vector<std::string> names;
+    names.reserve(group.size());
+    for (uint32_t t : group) names.push_back(run_.tests[t].FullName());
+    ConsoleFollower follow(sink, group, std::move(names));
     // Read until the pipe closes or the child has exited: a process the
     // test left behind may hold the pipe open long after.
     const int exited_fd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
@@ -361,10 +217,10 @@ class DriverWorker {
       const ssize_t n = read(fd, buf, sizeof buf);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) break;
-      take(buf, static_cast<size_t>(n));
+      follow.Feed(std::string_view(buf, static_cast<size_t>(n)));
     }
     if (exited_fd >= 0) close(exited_fd);
-    if (!pending.empty()) follow.Line(pending);
+    follow.Close();
     close(fd);
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {

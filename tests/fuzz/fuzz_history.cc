@@ -1,0 +1,58 @@
+// A history file as another run (or another version, or a disk error) left
+// it. Loaded for a fixed test table, recorded into and saved; what is saved
+// must load again without a warning.
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "core/history.h"
+
+namespace {
+
+std::string Scratch() {
+  static const std::string dir = [] {
+    char tmpl[] = "/tmp/mprun-fuzz-history-XXXXXX";
+    const char* d = mkdtemp(tmpl);
+    if (d == nullptr) std::abort();
+    return std::string(d);
+  }();
+  return dir;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  static const std::vector<mprun::core::TestName> tests = {
+      {0, "Suite", "A"}, {0, "Suite", "B"}, {0, "Other", "C/1"}};
+  const std::string path = Scratch() + "/history.json";
+  {
+    FILE* f = std::fopen(path.c_str(), "wb");
+    if (f == nullptr) std::abort();
+    std::fwrite(data, 1, size, f);
+    std::fclose(f);
+  }
+  std::string warning;
+  mprun::core::History h = mprun::core::History::Load(path, "unit_tests", &tests, &warning);
+  mprun::core::TestHistory th;
+  for (size_t t = 0; t < tests.size(); ++t) {
+    if (h.Find(t, &th)) {
+      if (th.durations_us.size() > mprun::core::History::kKeep) std::abort();
+      (void)th.EstimateMs();
+    }
+    h.Record(t, 1.5 * static_cast<double>(t), mprun::core::Outcome::kPassed, false);
+  }
+  std::string err;
+  if (!h.Save(path, &err)) std::abort();
+  warning.clear();
+  mprun::core::History again = mprun::core::History::Load(path, "unit_tests", &tests, &warning);
+  if (!warning.empty()) std::abort();  // mprun reads what it wrote
+  for (size_t t = 0; t < tests.size(); ++t) {
+    if (!again.Find(t, &th)) std::abort();
+  }
+  return 0;
+}
