@@ -21,8 +21,11 @@ bool ParsePositive(std::string_view s, long long* out) {
   return true;
 }
 
+// Both positive. (quota + period - 1) / period would overflow for a quota
+// near LLONG_MAX (found by tests/fuzz/fuzz_small_parsers).
 int Ceil(long long quota, long long period) {
-  return static_cast<int>(std::min<long long>((quota + period - 1) / period, 1 << 20));
+  const long long cores = quota / period + (quota % period != 0 ? 1 : 0);
+  return static_cast<int>(std::min<long long>(cores, 1 << 20));
 }
 
 std::string ReadFile(const std::string& path) {

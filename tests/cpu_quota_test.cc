@@ -23,6 +23,9 @@ TEST(CpuQuotaTest, ParsesCgroupFiles) {
   EXPECT_EQ(CoresFromCpuMax("garbage"), 0);
   EXPECT_EQ(CoresFromCfsQuota("-1\n", "100000\n"), 0);
   EXPECT_EQ(CoresFromCfsQuota("250000\n", "100000\n"), 3);
+  // Near the top of long long the rounding must not overflow (fuzz regression).
+  EXPECT_EQ(CoresFromCpuMax("9223372036854775807 100000"), 1 << 20);
+  EXPECT_EQ(CoresFromCfsQuota("9223372036854775807", "9223372036854775807"), 1);
 }
 
 TEST(CpuQuotaTest, TightestLimitOfTheCgroupAndItsAncestorsWins) {

@@ -53,6 +53,11 @@ TEST(GtestListTest, NothingOrNonsenseIsAnErrorThatSaysWhichLine) {
   EXPECT_NE(err.find("line 3"), std::string::npos);
   EXPECT_FALSE(ParseGtestList("Suite\n  Test\n", &tests, &err)) << "a suite line ends in '.'";
   EXPECT_FALSE(ParseGtestList(std::string("Sui\x01te.\n  \x02\n", 12), &tests, &err));
+  // Names --gtest_filter could not select exactly (tests/fuzz regression).
+  for (const char* bad : {"Suite.\n  Te:st\n", "Suite.\n  Te*st\n", "Su?ite.\n  Test\n"}) {
+    EXPECT_FALSE(ParseGtestList(bad, &tests, &err)) << bad;
+    EXPECT_NE(err.find("line"), std::string::npos) << err;
+  }
 }
 
 TEST(GtestListTest, WhatABinaryPrintsBeforeItsListingIsPassedOver) {
