@@ -101,7 +101,7 @@ bool ParseOptions(int* argc, char** argv, const GetEnv& getenv, Options* out, st
   Shard shard_flag;
   Options o;
   bool timeout_given = false, restart_given = false, dist_given = false, history_given = false,
-       no_history_given = false, pin_given = false, exclusive_given = false;
+       no_history_given = false, pin_given = false, exclusive_given = false, grace_given = false;
   const std::vector<Flag> flags = {
       {"--processes", "-j", true,
        [&](const std::string& v, std::string* e) {
@@ -114,6 +114,11 @@ bool ParseOptions(int* argc, char** argv, const GetEnv& getenv, Options* out, st
        [&](const std::string& v, std::string* e) {
          timeout_given = true;
          return ParseSeconds("--process-timeout", v, &o.process_timeout_s, e);
+       }},
+      {"--interrupt-grace", nullptr, true,
+       [&](const std::string& v, std::string* e) {
+         grace_given = true;
+         return ParseSeconds("--interrupt-grace", v, &o.interrupt_grace_s, e);
        }},
       {"--process-restartworker", nullptr, false,
        [&](const std::string&, std::string*) {
@@ -303,6 +308,11 @@ bool ParseOptions(int* argc, char** argv, const GetEnv& getenv, Options* out, st
       if (!ParseSeconds("MPRUN_PROCESS_TIMEOUT", v, &o.process_timeout_s, err)) return false;
     }
   }
+  if (!grace_given) {
+    if (const char* v = getenv("MPRUN_INTERRUPT_GRACE"); v && *v) {
+      if (!ParseSeconds("MPRUN_INTERRUPT_GRACE", v, &o.interrupt_grace_s, err)) return false;
+    }
+  }
   if (!dist_given) {
     if (const char* v = getenv("MPRUN_DIST"); v && *v && !ParseDist(v, &o.dist)) {
       *err = std::string("MPRUN_DIST: '") + v + "' is not one of auto, test, suite";
@@ -346,6 +356,9 @@ const char* OptionsHelp() {
                             cores; 0: plain GoogleTest. [MPRUN_PROCESSES]
   --process-timeout=SECONDS Per-test time limit (fractions allowed; 0: none; default 10).
                             [MPRUN_PROCESS_TIMEOUT]
+  --interrupt-grace=SECONDS After a first ^C (SIGINT, SIGTERM, SIGHUP) no new test starts and
+                            running ones may finish within SECONDS (default 3); a second
+                            stops everything at once. [MPRUN_INTERRUPT_GRACE]
   --process-restartworker   A fresh worker process after every batch.
                             [MPRUN_PROCESS_RESTARTWORKER]
   --dist=auto|test|suite    auto: suites with SetUpTestSuite/TearDownTestSuite go to one

@@ -22,15 +22,18 @@ struct Options {
   // Unset means the mode's default (linked: 0).
   std::optional<int> processes;
   double process_timeout_s = 10.0;  // per test; 0 = none
-  bool restart_worker = false;      // a fresh worker process after every batch
-  std::string json_path;            // --json=F
-  int verbosity = 1;                // 0 -q, 1 default, 2 -v
-  std::string junit_path;           // --junit-xml=F
-  std::string trace_path;           // --trace=F
-  std::string progress = "auto";    // --progress=auto|bar|dots|none
-  std::string color = "auto";       // --color=auto|always|never
-  int durations = 0;                // --durations=N: the N slowest tests at the end
-  bool show_all_output = false;     // --show-output=all (default: failed)
+  // After a first SIGINT/SIGTERM/SIGHUP, how long running tests may take to
+  // finish before they are killed (--interrupt-grace, MPRUN_INTERRUPT_GRACE).
+  double interrupt_grace_s = 3.0;
+  bool restart_worker = false;    // a fresh worker process after every batch
+  std::string json_path;          // --json=F
+  int verbosity = 1;              // 0 -q, 1 default, 2 -v
+  std::string junit_path;         // --junit-xml=F
+  std::string trace_path;         // --trace=F
+  std::string progress = "auto";  // --progress=auto|bar|dots|none
+  std::string color = "auto";     // --color=auto|always|never
+  int durations = 0;              // --durations=N: the N slowest tests at the end
+  bool show_all_output = false;   // --show-output=all (default: failed)
   std::string history_path = ".mprun/history.json";  // --history=F [MPRUN_HISTORY]
   bool no_history = false;                           // --no-history [MPRUN_NO_HISTORY]
   int retries = 0;                                   // --retries=N

@@ -16,6 +16,20 @@ constexpr std::string_view kFailed = "[  FAILED  ] ";
 constexpr std::string_view kSkipped = "[  SKIPPED ] ";
 constexpr size_t kOutputChunk = 1 << 16;
 
+// "[       OK ] Suite.Name (12 ms)" -> 12; -1 without such a tail.
+int64_t ReportedMs(std::string_view line) {
+  const size_t open = line.rfind(" (");
+  if (open == std::string_view::npos || !line.ends_with(" ms)")) return -1;
+  const std::string_view digits = line.substr(open + 2, line.size() - open - 2 - 4);
+  if (digits.empty() || digits.size() > 12) return -1;
+  int64_t ms = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return -1;
+    ms = ms * 10 + (c - '0');
+  }
+  return ms;
+}
+
 }  // namespace
 
 std::string HowItEnded(int status) {
@@ -92,7 +106,7 @@ void ConsoleFollower::Line(std::string_view line, bool complete) {
     return;
   }
   if (at > 0) Output(line.substr(0, at), false);
-  Finish(outcome, message_);
+  Finish(outcome, message_, 0, ReportedMs(line.substr(at)));
 }
 
 bool ConsoleFollower::Ended(int status) {
@@ -145,10 +159,11 @@ void ConsoleFollower::Flush() {
   out_.clear();
 }
 
-void ConsoleFollower::Finish(Outcome outcome, const std::string& message, int signal) {
+void ConsoleFollower::Finish(Outcome outcome, const std::string& message, int signal,
+                             int64_t reported_ms) {
   Flush();
   const auto pos = static_cast<size_t>(current_);
-  sink_.TestFinished(group_[pos], outcome, message, signal);
+  sink_.TestFinished(group_[pos], outcome, message, signal, reported_ms);
   done_[pos] = true;
   next_ = pos + 1;
   current_ = -1;

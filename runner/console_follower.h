@@ -28,8 +28,9 @@ class FollowerSink {
  public:
   virtual ~FollowerSink() = default;
   virtual void TestStarted(uint32_t test) = 0;
+  // `reported_ms`: what gtest printed after the name ("(12 ms)"), or -1.
   virtual void TestFinished(uint32_t test, core::Outcome outcome, const std::string& message,
-                            int signal) = 0;
+                            int signal, int64_t reported_ms) = 0;
   // Output of the current test (the worker's output file).
   virtual void Write(std::string_view text) = 0;
 };
@@ -61,7 +62,8 @@ class ConsoleFollower {
   int Find(std::string_view name);
   void Output(std::string_view text, bool newline);
   void Flush();
-  void Finish(core::Outcome outcome, const std::string& message, int signal = 0);
+  void Finish(core::Outcome outcome, const std::string& message, int signal = 0,
+              int64_t reported_ms = -1);
   void Stray(std::string_view line, bool newline);
 
   FollowerSink& sink_;

@@ -86,18 +86,36 @@ bool StartChild(const std::vector<std::string>& argv, const std::string& dir, pi
 
 // The worker's side of a launch: events to the runtime, output to the
 // worker's output file.
+// Once the run is interrupted no new test may start: the child that starts
+// one is killed on the spot, and that test is left to the supervisor (not
+// run), as is the rest of the batch. The child's lines arrive late, so a
+// test counts as new only when the stop was already requested as the test
+// before it ended (or as the launch began); one whose `[ RUN ]` was merely
+// read after the stop may have started before it, and may finish.
 class RuntimeSink : public FollowerSink {
  public:
-  explicit RuntimeSink(WorkerRuntime& runtime) : runtime_(runtime) {}
-  void TestStarted(uint32_t test) override { runtime_.TestStarted(test); }
-  void TestFinished(uint32_t test, Outcome outcome, const std::string& message,
-                    int signal) override {
-    runtime_.TestFinished(test, outcome, message, signal);
+  RuntimeSink(WorkerRuntime& runtime, pid_t child)
+      : runtime_(runtime), child_(child), stop_before_(runtime.StopRequested()) {}
+  void TestStarted(uint32_t test) override {
+    if (!stopped_ && stop_before_) {
+      stopped_ = true;
+      kill(child_, SIGKILL);
+    }
+    if (!stopped_) runtime_.TestStarted(test);
+  }
+  void TestFinished(uint32_t test, Outcome outcome, const std::string& message, int signal,
+                    int64_t reported_ms) override {
+    if (!stopped_) runtime_.TestFinished(test, outcome, message, signal, reported_ms);
+    stop_before_ = runtime_.StopRequested();
   }
   void Write(std::string_view text) override { WriteAll(STDOUT_FILENO, text); }
+  bool stopped() const { return stopped_; }
 
  private:
   WorkerRuntime& runtime_;
+  pid_t child_;
+  bool stop_before_;
+  bool stopped_ = false;
 };
 
 std::string TailOf(const std::string& text) {
@@ -192,7 +210,7 @@ class DriverWorker {
       FailAll(group, "mprun could not start " + path + ": " + err);
       return;
     }
-    RuntimeSink sink(runtime_);
+    RuntimeSink sink(runtime_, pid);
     std::vector<std::string> names;
     names.reserve(group.size());
     for (uint32_t t : group) names.push_back(run_.tests[t].FullName());
@@ -228,6 +246,7 @@ class DriverWorker {
     if (!flagfile.empty()) unlink(flagfile.c_str());
     const bool crashed_in_test = follow.Ended(status);
     runtime_.Idle();
+    if (sink.stopped()) return;  // interrupted: the rest is the supervisor's
 
     const std::vector<uint32_t> rest = follow.Unstarted();
     const bool died =

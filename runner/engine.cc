@@ -93,8 +93,10 @@ class RunSignals {
  public:
   RunSignals() {
     sigemptyset(&set_);
-    // SIGUSR1 asks for the running tests; the others end the run.
-    for (int s : {SIGINT, SIGTERM, SIGHUP, SIGUSR1}) sigaddset(&set_, s);
+    // SIGUSR1 asks for the running tests; SIGTSTP suspends the run (workers
+    // too: they are in process groups of their own, out of the terminal's
+    // reach) and SIGCONT resumes it; the others end the run.
+    for (int s : {SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGTSTP, SIGCONT}) sigaddset(&set_, s);
     sigprocmask(SIG_BLOCK, &set_, &old_mask_);
     fd_ = signalfd(-1, &set_, SFD_CLOEXEC | SFD_NONBLOCK);
     // A closed stdout (mprun ... | head) must not kill the supervisor and
@@ -407,6 +409,7 @@ int RunEngine(const core::Options& opts, int processes, EngineSpec& spec) {
   sopt.flaky_fails = opts.flaky_fails;
   sopt.dump_grace_ms = spec.dump_grace_ms;
   sopt.repeat_each = opts.repeat_each;
+  sopt.interrupt_grace_ms = static_cast<int>(std::min(opts.interrupt_grace_s, 86400.0) * 1000);
   sopt.on_worker_ended = [&](uint32_t slot, uint32_t lease) {
     RemoveTree(worker_dir(slot, lease));
   };

@@ -68,6 +68,10 @@ void ForkLauncher::KillGroup(const LaunchedWorker& worker) {
   if (worker.pid > 0) kill(-worker.pid, SIGKILL);
 }
 
+void ForkLauncher::SignalGroup(const LaunchedWorker& worker, int signal) {
+  if (worker.pid > 0) kill(-worker.pid, signal);  // as KillGroup: never a stranger
+}
+
 core::ProcessEnd ForkLauncher::Reap(LaunchedWorker* worker) {
   core::ProcessEnd end;
   siginfo_t info = {};

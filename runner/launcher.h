@@ -32,6 +32,9 @@ class WorkerLauncher {
   virtual void SignalWorker(const LaunchedWorker& worker, int signal) = 0;
   // SIGKILLs the worker and everything in its process group (tests' children).
   virtual void KillGroup(const LaunchedWorker& worker) = 0;
+  // Sends `signal` to the worker's whole process group (SIGSTOP/SIGCONT when
+  // mprun is suspended and resumed).
+  virtual void SignalGroup(const LaunchedWorker& worker, int signal) { (void)worker, (void)signal; }
   // Collects a process whose wait_fd became readable (or that was killed)
   // and closes wait_fd; output_fd stays open for the supervisor to read.
   virtual core::ProcessEnd Reap(LaunchedWorker* worker) = 0;
@@ -48,6 +51,7 @@ class ForkLauncher : public WorkerLauncher {
   bool Launch(uint32_t slot, uint32_t lease, LaunchedWorker* out, std::string* err) override;
   void SignalWorker(const LaunchedWorker& worker, int signal) override;
   void KillGroup(const LaunchedWorker& worker) override;
+  void SignalGroup(const LaunchedWorker& worker, int signal) override;
   core::ProcessEnd Reap(LaunchedWorker* worker) override;
 
  private:

@@ -149,7 +149,7 @@ void Supervisor::Report(uint32_t test, core::TestResult result, uint32_t lease) 
     result.attempts = attempt;
     shm::ClaimTable claims = seg_.claims();
     if (core::IsFailure(result.outcome) && attempt <= static_cast<uint32_t>(opt_.retries) &&
-        !stopping_ && !stop_requested_ && lease != 0 && claims.Holder(test) == lease &&
+        !Draining() && !stop_requested_ && lease != 0 && claims.Holder(test) == lease &&
         claims.Reclaim(test, claims.Word(test), shm::kSupervisorLease)) {
       // Run it again, from the supervisor's deque (any worker may take it).
       for (core::Reporter* r : reporters_) r->OnTestRetried(run_, test, result);
@@ -324,7 +324,7 @@ void Supervisor::HandleExit(uint32_t slot) {
     std::vector<uint32_t> lost = shm::SweepLostTests(seg_, finished);
     back.insert(back.end(), lost.begin(), lost.end());
   }
-  if (!back.empty() && !stopping_) shm::Requeue(seg_, slot, back);
+  if (!back.empty() && !Draining()) shm::Requeue(seg_, slot, back);
   if (w.proc.output_fd >= 0) close(w.proc.output_fd);
   w.proc.output_fd = -1;
   s.state.store(static_cast<uint32_t>(shm::WorkerState::kEmpty), std::memory_order_relaxed);
@@ -398,7 +398,7 @@ void Supervisor::CheckTimeouts(uint64_t now, uint64_t* next_event) {
         *next_event = std::min(*next_event, hand_back_at);
       }
     }
-    const uint64_t deadline = started + limit;
+    const uint64_t deadline = started + limit + (w.paused_word == packed ? w.paused_ns : 0);
     if (now >= deadline) {
       s.backtrace_written.store(0, std::memory_order_relaxed);
       w.timeout_word = packed;
@@ -415,7 +415,7 @@ void Supervisor::CheckTimeouts(uint64_t now, uint64_t* next_event) {
 }
 
 void Supervisor::EnsureWorkers() {
-  if (stopping_ || ledger_.Complete()) return;
+  if (Draining() || ledger_.Complete()) return;
   QueueSerialPhase();
   uint64_t queued = 0;
   for (uint32_t d = 0; d < seg_.deques(); ++d) queued += seg_.deque(d).SizeGuess();
@@ -482,7 +482,58 @@ void Supervisor::Fatal(const std::string& message) {
 
 void Supervisor::Interrupt(const std::string& why) {
   summary_.interrupted = true;
-  StopAll("not run: " + why);
+  if (draining_ || opt_.interrupt_grace_ms <= 0 || stopping_) {
+    if (draining_ && !stopping_)
+      std::fprintf(stderr, "mprun: %s again: stopping now\n", why.c_str());
+    StopAll("not run: " + (draining_ ? drain_why_ : why));
+    return;
+  }
+  draining_ = true;
+  drain_why_ = why;
+  // release: workers check it before starting another test.
+  seg_.header().stop.store(1, std::memory_order_release);
+  drain_deadline_ns_ = now_ns_() + static_cast<uint64_t>(opt_.interrupt_grace_ms) * 1'000'000;
+  uint32_t running = 0;
+  for (uint32_t slot = 0; slot < workers_.size(); ++slot) {
+    const uint64_t packed = seg_.slot(slot).current.load(std::memory_order_acquire);
+    running += workers_[slot].live && shm::CurrentTest(packed) != shm::kNoTest;
+  }
+  std::fprintf(stderr,
+               "\nmprun: %s: no new tests; %u running may finish within %gs (again to stop now)\n",
+               why.c_str(), running, opt_.interrupt_grace_ms / 1000.0);
+  if (live_workers() == 0) StopAll("not run: " + why);
+}
+
+void Supervisor::Suspend() {
+  for (Worker& w : workers_) {
+    if (w.live) launcher_.SignalGroup(w.proc, SIGSTOP);
+  }
+  const uint64_t stopped_at = now_ns_();
+  std::fflush(stdout);
+  // SIGTSTP is blocked (it comes through the signalfd), so stop for real
+  // with SIGSTOP; the shell's `fg` (SIGCONT) continues from here.
+  raise(SIGSTOP);
+  ResumeWorkers(now_ns_() - stopped_at);
+}
+
+void Supervisor::ResumeWorkers(uint64_t paused_ns) {
+  for (uint32_t slot = 0; slot < workers_.size(); ++slot) {
+    Worker& w = workers_[slot];
+    if (!w.live) continue;
+    launcher_.SignalGroup(w.proc, SIGCONT);
+    // The time stopped does not count against the running test (nor a
+    // starting worker, nor a pending kill after the dump signal).
+    const uint64_t packed = seg_.slot(slot).current.load(std::memory_order_acquire);
+    if (w.paused_word != packed) {
+      w.paused_word = packed;
+      w.paused_ns = 0;
+    }
+    w.paused_ns += paused_ns;
+    w.launched_ns += paused_ns;
+    if (w.kill_at_ns != 0) w.kill_at_ns += paused_ns;
+  }
+  if (exit_deadline_ns_ != 0) exit_deadline_ns_ += paused_ns;
+  if (drain_deadline_ns_ != 0) drain_deadline_ns_ += paused_ns;
 }
 
 void Supervisor::Step(int max_wait_ms, int signal_fd) {
@@ -524,11 +575,18 @@ void Supervisor::Step(int max_wait_ms, int signal_fd) {
       signalfd_siginfo info;
       const ssize_t n = read(signal_fd, &info, sizeof info);
       const int sig = n == sizeof info ? static_cast<int>(info.ssi_signo) : SIGINT;
-      if (sig != SIGUSR1) {
+      if (sig == SIGUSR1) {
+        status_requested = true;
+      } else if (sig == SIGTSTP) {
+        Suspend();
+      } else if (sig == SIGCONT) {
+        // Continued after a SIGSTOP mprun did not see coming (kill -STOP):
+        // the workers may have been stopped with it (a job's whole group).
+        ResumeWorkers(0);
+      } else {
         Interrupt(std::string("interrupted by ") + core::SignalName(sig));
-        return;
+        if (stopping_) return;
       }
-      status_requested = true;
     } else if (fd_slot[i] == UINT32_MAX - 2 && fds[i].revents != 0) {
       char keys[64];
       const ssize_t n = read(opt_.input_fd, keys, sizeof keys);
@@ -550,6 +608,10 @@ void Supervisor::Step(int max_wait_ms, int signal_fd) {
   }
   if (stop_requested_ && !stopping_) {
     StopAll("not run: the run stopped at the first failure (--gtest_fail_fast / --stop)");
+    return;
+  }
+  if (draining_ && !stopping_ && (live_workers() == 0 || now_ns_() >= drain_deadline_ns_)) {
+    StopAll("not run: " + drain_why_);
     return;
   }
   EnsureWorkers();

@@ -53,6 +53,10 @@ struct SupervisorOptions {
   // pass after a failure is flaky, and counts as passed unless flaky_fails.
   int retries = 0;
   bool flaky_fails = false;
+  // After the first SIGINT/SIGTERM/SIGHUP, how long running tests have to
+  // finish (no new test starts); then, or at a second signal, everything is
+  // killed. 0: killed at once.
+  int interrupt_grace_ms = 3000;
   // --repeat-each: a test that passed is queued again (any worker may take
   // it) until it ran this many times; its result carries every duration.
   int repeat_each = 1;
@@ -73,6 +77,8 @@ class Supervisor {
   bool Start();
   void Step(int max_wait_ms, int signal_fd);
   bool Finished() const;
+  // The first call stops new tests and lets the running ones finish within
+  // interrupt_grace_ms; a second one (or the end of the grace) kills them.
   void Interrupt(const std::string& why);
   void Finish();  // records what never finished as not_run; reports the end
   // A failure outside any test (e.g. a shared environment's TearDown).
@@ -101,6 +107,10 @@ class Supervisor {
     uint64_t kill_at_ns = 0;
     uint64_t launched_ns = 0;
     uint64_t gave_back_for = 0;  // the current-word whose batch-mates were handed back
+    // Time the run spent suspended (SIGTSTP) while this current-word's test
+    // ran: added to its deadline.
+    uint64_t paused_word = 0;
+    uint64_t paused_ns = 0;
     bool killed_for_timeout = false;
     bool killed_by_stop = false;
   };
@@ -128,6 +138,12 @@ class Supervisor {
   // the recovery sweeps must leave alone.
   bool Settled(uint32_t test) const;
   bool QueueSerialPhase();
+  // SIGTSTP: stops every worker's group, then the supervisor itself; on
+  // SIGCONT resumes them and gives running tests the time lost.
+  void Suspend();
+  void ResumeWorkers(uint64_t paused_ns);
+  // Interrupted: no new test starts, or requeued.
+  bool Draining() const { return draining_ || stopping_; }
 
   shm::Segment& seg_;
   shm::Doorbell& bell_;
@@ -152,6 +168,9 @@ class Supervisor {
   std::vector<std::vector<uint64_t>> samples_;       // --repeat-each: durations per test
   size_t serial_count_ = 0;
   bool serial_phase_ = false;
+  bool draining_ = false;  // interrupted once: running tests may finish
+  uint64_t drain_deadline_ns_ = 0;
+  std::string drain_why_;
 };
 
 }  // namespace mprun::runner

@@ -184,6 +184,9 @@ bool WorkerRuntime::OutputMayHaveGrown() {
 }
 
 void WorkerRuntime::StartTests(std::vector<uint32_t>* tests) {
+  // Interrupted (or finished): no new test starts; what this worker holds
+  // is the supervisor's to report.
+  if (StopRequested()) return tests->clear();
   shm::ClaimTable claims = segment_.claims();
   std::erase_if(*tests, [&](uint32_t t) { return !claims.TryStart(t, lease_); });
 }
@@ -203,7 +206,9 @@ void WorkerRuntime::GiveBack(std::span<const uint32_t> tests) {
   if (!back.empty()) (void)segment_.deque(slot_index_).PushBack(back);
 }
 
-bool WorkerRuntime::StartTest(uint32_t test) { return segment_.claims().TryStart(test, lease_); }
+bool WorkerRuntime::StartTest(uint32_t test) {
+  return !StopRequested() && segment_.claims().TryStart(test, lease_);
+}
 
 bool WorkerRuntime::InUnit(uint32_t test) const { return segment_.test(test).unit_end != 0; }
 
@@ -240,7 +245,7 @@ void WorkerRuntime::Publish(const shm::ResultRecord& record, std::string_view te
 }
 
 void WorkerRuntime::TestFinished(uint32_t test, core::Outcome outcome, std::string_view message,
-                                 int signal) {
+                                 int signal, int64_t reported_ms) {
   const uint64_t end = segment_.NowNs();
   shm::ResultRecord r{};
   r.test = test;
@@ -248,6 +253,12 @@ void WorkerRuntime::TestFinished(uint32_t test, core::Outcome outcome, std::stri
   r.outcome = static_cast<uint8_t>(outcome);
   r.start_ns = test_start_ns_;
   r.duration_ns = end - test_start_ns_;
+  if (reported_ms >= 0) {
+    // The test binary's own figure (whole milliseconds, rounded down) wins
+    // where lines read late put ours outside [ms, ms + 1).
+    const uint64_t lo = static_cast<uint64_t>(reported_ms) * 1'000'000;
+    r.duration_ns = std::clamp<uint64_t>(r.duration_ns, lo, lo + 999'999);
+  }
   r.output_begin = output_mark_;
   if (OutputMayHaveGrown()) output_mark_ = OutputOffset();
   r.output_end = output_mark_;

@@ -101,8 +101,11 @@ class WorkerRuntime {
   void SuiteSetUp(uint32_t first);
   void TestStarted(uint32_t test);
   // `signal`: the signal that ended a test binary during the test (driver
-  // mode's crashes), or 0.
-  void TestFinished(uint32_t test, core::Outcome outcome, std::string_view message, int signal = 0);
+  // mode's crashes), or 0. `reported_ms`: the duration the test binary
+  // printed for it (driver mode), or -1; it corrects ours when the lines
+  // were read late.
+  void TestFinished(uint32_t test, core::Outcome outcome, std::string_view message, int signal = 0,
+                    int64_t reported_ms = -1);
   void SuiteTearDown(uint32_t last);
   // A failure outside any test (e.g. TearDownTestSuite), reported with `test`
   // for context.

@@ -54,14 +54,14 @@ std::map<std::string, std::string> Env(const ScratchDir& dir,
 }
 
 // Eight earlier durations per test, drawn with a fixed seed: Timed.Steady
-// noisy around 20 ms (a sigma of 5 ms), Timed.Tunable tight around 20 ms,
-// Timed.WasSlow tight around 200 ms.
+// noisy around 30 ms (a sigma of 12 ms: it stays steady on a loaded machine),
+// Timed.Tunable tight around 20 ms, Timed.WasSlow tight around 200 ms.
 std::map<std::string, std::vector<uint32_t>> SyntheticDurations() {
   std::mt19937 rng(20261126);
-  std::normal_distribution<double> steady(20000, 5000), tight(20000, 200), slow(200000, 1000);
+  std::normal_distribution<double> steady(30000, 12000), tight(20000, 200), slow(200000, 1000);
   std::map<std::string, std::vector<uint32_t>> d;
   for (int i = 0; i < 8; ++i) {
-    d["Timed.Steady"].push_back(static_cast<uint32_t>(steady(rng)));
+    d["Timed.Steady"].push_back(static_cast<uint32_t>(std::max(5000.0, steady(rng))));
     d["Timed.Tunable"].push_back(static_cast<uint32_t>(tight(rng)));
     d["Timed.WasSlow"].push_back(static_cast<uint32_t>(slow(rng)));
   }
@@ -103,7 +103,7 @@ TEST(PerfE2ETest, TheSyntheticHistoryIsWhatTheRunsBelowAssume) {
   // A 20 ms sleep (plus scheduling) is steady against Steady's history
   // and against Tunable's; 80 ms is far slower than Tunable's.
   auto d = SyntheticDurations();
-  for (double ms : {20.0, 21.5, 26.0}) {
+  for (double ms : {20.0, 21.5, 26.0, 40.0, 50.0}) {
     EXPECT_EQ(core::JudgeDuration(d["Timed.Steady"], ms, {}).move, core::PerfMove::kSteady) << ms;
   }
   EXPECT_EQ(core::JudgeDuration(d["Timed.Tunable"], 20.5, {}).move, core::PerfMove::kSteady);
@@ -147,9 +147,9 @@ TEST(PerfE2ETest, FailOnSlowdownChangesTheExitStatusInBothModes) {
   };
   for (const Case& c : std::vector<Case>{{false, "80", "50", 1},
                                          {false, "80", "500", 0},
-                                         {false, "20", "50", 0},
+                                         {false, "20", "200", 0},
                                          {true, "80", "50", 1},
-                                         {true, "20", "50", 0}}) {
+                                         {true, "20", "200", 0}}) {
     WriteHistory(history);  // each run adds to it
     std::vector<std::string> argv = {"--processes=2", "--history=" + history,
                                      std::string("--fail-on-slowdown=") + c.pct,
@@ -266,7 +266,7 @@ TEST(PerfE2ETest, RepeatEachRunsEveryTestNTimesAndReportsTheSpread) {
       EXPECT_LE(median, hi);
       EXPECT_NEAR(t["duration_ms"].GetDouble(), median, 1e-3);
       if (std::string(t["name"].GetString()) == "Timed.Steady") {
-        EXPECT_GE(lo, 19.0);
+        EXPECT_GE(lo, 19.0) << (driver ? "driver" : "linked");  // it sleeps 20 ms
       }
     }
   }

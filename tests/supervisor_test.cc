@@ -367,6 +367,8 @@ TEST_F(SupervisorTest, InterruptKillsWorkersAndMarksTheRestNotRun) {
   w.Finish(0, Outcome::kPassed);
   Step();
   sup_->Interrupt("interrupted by SIGINT");
+  EXPECT_FALSE(sup_->Finished()) << "the first interrupt lets running tests finish";
+  sup_->Interrupt("interrupted by SIGINT");  // the second stops everything
   EXPECT_TRUE(sup_->Finished());
   EXPECT_TRUE(sup_->summary().interrupted);
   EXPECT_TRUE(launcher_.procs[0].group_killed);
@@ -375,6 +377,41 @@ TEST_F(SupervisorTest, InterruptKillsWorkersAndMarksTheRestNotRun) {
   for (uint32_t t = 1; t < 4; ++t) {
     EXPECT_EQ(OutcomeOf(t), Outcome::kNotRun);
     EXPECT_EQ(ledger_->Get(t).message, "not run: interrupted by SIGINT");
+  }
+  EXPECT_EQ(core::StatusOf(*ledger_, sup_->summary()), core::ExitStatus::kInterrupted);
+}
+
+TEST_F(SupervisorTest, AFirstInterruptLetsRunningTestsFinishAndStartsNoneThenTheGraceEnds) {
+  Build(2, 6);
+  ASSERT_TRUE(sup_->Start());
+  FakeWorker w0 = Worker(0), w1 = Worker(1);
+  ASSERT_EQ(w0.Take(1), std::vector<uint32_t>{0});
+  ASSERT_EQ(w1.Take(1), std::vector<uint32_t>{3});
+  w0.Start(0);
+  w1.Start(3);
+  sup_->Interrupt("interrupted by SIGTERM");
+  // acquire: as a worker reads it.
+  EXPECT_EQ(seg_->header().stop.load(std::memory_order_acquire), 1u) << "no new test starts";
+  Step();
+  EXPECT_FALSE(sup_->Finished());
+  EXPECT_FALSE(launcher_.procs[0].group_killed);
+  // Worker 0 finishes its test and leaves; nothing is requeued or relaunched.
+  w0.Finish(0, Outcome::kPassed);
+  w0.Done();
+  launcher_.End(0, {false, 0});
+  Step();
+  EXPECT_EQ(OutcomeOf(0), Outcome::kPassed);
+  EXPECT_EQ(launcher_.procs.size(), 2u);
+  EXPECT_FALSE(sup_->Finished());
+  // Worker 1's test outlives the grace: killed, and the rest are not run.
+  now_ += 3'000'000'001;
+  Step();
+  EXPECT_TRUE(sup_->Finished());
+  EXPECT_TRUE(launcher_.procs[1].group_killed);
+  sup_->Finish();
+  for (uint32_t t = 1; t < 6; ++t) {
+    EXPECT_EQ(OutcomeOf(t), Outcome::kNotRun) << t;
+    EXPECT_EQ(ledger_->Get(t).message, "not run: interrupted by SIGTERM");
   }
   EXPECT_EQ(core::StatusOf(*ledger_, sup_->summary()), core::ExitStatus::kInterrupted);
 }

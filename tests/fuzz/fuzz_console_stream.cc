@@ -18,8 +18,9 @@ class CheckingSink : public mprun::runner::FollowerSink {
     if (running_ >= 0 || finished_.count(test)) std::abort();  // one at a time, once
     running_ = static_cast<int>(test);
   }
-  void TestFinished(uint32_t test, mprun::core::Outcome, const std::string& message,
-                    int) override {
+  void TestFinished(uint32_t test, mprun::core::Outcome, const std::string& message, int,
+                    int64_t reported_ms) override {
+    if (reported_ms < -1) std::abort();
     if (running_ != static_cast<int>(test)) std::abort();
     if (message.size() > 2 * mprun::runner::ConsoleFollower::kMaxMessage + 4096) std::abort();
     finished_.insert(test);

@@ -1,0 +1,95 @@
+#include "runner/console_follower.h"
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <string>
+#include <vector>
+
+namespace mprun::runner {
+namespace {
+
+struct Event {
+  std::string what;  // "start", "finish", "write"
+  uint32_t test = 0;
+  core::Outcome outcome = core::Outcome::kNotRun;
+  std::string text;  // message or written text
+  int64_t reported_ms = -1;
+};
+
+class RecordingSink : public FollowerSink {
+ public:
+  void TestStarted(uint32_t test) override {
+    events.push_back({"start", test, core::Outcome::kNotRun, "", -1});
+  }
+  void TestFinished(uint32_t test, core::Outcome outcome, const std::string& message, int,
+                    int64_t reported_ms) override {
+    events.push_back({"finish", test, outcome, message, reported_ms});
+  }
+  void Write(std::string_view text) override { written += text; }
+  std::vector<Event> events;
+  std::string written;
+};
+
+TEST(ConsoleFollowerTest, FollowsTestsOutputFailuresAndGtestsOwnDurations) {
+  RecordingSink sink;
+  const std::vector<uint32_t> group = {7, 9};
+  ConsoleFollower follow(sink, group, {"S.A", "S.B"});
+  const std::string stream =
+      "Running main() from gtest_main.cc\n"
+      "[ RUN      ] S.A\n"
+      "hello\n"
+      "[       OK ] S.A (12 ms)\n"
+      "[ RUN      ] S.B\n"
+      "a.cc:3: Failure\n"
+      "boom\n"
+      "no newline[  FAILED  ] S.B (0 ms)\n";
+  // Cut anywhere: one byte at a time.
+  for (char c : stream) follow.Feed(std::string_view(&c, 1));
+  follow.Close();
+  ASSERT_EQ(sink.events.size(), 4u);
+  EXPECT_EQ(sink.events[0].what, "start");
+  EXPECT_EQ(sink.events[1].test, 7u);
+  EXPECT_EQ(sink.events[1].outcome, core::Outcome::kPassed);
+  EXPECT_EQ(sink.events[1].reported_ms, 12);
+  EXPECT_EQ(sink.events[3].test, 9u);
+  EXPECT_EQ(sink.events[3].outcome, core::Outcome::kFailed);
+  EXPECT_EQ(sink.events[3].text, "a.cc:3: Failure\nboom\nno newline");
+  EXPECT_EQ(sink.events[3].reported_ms, 0);
+  EXPECT_EQ(sink.written, "hello\n");
+  EXPECT_TRUE(follow.Unstarted().empty());
+  EXPECT_FALSE(follow.Ended(0));
+  EXPECT_NE(follow.stray().find("Running main()"), std::string::npos);
+}
+
+TEST(ConsoleFollowerTest, ADeathInATestCrashesItAndTheRestAreUnstarted) {
+  RecordingSink sink;
+  const std::vector<uint32_t> group = {1, 2, 3};
+  ConsoleFollower follow(sink, group, {"S.A", "S.B", "S.C"});
+  follow.Feed("[ RUN      ] S.B\nhalf a li");
+  follow.Close();
+  EXPECT_TRUE(follow.Ended(SIGSEGV));  // a wait status of "killed by SIGSEGV"
+  ASSERT_EQ(sink.events.size(), 2u);
+  EXPECT_EQ(sink.events[1].outcome, core::Outcome::kCrashed);
+  EXPECT_EQ(sink.events[1].reported_ms, -1);
+  EXPECT_NE(sink.events[1].text.find("SIGSEGV"), std::string::npos);
+  EXPECT_EQ(follow.Unstarted(), (std::vector<uint32_t>{1, 3}));
+}
+
+TEST(ConsoleFollowerTest, ALineWithoutEndIsPassedOnInPiecesNotHeld) {
+  RecordingSink sink;
+  const std::vector<uint32_t> group = {0};
+  ConsoleFollower follow(sink, group, {"S.A"});
+  follow.Feed("[ RUN      ] S.A\n");
+  const std::string chunk(1 << 16, 'x');
+  for (int i = 0; i < 40; ++i) follow.Feed(chunk);  // 2.5 MiB, no newline
+  EXPECT_GE(sink.written.size(), size_t{2} << 20) << "held in the worker instead of written";
+  follow.Feed("[       OK ] S.A (5 ms)\n");
+  follow.Close();
+  ASSERT_EQ(sink.events.size(), 2u);
+  EXPECT_EQ(sink.events[1].outcome, core::Outcome::kPassed);
+  EXPECT_EQ(sink.written.size(), 40u << 16);
+}
+
+}  // namespace
+}  // namespace mprun::runner
