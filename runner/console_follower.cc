@@ -109,11 +109,12 @@ void ConsoleFollower::Line(std::string_view line, bool complete) {
   Finish(outcome, message_, 0, ReportedMs(line.substr(at)));
 }
 
-bool ConsoleFollower::Ended(int status) {
+bool ConsoleFollower::Ended(int status, std::string_view note) {
   if (current_ < 0) return false;
   std::string why = message_;
   if (!why.empty() && why.back() != '\n') why += '\n';
-  why += "crashed: the test binary ended during the test: " + HowItEnded(status);
+  why += note.empty() ? "crashed: the test binary ended during the test: " + HowItEnded(status)
+                      : "crashed: " + std::string(note);
   Finish(Outcome::kCrashed, why, WIFSIGNALED(status) ? WTERMSIG(status) : 0);
   return true;
 }

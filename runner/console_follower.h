@@ -46,8 +46,9 @@ class ConsoleFollower {
   // The pipe closed: the last line, if it had no newline.
   void Close();
   // The child has ended with wait status `status`: the test it was in (if
-  // any) crashed. True when there was one.
-  bool Ended(int status);
+  // any) crashed, with `note` (why mprun killed it) if there is one. True
+  // when there was one.
+  bool Ended(int status, std::string_view note = {});
   // The tests of the group that were never started.
   std::vector<uint32_t> Unstarted() const;
   bool ran_any() const { return ran_any_; }

@@ -492,6 +492,7 @@ int RunDriver(int argc, char** argv) {
   // a first batch is a quarter of a worker's share (the rest can be stolen).
   spec.first_batch_share_divisor = 4;
   spec.dump_grace_ms = 0;
+  spec.driver_launches = true;
   DriverSetup setup;
   setup.run = &spec.run;
   setup.exec_paths = exec_paths;

@@ -237,6 +237,18 @@ class DriverWorker {
       if (n <= 0) break;
       follow.Feed(std::string_view(buf, static_cast<size_t>(n)));
     }
+    // The pipe closed but the child lives on: it closed its stdout and
+    // stderr (a test did), and nothing it does from here can be followed.
+    // The kernel closes a dying process's files just before it becomes a
+    // zombie, so give an exit in progress a moment to show first.
+    bool blinded = false;
+    if (!child_gone && exited_fd >= 0) {
+      pollfd exited = {exited_fd, POLLIN, 0};
+      if (poll(&exited, 1, 20) == 0) {
+        blinded = true;
+        kill(pid, SIGKILL);
+      }
+    }
     if (exited_fd >= 0) close(exited_fd);
     follow.Close();
     close(fd);
@@ -244,7 +256,10 @@ class DriverWorker {
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
     if (!flagfile.empty()) unlink(flagfile.c_str());
-    const bool crashed_in_test = follow.Ended(status);
+    const bool crashed_in_test = follow.Ended(
+        status, blinded ? "the test closed stdout and stderr: mprun could no longer follow the "
+                          "binary, and killed it"
+                        : "");
     runtime_.Idle();
     if (sink.stopped()) return;  // interrupted: the rest is the supervisor's
 

@@ -23,6 +23,7 @@
 #include "runner/cpus.h"
 #include "runner/fast_exit.h"
 #include "runner/launcher.h"
+#include "runner/strays.h"
 #include "runner/temp_dir.h"
 #include "shm/segment.h"
 
@@ -409,6 +410,7 @@ int RunEngine(const core::Options& opts, int processes, EngineSpec& spec) {
   sopt.flaky_fails = opts.flaky_fails;
   sopt.dump_grace_ms = spec.dump_grace_ms;
   sopt.repeat_each = opts.repeat_each;
+  sopt.driver_launches = spec.driver_launches;
   sopt.interrupt_grace_ms = static_cast<int>(std::min(opts.interrupt_grace_s, 86400.0) * 1000);
   sopt.on_worker_ended = [&](uint32_t slot, uint32_t lease) {
     RemoveTree(worker_dir(slot, lease));
@@ -430,6 +432,9 @@ int RunEngine(const core::Options& opts, int processes, EngineSpec& spec) {
     sopt.input_fd = keys.fd();
     std::string why;
     const bool ready = test_count == 0 || !spec.before_run || spec.before_run(&why);
+    // From here on, what tests leave behind comes back to us (after the
+    // shared environments' SetUp: their servers are not strays).
+    StrayReaper strays;
     const int repeat = spec.repeat;
     for (int it = 0; repeat < 0 || it < std::max(repeat, 1); ++it) {
       if (repeat != 1) std::printf("%smprun: repetition %d\n", it ? "\n" : "", it + 1);
@@ -455,6 +460,12 @@ int RunEngine(const core::Options& opts, int processes, EngineSpec& spec) {
         supervisor.FailBeforeStart(why);
       } else if (supervisor.Start()) {
         while (!supervisor.Finished()) supervisor.Step(50, signals.fd());
+      }
+      if (const int n = strays.KillStrays(); n > 0) {
+        std::fprintf(stderr,
+                     "mprun: warning: killed %d process%s the tests left running outside their "
+                     "worker (daemonised)\n",
+                     n, n == 1 ? "" : "es");
       }
       const bool last = !ready || supervisor.summary().interrupted ||
                         supervisor.summary().setup_error || (repeat >= 0 && it + 1 >= repeat);

@@ -35,6 +35,8 @@ struct EngineSpec {
   // How long a worker has to write a backtrace after the timeout signal
   // (0: none is written; the process group is killed at once).
   int dump_grace_ms = 1000;
+  // Driver mode: workers launch test binaries (SupervisorOptions::driver_launches).
+  bool driver_launches = false;
   // Batch sizing for the workers (WorkerConfig).
   double batch_time_ns = 2e6;
   uint32_t max_batch = 64;

@@ -19,12 +19,13 @@ namespace {
 using core::Outcome;
 using shm::WorkerPhase;
 
-const char* PhaseWords(uint32_t phase) {
+const char* PhaseWords(uint32_t phase, bool driver) {
   switch (static_cast<WorkerPhase>(phase)) {
     case WorkerPhase::kIdle:
       return "between tests";
     case WorkerPhase::kEnvironmentSetUp:
-      return "in a global environment's SetUp()";
+      return driver ? "while its test binary started (before its first test was seen)"
+                    : "in a global environment's SetUp()";
     case WorkerPhase::kSuiteSetUp:
       return "in SetUpTestSuite()";
     case WorkerPhase::kTest:
@@ -196,6 +197,7 @@ void Supervisor::OnRecord(uint32_t slot, const shm::ResultRecord& r, std::string
   Worker& w = workers_[slot];
   ++w.records;
   barren_deaths_ = 0;
+  launch_deaths_in_a_row_ = 0;
   if (r.kind == static_cast<uint8_t>(shm::RecordKind::kRunError)) {
     summary_.errors.push_back(std::string(text) + "(worker " + std::to_string(slot) + ")");
     return;
@@ -239,7 +241,7 @@ void Supervisor::DrainAll() {
 }
 
 void Supervisor::BlameRunning(uint32_t slot, uint32_t test, const core::ProcessEnd& end,
-                              uint32_t phase) {
+                              uint32_t phase, const std::string& note) {
   Worker& w = workers_[slot];
   core::TestResult result;
   result.worker = static_cast<int>(slot);
@@ -257,7 +259,11 @@ void Supervisor::BlameRunning(uint32_t slot, uint32_t test, const core::ProcessE
   } else {
     result.outcome = Outcome::kCrashed;
     result.message = "crashed" + where + ": " + core::DescribeEnd(end);
-    if (!end.signaled) result.message += " (the process exited during the test)";
+    if (!note.empty()) {
+      result.message += " (" + note + ")";
+    } else if (!end.signaled) {
+      result.message += " (the process exited during the test)";
+    }
     if (end.signaled) result.signal = core::SignalName(end.code);
   }
   result.output = ReadOutput(w, w.output_consumed, UINT64_MAX, &result.output_dropped);
@@ -271,16 +277,26 @@ void Supervisor::NoteDeathOutsideTests(uint32_t slot, const core::ProcessEnd& en
   what += w.killed_for_timeout ? "hung for more than " + Seconds(opt_.timeout_s)
                                : "died (" + core::DescribeEnd(end) + ")";
   what += " ";
-  what += PhaseWords(phase);
+  what += PhaseWords(phase, opt_.driver_launches);
   if (last_test < run_.tests.size()) what += ", after " + run_.tests[last_test].FullName();
   uint64_t dropped;
   const std::string output = ReadOutput(w, w.output_consumed, UINT64_MAX, &dropped);
+  // Driver mode: a worker that got as far as launching its binary works; a
+  // binary (a test) that kills it is found by the suspects of HandleExit
+  // (blamed, or run alone and cleared), so such a death is no run error,
+  // and deaths of this kind end the run only after ten in a row (a binary
+  // that kills every worker as it starts).
+  const bool launching =
+      opt_.driver_launches && phase == static_cast<uint32_t>(WorkerPhase::kEnvironmentSetUp);
   if (w.records > 0) {
-    barren_deaths_ = 0;
-    summary_.errors.push_back(what + (output.empty() ? "" : "; its last output:\n" + output));
+    barren_deaths_ = launch_deaths_in_a_row_ = 0;
+    if (!launching) {
+      summary_.errors.push_back(what + (output.empty() ? "" : "; its last output:\n" + output));
+    }
     return;
   }
-  if (++barren_deaths_ >= opt_.max_barren_deaths) {
+  if (launching ? ++launch_deaths_in_a_row_ >= 10 : ++barren_deaths_ >= opt_.max_barren_deaths) {
+    if (launching) barren_deaths_ = launch_deaths_in_a_row_;
     Fatal("workers keep dying before running any test (" + std::to_string(barren_deaths_) +
           " in a row); the last: " + what + (output.empty() ? "" : "; its output:\n" + output));
   }
@@ -308,14 +324,37 @@ void Supervisor::HandleExit(uint32_t slot) {
   // is not to blame; it goes back to the queue.
   const bool wrong_victim = w.killed_for_timeout && packed != w.timeout_word;
   const bool in_environment = phase == static_cast<uint32_t>(WorkerPhase::kEnvironmentSetUp);
+  // Driver mode: the second death while launching with the same test first.
+  bool launch_blame = false;
+  if (!normal && !w.killed_by_stop && !w.killed_for_timeout && in_environment &&
+      opt_.driver_launches && running_is_ours) {
+    launch_blame = ++launch_deaths_[running] >= 2;
+  }
   if (!normal && !w.killed_by_stop) {
-    if (running_is_ours && !wrong_victim && !in_environment) {
-      BlameRunning(slot, running, end, phase);
+    if (running_is_ours && !wrong_victim && (!in_environment || launch_blame)) {
+      BlameRunning(slot, running, end, phase,
+                   launch_blame ? "its worker died twice while the binary started a batch that "
+                                  "began with this test: the test likely kills its runner (its "
+                                  "parent or its process group)"
+                                : "");
+      if (launch_blame) barren_deaths_ = launch_deaths_in_a_row_ = 0;  // a result: progress
     } else {
       NoteDeathOutsideTests(slot, end, phase, running);
     }
   }
-  if (!running_is_ours || wrong_victim || in_environment) running = shm::kNoTest;
+  // After a first such death the batch's first test goes back on its own
+  // (the supervisor's deque, which a worker takes from alone once its own
+  // runs dry): if it is the one that kills, its second strike is then
+  // unambiguous; a quick test before the killer whose lines were never
+  // read is not blamed in its place.
+  uint32_t suspect = shm::kNoTest;
+  if (!normal && !w.killed_by_stop && !w.killed_for_timeout && in_environment &&
+      opt_.driver_launches && running_is_ours && !launch_blame) {
+    suspect = running;
+  }
+  if (!running_is_ours || wrong_victim || (in_environment && !launch_blame)) {
+    running = shm::kNoTest;
+  }
   auto finished = [this](uint32_t t) { return Settled(t); };
   std::vector<uint32_t> back = shm::ReclaimDeadLease(claims, w.lease, running, finished);
   if (!normal) {
@@ -323,6 +362,12 @@ void Supervisor::HandleExit(uint32_t slot) {
     // deque, not yet claimed).
     std::vector<uint32_t> lost = shm::SweepLostTests(seg_, finished);
     back.insert(back.end(), lost.begin(), lost.end());
+  }
+  if (suspect != shm::kNoTest && !Draining()) {
+    if (const auto it = std::find(back.begin(), back.end(), suspect); it != back.end()) {
+      back.erase(it);
+      shm::Requeue(seg_, seg_.supervisor_deque(), std::vector<uint32_t>{suspect});
+    }
   }
   if (!back.empty() && !Draining()) shm::Requeue(seg_, slot, back);
   if (w.proc.output_fd >= 0) close(w.proc.output_fd);

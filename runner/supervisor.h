@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -57,6 +58,10 @@ struct SupervisorOptions {
   // finish (no new test starts); then, or at a second signal, everything is
   // killed. 0: killed at once.
   int interrupt_grace_ms = 3000;
+  // Driver mode: a worker that dies before the binary's first `[ RUN ]` was
+  // read is launching it, not in a global environment; dying so twice with
+  // the same test first blames that test (it likely kills its runner).
+  bool driver_launches = false;
   // --repeat-each: a test that passed is queued again (any worker may take
   // it) until it ran this many times; its result carries every duration.
   int repeat_each = 1;
@@ -120,7 +125,8 @@ class Supervisor {
   void Drain(uint32_t slot);
   void OnRecord(uint32_t slot, const shm::ResultRecord& record, std::string_view text);
   void HandleExit(uint32_t slot);
-  void BlameRunning(uint32_t slot, uint32_t test, const core::ProcessEnd& end, uint32_t phase);
+  void BlameRunning(uint32_t slot, uint32_t test, const core::ProcessEnd& end, uint32_t phase,
+                    const std::string& note = "");
   void NoteDeathOutsideTests(uint32_t slot, const core::ProcessEnd& end, uint32_t phase,
                              uint32_t last_test);
   void CheckTimeouts(uint64_t now, uint64_t* next_event);
@@ -160,12 +166,14 @@ class Supervisor {
   uint32_t next_lease_ = 1;
   uint32_t launches_ = 0;
   int barren_deaths_ = 0;
+  int launch_deaths_in_a_row_ = 0;  // driver mode, see NoteDeathOutsideTests
   bool stopping_ = false;
   bool stop_requested_ = false;                      // a failure under stop_on_failure
   std::vector<bool> serial_;                         // per test
   std::vector<uint32_t> attempts_;                   // results seen per test
   std::vector<std::vector<core::Attempt>> earlier_;  // failed attempts per test
   std::vector<std::vector<uint64_t>> samples_;       // --repeat-each: durations per test
+  std::map<uint32_t, int> launch_deaths_;            // driver mode: by the batch's first test
   size_t serial_count_ = 0;
   bool serial_phase_ = false;
   bool draining_ = false;  // interrupted once: running tests may finish
