@@ -314,6 +314,9 @@ void ConsoleReporter::OnRunEnd(const RunInfo& run, const Ledger& ledger,
   for (const std::string& e : summary.errors) {
     std::fprintf(out_, "%s\nERROR: %s\n", kHeavyRule, e.c_str());
   }
+  for (const std::string& w : summary.warnings) {
+    std::fprintf(out_, "%s\nWARNING: %s\n", kHeavyRule, w.c_str());
+  }
   const size_t not_run = ledger.size() - ledger.finished() + ledger.Count(Outcome::kNotRun);
   if (not_run > 0 && opt_.verbosity >= 1) {
     std::fprintf(out_, "%s\nNot run (%zu):", kHeavyRule, not_run);

@@ -104,6 +104,7 @@ void JsonReporter::Add(const RunInfo& run, const Ledger& ledger, const RunSummar
     counts_[static_cast<int>(o)] += ledger.Count(o) + (o == Outcome::kNotRun ? unfinished : 0);
   }
   errors_.insert(errors_.end(), summary.errors.begin(), summary.errors.end());
+  warnings_.insert(warnings_.end(), summary.warnings.begin(), summary.warnings.end());
   flaky_ += ledger.flaky();
   AppendTests(run, ledger, iterations_, &tests_);
   if (summary.perf.wanted) AppendPerf(run, summary.perf, iterations_, &perf_);
@@ -140,6 +141,11 @@ std::string JsonReporter::Render(const RunInfo* run, const Ledger* partial) cons
   for (size_t i = 0; i < now.errors_.size(); ++i) {
     if (i) j += ", ";
     AppendJsonString(&j, now.errors_[i]);
+  }
+  j += "],\n \"warnings\": [";
+  for (size_t i = 0; i < now.warnings_.size(); ++i) {
+    if (i) j += ", ";
+    AppendJsonString(&j, now.warnings_[i]);
   }
   j += "],\n \"tests\": [" + now.tests_ + "\n]";
   if (!now.perf_.empty()) j += ",\n \"perf\": [" + now.perf_ + "\n]";

@@ -53,6 +53,7 @@ class JsonReporter : public Reporter {
   size_t counts_[kOutcomeCount + 1] = {};
   std::vector<std::string> errors_;
   std::string tests_;
+  std::vector<std::string> warnings_;
   std::string perf_;  // --perf-report: one object per repetition
 };
 

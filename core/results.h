@@ -89,6 +89,8 @@ struct RunSummary {
   // Failures outside any test (a suite's TearDownTestSuite, workers that keep
   // dying before running a test); each makes the run fail.
   std::vector<std::string> errors;
+  // What made the run worse but not wrong (e.g. fewer workers than asked).
+  std::vector<std::string> warnings;
   bool setup_error = false;  // the run could not proceed (exit status 2)
   // --perf-report/--fail-on-slowdown: durations that moved; a slowdown past
   // --fail-on-slowdown fails the run.

@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -39,7 +40,60 @@ void WriteAll(int fd, std::string_view text) {
   }
 }
 
-// Starts `argv[0]` with stdout and stderr into a pipe; false with `err`.
+// A test may kill its parent or its process group (kill(getppid(), ...),
+// killpg(0, ...)), and a worker killed so could not say which test did it.
+// So the binary runs under a shim: a forked copy of the worker that only
+// starts the binary, waits for it, and ends the way it ended. Shim and
+// binary have a process group of their own; each dies with its parent
+// (PR_SET_PDEATHSIG), so a dead worker (a timeout's kill) still takes both.
+[[noreturn]] void RunShim(const std::vector<char*>& args, const std::string& dir, int out_fd,
+                          pid_t worker) {
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != worker) _exit(127);
+  setpgid(0, 0);
+  const pid_t shim = getpid();
+  const pid_t child = fork();
+  if (child < 0) {
+    std::fprintf(stderr, "mprun: fork: %s\n", std::strerror(errno));
+    _exit(127);
+  }
+  if (child == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != shim) _exit(127);
+    const sched_param normal = {};
+    sched_setscheduler(0, SCHED_OTHER, &normal);  // the worker is SCHED_BATCH, not the tests
+    dup2(out_fd, STDOUT_FILENO);
+    dup2(out_fd, STDERR_FILENO);
+    const int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (null >= 0) dup2(null, STDIN_FILENO);
+    if (!dir.empty() && chdir(dir.c_str()) != 0) {
+      std::fprintf(stderr, "mprun: cannot enter %s: %s\n", dir.c_str(), std::strerror(errno));
+      _exit(127);
+    }
+    execv(args[0], args.data());
+    std::fprintf(stderr, "mprun: cannot run %s: %s\n", args[0], std::strerror(errno));
+    _exit(127);
+  }
+  close(out_fd);
+  int status = 0;
+  while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (WIFSIGNALED(status)) {
+    // End by the same signal, without a core file of the shim.
+    const struct rlimit no_core = {0, 0};
+    setrlimit(RLIMIT_CORE, &no_core);
+    signal(WTERMSIG(status), SIG_DFL);
+    sigset_t all;
+    sigfillset(&all);
+    sigprocmask(SIG_UNBLOCK, &all, nullptr);
+    raise(WTERMSIG(status));
+    _exit(128 + WTERMSIG(status));
+  }
+  _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 127);
+}
+
+// Starts `argv[0]` under its shim with stdout and stderr into a pipe;
+// `*pid` is the shim's (its process group's) id. False with `err`.
 bool StartChild(const std::vector<std::string>& argv, const std::string& dir, pid_t* pid,
                 int* read_fd, std::string* err) {
   int fds[2];
@@ -52,34 +106,20 @@ bool StartChild(const std::vector<std::string>& argv, const std::string& dir, pi
   args.push_back(nullptr);
   const pid_t parent = getpid();
   std::fflush(nullptr);
-  const pid_t child = fork();
-  if (child < 0) {
+  const pid_t shim = fork();
+  if (shim < 0) {
     *err = std::string("fork: ") + std::strerror(errno);
     close(fds[0]);
     close(fds[1]);
     return false;
   }
-  if (child == 0) {
-    // The worker's process group: a timeout's kill of the group takes the
-    // child too; and if the worker dies, so does the child.
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) _exit(127);
-    const sched_param normal = {};
-    sched_setscheduler(0, SCHED_OTHER, &normal);  // the worker is SCHED_BATCH, not the tests
-    dup2(fds[1], STDOUT_FILENO);
-    dup2(fds[1], STDERR_FILENO);
-    const int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    if (null >= 0) dup2(null, STDIN_FILENO);
-    if (!dir.empty() && chdir(dir.c_str()) != 0) {
-      std::fprintf(stderr, "mprun: cannot enter %s: %s\n", dir.c_str(), std::strerror(errno));
-      _exit(127);
-    }
-    execv(args[0], args.data());
-    std::fprintf(stderr, "mprun: cannot run %s: %s\n", args[0], std::strerror(errno));
-    _exit(127);
+  if (shim == 0) {
+    close(fds[0]);
+    RunShim(args, dir, fds[1], parent);
   }
+  setpgid(shim, shim);  // also here, so that the group exists at once (either call wins)
   close(fds[1]);
-  *pid = child;
+  *pid = shim;
   *read_fd = fds[0];
   return true;
 }
@@ -210,6 +250,7 @@ class DriverWorker {
       FailAll(group, "mprun could not start " + path + ": " + err);
       return;
     }
+    runtime_.SetChildGroup(pid);
     RuntimeSink sink(runtime_, pid);
     std::vector<std::string> names;
     names.reserve(group.size());
@@ -240,11 +281,12 @@ class DriverWorker {
     // The pipe closed but the child lives on: it closed its stdout and
     // stderr (a test did), and nothing it does from here can be followed.
     // The kernel closes a dying process's files just before it becomes a
-    // zombie, so give an exit in progress a moment to show first.
+    // zombie, and the shim ends after the binary, so give an exit in
+    // progress a moment to show first.
     bool blinded = false;
     if (!child_gone && exited_fd >= 0) {
       pollfd exited = {exited_fd, POLLIN, 0};
-      if (poll(&exited, 1, 20) == 0) {
+      if (poll(&exited, 1, 100) == 0) {
         blinded = true;
         kill(pid, SIGKILL);
       }
@@ -252,6 +294,10 @@ class DriverWorker {
     if (exited_fd >= 0) close(exited_fd);
     follow.Close();
     close(fd);
+    // What the binary's tests left in its group goes now, while the shim's
+    // unreaped pid still holds the group id (so this never hits a stranger).
+    runtime_.SetChildGroup(0);  // before the reaping frees the group id
+    kill(-pid, SIGKILL);
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }

@@ -59,6 +59,7 @@ Supervisor::Supervisor(shm::Segment& segment, shm::Doorbell& bell, WorkerLaunche
       opt_(std::move(options)),
       now_ns_(std::move(now_ns)),
       workers_(segment.workers()),
+      retry_launch_at_(segment.workers(), 0),
       serial_(ledger.size(), false),
       attempts_(opt_.retries > 0 ? ledger.size() : 0, 0),
       earlier_(opt_.retries > 0 ? ledger.size() : 0),
@@ -114,14 +115,28 @@ bool Supervisor::Launch(uint32_t slot) {
   s.phase.store(static_cast<uint32_t>(WorkerPhase::kIdle), std::memory_order_relaxed);
   s.backtrace_written.store(0, std::memory_order_relaxed);
   s.steals.store(0, std::memory_order_relaxed);
+  s.child_group.store(0, std::memory_order_relaxed);
   s.lease.store(w.lease, std::memory_order_relaxed);
   shm::RingConsumer(seg_.ring(slot)).Reset();
   std::string err;
   if (!launcher_.Launch(slot, w.lease, &w.proc, &err)) {
-    summary_.errors.push_back("cannot start worker " + std::to_string(slot) + ": " + err);
-    if (live_workers() == 0) Fatal("no worker process could be started: " + err);
+    if (live_workers() == 0) {
+      summary_.errors.push_back("cannot start worker " + std::to_string(slot) + ": " + err);
+      Fatal("no worker process could be started: " + err);
+      return false;
+    }
+    // Out of processes or file descriptors: the others take this slot's
+    // tests (they steal), and the slot is tried again a second later. Said
+    // once, as a warning: the run is slower, not wrong.
+    if (!launch_warned_) {
+      launch_warned_ = true;
+      summary_.warnings.push_back("could not start worker " + std::to_string(slot) + " (" + err +
+                                  "); the run went on with fewer workers");
+    }
+    retry_launch_at_[slot] = now_ns_() + 1'000'000'000;
     return false;
   }
+  retry_launch_at_[slot] = 0;
   w.live = true;
   w.launched_ns = now_ns_();
   ++launches_;
@@ -241,7 +256,7 @@ void Supervisor::DrainAll() {
 }
 
 void Supervisor::BlameRunning(uint32_t slot, uint32_t test, const core::ProcessEnd& end,
-                              uint32_t phase, const std::string& note) {
+                              uint32_t phase) {
   Worker& w = workers_[slot];
   core::TestResult result;
   result.worker = static_cast<int>(slot);
@@ -259,11 +274,7 @@ void Supervisor::BlameRunning(uint32_t slot, uint32_t test, const core::ProcessE
   } else {
     result.outcome = Outcome::kCrashed;
     result.message = "crashed" + where + ": " + core::DescribeEnd(end);
-    if (!note.empty()) {
-      result.message += " (" + note + ")";
-    } else if (!end.signaled) {
-      result.message += " (the process exited during the test)";
-    }
+    if (!end.signaled) result.message += " (the process exited during the test)";
     if (end.signaled) result.signal = core::SignalName(end.code);
   }
   result.output = ReadOutput(w, w.output_consumed, UINT64_MAX, &result.output_dropped);
@@ -281,11 +292,10 @@ void Supervisor::NoteDeathOutsideTests(uint32_t slot, const core::ProcessEnd& en
   if (last_test < run_.tests.size()) what += ", after " + run_.tests[last_test].FullName();
   uint64_t dropped;
   const std::string output = ReadOutput(w, w.output_consumed, UINT64_MAX, &dropped);
-  // Driver mode: a worker that got as far as launching its binary works; a
-  // binary (a test) that kills it is found by the suspects of HandleExit
-  // (blamed, or run alone and cleared), so such a death is no run error,
-  // and deaths of this kind end the run only after ten in a row (a binary
-  // that kills every worker as it starts).
+  // Driver mode: a worker that got as far as launching its binary works (a
+  // binary cannot kill it: it runs under a shim in a group of its own), so
+  // such a death came from outside (the OOM killer, a user): its batch is
+  // run again, it is no run error, and only ten in a row end the run.
   const bool launching =
       opt_.driver_launches && phase == static_cast<uint32_t>(WorkerPhase::kEnvironmentSetUp);
   if (w.records > 0) {
@@ -324,37 +334,14 @@ void Supervisor::HandleExit(uint32_t slot) {
   // is not to blame; it goes back to the queue.
   const bool wrong_victim = w.killed_for_timeout && packed != w.timeout_word;
   const bool in_environment = phase == static_cast<uint32_t>(WorkerPhase::kEnvironmentSetUp);
-  // Driver mode: the second death while launching with the same test first.
-  bool launch_blame = false;
-  if (!normal && !w.killed_by_stop && !w.killed_for_timeout && in_environment &&
-      opt_.driver_launches && running_is_ours) {
-    launch_blame = ++launch_deaths_[running] >= 2;
-  }
   if (!normal && !w.killed_by_stop) {
-    if (running_is_ours && !wrong_victim && (!in_environment || launch_blame)) {
-      BlameRunning(slot, running, end, phase,
-                   launch_blame ? "its worker died twice while the binary started a batch that "
-                                  "began with this test: the test likely kills its runner (its "
-                                  "parent or its process group)"
-                                : "");
-      if (launch_blame) barren_deaths_ = launch_deaths_in_a_row_ = 0;  // a result: progress
+    if (running_is_ours && !wrong_victim && !in_environment) {
+      BlameRunning(slot, running, end, phase);
     } else {
       NoteDeathOutsideTests(slot, end, phase, running);
     }
   }
-  // After a first such death the batch's first test goes back on its own
-  // (the supervisor's deque, which a worker takes from alone once its own
-  // runs dry): if it is the one that kills, its second strike is then
-  // unambiguous; a quick test before the killer whose lines were never
-  // read is not blamed in its place.
-  uint32_t suspect = shm::kNoTest;
-  if (!normal && !w.killed_by_stop && !w.killed_for_timeout && in_environment &&
-      opt_.driver_launches && running_is_ours && !launch_blame) {
-    suspect = running;
-  }
-  if (!running_is_ours || wrong_victim || (in_environment && !launch_blame)) {
-    running = shm::kNoTest;
-  }
+  if (!running_is_ours || wrong_victim || in_environment) running = shm::kNoTest;
   auto finished = [this](uint32_t t) { return Settled(t); };
   std::vector<uint32_t> back = shm::ReclaimDeadLease(claims, w.lease, running, finished);
   if (!normal) {
@@ -362,12 +349,6 @@ void Supervisor::HandleExit(uint32_t slot) {
     // deque, not yet claimed).
     std::vector<uint32_t> lost = shm::SweepLostTests(seg_, finished);
     back.insert(back.end(), lost.begin(), lost.end());
-  }
-  if (suspect != shm::kNoTest && !Draining()) {
-    if (const auto it = std::find(back.begin(), back.end(), suspect); it != back.end()) {
-      back.erase(it);
-      shm::Requeue(seg_, seg_.supervisor_deque(), std::vector<uint32_t>{suspect});
-    }
   }
   if (!back.empty() && !Draining()) shm::Requeue(seg_, slot, back);
   if (w.proc.output_fd >= 0) close(w.proc.output_fd);
@@ -484,8 +465,10 @@ void Supervisor::EnsureWorkers() {
   // Tests on the supervisor's deque (handed back, or to run again) get an
   // idle slot's worker each, up to their number.
   uint32_t spare = seg_.deque(seg_.supervisor_deque()).SizeGuess();
+  const uint64_t now = now_ns_();
   for (uint32_t s = 0; s < workers_.size(); ++s) {
     if (workers_[s].live || (serial_phase_ && s > 0)) continue;
+    if (retry_launch_at_[s] > now && live_workers() > 0) continue;  // failed to start lately
     const bool own = seg_.deque(s).SizeGuess() > 0;
     if (own || (nobody_left && queued > 0) || spare > 0) {
       if (!own && spare > 0) --spare;
@@ -553,6 +536,14 @@ void Supervisor::Suspend() {
   for (Worker& w : workers_) {
     if (w.live) launcher_.SignalGroup(w.proc, SIGSTOP);
   }
+  // Driver mode: the binaries run in groups of their own. Their workers are
+  // stopping, so none clears its group now and reaps (which could free the
+  // id for a stranger) before the SIGCONT below.
+  for (uint32_t slot = 0; slot < workers_.size(); ++slot) {
+    // acquire: pairs with the worker's release when it set the group.
+    const uint32_t group = seg_.slot(slot).child_group.load(std::memory_order_acquire);
+    if (workers_[slot].live && group > 1) kill(-static_cast<pid_t>(group), SIGSTOP);
+  }
   const uint64_t stopped_at = now_ns_();
   std::fflush(stdout);
   // SIGTSTP is blocked (it comes through the signalfd), so stop for real
@@ -565,6 +556,9 @@ void Supervisor::ResumeWorkers(uint64_t paused_ns) {
   for (uint32_t slot = 0; slot < workers_.size(); ++slot) {
     Worker& w = workers_[slot];
     if (!w.live) continue;
+    // acquire: as in Suspend.
+    const uint32_t group = seg_.slot(slot).child_group.load(std::memory_order_acquire);
+    if (group > 1) kill(-static_cast<pid_t>(group), SIGCONT);
     launcher_.SignalGroup(w.proc, SIGCONT);
     // The time stopped does not count against the running test (nor a
     // starting worker, nor a pending kill after the dump signal).

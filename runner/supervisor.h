@@ -59,8 +59,8 @@ struct SupervisorOptions {
   // killed. 0: killed at once.
   int interrupt_grace_ms = 3000;
   // Driver mode: a worker that dies before the binary's first `[ RUN ]` was
-  // read is launching it, not in a global environment; dying so twice with
-  // the same test first blames that test (it likely kills its runner).
+  // read is launching it, not in a global environment (see
+  // NoteDeathOutsideTests).
   bool driver_launches = false;
   // --repeat-each: a test that passed is queued again (any worker may take
   // it) until it ran this many times; its result carries every duration.
@@ -125,8 +125,7 @@ class Supervisor {
   void Drain(uint32_t slot);
   void OnRecord(uint32_t slot, const shm::ResultRecord& record, std::string_view text);
   void HandleExit(uint32_t slot);
-  void BlameRunning(uint32_t slot, uint32_t test, const core::ProcessEnd& end, uint32_t phase,
-                    const std::string& note = "");
+  void BlameRunning(uint32_t slot, uint32_t test, const core::ProcessEnd& end, uint32_t phase);
   void NoteDeathOutsideTests(uint32_t slot, const core::ProcessEnd& end, uint32_t phase,
                              uint32_t last_test);
   void CheckTimeouts(uint64_t now, uint64_t* next_event);
@@ -160,6 +159,8 @@ class Supervisor {
   SupervisorOptions opt_;
   std::function<uint64_t()> now_ns_;
   std::vector<Worker> workers_;
+  std::vector<uint64_t> retry_launch_at_;  // per slot: not before (a failed launch)
+  bool launch_warned_ = false;
   core::RunSummary summary_;
   uint64_t start_ns_ = 0;
   uint64_t exit_deadline_ns_ = 0;
@@ -173,7 +174,6 @@ class Supervisor {
   std::vector<uint32_t> attempts_;                   // results seen per test
   std::vector<std::vector<core::Attempt>> earlier_;  // failed attempts per test
   std::vector<std::vector<uint64_t>> samples_;       // --repeat-each: durations per test
-  std::map<uint32_t, int> launch_deaths_;            // driver mode: by the batch's first test
   size_t serial_count_ = 0;
   bool serial_phase_ = false;
   bool draining_ = false;  // interrupted once: running tests may finish

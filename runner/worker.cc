@@ -206,6 +206,11 @@ void WorkerRuntime::GiveBack(std::span<const uint32_t> tests) {
   if (!back.empty()) (void)segment_.deque(slot_index_).PushBack(back);
 }
 
+void WorkerRuntime::SetChildGroup(pid_t group) {
+  // release: the supervisor reads it (acquire) when it suspends the run.
+  slot_.child_group.store(static_cast<uint32_t>(group), std::memory_order_release);
+}
+
 bool WorkerRuntime::StartTest(uint32_t test) {
   return !StopRequested() && segment_.claims().TryStart(test, lease_);
 }

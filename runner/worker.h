@@ -114,6 +114,8 @@ class WorkerRuntime {
 
   // The supervisor asked workers to stop taking tests.
   bool StopRequested() const;
+  // Driver mode: the process group of the binary being run (0: none).
+  void SetChildGroup(pid_t group);
 
  private:
   uint64_t OutputOffset();

@@ -52,6 +52,11 @@ struct alignas(kCacheLine) WorkerSlot {
   Atomic<uint32_t> batch_done;
   Atomic<uint32_t> backtrace_written;  // set by the worker's timeout-signal handler
   Atomic<uint32_t> steals;             // deque steals so far (for the trace)
+  // Driver mode: the process group of the test binary this worker runs now
+  // (its shim's pid; 0 for none), for the supervisor to stop and continue
+  // with the worker (SIGTSTP). Cleared before the worker reaps the shim, so
+  // while it is non-zero the group id cannot have been reused.
+  Atomic<uint32_t> child_group;
 };
 MPRUN_SHARED_STRUCT(WorkerSlot);
 static_assert(sizeof(WorkerSlot) == kCacheLine, "one worker slot per cache line");

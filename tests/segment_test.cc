@@ -2,8 +2,15 @@
 #include "shm/segment.h"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <cstdio>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <set>
 
 namespace mprun::shm {
 namespace {
@@ -77,6 +84,60 @@ TEST(SegmentTest, RefusesShapesItCannotHold) {
   EXPECT_NE(err.find("worker count 0"), std::string::npos) << err;
   EXPECT_EQ(Segment::Create(Params(2, WorkDeque::kMaxItems + 1), &err), nullptr);
   EXPECT_NE(err.find("too many tests"), std::string::npos) << err;
+}
+
+TEST(SegmentTest, AMappingRefusedByTheSystemIsAClearError) {
+  // In a child held to an address-space limit 8 MiB above what it uses, a
+  // segment of about 64 MiB cannot be mapped.
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    long pages = 0;
+    if (FILE* f = std::fopen("/proc/self/statm", "r")) {
+      if (std::fscanf(f, "%ld", &pages) != 1) pages = 0;
+      std::fclose(f);
+    }
+    const rlim_t now = static_cast<rlim_t>(pages) * static_cast<rlim_t>(sysconf(_SC_PAGESIZE));
+    struct rlimit lim = {now + (8u << 20), RLIM_INFINITY};
+    if (setrlimit(RLIMIT_AS, &lim) != 0) _exit(3);
+    LayoutParams p = Params(64, 1000);
+    p.names_bytes = 64u << 20;
+    std::string err;
+    const bool refused = Segment::Create(p, &err) == nullptr;
+    const bool said_why = err.find("cannot map the shared segment (6") != std::string::npos;
+    if (!said_why) std::fprintf(stderr, "refused: %d, err: %s\n", refused, err.c_str());
+    _exit(refused && said_why ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  GTEST_SKIP() << "sanitizers reserve address space beyond any such limit";
+#endif
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "1: mapped anyway, or no clear message; 3: no limit";
+}
+
+TEST(SegmentTest, TheSegmentIsAnonymousSoNoOtherProcessCanOpenIt) {
+  auto before = std::filesystem::directory_iterator("/dev/shm");
+  std::set<std::string> names;
+  for (const auto& e : before) names.insert(e.path().string());
+  std::string err;
+  auto seg = Segment::Create(Params(2, 8), &err);
+  ASSERT_NE(seg, nullptr) << err;
+  for (const auto& e : std::filesystem::directory_iterator("/dev/shm")) {
+    EXPECT_TRUE(names.count(e.path().string())) << e.path() << " appeared with the segment";
+  }
+  // /proc/self/maps names what backs it: the kernel's anonymous shared memory.
+  std::ifstream maps("/proc/self/maps");
+  char want[32];
+  std::snprintf(want, sizeof want, "%lx-", reinterpret_cast<unsigned long>(seg->base()));
+  std::string line, found;
+  while (std::getline(maps, line)) {
+    if (line.rfind(want, 0) == 0) found = line;
+  }
+  ASSERT_FALSE(found.empty());
+  EXPECT_NE(found.find("rw-s"), std::string::npos) << found;
+  EXPECT_NE(found.find("/dev/zero (deleted)"), std::string::npos) << found;
 }
 
 TEST(SegmentTest, TestTableKeepsNamesAndSharesSuiteNames) {
