@@ -10,10 +10,14 @@
 // ends early in mprun's eyes; output a test writes to stderr after its last
 // stdout line may be attributed to it even if written later by a thread.
 //
-// The child runs in the worker's process group with PR_SET_PDEATHSIG, so a
-// timeout (the supervisor kills the group) or a dead worker takes it along.
-// When the child dies in a test, that test is crashed and the tests of the
-// batch it never reached go back on the deque at once; the worker goes on.
+// The binary runs under a shim (a forked copy of the worker that starts it,
+// waits, and ends as it ended), both in a process group of their own and
+// each with PR_SET_PDEATHSIG: a test that kills its parent or its group
+// takes only the shim, so the worker lives to read which test it was; a
+// timeout (the supervisor kills the worker's group) or a dead worker takes
+// both. When the binary dies in a test, that test is crashed and the tests
+// of the batch it never reached go back on the deque at once; the worker
+// goes on. A launch's leftover processes are killed with its group.
 #ifndef MPRUN_RUNNER_DRIVER_EXECUTOR_H_
 #define MPRUN_RUNNER_DRIVER_EXECUTOR_H_
 

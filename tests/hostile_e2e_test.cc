@@ -13,6 +13,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <string>
@@ -38,11 +39,11 @@ struct Limited {
 // root, as user nobody: root is not held to it). Output goes to files in
 // `dir`, which must be writable by that user.
 Limited RunLimited(const std::vector<std::string>& argv, int resource, rlim_t limit,
-                   const ScratchDir& dir, std::vector<std::pair<std::string, std::string>> env) {
+                   const std::string& dir, std::vector<std::pair<std::string, std::string>> env) {
   const pid_t pid = fork();
   if (pid == 0) {
-    const int out = open(dir.File("out").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0666);
-    const int err = open(dir.File("err").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0666);
+    const int out = open((dir + "/out").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0666);
+    const int err = open((dir + "/err").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0666);
     dup2(out, STDOUT_FILENO);
     dup2(err, STDERR_FILENO);
     for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
@@ -62,23 +63,41 @@ Limited RunLimited(const std::vector<std::string>& argv, int resource, rlim_t li
   waitpid(pid, &status, 0);
   Limited l;
   l.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  l.out = testing_util::ReadFile(dir.File("out"));
-  l.err = testing_util::ReadFile(dir.File("err"));
+  l.out = testing_util::ReadFile(dir + "/out");
+  l.err = testing_util::ReadFile(dir + "/err");
   return l;
 }
 
-std::vector<std::pair<std::string, std::string>> PerfEnv(const ScratchDir& dir) {
-  return {{"PERF_DIR", dir.path()}, {"PERF_SPIN_ROUNDS", "1000"}, {"PERF_NOISE_MB", "1"}};
+// A scratch directory anyone may use, directly under /tmp (not under the
+// private TMPDIR mprun gives this test, which user nobody cannot enter).
+class PublicDir {
+ public:
+  PublicDir() {
+    char tmpl[] = "/tmp/mprun-hostile-XXXXXX";
+    path_ = mkdtemp(tmpl);
+    chmod(path_.c_str(), 0777);
+  }
+  ~PublicDir() { std::filesystem::remove_all(path_); }
+  std::string File(const std::string& name) const { return path_ + "/" + name; }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// TMPDIR: the scratch dir, which the limited user may write (under mprun
+// the inherited TMPDIR is a worker's private one).
+std::vector<std::pair<std::string, std::string>> PerfEnv(const std::string& dir) {
+  return {{"PERF_DIR", dir}, {"PERF_SPIN_ROUNDS", "1000"}, {"PERF_NOISE_MB", "1"}, {"TMPDIR", dir}};
 }
 
 TEST(HostileTest, NoProcessToForkIsAClearErrorOrAFewerWorkersRun) {
-  ScratchDir dir;
-  chmod(dir.path().c_str(), 0777);  // nobody writes its output and report here
+  PublicDir dir;  // nobody writes its output and report here
   const std::string filter = "--gtest_filter=Many/Noise.*";
   const std::string json = "--json=" + dir.File("r.json");
   // One process allowed: mprun itself. Linked mode cannot fork a worker.
-  Limited l =
-      RunLimited({kPerf, "--processes=4", json, filter}, RLIMIT_NPROC, 1, dir, PerfEnv(dir));
+  Limited l = RunLimited({kPerf, "--processes=4", json, filter}, RLIMIT_NPROC, 1, dir.path(),
+                         PerfEnv(dir.path()));
   if (l.status == 125 || l.status == 127) GTEST_SKIP() << "cannot run as a limited user here";
   EXPECT_EQ(l.status, 2) << l.out << l.err;
   EXPECT_NE((l.out + l.err)
@@ -91,13 +110,15 @@ TEST(HostileTest, NoProcessToForkIsAClearErrorOrAFewerWorkersRun) {
   EXPECT_EQ(rows.size(), 32u) << "every test is in the report, not run";
   for (const auto& [name, row] : rows) EXPECT_EQ(row.outcome, "not_run") << name;
   // Driver mode cannot even list the binary: exit 2 naming it.
-  l = RunLimited({kMprun, "--processes=4", kPerf, filter}, RLIMIT_NPROC, 1, dir, PerfEnv(dir));
+  l = RunLimited({kMprun, "--processes=4", kPerf, filter}, RLIMIT_NPROC, 1, dir.path(),
+                 PerfEnv(dir.path()));
   EXPECT_EQ(l.status, 2) << l.out << l.err;
   EXPECT_NE(l.err.find(std::string(kPerf) + ": fork: Resource temporarily unavailable"),
             std::string::npos)
       << l.err;
   // Three processes: the supervisor and two workers of the four asked for.
-  l = RunLimited({kPerf, "--processes=4", json, filter}, RLIMIT_NPROC, 3, dir, PerfEnv(dir));
+  l = RunLimited({kPerf, "--processes=4", json, filter}, RLIMIT_NPROC, 3, dir.path(),
+                 PerfEnv(dir.path()));
   EXPECT_EQ(l.status, 0) << l.out << l.err;
   EXPECT_NE(l.out.find("WARNING: could not start worker"), std::string::npos) << l.out;
   EXPECT_NE(l.out.find("32 passed"), std::string::npos) << l.out;
@@ -112,7 +133,7 @@ TEST(HostileTest, TooFewFileDescriptorsMeanFewerWorkersNotLostTests) {
                                      "--json=" + dir.File("r.json")};
     if (driver) argv.push_back(kPerf);
     argv.push_back("--gtest_filter=Many/Noise.*");
-    const Limited l = RunLimited(argv, RLIMIT_NOFILE, 16, dir, PerfEnv(dir));
+    const Limited l = RunLimited(argv, RLIMIT_NOFILE, 16, dir.path(), PerfEnv(dir.path()));
     EXPECT_EQ(l.status, 0) << (driver ? "driver" : "linked") << "\n" << l.out << l.err;
     EXPECT_NE(l.out.find("32 passed"), std::string::npos) << l.out;
     rapidjson::Document doc;
