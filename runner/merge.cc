@@ -53,6 +53,15 @@ double Num(const rapidjson::Value& obj, const char* key) {
   return obj.HasMember(key) && obj[key].IsNumber() ? obj[key].GetDouble() : 0;
 }
 
+// A number of the report as a whole number in [0, max]: a report is outside
+// input, and casting a negative, huge or non-finite double is undefined
+// (found by tests/fuzz/fuzz_merge).
+uint64_t Whole(const rapidjson::Value& obj, const char* key, double scale, uint64_t max) {
+  const double v = Num(obj, key) * scale;
+  if (!(v > 0)) return 0;  // also NaN
+  return v >= static_cast<double>(max) ? max : static_cast<uint64_t>(v);
+}
+
 }  // namespace
 
 int RunMerge(int argc, char** argv) {
@@ -114,11 +123,12 @@ int RunMerge(int argc, char** argv) {
         doc["interrupted"].GetBool()) {
       summary.errors.push_back(path + ": its run was interrupted");
     }
-    run.workers = std::max(run.workers, static_cast<int>(Num(doc, "processes")));
-    summary.wall_seconds = std::max(summary.wall_seconds, Num(doc, "wall_seconds"));
+    run.workers = std::max(run.workers, static_cast<int>(Whole(doc, "processes", 1, 1 << 20)));
+    summary.wall_seconds = std::max(
+        summary.wall_seconds, static_cast<double>(Whole(doc, "wall_seconds", 1e3, 1e12)) / 1e3);
     if (doc.HasMember("shard") && doc["shard"].IsObject()) {
-      const auto index = static_cast<uint32_t>(Num(doc["shard"], "index"));
-      const auto total = static_cast<uint32_t>(Num(doc["shard"], "total"));
+      const auto index = static_cast<uint32_t>(Whole(doc["shard"], "index", 1, UINT32_MAX));
+      const auto total = static_cast<uint32_t>(Whole(doc["shard"], "total", 1, UINT32_MAX));
       if (shard_total != 0 && total != shard_total) {
         summary.errors.push_back(path + " is a shard of " + std::to_string(total) + ", others of " +
                                  std::to_string(shard_total));
@@ -134,7 +144,7 @@ int RunMerge(int argc, char** argv) {
       if (!t.IsObject()) continue;
       const std::string binary = Str(t, "binary");
       const std::string name = Str(t, "name");
-      const auto iteration = static_cast<int>(Num(t, "iteration"));
+      const auto iteration = static_cast<int>(Whole(t, "iteration", 1, INT32_MAX));
       const std::string key = binary + "\n" + name + "\n" + std::to_string(iteration);
       if (const auto it = where.find(key); it != where.end()) {
         summary.errors.push_back(name + " (" + binary + ") is reported twice: in " + it->second +
@@ -148,8 +158,8 @@ int RunMerge(int argc, char** argv) {
                      name.c_str());
         return kUsage;
       }
-      r.duration_ns = static_cast<uint64_t>(Num(t, "duration_ms") * 1e6);
-      r.start_ns = static_cast<uint64_t>(Num(t, "start_ms") * 1e6);
+      r.duration_ns = Whole(t, "duration_ms", 1e6, uint64_t{1} << 62);
+      r.start_ns = Whole(t, "start_ms", 1e6, uint64_t{1} << 62);
       r.worker = t.HasMember("worker") && t["worker"].IsInt() ? t["worker"].GetInt() : -1;
       r.attempts = t.HasMember("attempts") && t["attempts"].IsUint() ? t["attempts"].GetUint() : 1;
       r.flaky = t.HasMember("flaky") && t["flaky"].IsBool() && t["flaky"].GetBool();
@@ -165,11 +175,22 @@ int RunMerge(int argc, char** argv) {
       results.push_back(std::move(r));
     }
   }
-  for (uint32_t k = 1; k <= shard_total; ++k) {
-    if (shard_files.count(k) == 0) {
+  // The missing shards, the first ten by name (a report may claim any
+  // total; fuzz_merge found the loop over all of them unbounded).
+  uint64_t present = 0;
+  for (const auto& [index, file] : shard_files) present += index >= 1 && index <= shard_total;
+  const uint64_t missing = shard_total - present;
+  uint64_t listed = 0;
+  for (uint64_t k = 1; k <= shard_total && listed < std::min<uint64_t>(missing, 10); ++k) {
+    if (shard_files.count(static_cast<uint32_t>(k)) == 0) {
       summary.errors.push_back("shard " + std::to_string(k) + " of " + std::to_string(shard_total) +
                                " is missing");
+      ++listed;
     }
+  }
+  if (missing > listed) {
+    summary.errors.push_back("and " + std::to_string(missing - listed) + " more shards of " +
+                             std::to_string(shard_total) + " are missing");
   }
 
   core::ConsoleOptions console_options;

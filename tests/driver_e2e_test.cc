@@ -193,6 +193,17 @@ TEST(DriverTest, ShardsSplitTheRunIntoDisjointPartsThatCoverIt) {
   m = testing_util::Run({kMprun, "merge", s1, dir.File("junk.json")}, {}, dir);
   EXPECT_EQ(m.status, 2);
   EXPECT_NE(m.err.find("junk.json: not an mprun JSON report"), std::string::npos) << m.err;
+  // A report claiming absurd figures (tests/fuzz/regressions/merge): no
+  // undefined casts, no loop over four billion shards.
+  std::ofstream(dir.File("absurd.json"))
+      << R"({"mprun_version": "x", "processes": -3, "wall_seconds": 1e308,)"
+      << R"( "shard": {"index": -1, "total": 4294967295}, "tests": [{"binary": "b",)"
+      << R"( "name": "S.t", "outcome": "passed", "duration_ms": -1e300, "iteration": 1e99}]})";
+  m = testing_util::Run({kMprun, "merge", dir.File("absurd.json")}, {}, dir);
+  EXPECT_EQ(m.status, 1) << m.out << m.err;
+  EXPECT_NE(m.out.find("shard 1 of 4294967295 is missing"), std::string::npos) << m.out;
+  EXPECT_NE(m.out.find("and 4294967285 more shards of 4294967295 are missing"), std::string::npos)
+      << m.out;
 
   // Bazel's protocol: the status file says mprun shards; the binaries see
   // no shard variable (gtest would then run only its own slice of each batch).

@@ -89,13 +89,16 @@ std::vector<pid_t> ProcessesOfRun(const std::string& token) {
   return out;
 }
 
-std::vector<pid_t> ChildrenOf(pid_t parent) {
+// The run's workers: children of mprun, but not its listers (driver mode's
+// `--gtest_list_tests` runs: killing one is a listing that failed, exit 2).
+std::vector<pid_t> WorkersOf(pid_t parent) {
   std::vector<pid_t> out;
   for (const std::string& name : ListDir("/proc")) {
     const pid_t pid = static_cast<pid_t>(std::atoi(name.c_str()));
     char state = 0;
     pid_t ppid = 0;
-    if (pid > 0 && StatOf(pid, &state, &ppid) && ppid == parent && state != 'Z') {
+    if (pid > 0 && StatOf(pid, &state, &ppid) && ppid == parent && state != 'Z' &&
+        ReadFile("/proc/" + name + "/cmdline").find("--gtest_list_tests") == std::string::npos) {
       out.push_back(pid);
     }
   }
@@ -170,8 +173,11 @@ int OneRun(const Config& cfg, int run, std::mt19937& rng, Totals* totals) {
     const pid_t done = waitpid(pid, &status, WNOHANG);
     if (done == pid) break;
     SleepMs(20 + static_cast<int>(rng() % 200));
-    if (kills < cfg.max_kills && rng() % 4 == 0) {
-      const std::vector<pid_t> ws = ChildrenOf(pid);
+    // Driver mode lists its binaries first, in children that are not
+    // workers; the report appears once the run proper has begun.
+    const bool running = !driver || access((dir + "/r.json").c_str(), F_OK) == 0;
+    if (running && kills < cfg.max_kills && rng() % 4 == 0) {
+      const std::vector<pid_t> ws = WorkersOf(pid);
       if (!ws.empty()) {
         kill(ws[rng() % ws.size()], SIGKILL);
         ++kills;
