@@ -150,8 +150,8 @@ void Supervisor::Report(uint32_t test, core::TestResult result, uint32_t lease) 
     std::vector<uint64_t>& samples = samples_[test];
     samples.push_back(result.duration_ns);
     shm::ClaimTable claims = seg_.claims();
-    if (samples.size() < static_cast<size_t>(opt_.repeat_each) && !stopping_ && !stop_requested_ &&
-        lease != 0 && claims.Holder(test) == lease &&
+    if (samples.size() < static_cast<size_t>(opt_.repeat_each) && !Draining() &&
+        !stop_requested_ && lease != 0 && claims.Holder(test) == lease &&
         claims.Reclaim(test, claims.Word(test), shm::kSupervisorLease)) {
       // Again, from the supervisor's deque: whichever worker is free next.
       shm::Requeue(seg_, seg_.supervisor_deque(), std::vector<uint32_t>{test});
