@@ -90,6 +90,15 @@ void AppendPerf(const RunInfo& run, const PerfReport& perf, int iteration, std::
   *j += "]}";
 }
 
+void AppendStrings(const std::vector<std::string>& strings, std::string* j) {
+  *j += "[";
+  for (size_t i = 0; i < strings.size(); ++i) {
+    if (i) *j += ", ";
+    AppendJsonString(j, strings[i]);
+  }
+  *j += "]";
+}
+
 }  // namespace
 
 void JsonReporter::Add(const RunInfo& run, const Ledger& ledger, const RunSummary& summary) {
@@ -137,17 +146,11 @@ std::string JsonReporter::Render(const RunInfo* run, const Ledger* partial) cons
     j += ", \"" + std::string(OutcomeName(o)) +
          "\": " + std::to_string(now.counts_[static_cast<int>(o)]);
   }
-  j += ", \"flaky\": " + std::to_string(now.flaky_) + "},\n \"errors\": [";
-  for (size_t i = 0; i < now.errors_.size(); ++i) {
-    if (i) j += ", ";
-    AppendJsonString(&j, now.errors_[i]);
-  }
-  j += "],\n \"warnings\": [";
-  for (size_t i = 0; i < now.warnings_.size(); ++i) {
-    if (i) j += ", ";
-    AppendJsonString(&j, now.warnings_[i]);
-  }
-  j += "],\n \"tests\": [" + now.tests_ + "\n]";
+  j += ", \"flaky\": " + std::to_string(now.flaky_) + "},\n \"errors\": ";
+  AppendStrings(now.errors_, &j);
+  j += ",\n \"warnings\": ";
+  AppendStrings(now.warnings_, &j);
+  j += ",\n \"tests\": [" + now.tests_ + "\n]";
   if (!now.perf_.empty()) j += ",\n \"perf\": [" + now.perf_ + "\n]";
   j += "}\n";
   return j;

@@ -40,6 +40,20 @@ bool ParseSeconds(std::string_view what, const std::string& text, double* out, s
   return true;
 }
 
+// A whole number in [lo, hi]; otherwise "<what>: '<text>' is not <expected>".
+bool ParseWhole(std::string_view what, const std::string& text, long lo, long hi,
+                std::string_view expected, int* out, std::string* err) {
+  char* end = nullptr;
+  errno = 0;
+  const long n = std::strtol(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0' || errno == ERANGE || n < lo || n > hi) {
+    *err = std::string(what) + ": '" + text + "' is not " + std::string(expected);
+    return false;
+  }
+  *out = static_cast<int>(n);
+  return true;
+}
+
 bool ParseBool(std::string_view what, const std::string& text, bool* out, std::string* err) {
   for (const char* t : {"1", "true", "yes", "on"}) {
     if (text == t) return *out = true, true;
@@ -157,14 +171,8 @@ bool ParseOptions(int* argc, char** argv, const GetEnv& getenv, Options* out, st
        }},
       {"--durations", nullptr, true,
        [&](const std::string& v, std::string* e) {
-         char* end = nullptr;
-         const long n = std::strtol(v.c_str(), &end, 10);
-         if (v.empty() || *end != '\0' || n < 0 || n > 1000000) {
-           *e = "--durations: '" + v + "' is not a number of tests (0 or more)";
-           return false;
-         }
-         o.durations = static_cast<int>(n);
-         return true;
+         return ParseWhole("--durations", v, 0, 1000000, "a number of tests (0 or more)",
+                           &o.durations, e);
        }},
       {"--history", nullptr, true,
        [&](const std::string& v, std::string* e) {
@@ -177,14 +185,8 @@ bool ParseOptions(int* argc, char** argv, const GetEnv& getenv, Options* out, st
        }},
       {"--retries", nullptr, true,
        [&](const std::string& v, std::string* e) {
-         char* end = nullptr;
-         const long n = std::strtol(v.c_str(), &end, 10);
-         if (v.empty() || *end != '\0' || n < 0 || n > 100) {
-           *e = "--retries: '" + v + "' is not a number of re-runs between 0 and 100";
-           return false;
-         }
-         o.retries = static_cast<int>(n);
-         return true;
+         return ParseWhole("--retries", v, 0, 100, "a number of re-runs between 0 and 100",
+                           &o.retries, e);
        }},
       {"--flaky-fails", nullptr, false,
        [&](const std::string&, std::string*) { return o.flaky_fails = true, true; }},
@@ -211,14 +213,8 @@ bool ParseOptions(int* argc, char** argv, const GetEnv& getenv, Options* out, st
        }},
       {"--repeat-each", nullptr, true,
        [&](const std::string& v, std::string* e) {
-         char* end = nullptr;
-         const long n = std::strtol(v.c_str(), &end, 10);
-         if (v.empty() || *end != '\0' || n < 1 || n > 10000) {
-           *e = "--repeat-each: '" + v + "' is not a number of runs between 1 and 10000";
-           return false;
-         }
-         o.repeat_each = static_cast<int>(n);
-         return true;
+         return ParseWhole("--repeat-each", v, 1, 10000, "a number of runs between 1 and 10000",
+                           &o.repeat_each, e);
        }},
       {"--perf-report", nullptr, false,
        [&](const std::string&, std::string*) { return o.perf_report = true, true; }},

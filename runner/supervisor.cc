@@ -145,33 +145,34 @@ bool Supervisor::Launch(uint32_t slot) {
   return true;
 }
 
+bool Supervisor::RunAgain(uint32_t test, uint32_t lease) {
+  if (Draining() || stop_requested_ || lease == 0) return false;
+  shm::ClaimTable claims = seg_.claims();
+  if (claims.Holder(test) != lease ||
+      !claims.Reclaim(test, claims.Word(test), shm::kSupervisorLease)) {
+    return false;
+  }
+  // From the supervisor's deque: whichever worker is free next takes it.
+  shm::Requeue(seg_, seg_.supervisor_deque(), std::vector<uint32_t>{test});
+  return true;
+}
+
 void Supervisor::Report(uint32_t test, core::TestResult result, uint32_t lease) {
   if (test < samples_.size() && result.outcome == Outcome::kPassed) {
     std::vector<uint64_t>& samples = samples_[test];
     samples.push_back(result.duration_ns);
-    shm::ClaimTable claims = seg_.claims();
-    if (samples.size() < static_cast<size_t>(opt_.repeat_each) && !Draining() &&
-        !stop_requested_ && lease != 0 && claims.Holder(test) == lease &&
-        claims.Reclaim(test, claims.Word(test), shm::kSupervisorLease)) {
-      // Again, from the supervisor's deque: whichever worker is free next.
-      shm::Requeue(seg_, seg_.supervisor_deque(), std::vector<uint32_t>{test});
-      return;
-    }
+    if (samples.size() < static_cast<size_t>(opt_.repeat_each) && RunAgain(test, lease)) return;
     result.duration_ns = core::SpreadOf(samples).median_ns;
     result.samples_ns = std::move(samples);
   }
   if (opt_.retries > 0 && test < attempts_.size() && result.outcome != Outcome::kNotRun) {
     const uint32_t attempt = ++attempts_[test];
     result.attempts = attempt;
-    shm::ClaimTable claims = seg_.claims();
     if (core::IsFailure(result.outcome) && attempt <= static_cast<uint32_t>(opt_.retries) &&
-        !Draining() && !stop_requested_ && lease != 0 && claims.Holder(test) == lease &&
-        claims.Reclaim(test, claims.Word(test), shm::kSupervisorLease)) {
-      // Run it again, from the supervisor's deque (any worker may take it).
+        RunAgain(test, lease)) {
       for (core::Reporter* r : reporters_) r->OnTestRetried(run_, test, result);
       earlier_[test].push_back(
           {result.outcome, result.message, result.output, result.duration_ns, result.worker});
-      shm::Requeue(seg_, seg_.supervisor_deque(), std::vector<uint32_t>{test});
       return;
     }
     if (attempt > 1) {

@@ -139,6 +139,9 @@ class Supervisor {
   // Records a result, or, when it is a failure with retries left, queues the
   // test again (`lease` holds its claim) and keeps the attempt.
   void Report(uint32_t test, core::TestResult result, uint32_t lease = 0);
+  // Queues `test` (its claim held by `lease`) to run once more, unless the
+  // run is stopping; false when it cannot.
+  bool RunAgain(uint32_t test, uint32_t lease);
   // Finished, or (serial tests before their phase) not to be run yet: what
   // the recovery sweeps must leave alone.
   bool Settled(uint32_t test) const;

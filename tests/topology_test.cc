@@ -177,12 +177,5 @@ TEST(TopologyTest, MissingSysfsMeansOneCorePerCpu) {
   EXPECT_EQ(plan.worker_cpus, (std::vector<int>{0, 1, 2}));
 }
 
-TEST(TopologyTest, ReadsThisMachine) {
-  std::vector<int> cpus = {0};
-  const Topology topo = ReadTopology("/sys", cpus);
-  ASSERT_EQ(topo.cpus.size(), 1u);
-  EXPECT_EQ(topo.cores, 1);
-}
-
 }  // namespace
 }  // namespace mprun::core
