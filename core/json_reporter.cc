@@ -156,15 +156,28 @@ std::string JsonReporter::Render(const RunInfo* run, const Ledger* partial) cons
   return j;
 }
 
-void JsonReporter::Write(const std::string& text) {
-  if (!WriteFileAtomically(path_, text, &error_)) {
+void JsonReporter::Write(const std::string& text, bool completes) {
+  std::string err;
+  if (WriteFileAtomically(path_, text, &err)) {
+    if (completes) error_.clear();
+    return;
+  }
+  if (completes) {
+    error_ = err;
     std::fprintf(stderr, "mprun: error: --json: %s\n", error_.c_str());
+  } else if (!progress_warned_) {
+    // An early or in-progress copy is a courtesy to whoever watches the
+    // file; failing one (out of descriptors while every worker runs, say)
+    // is not the run's error. The write that completes the report decides.
+    progress_warned_ = true;
+    std::fprintf(stderr, "mprun: warning: --json: %s (the report is written again at the end)\n",
+                 err.c_str());
   }
 }
 
 void JsonReporter::OnRunStart(const RunInfo& run) {
   const Ledger nothing_yet(run.tests.size());
-  Write(Render(&run, &nothing_yet));
+  Write(Render(&run, &nothing_yet), false);
   last_written_finished_ = 0;
   last_write_ns_ = 0;
 }
@@ -176,7 +189,7 @@ void JsonReporter::OnTick(const RunInfo& run, const Ledger& ledger, const Progre
   }
   last_write_ns_ = progress.elapsed_ns;
   last_written_finished_ = ledger.finished();
-  Write(Render(&run, &ledger));
+  Write(Render(&run, &ledger), false);
 }
 
 std::string RenderJsonReport(const RunInfo& run, const Ledger& ledger, const RunSummary& summary) {
@@ -189,7 +202,7 @@ void JsonReporter::OnRunEnd(const RunInfo& run, const Ledger& ledger, const RunS
   // With --gtest_repeat every repetition adds its tests; the file is
   // rewritten (atomically) after each.
   Add(run, ledger, summary);
-  Write(Render());
+  Write(Render(), true);
 }
 
 }  // namespace mprun::core

@@ -29,7 +29,9 @@ class JsonReporter : public Reporter {
   void OnRunStart(const RunInfo& run) override;
   void OnTick(const RunInfo& run, const Ledger& ledger, const Progress& progress) override;
   void OnRunEnd(const RunInfo& run, const Ledger& ledger, const RunSummary& summary) override;
-  // Empty when the report was written.
+  // Empty when the last write that completed the report (the end of the
+  // run, or of a --gtest_repeat repetition) succeeded; failed progress
+  // writes only warn.
   const std::string& error() const { return error_; }
 
   void Add(const RunInfo& run, const Ledger& ledger, const RunSummary& summary);
@@ -37,10 +39,11 @@ class JsonReporter : public Reporter {
   std::string Render(const RunInfo* run = nullptr, const Ledger* partial = nullptr) const;
 
  private:
-  void Write(const std::string& text);
+  void Write(const std::string& text, bool completes);
 
   std::string path_;
   std::string error_;
+  bool progress_warned_ = false;
   uint64_t last_write_ns_ = 0;
   size_t last_written_finished_ = 0;
   int iterations_ = 0;

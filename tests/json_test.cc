@@ -8,6 +8,8 @@
 
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <map>
 #include <set>
@@ -235,6 +237,30 @@ TEST(JsonTest, APlaceholderReportExistsFromTheStart) {
   json.OnRunEnd(run, ledger, summary);
   d.Parse(testing_util::ReadFile(dir.File("r.json")).c_str());
   EXPECT_TRUE(d["complete"].GetBool());
+}
+
+TEST(JsonTest, OnlyTheWriteThatCompletesTheReportDecidesItsError) {
+  // Progress copies may fail (descriptors run out while every worker runs);
+  // the run's error is the final write's.
+  testing_util::ScratchDir dir;
+  const std::string sub = dir.File("later");
+  JsonReporter json(sub + "/r.json");
+  const RunInfo run = SmallRun();
+  json.OnRunStart(run);  // the folder does not exist yet
+  EXPECT_EQ(json.error(), "");
+  ASSERT_EQ(mkdir(sub.c_str(), 0700), 0);
+  RunSummary summary;
+  json.OnRunEnd(run, SmallLedger(""), summary);
+  EXPECT_EQ(json.error(), "");
+  rapidjson::Document d;
+  d.Parse(testing_util::ReadFile(sub + "/r.json").c_str());
+  ASSERT_FALSE(d.HasParseError());
+  EXPECT_TRUE(d["complete"].GetBool());
+  // The other way round: the final write failing is the error.
+  ASSERT_EQ(unlink((sub + "/r.json").c_str()), 0);
+  ASSERT_EQ(rmdir(sub.c_str()), 0);
+  json.OnRunEnd(run, SmallLedger(""), summary);
+  EXPECT_NE(json.error().find("No such file or directory"), std::string::npos) << json.error();
 }
 
 }  // namespace
