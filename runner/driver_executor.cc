@@ -8,8 +8,10 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -30,6 +32,16 @@ using core::Outcome;
 // refuses any single argument over 128 KiB).
 constexpr size_t kMaxFilterArg = 100000;
 constexpr size_t kStrayKept = ConsoleFollower::kStrayKept;
+// What the shim prints (and its exit status) when it cannot fork the binary.
+constexpr char kShimForkFailed[] = "mprun: fork: ";
+constexpr int kShimFailed = 127;
+
+// A launch refused for want of a process, a descriptor or memory is the
+// machine's state, not the tests' fault: it is tried again after a pause.
+bool IsShortage(int error_number) {
+  return error_number == EAGAIN || error_number == ENOMEM || error_number == EMFILE ||
+         error_number == ENFILE;
+}
 
 void WriteAll(int fd, std::string_view text) {
   while (!text.empty()) {
@@ -54,8 +66,9 @@ void WriteAll(int fd, std::string_view text) {
   const pid_t shim = getpid();
   const pid_t child = fork();
   if (child < 0) {
-    std::fprintf(stderr, "mprun: fork: %s\n", std::strerror(errno));
-    _exit(127);
+    // Into the pipe, where the worker looks for it.
+    dprintf(out_fd, "%s%s\n", kShimForkFailed, std::strerror(errno));
+    _exit(kShimFailed);
   }
   if (child == 0) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -93,11 +106,13 @@ void WriteAll(int fd, std::string_view text) {
 }
 
 // Starts `argv[0]` under its shim with stdout and stderr into a pipe;
-// `*pid` is the shim's (its process group's) id. False with `err`.
+// `*pid` is the shim's (its process group's) id. False with `err` and the
+// failed call's errno in `*error_number`.
 bool StartChild(const std::vector<std::string>& argv, const std::string& dir, pid_t* pid,
-                int* read_fd, std::string* err) {
+                int* read_fd, std::string* err, int* error_number) {
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) {
+    *error_number = errno;
     *err = std::string("pipe: ") + std::strerror(errno);
     return false;
   }
@@ -108,6 +123,7 @@ bool StartChild(const std::vector<std::string>& argv, const std::string& dir, pi
   std::fflush(nullptr);
   const pid_t shim = fork();
   if (shim < 0) {
+    *error_number = errno;
     *err = std::string("fork: ") + std::strerror(errno);
     close(fds[0]);
     close(fds[1]);
@@ -246,8 +262,14 @@ class DriverWorker {
     pid_t pid = -1;
     int fd = -1;
     std::string err;
-    if (!StartChild(argv, dir, &pid, &fd, &err)) {
-      FailAll(group, "mprun could not start " + path + ": " + err);
+    int error_number = 0;
+    if (!StartChild(argv, dir, &pid, &fd, &err, &error_number)) {
+      if (IsShortage(error_number)) {
+        ShortOfResources(group, path, err);
+      } else {
+        FailAll(group, "mprun could not start " + path + ": " + err);
+      }
+      if (!flagfile.empty()) unlink(flagfile.c_str());
       return;
     }
     runtime_.SetChildGroup(pid);
@@ -312,8 +334,16 @@ class DriverWorker {
     const std::vector<uint32_t> rest = follow.Unstarted();
     const bool died =
         crashed_in_test || WIFSIGNALED(status) || (WIFEXITED(status) && WEXITSTATUS(status) > 1);
-    if (follow.ran_any()) barren_[binary] = 0;
+    if (follow.ran_any()) barren_[binary] = shortages_ = 0;
     if (rest.empty()) return;
+    if (!follow.ran_any() && WIFEXITED(status) && WEXITSTATUS(status) == kShimFailed &&
+        follow.stray().rfind(kShimForkFailed, 0) == 0) {
+      // The shim could not fork the binary: as a failed launch, above.
+      std::string why = "fork: " + follow.stray().substr(std::strlen(kShimForkFailed));
+      while (!why.empty() && why.back() == '\n') why.pop_back();
+      ShortOfResources(rest, path, why);
+      return;
+    }
     if (!follow.ran_any()) {
       // Nothing ran: a crash at start-up, a failed global environment, or a
       // binary that is not what it was when listed.
@@ -337,6 +367,37 @@ class DriverWorker {
                       ") without running this test, though its --gtest_filter named it");
   }
 
+  // A launch the machine refused (no process, descriptor or memory to spare):
+  // the tests go back for whichever worker can start them, and this one
+  // pauses, longer each time (to half a second), before it takes work
+  // again. Only a shortage that lasts (every launch of this worker refused
+  // for kShortageLimitNs) fails tests, with the error, and from then on
+  // each refused launch fails its tests at once, until one starts.
+  void ShortOfResources(const std::vector<uint32_t>& tests, const std::string& path,
+                        const std::string& why) {
+    runtime_.Idle();
+    const uint64_t now = NowNs();
+    if (shortages_++ == 0) short_since_ns_ = now;
+    if (now - short_since_ns_ >= kShortageLimitNs) {
+      FailAll(tests, "mprun could not start " + path + ": " + why + " (every launch refused for " +
+                         std::to_string((now - short_since_ns_) / 1'000'000'000) + " s)");
+      return;
+    }
+    runtime_.GiveBack(tests);
+    const int pause_ms = std::min(10 << std::min(shortages_, 6), 500);
+    // In slices, so that an interrupted run is not kept waiting.
+    for (int waited = 0; waited < pause_ms && !runtime_.StopRequested(); waited += 10) {
+      const timespec slice = {0, 10'000'000};
+      nanosleep(&slice, nullptr);
+    }
+  }
+
+  static uint64_t NowNs() {
+    timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<uint64_t>(ts.tv_nsec);
+  }
+
   void FailAll(const std::vector<uint32_t>& tests, const std::string& why,
                Outcome outcome = Outcome::kFailed) {
     for (uint32_t t : tests) {
@@ -350,6 +411,9 @@ class DriverWorker {
   const core::RunInfo& run_;
   std::string temp_dir_;
   std::map<uint32_t, int> barren_;
+  static constexpr uint64_t kShortageLimitNs = 8'000'000'000;
+  int shortages_ = 0;  // launches refused in a row, since short_since_ns_
+  uint64_t short_since_ns_ = 0;
 };
 
 }  // namespace

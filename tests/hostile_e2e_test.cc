@@ -132,6 +132,46 @@ TEST(HostileTest, NoProcessToForkIsAClearErrorOrAFewerWorkersRun) {
   EXPECT_EQ(doc["warnings"].Size(), 1u);
 }
 
+TEST(HostileTest, DriverModeWaitsForProcessesToStartItsBinaries) {
+  // Six processes: mprun, three workers, and room for one binary with its
+  // shim at a time. The other workers' launches are refused (EAGAIN, in the
+  // worker or in the shim); their tests go back and run when a launch can
+  // start, never failed for the machine's state. Four runs of each test
+  // make many launches (the old code failed tests in every try of eight).
+  PublicDir dir;
+  const std::string json = "--json=" + dir.File("r.json");
+  const Limited l = RunLimited(
+      {kMprun, "--processes=3", "--repeat-each=4", json, kPerf, "--gtest_filter=Many/Noise.*"},
+      RLIMIT_NPROC, 6, dir.path(), PerfEnv(dir.path()));
+  if (l.status == 125 || l.status == 127) GTEST_SKIP() << "cannot run as a limited user here";
+  EXPECT_EQ(l.status, 0) << l.out << l.err;
+  EXPECT_NE(l.out.find("32 passed"), std::string::npos) << l.out;
+  rapidjson::Document doc;
+  const auto rows = testing_util::ParseReport(testing_util::ReadFile(dir.File("r.json")), &doc);
+  EXPECT_EQ(rows.size(), 32u);
+}
+
+TEST(HostileTest, DriverModeFailsTestsNoBinaryCanEverStart) {
+  // Three processes: mprun and two workers, no room for any binary. After
+  // the refusals have lasted 8 s every test fails with why; no hang.
+  PublicDir dir;
+  const std::string json = "--json=" + dir.File("r.json");
+  const Limited l =
+      RunLimited({kMprun, "--processes=2", json, kPerf, "--gtest_filter=Many/Noise.*"},
+                 RLIMIT_NPROC, 3, dir.path(), PerfEnv(dir.path()));
+  if (l.status == 125 || l.status == 127) GTEST_SKIP() << "cannot run as a limited user here";
+  EXPECT_EQ(l.status, 1) << l.out << l.err;
+  rapidjson::Document doc;
+  const auto rows = testing_util::ParseReport(testing_util::ReadFile(dir.File("r.json")), &doc);
+  EXPECT_EQ(rows.size(), 32u);
+  for (const auto& [name, row] : rows) {
+    EXPECT_EQ(row.outcome, "failed") << name;
+    EXPECT_NE(row.message.find("fork: Resource temporarily unavailable (every launch refused for"),
+              std::string::npos)
+        << name << ": " << row.message;
+  }
+}
+
 TEST(HostileTest, TooFewFileDescriptorsMeanFewerWorkersNotLostTests) {
   for (bool driver : {false, true}) {
     ScratchDir dir;
