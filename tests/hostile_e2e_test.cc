@@ -35,11 +35,14 @@ struct Limited {
   std::string out, err;
 };
 
-// Runs `argv` with `resource` limited to `limit` (and, for RLIMIT_NPROC as
-// root, as user nobody: root is not held to it). Output goes to files in
-// `dir`, which must be writable by that user.
+// Runs `argv` with `resource` limited to `limit`. RLIMIT_NPROC counts every
+// process of a user, so those runs need root and become `as`, a user of
+// their own (each test its own, for ctest runs them in parallel); without
+// root they report 125 (skipped). Output goes to files in `dir`, which must
+// be writable by that user.
 Limited RunLimited(const std::vector<std::string>& argv, int resource, rlim_t limit,
-                   const std::string& dir, std::vector<std::pair<std::string, std::string>> env) {
+                   const std::string& dir, std::vector<std::pair<std::string, std::string>> env,
+                   uid_t as = 65534) {
   const pid_t pid = fork();
   if (pid == 0) {
     const int out = open((dir + "/out").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0666);
@@ -50,7 +53,7 @@ Limited RunLimited(const std::vector<std::string>& argv, int resource, rlim_t li
     setenv("MPRUN_NO_HISTORY", "1", 0);
     struct rlimit r = {limit, limit};
     if (setrlimit(resource, &r) != 0) _exit(125);
-    if (resource == RLIMIT_NPROC && getuid() == 0 && (setgid(65534) != 0 || setuid(65534) != 0)) {
+    if (resource == RLIMIT_NPROC && (getuid() != 0 || setgid(65534) != 0 || setuid(as) != 0)) {
       _exit(125);
     }
     std::vector<char*> args;
@@ -142,7 +145,7 @@ TEST(HostileTest, DriverModeWaitsForProcessesToStartItsBinaries) {
   const std::string json = "--json=" + dir.File("r.json");
   const Limited l = RunLimited(
       {kMprun, "--processes=3", "--repeat-each=4", json, kPerf, "--gtest_filter=Many/Noise.*"},
-      RLIMIT_NPROC, 6, dir.path(), PerfEnv(dir.path()));
+      RLIMIT_NPROC, 6, dir.path(), PerfEnv(dir.path()), 64990);
   if (l.status == 125 || l.status == 127) GTEST_SKIP() << "cannot run as a limited user here";
   EXPECT_EQ(l.status, 0) << l.out << l.err;
   EXPECT_NE(l.out.find("32 passed"), std::string::npos) << l.out;
@@ -158,7 +161,7 @@ TEST(HostileTest, DriverModeFailsTestsNoBinaryCanEverStart) {
   const std::string json = "--json=" + dir.File("r.json");
   const Limited l =
       RunLimited({kMprun, "--processes=2", json, kPerf, "--gtest_filter=Many/Noise.*"},
-                 RLIMIT_NPROC, 3, dir.path(), PerfEnv(dir.path()));
+                 RLIMIT_NPROC, 3, dir.path(), PerfEnv(dir.path()), 64991);
   if (l.status == 125 || l.status == 127) GTEST_SKIP() << "cannot run as a limited user here";
   EXPECT_EQ(l.status, 1) << l.out << l.err;
   rapidjson::Document doc;
