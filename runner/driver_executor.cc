@@ -349,6 +349,7 @@ class DriverWorker {
       // binary that is not what it was when listed.
       if (++barren_[binary] < setup_.max_barren_launches) {
         runtime_.GiveBack(rest);
+        runtime_.BatchUnused();
         return;
       }
       const std::string why = path + " ended (" + HowItEnded(status) +
@@ -384,7 +385,8 @@ class DriverWorker {
       return;
     }
     runtime_.GiveBack(tests);
-    const int pause_ms = std::min(10 << std::min(shortages_, 6), 500);
+    runtime_.BatchUnused();
+    const int pause_ms = std::min(10 << std::min(shortages_ - 1, 6), 500);
     // In slices, so that an interrupted run is not kept waiting.
     for (int waited = 0; waited < pause_ms && !runtime_.StopRequested(); waited += 10) {
       const timespec slice = {0, 10'000'000};

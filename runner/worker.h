@@ -87,6 +87,12 @@ class WorkerRuntime {
   // A SIGKILL between the two steps leaves them unclaimed and in no deque,
   // which the supervisor's sweep after a death repairs.
   void GiveBack(std::span<const uint32_t> tests);
+  // After GiveBack of tests no process ever began (driver mode: a binary
+  // that died at start-up, or one the system would not start): with
+  // --process-restartworker the worker may take a batch again, since the
+  // fresh process it would be replaced by starts no differently, and its
+  // count of failed launches, which ends such retries, must go on.
+  void BatchUnused() { batch_taken_ = false; }
   // The same for one test: false when the supervisor took it back.
   bool StartTest(uint32_t test);
   // True when `test` belongs to a unit of several tests (a suite kept whole):

@@ -228,21 +228,28 @@ TEST(DriverTest, ShardsSplitTheRunIntoDisjointPartsThatCoverIt) {
 }
 
 TEST(DriverTest, ABinaryThatDiesBeforeAnyTestFailsItsTestsAfterThreeLaunches) {
-  ScratchDir dir;
-  const Proc p = testing_util::Run(
-      {kMprun, "-j2", "--json=" + dir.File("r.json"), "--gtest_filter=Many/*", kMisbehave},
-      {{"MISBEHAVE_ENV", "crash"}, {"ASAN_OPTIONS", "handle_segv=0"}}, dir);
-  EXPECT_EQ(p.status, 1) << p.out << p.err;
-  rapidjson::Document doc;
-  std::map<std::string, Row> rows = Report(dir.File("r.json"), &doc);
-  ASSERT_EQ(rows.size(), 20u);
-  for (const auto& [name, row] : rows) {
-    EXPECT_EQ(row.outcome, "crashed") << name;
-    // Three launches in a worker; a fourth (tests another worker gave back)
-    // fails at once.
-    EXPECT_NE(row.message.find("before running any test, "), std::string::npos) << row.message;
-    EXPECT_NE(row.message.find(" times in a row"), std::string::npos) << row.message;
-    EXPECT_NE(row.message.find("SIGSEGV"), std::string::npos) << row.message;
+  // Also with --process-restartworker, where a batch that never ran must not
+  // end its worker: a fresh one would start counting launches again, for
+  // ever (it did).
+  for (bool restart : {false, true}) {
+    ScratchDir dir;
+    std::vector<std::string> argv = {kMprun, "-j2", "--json=" + dir.File("r.json"),
+                                     "--gtest_filter=Many/*", kMisbehave};
+    if (restart) argv.insert(argv.begin() + 1, "--process-restartworker");
+    const Proc p = testing_util::Run(
+        argv, {{"MISBEHAVE_ENV", "crash"}, {"ASAN_OPTIONS", "handle_segv=0"}}, dir);
+    EXPECT_EQ(p.status, 1) << restart << "\n" << p.out << p.err;
+    rapidjson::Document doc;
+    std::map<std::string, Row> rows = Report(dir.File("r.json"), &doc);
+    ASSERT_EQ(rows.size(), 20u) << restart;
+    for (const auto& [name, row] : rows) {
+      EXPECT_EQ(row.outcome, "crashed") << name;
+      // Three launches in a worker; a fourth (tests another worker gave
+      // back) fails at once.
+      EXPECT_NE(row.message.find("before running any test, "), std::string::npos) << row.message;
+      EXPECT_NE(row.message.find(" times in a row"), std::string::npos) << row.message;
+      EXPECT_NE(row.message.find("SIGSEGV"), std::string::npos) << row.message;
+    }
   }
 }
 
