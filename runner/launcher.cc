@@ -1,5 +1,6 @@
 #include "runner/launcher.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -26,11 +27,21 @@ bool ForkLauncher::Launch(uint32_t slot, uint32_t lease, LaunchedWorker* out, st
     close(output);
     return false;
   }
+  // A descriptor held for the pidfd: once the child runs it takes tests, so
+  // a pidfd_open refused for want of descriptors would cost a kill and a
+  // recovery (the supervisor's RecoverFailedLaunch).
+  const int spare = fcntl(output, F_DUPFD_CLOEXEC, 0);
+  if (spare < 0) {
+    *err = std::string("no descriptor for the worker's pidfd: ") + std::strerror(errno);
+    close(output);
+    return false;
+  }
   const pid_t parent = getpid();
   std::fflush(nullptr);  // no buffered output may be written twice
   const pid_t pid = fork();
   if (pid < 0) {
     *err = std::string("fork: ") + std::strerror(errno);
+    close(spare);
     close(output);
     return false;
   }
@@ -40,13 +51,16 @@ bool ForkLauncher::Launch(uint32_t slot, uint32_t lease, LaunchedWorker* out, st
     setpgid(0, 0);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) _exit(127);  // the supervisor died before prctl
+    close(spare);
     body_(slot, lease, output);
     _exit(0);
   }
   setpgid(pid, pid);  // also here, so that KillGroup works at once (either call wins)
+  close(spare);       // the supervisor is one thread: nothing takes it meanwhile
   const int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
   if (pidfd < 0) {
     *err = std::string("pidfd_open: ") + std::strerror(errno);
+    kill(-pid, SIGKILL);  // the child and what it started, as KillGroup
     kill(pid, SIGKILL);
     waitpid(pid, nullptr, 0);
     close(output);

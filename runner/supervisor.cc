@@ -120,6 +120,7 @@ bool Supervisor::Launch(uint32_t slot) {
   shm::RingConsumer(seg_.ring(slot)).Reset();
   std::string err;
   if (!launcher_.Launch(slot, w.lease, &w.proc, &err)) {
+    RecoverFailedLaunch(slot);
     if (live_workers() == 0) {
       summary_.errors.push_back("cannot start worker " + std::to_string(slot) + ": " + err);
       Fatal("no worker process could be started: " + err);
@@ -143,6 +144,20 @@ bool Supervisor::Launch(uint32_t slot) {
   for (core::Reporter* r : reporters_)
     r->OnWorkerStarted(static_cast<int>(slot), w.launched_ns - start_ns_);
   return true;
+}
+
+void Supervisor::RecoverFailedLaunch(uint32_t slot) {
+  // A launch can fail after its fork (the launcher then kills the child):
+  // the child may have taken tests, published results, or died with tests
+  // in flight. Recovered as after any death, blaming no test: the kill was
+  // mprun's, so a test it was inside runs again.
+  Drain(slot);
+  auto finished = [this](uint32_t t) { return Settled(t); };
+  std::vector<uint32_t> back =
+      shm::ReclaimDeadLease(seg_.claims(), workers_[slot].lease, shm::kNoTest, finished);
+  std::vector<uint32_t> lost = shm::SweepLostTests(seg_, finished);
+  back.insert(back.end(), lost.begin(), lost.end());
+  if (!back.empty() && !Draining()) shm::Requeue(seg_, slot, back);
 }
 
 bool Supervisor::RunAgain(uint32_t test, uint32_t lease) {

@@ -142,6 +142,7 @@ class Supervisor {
   // Queues `test` (its claim held by `lease`) to run once more, unless the
   // run is stopping; false when it cannot.
   bool RunAgain(uint32_t test, uint32_t lease);
+  void RecoverFailedLaunch(uint32_t slot);
   // Finished, or (serial tests before their phase) not to be run yet: what
   // the recovery sweeps must leave alone.
   bool Settled(uint32_t test) const;

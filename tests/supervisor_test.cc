@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <functional>
 #include <memory>
 
 #include "runner/worker.h"
@@ -36,6 +37,11 @@ class FakeLauncher : public WorkerLauncher {
   bool Launch(uint32_t slot, uint32_t lease, LaunchedWorker* out, std::string* err) override {
     if (refuse) {
       *err = "fork: Resource temporarily unavailable";
+      return false;
+    }
+    if (child_then_refuse && child_then_refuse(slot, lease)) {
+      // As ForkLauncher when pidfd_open fails: the child ran, and is killed.
+      *err = "pidfd_open: Too many open files";
       return false;
     }
     Proc p;
@@ -73,6 +79,8 @@ class FakeLauncher : public WorkerLauncher {
 
   std::vector<Proc> procs;
   bool refuse = false;
+  // Plays a child that runs a while before its launch fails; true: it did.
+  std::function<bool(uint32_t slot, uint32_t lease)> child_then_refuse;
 };
 
 // The test's stand-in for a worker process.
@@ -475,6 +483,53 @@ TEST_F(SupervisorTest, ALongTestHandsItsUnstartedBatchMatesBackForOthers) {
   EXPECT_EQ(std::vector<uint32_t>(items, items + n), (std::vector<uint32_t>{1, 2}));
   // The long test's worker finds them gone when it gets there.
   EXPECT_FALSE(seg_->claims().TryStart(1, launcher_.procs[0].lease));
+}
+
+TEST_F(SupervisorTest, ALaunchThatFailsAfterItsChildTookTestsLosesNone) {
+  Build(2, 6);
+  // Slot 1's child takes its three tests, passes one, is inside the next,
+  // and is killed when the launcher cannot open its pidfd.
+  launcher_.child_then_refuse = [this](uint32_t slot, uint32_t lease) {
+    if (slot != 1 || launcher_.procs.size() != 1) return false;
+    FakeLauncher::Proc child;
+    child.slot = slot;
+    child.lease = lease;
+    child.output_fd = memfd_create("fake-child-output", MFD_CLOEXEC);
+    {
+      FakeWorker w(*seg_, bell_, child, &now_);
+      EXPECT_EQ(w.Take(3), (std::vector<uint32_t>{3, 4, 5}));
+      w.Start(3);
+      w.Finish(3, Outcome::kPassed);
+      w.Start(4);
+    }
+    close(child.output_fd);
+    return true;
+  };
+  ASSERT_TRUE(sup_->Start());
+  ASSERT_EQ(launcher_.procs.size(), 1u) << "slot 1's launch failed";
+  ASSERT_TRUE(ledger_->Finished(3)) << "what the child published counts";
+  EXPECT_EQ(OutcomeOf(3), Outcome::kPassed);
+  EXPECT_FALSE(ledger_->Finished(4)) << "the test the child was inside is not blamed";
+  EXPECT_EQ(seg_->claims().Holder(4), shm::kUnclaimed);
+  EXPECT_EQ(seg_->claims().Holder(5), shm::kUnclaimed);
+  // The live worker gets everything left, 4 and 5 included.
+  FakeWorker a = Worker(0);
+  std::vector<uint32_t> all;
+  for (std::vector<uint32_t> got = a.Take(8); !got.empty(); got = a.Take(8)) {
+    all.insert(all.end(), got.begin(), got.end());
+  }
+  std::sort(all.begin(), all.end());
+  EXPECT_EQ(all, (std::vector<uint32_t>{0, 1, 2, 4, 5}));
+  for (uint32_t t : all) {
+    a.Start(t);
+    a.Finish(t, Outcome::kPassed);
+  }
+  a.Done();
+  launcher_.End(0, {false, 0});
+  Step();
+  EXPECT_TRUE(ledger_->Complete());
+  EXPECT_TRUE(sup_->summary().errors.empty())
+      << (sup_->summary().errors.empty() ? "" : sup_->summary().errors[0]);
 }
 
 TEST_F(SupervisorTest, NoWorkerAtAllIsASetupError) {
