@@ -157,7 +157,10 @@ class RuntimeSink : public FollowerSink {
       stopped_ = true;
       kill(child_, SIGKILL);
     }
-    if (!stopped_) runtime_.TestStarted(test);
+    if (stopped_) return;
+    if (!ran_any_) runtime_.LaunchRan();
+    ran_any_ = true;
+    runtime_.TestStarted(test);
   }
   void TestFinished(uint32_t test, Outcome outcome, const std::string& message, int signal,
                     int64_t reported_ms) override {
@@ -172,6 +175,7 @@ class RuntimeSink : public FollowerSink {
   pid_t child_;
   bool stop_before_;
   bool stopped_ = false;
+  bool ran_any_ = false;
 };
 
 std::string TailOf(const std::string& text) {
@@ -371,16 +375,21 @@ class DriverWorker {
   // A launch the machine refused (no process, descriptor or memory to spare):
   // the tests go back for whichever worker can start them, and this one
   // pauses, longer each time (to half a second), before it takes work
-  // again. Only a shortage that lasts (every launch of this worker refused
-  // for kShortageLimitNs) fails tests, with the error, and from then on
-  // each refused launch fails its tests at once, until one starts.
+  // again. While the run gets through (other workers' binaries start tests)
+  // it waits, however long: their processes end and free what they hold.
+  // Only when no binary of the run has begun a test for kShortageLimitNs
+  // while this worker's launches were refused are tests failed, with the
+  // error; from then on each refused launch fails its tests at once, until
+  // the run gets through again.
   void ShortOfResources(const std::vector<uint32_t>& tests, const std::string& path,
                         const std::string& why) {
     runtime_.Idle();
     const uint64_t now = NowNs();
-    if (shortages_++ == 0) short_since_ns_ = now;
+    if (runtime_.RunGetsThrough(&progress_mark_) || shortages_ == 0) short_since_ns_ = now;
+    ++shortages_;
     if (now - short_since_ns_ >= kShortageLimitNs) {
-      FailAll(tests, "mprun could not start " + path + ": " + why + " (every launch refused for " +
+      FailAll(tests, "mprun could not start " + path + ": " + why + " (no test binary of the run " +
+                         "could start for " +
                          std::to_string((now - short_since_ns_) / 1'000'000'000) + " s)");
       return;
     }
@@ -414,8 +423,9 @@ class DriverWorker {
   std::string temp_dir_;
   std::map<uint32_t, int> barren_;
   static constexpr uint64_t kShortageLimitNs = 8'000'000'000;
-  int shortages_ = 0;  // launches refused in a row, since short_since_ns_
-  uint64_t short_since_ns_ = 0;
+  int shortages_ = 0;            // this worker's launches refused in a row
+  uint64_t short_since_ns_ = 0;  // when the run last got through, as far as known
+  uint64_t progress_mark_ = 0;   // RunGetsThrough's mark
 };
 
 }  // namespace

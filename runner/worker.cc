@@ -211,6 +211,29 @@ void WorkerRuntime::SetChildGroup(pid_t group) {
   slot_.child_group.store(static_cast<uint32_t>(group), std::memory_order_release);
 }
 
+void WorkerRuntime::LaunchRan() {
+  // relaxed: a count other workers only compare; nothing is read through it.
+  slot_.launches_ran.fetch_add(1, std::memory_order_relaxed);
+}
+
+bool WorkerRuntime::RunGetsThrough(uint64_t* mark) const {
+  uint64_t launches = 0;
+  bool inside_a_test = false;
+  for (uint32_t i = 0; i < segment_.header().workers; ++i) {
+    const shm::WorkerSlot& s = segment_.slot(i);
+    // relaxed: figures for a judgement that is only ever a heuristic; a
+    // stale read at worst delays or hastens the give-up by one pause.
+    launches += s.launches_ran.load(std::memory_order_relaxed);
+    if (i != slot_index_ && s.child_group.load(std::memory_order_relaxed) != 0 &&
+        s.phase.load(std::memory_order_relaxed) == static_cast<uint32_t>(shm::WorkerPhase::kTest)) {
+      inside_a_test = true;
+    }
+  }
+  const bool moved = launches != *mark;
+  *mark = launches;
+  return moved || inside_a_test;
+}
+
 bool WorkerRuntime::StartTest(uint32_t test) {
   return !StopRequested() && segment_.claims().TryStart(test, lease_);
 }

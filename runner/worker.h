@@ -122,6 +122,13 @@ class WorkerRuntime {
   bool StopRequested() const;
   // Driver mode: the process group of the binary being run (0: none).
   void SetChildGroup(pid_t group);
+  // Driver mode: a launch of the binary began a test (once per launch).
+  void LaunchRan();
+  // Driver mode, for a worker whose launches the system refuses: whether
+  // the run still gets through -- a launch anywhere began a test since the
+  // last look (`*mark`, updated), or another worker's binary is inside a
+  // test now (it will end and free what it holds).
+  bool RunGetsThrough(uint64_t* mark) const;
 
  private:
   uint64_t OutputOffset();

@@ -30,7 +30,7 @@
 namespace mprun::shm {
 
 inline constexpr uint64_t kSegmentMagic = 0x4745534e5552504dull;  // "MPRUNSEG" in memory
-inline constexpr uint32_t kSegmentVersion = 2;                    // 2: WorkerSlot::child_group
+inline constexpr uint32_t kSegmentVersion = 3;  // 2: WorkerSlot::child_group, 3: launches_ran
 
 struct LayoutParams {
   uint32_t workers = 0;

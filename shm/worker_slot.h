@@ -57,6 +57,11 @@ struct alignas(kCacheLine) WorkerSlot {
   // with the worker (SIGTSTP). Cleared before the worker reaps the shim, so
   // while it is non-zero the group id cannot have been reused.
   Atomic<uint32_t> child_group;
+  // Driver mode: launches of a test binary in which a test began, counted
+  // over all the slot's processes (never reset). Other workers whose
+  // launches the system refuses read it to tell a shortage the run is
+  // getting through (binaries still start) from one that lasts.
+  Atomic<uint32_t> launches_ran;
 };
 MPRUN_SHARED_STRUCT(WorkerSlot);
 static_assert(sizeof(WorkerSlot) == kCacheLine, "one worker slot per cache line");
