@@ -21,6 +21,7 @@
 
 #include "core/outcome.h"
 #include "runner/console_follower.h"
+#include "shm/segment.h"
 
 namespace mprun::runner {
 
@@ -384,7 +385,7 @@ class DriverWorker {
   void ShortOfResources(const std::vector<uint32_t>& tests, const std::string& path,
                         const std::string& why) {
     runtime_.Idle();
-    const uint64_t now = NowNs();
+    const uint64_t now = shm::MonotonicNs();
     if (runtime_.RunGetsThrough(&progress_mark_) || shortages_ == 0) short_since_ns_ = now;
     ++shortages_;
     if (now - short_since_ns_ >= kShortageLimitNs) {
@@ -401,12 +402,6 @@ class DriverWorker {
       const timespec slice = {0, 10'000'000};
       nanosleep(&slice, nullptr);
     }
-  }
-
-  static uint64_t NowNs() {
-    timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<uint64_t>(ts.tv_nsec);
   }
 
   void FailAll(const std::vector<uint32_t>& tests, const std::string& why,

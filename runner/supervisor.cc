@@ -152,11 +152,19 @@ void Supervisor::RecoverFailedLaunch(uint32_t slot) {
   // in flight. Recovered as after any death, blaming no test: the kill was
   // mprun's, so a test it was inside runs again.
   Drain(slot);
+  RequeueWhatWasHeld(slot, shm::kNoTest, /*died=*/true);
+}
+
+void Supervisor::RequeueWhatWasHeld(uint32_t slot, uint32_t running, bool died) {
   auto finished = [this](uint32_t t) { return Settled(t); };
   std::vector<uint32_t> back =
-      shm::ReclaimDeadLease(seg_.claims(), workers_[slot].lease, shm::kNoTest, finished);
-  std::vector<uint32_t> lost = shm::SweepLostTests(seg_, finished);
-  back.insert(back.end(), lost.begin(), lost.end());
+      shm::ReclaimDeadLease(seg_.claims(), workers_[slot].lease, running, finished);
+  if (died) {
+    // Only a process that died can have left tests in flight (taken from a
+    // deque, not yet claimed).
+    std::vector<uint32_t> lost = shm::SweepLostTests(seg_, finished);
+    back.insert(back.end(), lost.begin(), lost.end());
+  }
   if (!back.empty() && !Draining()) shm::Requeue(seg_, slot, back);
 }
 
@@ -358,15 +366,7 @@ void Supervisor::HandleExit(uint32_t slot) {
     }
   }
   if (!running_is_ours || wrong_victim || in_environment) running = shm::kNoTest;
-  auto finished = [this](uint32_t t) { return Settled(t); };
-  std::vector<uint32_t> back = shm::ReclaimDeadLease(claims, w.lease, running, finished);
-  if (!normal) {
-    // Only a process that died can have left tests in flight (taken from a
-    // deque, not yet claimed).
-    std::vector<uint32_t> lost = shm::SweepLostTests(seg_, finished);
-    back.insert(back.end(), lost.begin(), lost.end());
-  }
-  if (!back.empty() && !Draining()) shm::Requeue(seg_, slot, back);
+  RequeueWhatWasHeld(slot, running, !normal);
   if (w.proc.output_fd >= 0) close(w.proc.output_fd);
   w.proc.output_fd = -1;
   s.state.store(static_cast<uint32_t>(shm::WorkerState::kEmpty), std::memory_order_relaxed);

@@ -143,6 +143,10 @@ class Supervisor {
   // run is stopping; false when it cannot.
   bool RunAgain(uint32_t test, uint32_t lease);
   void RecoverFailedLaunch(uint32_t slot);
+  // After a worker process is gone: the unfinished tests its lease held,
+  // except `running` (blamed instead), and if it `died`, tests it left in
+  // flight, are queued again on its deque.
+  void RequeueWhatWasHeld(uint32_t slot, uint32_t running, bool died);
   // Finished, or (serial tests before their phase) not to be run yet: what
   // the recovery sweeps must leave alone.
   bool Settled(uint32_t test) const;
