@@ -114,6 +114,7 @@ void JsonReporter::Add(const RunInfo& run, const Ledger& ledger, const RunSummar
   }
   errors_.insert(errors_.end(), summary.errors.begin(), summary.errors.end());
   warnings_.insert(warnings_.end(), summary.warnings.begin(), summary.warnings.end());
+  late_results_dropped_ += summary.late_results_dropped;
   flaky_ += ledger.flaky();
   AppendTests(run, ledger, iterations_, &tests_);
   if (summary.perf.wanted) AppendPerf(run, summary.perf, iterations_, &perf_);
@@ -150,6 +151,7 @@ std::string JsonReporter::Render(const RunInfo* run, const Ledger* partial) cons
   AppendStrings(now.errors_, &j);
   j += ",\n \"warnings\": ";
   AppendStrings(now.warnings_, &j);
+  j += ",\n \"late_results_dropped\": " + std::to_string(now.late_results_dropped_);
   j += ",\n \"tests\": [" + now.tests_ + "\n]";
   if (!now.perf_.empty()) j += ",\n \"perf\": [" + now.perf_ + "\n]";
   j += "}\n";

@@ -53,6 +53,7 @@ class JsonReporter : public Reporter {
   bool interrupted_ = false;
   size_t total_ = 0;
   size_t flaky_ = 0;
+  uint64_t late_results_dropped_ = 0;
   size_t counts_[kOutcomeCount + 1] = {};
   std::vector<std::string> errors_;
   std::string tests_;

@@ -92,6 +92,9 @@ struct RunSummary {
   // What made the run worse but not wrong (e.g. fewer workers than asked).
   std::vector<std::string> warnings;
   bool setup_error = false;  // the run could not proceed (exit status 2)
+  // Results that arrived for an attempt whose verdict was already decided
+  // (a test that finished after its timeout): dropped, never counted.
+  uint64_t late_results_dropped = 0;
   // --perf-report/--fail-on-slowdown: durations that moved; a slowdown past
   // --fail-on-slowdown fails the run.
   PerfReport perf;

@@ -113,7 +113,7 @@ bool Supervisor::Launch(uint32_t slot) {
   s.current.store(shm::kIdleCurrent, std::memory_order_relaxed);
   s.state.store(static_cast<uint32_t>(shm::WorkerState::kEmpty), std::memory_order_relaxed);
   s.phase.store(static_cast<uint32_t>(WorkerPhase::kIdle), std::memory_order_relaxed);
-  s.backtrace_written.store(0, std::memory_order_relaxed);
+  s.timeout.store(shm::kTimeoutNone, std::memory_order_relaxed);
   s.steals.store(0, std::memory_order_relaxed);
   s.child_group.store(0, std::memory_order_relaxed);
   s.lease.store(w.lease, std::memory_order_relaxed);
@@ -241,6 +241,13 @@ void Supervisor::OnRecord(uint32_t slot, const shm::ResultRecord& r, std::string
     summary_.errors.push_back(std::string(text) + "(worker " + std::to_string(slot) + ")");
     return;
   }
+  if (w.timeout_word != 0 && r.test == w.timed_out_test) {
+    // The test finished after its deadline (a handled signal ended its
+    // sleep, read or poll; the dump signal's handler was its own): the
+    // verdict timed_out stands.
+    ++summary_.late_results_dropped;
+    return;
+  }
   core::Outcome outcome;
   // A record is trusted only for a test this worker's lease holds.
   if (r.test >= ledger_.size() || !core::OutcomeFromByte(r.outcome, &outcome) ||
@@ -279,22 +286,27 @@ void Supervisor::DrainAll() {
   }
 }
 
-void Supervisor::BlameRunning(uint32_t slot, uint32_t test, const core::ProcessEnd& end,
-                              uint32_t phase) {
+void Supervisor::BlameRunning(uint32_t slot, uint64_t packed, const core::ProcessEnd& end,
+                              uint32_t phase, bool timed_out) {
   Worker& w = workers_[slot];
+  const uint32_t test = shm::CurrentTest(packed);
   core::TestResult result;
   result.worker = static_cast<int>(slot);
-  const uint64_t packed = seg_.slot(slot).current.load(std::memory_order_acquire);
   const uint64_t started_ns = shm::CurrentStartMicros(packed) * 1000;
   result.start_ns = started_ns > start_ns_ ? started_ns - start_ns_ : 0;
   const uint64_t now = now_ns_();
   result.duration_ns = now > started_ns ? now - started_ns : 0;
   const std::string where =
       phase == static_cast<uint32_t>(WorkerPhase::kSuiteSetUp) ? " in SetUpTestSuite()" : "";
-  if (w.killed_for_timeout) {
+  if (timed_out) {
     result.outcome = Outcome::kTimedOut;
     result.message = "timed out" + where + ": still running after " + Seconds(opt_.timeout_s) +
                      " (--process-timeout); the worker was killed";
+    if (opt_.dump_grace_ms > 0 &&
+        seg_.slot(slot).timeout.load(std::memory_order_acquire) != shm::kTimeoutDumped) {
+      result.message += "; no backtrace: the test kept the worker from taking the dump signal" +
+                        std::string(" (it blocks or ignores signals, or handles them itself)");
+    }
   } else {
     result.outcome = Outcome::kCrashed;
     result.message = "crashed" + where + ": " + core::DescribeEnd(end);
@@ -354,18 +366,31 @@ void Supervisor::HandleExit(uint32_t slot) {
   uint32_t running = shm::CurrentTest(packed);
   const bool running_is_ours =
       running < ledger_.size() && !ledger_.Finished(running) && claims.Holder(running) == w.lease;
-  // A test that started after the timeout kill was aimed at its predecessor
-  // is not to blame; it goes back to the queue.
-  const bool wrong_victim = w.killed_for_timeout && packed != w.timeout_word;
   const bool in_environment = phase == static_cast<uint32_t>(WorkerPhase::kEnvironmentSetUp);
-  if (!normal && !w.killed_by_stop) {
-    if (running_is_ours && !wrong_victim && !in_environment) {
-      BlameRunning(slot, running, end, phase);
+  if (w.timeout_word != 0) {
+    // Decided at the deadline; how the worker then ended (killed, ended
+    // itself after its backtrace, or left normally after a test took the
+    // dump signal for its own) changes nothing. What it ran since goes back.
+    running = w.timed_out_test;
+    if (running != shm::kNoTest && !ledger_.Finished(running) &&
+        claims.Holder(running) == w.lease) {
+      BlameRunning(slot, w.timeout_word, end, w.timeout_phase, /*timed_out=*/true);
+    } else {
+      running = shm::kNoTest;
+      NoteDeathOutsideTests(slot, end, w.timeout_phase, shm::CurrentTest(w.timeout_word));
+    }
+  } else if (!normal && !w.killed_by_stop) {
+    // A worker killed while it started (its environments' SetUp ran out of
+    // time) was not inside a test.
+    if (running_is_ours && !w.killed_for_timeout && !in_environment) {
+      BlameRunning(slot, packed, end, phase, /*timed_out=*/false);
     } else {
       NoteDeathOutsideTests(slot, end, phase, running);
     }
   }
-  if (!running_is_ours || wrong_victim || in_environment) running = shm::kNoTest;
+  if (w.timeout_word == 0 && (!running_is_ours || w.killed_for_timeout || in_environment)) {
+    running = shm::kNoTest;
+  }
   RequeueWhatWasHeld(slot, running, !normal);
   if (w.proc.output_fd >= 0) close(w.proc.output_fd);
   w.proc.output_fd = -1;
@@ -414,21 +439,21 @@ void Supervisor::CheckTimeouts(uint64_t now, uint64_t* next_event) {
       }
       continue;
     }
+    if (w.timeout_word != 0) {
+      // Decided: the kill follows the backtrace, or the end of its grace
+      // (the test blocks, ignores or handles the dump signal itself).
+      // acquire: pairs with the handler's release after the backtrace.
+      if (s.timeout.load(std::memory_order_acquire) == shm::kTimeoutDumped || now >= w.kill_at_ns) {
+        launcher_.KillGroup(w.proc);
+        w.killed_for_timeout = true;
+      } else {
+        *next_event = std::min(*next_event, w.kill_at_ns);
+      }
+      continue;
+    }
     // acquire: pairs with the worker's release of `current`.
     const uint64_t packed = s.current.load(std::memory_order_acquire);
     if (shm::CurrentTest(packed) == shm::kNoTest) continue;
-    if (w.timeout_word != 0) {
-      if (packed != w.timeout_word) {
-        w.timeout_word = 0;  // that test ended in the meantime
-      } else if (s.backtrace_written.load(std::memory_order_acquire) != 0 || now >= w.kill_at_ns) {
-        launcher_.KillGroup(w.proc);
-        w.killed_for_timeout = true;
-        continue;
-      } else {
-        *next_event = std::min(*next_event, w.kill_at_ns);
-        continue;
-      }
-    }
     const uint64_t started = shm::CurrentStartMicros(packed) * 1000;
     const uint64_t hand_back_at =
         started + static_cast<uint64_t>(opt_.hand_back_after_ms) * 1'000'000;
@@ -442,18 +467,58 @@ void Supervisor::CheckTimeouts(uint64_t now, uint64_t* next_event) {
     }
     const uint64_t deadline = started + limit + (w.paused_word == packed ? w.paused_ns : 0);
     if (now >= deadline) {
-      s.backtrace_written.store(0, std::memory_order_relaxed);
-      w.timeout_word = packed;
-      w.kill_at_ns = now + static_cast<uint64_t>(opt_.dump_grace_ms) * 1'000'000;
-      launcher_.SignalWorker(w.proc, TimeoutDumpSignal());
-      for (core::Reporter* r : reporters_) {
-        r->OnTimeout(static_cast<int>(slot), shm::CurrentTest(packed), now - start_ns_);
-      }
-      *next_event = std::min(*next_event, w.kill_at_ns);
+      DecideTimeout(slot, packed, now, next_event);
     } else {
       *next_event = std::min(*next_event, deadline);
     }
   }
+}
+
+void Supervisor::DecideTimeout(uint32_t slot, uint64_t packed, uint64_t now, uint64_t* next_event) {
+  Worker& w = workers_[slot];
+  shm::WorkerSlot& s = seg_.slot(slot);
+  // A result published before now counts: the test finished in time. The
+  // worker publishes before it moves `current` on, so after this drain an
+  // unchanged word means the test has no result yet.
+  Drain(slot);
+  // acquire: as above.
+  if (s.current.load(std::memory_order_acquire) != packed) {
+    *next_event = now;  // it moved on: the new word is judged at once
+    return;
+  }
+  const uint32_t test = shm::CurrentTest(packed);
+  const uint32_t phase = s.phase.load(std::memory_order_relaxed);
+  const bool in_test = phase == static_cast<uint32_t>(WorkerPhase::kTest) ||
+                       phase == static_cast<uint32_t>(WorkerPhase::kSuiteSetUp);
+  if (test < ledger_.size() && (ledger_.Finished(test) || seg_.claims().Holder(test) != w.lease) &&
+      w.recheck_word != packed) {
+    // Its result just came in and the worker is about to move `current` on
+    // (the phase read may already be the next one's). Still this word at
+    // the next look: the worker hangs after the test (its teardown).
+    w.recheck_word = packed;
+    *next_event = std::min(*next_event, now + 1'000'000);
+    return;
+  }
+  w.timeout_word = packed;
+  w.timeout_phase = phase;
+  w.timed_out_test = in_test && test < ledger_.size() && !ledger_.Finished(test) &&
+                             seg_.claims().Holder(test) == w.lease
+                         ? test
+                         : shm::kNoTest;
+  // release: the worker reads it (acquire) before it starts any test; the
+  // dump signal below is sent after it.
+  s.timeout.store(shm::kTimeoutDecided, std::memory_order_release);
+  for (core::Reporter* r : reporters_) {
+    r->OnTimeout(static_cast<int>(slot), test, now - start_ns_);
+  }
+  if (opt_.dump_grace_ms <= 0) {  // no backtrace wanted (driver mode): kill now
+    launcher_.KillGroup(w.proc);
+    w.killed_for_timeout = true;
+    return;
+  }
+  w.kill_at_ns = now + static_cast<uint64_t>(opt_.dump_grace_ms) * 1'000'000;
+  launcher_.SignalWorker(w.proc, TimeoutDumpSignal());
+  *next_event = std::min(*next_event, w.kill_at_ns);
 }
 
 void Supervisor::EnsureWorkers() {

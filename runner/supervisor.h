@@ -108,7 +108,13 @@ class Supervisor {
     uint32_t lease = 0;
     uint64_t output_consumed = 0;
     uint64_t records = 0;
-    uint64_t timeout_word = 0;  // the current-word the dump signal was sent for
+    // The current-word whose deadline passed: that attempt is timed_out, a
+    // final verdict. Set once; the worker is killed and never trusted again
+    // with that test (a record of it arriving later is dropped).
+    uint64_t timeout_word = 0;
+    uint32_t timed_out_test = shm::kNoTest;  // its test, when it was inside one
+    uint32_t timeout_phase = 0;              // the worker's phase then
+    uint64_t recheck_word = 0;  // a word past its deadline whose test had just finished
     uint64_t kill_at_ns = 0;
     uint64_t launched_ns = 0;
     uint64_t gave_back_for = 0;  // the current-word whose batch-mates were handed back
@@ -125,10 +131,16 @@ class Supervisor {
   void Drain(uint32_t slot);
   void OnRecord(uint32_t slot, const shm::ResultRecord& record, std::string_view text);
   void HandleExit(uint32_t slot);
-  void BlameRunning(uint32_t slot, uint32_t test, const core::ProcessEnd& end, uint32_t phase);
+  // The test of `packed` (a current-word of the worker in `slot`) ended with
+  // its worker: crashed, or timed_out.
+  void BlameRunning(uint32_t slot, uint64_t packed, const core::ProcessEnd& end, uint32_t phase,
+                    bool timed_out);
   void NoteDeathOutsideTests(uint32_t slot, const core::ProcessEnd& end, uint32_t phase,
                              uint32_t last_test);
   void CheckTimeouts(uint64_t now, uint64_t* next_event);
+  // The deadline of `packed` (the worker's current-word) has passed: decides
+  // the timeout, unless the test turns out to have finished in time.
+  void DecideTimeout(uint32_t slot, uint64_t packed, uint64_t now, uint64_t* next_event);
   void HandBack(uint32_t slot);
   core::Progress Snapshot(bool with_output) const;
   void EnsureWorkers();

@@ -42,11 +42,19 @@ void OnTimeoutDump(int) {
   void* frames[64];
   const int n = backtrace(frames, 64);
   backtrace_symbols_fd(frames, n, 2);
-  if (g_slot) g_slot->backtrace_written.store(1, std::memory_order_release);
+  // release: the supervisor reads it with acquire, then kills at once.
+  if (g_slot) g_slot->timeout.store(shm::kTimeoutDumped, std::memory_order_release);
   if (g_bell_fd >= 0) {
     const uint64_t one = 1;
     [[maybe_unused]] ssize_t w = write(g_bell_fd, &one, sizeof one);
   }
+  // The verdict is timed_out; the test must not go on. Returning would let a
+  // test blocked in sleep, read, poll or a condition wait (which a handled
+  // signal ends) finish and pass. Waiting here for the supervisor's kill
+  // would stop only this thread: the test's other threads would run on. So
+  // the worker ends itself, all its threads at once, running no atexit
+  // handler; the supervisor still kills what is left in its group.
+  _exit(kTimedOutExitCode);
 }
 
 }  // namespace
@@ -68,7 +76,7 @@ bool PrepareWorkerProcess(shm::Segment& segment, const shm::Doorbell& bell,
   backtrace(warm, 1);  // loads the unwinder now, not inside the handler
   struct sigaction sa = {};
   sa.sa_handler = OnTimeoutDump;
-  sigemptyset(&sa.sa_mask);
+  sigfillset(&sa.sa_mask);  // nothing the test set up interrupts the dump
   if (!config.dump_backtrace) sa.sa_handler = SIG_IGN;
   sigaction(TimeoutDumpSignal(), &sa, nullptr);
 
@@ -235,6 +243,9 @@ bool WorkerRuntime::RunGetsThrough(uint64_t* mark) const {
 }
 
 bool WorkerRuntime::StartTest(uint32_t test) {
+  // acquire: pairs with the supervisor's release when it decided a timeout
+  // of this worker's test; that verdict is final and this worker ends.
+  if (slot_.timeout.load(std::memory_order_acquire) != shm::kTimeoutNone) _exit(kTimedOutExitCode);
   return !StopRequested() && segment_.claims().TryStart(test, lease_);
 }
 

@@ -56,8 +56,11 @@ struct WorkerConfig {
 inline constexpr uint64_t kOutputFileSpan = uint64_t{16} << 30;
 
 // The signal the supervisor sends a worker whose test timed out: the worker
-// writes a backtrace into its output, then gets SIGKILL.
+// writes a backtrace into its output and ends (the supervisor SIGKILLs its
+// group after that, or when no backtrace comes within the grace).
 int TimeoutDumpSignal();
+// How a worker ends itself once it has written a timed-out test's backtrace.
+inline constexpr int kTimedOutExitCode = 124;
 
 // In the child right after fork: output capture, signal dispositions,
 // environment, pinning, slot registration. Returns false (with `err`) when

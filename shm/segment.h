@@ -30,7 +30,8 @@
 namespace mprun::shm {
 
 inline constexpr uint64_t kSegmentMagic = 0x4745534e5552504dull;  // "MPRUNSEG" in memory
-inline constexpr uint32_t kSegmentVersion = 3;  // 2: WorkerSlot::child_group, 3: launches_ran
+// 2: WorkerSlot::child_group, 3: launches_ran, 4: timeout (was backtrace_written)
+inline constexpr uint32_t kSegmentVersion = 4;
 
 struct LayoutParams {
   uint32_t workers = 0;

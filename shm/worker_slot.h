@@ -50,8 +50,13 @@ struct alignas(kCacheLine) WorkerSlot {
   Atomic<uint32_t> phase;  // WorkerPhase
   Atomic<uint32_t> batch_size;
   Atomic<uint32_t> batch_done;
-  Atomic<uint32_t> backtrace_written;  // set by the worker's timeout-signal handler
-  Atomic<uint32_t> steals;             // deque steals so far (for the trace)
+  // TimeoutState: the supervisor sets kDecided when the running test's
+  // deadline has passed (before the dump signal), the worker's handler
+  // kDumped once the backtrace is written. A worker that sees kDecided
+  // starts no other test: it ends (a test that took the dump signal for its
+  // own and returned must not hand the condemned worker more tests).
+  Atomic<uint32_t> timeout;
+  Atomic<uint32_t> steals;  // deque steals so far (for the trace)
   // Driver mode: the process group of the test binary this worker runs now
   // (its shim's pid; 0 for none), for the supervisor to stop and continue
   // with the worker (SIGTSTP). Cleared before the worker reaps the shim, so
@@ -65,6 +70,8 @@ struct alignas(kCacheLine) WorkerSlot {
 };
 MPRUN_SHARED_STRUCT(WorkerSlot);
 static_assert(sizeof(WorkerSlot) == kCacheLine, "one worker slot per cache line");
+
+enum TimeoutState : uint32_t { kTimeoutNone = 0, kTimeoutDecided = 1, kTimeoutDumped = 2 };
 
 inline constexpr uint32_t kNoTest = (1u << 24) - 1;
 inline constexpr uint64_t kMaxStartMicros = (uint64_t{1} << 40) - 1;  // about 12.7 days

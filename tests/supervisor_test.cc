@@ -61,7 +61,7 @@ class FakeLauncher : public WorkerLauncher {
   void KillGroup(const LaunchedWorker& w) override {
     Proc& p = procs[static_cast<size_t>(w.pid - 1000)];
     p.group_killed = true;
-    if (!p.ended) End(static_cast<size_t>(w.pid - 1000), {true, SIGKILL});
+    if (!p.ended && !kill_lands_later) End(static_cast<size_t>(w.pid - 1000), {true, SIGKILL});
   }
   core::ProcessEnd Reap(LaunchedWorker* w) override {
     Proc& p = procs[static_cast<size_t>(w->pid - 1000)];
@@ -79,6 +79,9 @@ class FakeLauncher : public WorkerLauncher {
 
   std::vector<Proc> procs;
   bool refuse = false;
+  // KillGroup only marks the kill; the test ends the process when it likes
+  // (a worker still runs between the kill and its death).
+  bool kill_lands_later = false;
   // Plays a child that runs a while before its launch fails; true: it did.
   std::function<bool(uint32_t slot, uint32_t lease)> child_then_refuse;
 };
@@ -166,7 +169,7 @@ class SupervisorTest : public ::testing::Test {
     ledger_ = std::make_unique<core::Ledger>(tests);
     SupervisorOptions opt;
     opt.timeout_s = timeout_s;
-    opt.dump_grace_ms = 1000;
+    opt.dump_grace_ms = dump_grace_ms_;
     opt.serial_items = serial;
     opt.stop_on_failure = stop_on_failure;
     sup_ =
@@ -178,6 +181,7 @@ class SupervisorTest : public ::testing::Test {
   Outcome OutcomeOf(uint32_t t) { return ledger_->Get(t).outcome; }
 
   uint64_t now_ = 1'000'000'000;
+  int dump_grace_ms_ = 1000;
   std::unique_ptr<shm::Segment> seg_;
   shm::Doorbell bell_;
   FakeLauncher launcher_;
@@ -246,14 +250,16 @@ TEST_F(SupervisorTest, TimeoutKillsAtOnceWhenTheBacktraceIsWritten) {
   now_ += 1'100'000'000;
   Step();
   ASSERT_EQ(launcher_.procs[0].signals.size(), 1u);
-  seg_->slot(0).backtrace_written.store(1, std::memory_order_release);
+  seg_->slot(0).timeout.store(shm::kTimeoutDumped, std::memory_order_release);
   Step();
   EXPECT_TRUE(launcher_.procs[0].group_killed);
   Step();
   EXPECT_EQ(OutcomeOf(0), Outcome::kTimedOut);
 }
 
-TEST_F(SupervisorTest, TimeoutIsCancelledWhenTheTestEndsWithinTheGrace) {
+TEST_F(SupervisorTest, ATestThatFinishesAfterItsDeadlineStaysTimedOut) {
+  // A handled signal ends sleep, read and poll: a test blocked there can
+  // return once the dump signal came (its own handler took it) and pass.
   Build(1, 2, 1.0);
   ASSERT_TRUE(sup_->Start());
   FakeWorker w = Worker(0);
@@ -262,13 +268,96 @@ TEST_F(SupervisorTest, TimeoutIsCancelledWhenTheTestEndsWithinTheGrace) {
   now_ += 1'100'000'000;
   Step();
   ASSERT_EQ(launcher_.procs[0].signals.size(), 1u);
+  EXPECT_EQ(seg_->slot(0).timeout.load(std::memory_order_acquire), shm::kTimeoutDecided)
+      << "the worker is told to start no other test";
   w.Finish(0, Outcome::kPassed);
   now_ += 1000;
   w.Start(1);
-  now_ += 1'500'000'000;  // past the first grace, but test 1 is young
   Step();
+  EXPECT_FALSE(ledger_->Finished(0)) << "the late pass is not taken";
+  EXPECT_FALSE(launcher_.procs[0].group_killed) << "the backtrace still gets its grace";
+  now_ += 1'000'000'000;  // the grace is over; test 1 is young
+  Step();
+  EXPECT_TRUE(launcher_.procs[0].group_killed) << "the verdict stands: the worker is killed";
+  Step();
+  EXPECT_EQ(OutcomeOf(0), Outcome::kTimedOut);
+  EXPECT_NE(ledger_->Get(0).message.find("no backtrace"), std::string::npos)
+      << ledger_->Get(0).message;
+  EXPECT_EQ(sup_->summary().late_results_dropped, 1u);
+  EXPECT_FALSE(ledger_->Finished(1)) << "test 1 is not to blame";
+  EXPECT_EQ(seg_->claims().Holder(1), shm::kUnclaimed) << "test 1 goes back to the queue";
+  EXPECT_TRUE(sup_->summary().errors.empty());
+}
+
+TEST_F(SupervisorTest, ATimedOutWorkerThatThenLeavesNormallyStillTimesItsTestOut) {
+  Build(1, 1, 1.0);
+  ASSERT_TRUE(sup_->Start());
+  FakeWorker w = Worker(0);
+  w.Take(1);
+  w.Start(0);
+  now_ += 1'100'000'000;
+  Step();
+  ASSERT_EQ(launcher_.procs[0].signals.size(), 1u);
+  w.Finish(0, Outcome::kPassed);
+  w.Done();
+  launcher_.End(0, {false, 0});
+  Step();
+  EXPECT_EQ(OutcomeOf(0), Outcome::kTimedOut);
+  EXPECT_EQ(launcher_.procs.size(), 1u) << "not run again";
+  EXPECT_TRUE(sup_->Finished());
+}
+
+TEST_F(SupervisorTest, AWorkerThatEndsItselfAfterTheBacktraceTimesOutItsTest) {
+  Build(1, 2, 1.0);
+  ASSERT_TRUE(sup_->Start());
+  FakeWorker w = Worker(0);
+  w.Take(2);
+  w.Start(0);
+  now_ += 1'100'000'000;
+  Step();
+  seg_->slot(0).timeout.store(shm::kTimeoutDumped, std::memory_order_release);
+  launcher_.End(0, {false, kTimedOutExitCode});
+  Step();
+  EXPECT_EQ(OutcomeOf(0), Outcome::kTimedOut);
+  EXPECT_EQ(ledger_->Get(0).message.find("no backtrace"), std::string::npos)
+      << ledger_->Get(0).message;
+  EXPECT_FALSE(ledger_->Finished(1));
+  EXPECT_EQ(launcher_.procs.size(), 2u) << "a replacement runs test 1";
+}
+
+TEST_F(SupervisorTest, AResultPublishedBeforeTheDeadlineWasSeenCounts) {
+  Build(1, 1, 1.0);
+  ASSERT_TRUE(sup_->Start());
+  FakeWorker w = Worker(0);
+  w.Take(1);
+  w.Start(0);
+  now_ += 999'000'000;
+  w.Finish(0, Outcome::kPassed);  // in the ring, not read yet; `current` not moved on yet
+  now_ += 2'000'000;
+  Step();
+  EXPECT_TRUE(launcher_.procs[0].signals.empty());
   EXPECT_FALSE(launcher_.procs[0].group_killed);
   EXPECT_EQ(OutcomeOf(0), Outcome::kPassed);
+}
+
+TEST_F(SupervisorTest, WithoutABacktraceTheTimeoutKillsAtOnceAndALateResultIsDropped) {
+  dump_grace_ms_ = 0;  // driver mode
+  launcher_.kill_lands_later = true;
+  Build(1, 2, 1.0);
+  ASSERT_TRUE(sup_->Start());
+  FakeWorker w = Worker(0);
+  w.Take(2);
+  w.Start(0);
+  now_ += 1'100'000'000;
+  Step();
+  EXPECT_TRUE(launcher_.procs[0].signals.empty());
+  EXPECT_TRUE(launcher_.procs[0].group_killed);
+  w.Finish(0, Outcome::kPassed);  // an `[ OK ]` read before the kill landed
+  launcher_.End(0, {true, SIGKILL});
+  Step();
+  EXPECT_EQ(OutcomeOf(0), Outcome::kTimedOut);
+  EXPECT_EQ(sup_->summary().late_results_dropped, 1u);
+  EXPECT_FALSE(ledger_->Finished(1));
 }
 
 TEST_F(SupervisorTest, WorkersDyingBeforeAnyTestStopTheRunOnTheThirdTime) {

@@ -8,6 +8,8 @@
 #include <set>
 #include <string>
 
+#include "tests/fixtures/hangs.h"
+
 namespace mprun::chaos {
 
 enum class Fault {
@@ -27,14 +29,15 @@ enum class Fault {
   kStopSelf,     // raise(SIGSTOP)
   kMemory,       // allocates until an address-space limit says no, then passes
   kKillWorker,   // SIGKILLs the process that runs it (driver mode: its worker)
+  kRealHang,     // hangs as real code does (HangOf: sleep, read, poll, fights signals...)
   kCount
 };
 
 inline const char* FaultName(Fault f) {
-  static const char* const kNames[] = {"pass",   "fail",      "skip",         "segfault",
-                                       "abort",  "exit3",     "exit0",        "hang",
-                                       "sleep",  "flood",     "close-output", "linger-child",
-                                       "daemon", "stop-self", "memory",       "kill-worker"};
+  static const char* const kNames[] = {
+      "pass",   "fail",      "skip",   "segfault",    "abort",        "exit3",
+      "exit0",  "hang",      "sleep",  "flood",       "close-output", "linger-child",
+      "daemon", "stop-self", "memory", "kill-worker", "real-hang"};
   return kNames[static_cast<int>(f)];
 }
 
@@ -53,15 +56,22 @@ inline Fault FaultOf(uint32_t seed, uint32_t index) {
     uint32_t weight;
   } kWeights[] = {{Fault::kFail, 45},        {Fault::kSkip, 30},        {Fault::kSegfault, 40},
                   {Fault::kAbort, 35},       {Fault::kExit3, 30},       {Fault::kExit0, 30},
-                  {Fault::kHang, 12},        {Fault::kSleepPast, 12},   {Fault::kFlood, 40},
-                  {Fault::kCloseOutput, 35}, {Fault::kLingerChild, 40}, {Fault::kDaemon, 40},
-                  {Fault::kStopSelf, 11},    {Fault::kMemory, 40},      {Fault::kKillWorker, 60}};
+                  {Fault::kHang, 6},         {Fault::kSleepPast, 6},    {Fault::kFlood, 30},
+                  {Fault::kCloseOutput, 35}, {Fault::kLingerChild, 32}, {Fault::kDaemon, 30},
+                  {Fault::kStopSelf, 11},    {Fault::kMemory, 40},      {Fault::kKillWorker, 45},
+                  {Fault::kRealHang, 55}};
   uint32_t at = 500;
   for (const auto& w : kWeights) {
     at += w.weight;
     if (r < at) return w.fault;
   }
   return Fault::kPass;
+}
+
+// Which way test `index` of a run seeded `seed` hangs, for kRealHang.
+inline testing_hangs::Hang HangOf(uint32_t seed, uint32_t index) {
+  const uint32_t kinds = static_cast<uint32_t>(testing_hangs::Hang::kCount);
+  return static_cast<testing_hangs::Hang>((seed * 31u + index * 7u) % kinds);
 }
 
 // The outcomes mprun may report for `f` (driver mode when `driver`).
@@ -93,6 +103,7 @@ inline std::set<std::string> Expected(Fault f, bool driver) {
     case Fault::kHang:
     case Fault::kSleepPast:
     case Fault::kStopSelf:
+    case Fault::kRealHang:
       return {"timed_out"};
     case Fault::kCount:
       break;

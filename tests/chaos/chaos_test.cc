@@ -35,13 +35,35 @@ uint32_t EnvU32(const char* name, uint32_t fallback) {
   return v && *v ? static_cast<uint32_t>(std::strtoul(v, nullptr, 10)) : fallback;
 }
 
+// The parent of process `pid`, from /proc (0 if unknown).
+pid_t ParentOf(pid_t pid) {
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/%d/stat", static_cast<int>(pid));
+  FILE* f = std::fopen(path, "r");
+  if (f == nullptr) return 0;
+  char buf[512];
+  const size_t n = std::fread(buf, 1, sizeof buf - 1, f);
+  std::fclose(f);
+  buf[n] = '\0';
+  const char* close = std::strrchr(buf, ')');
+  int ppid = 0;
+  char state;
+  if (close == nullptr || std::sscanf(close + 1, " %c %d", &state, &ppid) != 2) return 0;
+  return static_cast<pid_t>(ppid);
+}
+
+// "index pid worker": the process the test runs in, and the mprun worker
+// that runs it (linked mode: the same; driver mode: the binary's shim's
+// parent), so that the driver can tell which test an outside kill hit.
 void Note(uint32_t index) {
   const char* dir = std::getenv("CHAOS_DIR");
   if (dir == nullptr) return;
   const std::string path = std::string(dir) + "/ran";
   const int fd = open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) return;
-  const std::string line = std::to_string(index) + " " + std::to_string(getpid()) + "\n";
+  const pid_t worker = std::getenv("CHAOS_DRIVER") ? ParentOf(getppid()) : getpid();
+  const std::string line =
+      std::to_string(index) + " " + std::to_string(getpid()) + " " + std::to_string(worker) + "\n";
   [[maybe_unused]] ssize_t n = write(fd, line.data(), line.size());  // one write: atomic
   close(fd);
 }
@@ -138,6 +160,9 @@ TEST_P(Chaos, Test) {
       break;
     case Fault::kMemory:
       ExhaustMemory();
+      break;
+    case Fault::kRealHang:
+      mprun::testing_hangs::HangThe(mprun::chaos::HangOf(EnvU32("CHAOS_SEED", 1), index));
       break;
     case Fault::kKillWorker:
       // Linked mode runs the test in its worker; driver mode in a child of it.
