@@ -5,11 +5,14 @@
 #include <rapidjson/filewritestream.h>
 #include <rapidjson/reader.h>
 #include <rapidjson/writer.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <string_view>
 #include <unordered_map>
@@ -470,6 +473,49 @@ void History::Record(size_t test, double duration_ms, Outcome outcome, bool flak
   r.flaky += flaky ? 1 : 0;
 }
 
+namespace {
+
+// Held while a run re-reads the history, merges and renames its new copy
+// over it: without it two runs that save at once both merge with the same
+// file, and the rename of the later one drops what the earlier one added
+// (ctest -j runs several test binaries sharing one history). A lock file of
+// its own, beside the history, since the history is replaced by rename. The
+// kernel releases the lock of a run that dies.
+class SaveLock {
+ public:
+  SaveLock(const std::string& path, std::string* err) {
+    const std::string lock = path + ".lock";
+    fd_ = open(lock.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd_ < 0) {
+      *err = lock + ": " + std::strerror(errno);
+      return;
+    }
+    // A run stopped while it holds the lock (^Z) must not hold up the others
+    // for ever: after a minute they give up saving, with the reason.
+    for (int waited_ms = 0; flock(fd_, LOCK_EX | LOCK_NB) != 0; waited_ms += 5) {
+      if ((errno != EWOULDBLOCK && errno != EINTR) || waited_ms >= 60'000) {
+        *err = lock + ": " +
+               (errno == EWOULDBLOCK ? std::string("another run held it for a minute")
+                                     : std::strerror(errno));
+        close(fd_);
+        fd_ = -1;
+        return;
+      }
+      const struct timespec five_ms = {0, 5'000'000};
+      nanosleep(&five_ms, nullptr);
+    }
+  }
+  ~SaveLock() {
+    if (fd_ >= 0) close(fd_);  // releases the lock
+  }
+  bool held() const { return fd_ >= 0; }
+
+ private:
+  int fd_ = -1;
+};
+
+}  // namespace
+
 bool History::Save(const std::string& path, std::string* err) const {
   // Merge with the file as it is now: another run may have written since we
   // loaded it (while it is still the file we loaded, it need not be read).
@@ -477,6 +523,11 @@ bool History::Save(const std::string& path, std::string* err) const {
     *err = "no history was loaded";
     return false;
   }
+  const std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  std::error_code no_dir;  // a directory that cannot be made fails the lock below
+  if (!dir.empty()) std::filesystem::create_directories(dir, no_dir);
+  const SaveLock lock(path, err);
+  if (!lock.held()) return false;
   const File* base = file_.get();
   std::unique_ptr<File> reread;
   FileId now;
@@ -511,9 +562,6 @@ bool History::Save(const std::string& path, std::string* err) const {
     }
   };
 
-  const std::filesystem::path dir = std::filesystem::path(path).parent_path();
-  std::error_code ignored;  // a directory that cannot be made fails the write below
-  if (!dir.empty()) std::filesystem::create_directories(dir, ignored);
   return WriteFileAtomicallyWith(
       path,
       [&](std::FILE* out) {

@@ -1,7 +1,10 @@
 #include "core/history.h"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include "tests/e2e_util.h"
@@ -133,7 +136,10 @@ TEST(HistoryTest, SavingMergesWithWhatAnotherRunWroteMeanwhile) {
   EXPECT_TRUE(b.Find(0, &t));
   EXPECT_TRUE(b.Find(1, &t));
   EXPECT_TRUE(LoadOk(path, "c", &tests).Find(0, &t));
-  EXPECT_EQ(dir.List().size(), 1u) << "no temporary file left";
+  std::vector<std::string> left = dir.List();
+  std::sort(left.begin(), left.end());
+  EXPECT_EQ(left, (std::vector<std::string>{"history.json", "history.json.lock"}))
+      << "no temporary file left; the lock file stays (removing it would race)";
 }
 
 TEST(HistoryTest, MissingFileIsAnEmptyHistoryWithoutWarning) {
@@ -213,6 +219,56 @@ TEST(HistoryTest, FieldsAndSectionsItDoesNotKnowArePassedOver) {
   const std::string text = testing_util::ReadFile(path);
   EXPECT_NE(text.find(R"("other":{"anything": [1, 2, {"z": "}"}]})"), std::string::npos)
       << "another binary's section is copied through as it was: " << text;
+}
+
+TEST(HistoryTest, SixteenRunsSavingAtOnceLoseNothing) {
+  // As under `ctest -j`: runs of one binary (each its own tests) load the
+  // same history, then all save at once. Every run's durations must be in
+  // the file afterwards, every time.
+  constexpr int kRuns = 16;
+  std::vector<std::string> names;
+  for (int i = 0; i < kRuns; ++i) names.push_back("S.T" + std::to_string(i));
+  std::vector<TestName> tests;
+  for (const std::string& n : names) tests.push_back({0, "S", n.substr(2)});
+  for (int round = 0; round < 5; ++round) {
+    testing_util::ScratchDir dir;
+    const std::string path = dir.File("history.json");
+    int go[2];
+    ASSERT_EQ(pipe(go), 0);
+    std::vector<pid_t> children;
+    for (int i = 0; i < kRuns; ++i) {
+      const pid_t pid = fork();
+      ASSERT_GE(pid, 0);
+      if (pid == 0) {
+        close(go[1]);
+        std::string warning, err;
+        History h = History::Load(path, "bin", &tests, &warning);
+        h.Record(static_cast<size_t>(i), 1.0 + i, Outcome::kPassed, false);
+        char c;
+        // Every child has loaded (an empty history) before any saves.
+        [[maybe_unused]] ssize_t n = read(go[0], &c, 1);
+        _exit(h.Save(path, &err) ? 0 : 1);
+      }
+      children.push_back(pid);
+    }
+    close(go[0]);
+    close(go[1]);  // end of file: every child goes at once
+    for (pid_t pid : children) {
+      int status = 0;
+      ASSERT_EQ(waitpid(pid, &status, 0), pid);
+      EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    }
+    const History back = LoadOk(path, "bin", &tests);
+    int found = 0;
+    for (int i = 0; i < kRuns; ++i) {
+      TestHistory t;
+      if (back.Find(static_cast<size_t>(i), &t)) {
+        ++found;
+        EXPECT_EQ(t.durations_us, std::vector<uint32_t>{static_cast<uint32_t>(1000 * (1 + i))});
+      }
+    }
+    EXPECT_EQ(found, kRuns) << "round " << round;
+  }
 }
 
 }  // namespace
