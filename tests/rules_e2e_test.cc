@@ -113,6 +113,10 @@ TEST(RulesTest, SerialSuiteRunsAfterTheOthersWithNothingElseRunning) {
     }
   }
   EXPECT_TRUE(serial[0].end <= serial[1].start || serial[1].end <= serial[0].start);
+  // And after every other test: the serial phase is the run's last.
+  long long last_plain_end = 0;
+  for (const Interval& o : plain) last_plain_end = std::max(last_plain_end, o.end);
+  for (const Interval& s : serial) EXPECT_GE(s.start, last_plain_end) << s.name;
 }
 
 TEST(RulesTest, SharedEnvironmentIsSetUpOnceInTheSupervisorAndWorkersSeeIt) {
@@ -236,6 +240,37 @@ TEST(RulesTest, ShuffleUsesOneSeedForTheRunAndSaysWhich) {
   EXPECT_EQ(p.status, 0) << p.out << p.err;
   EXPECT_NE(p.out.find("--gtest_random_seed=77"), std::string::npos) << p.out;
   EXPECT_NE(p.out.find("mprun: 24 passed, 0 failed, 0 skipped"), std::string::npos) << p.out;
+}
+
+TEST(RulesTest, ShuffleChangesTheOrderAndTheSameSeedGivesTheSameOrder) {
+  // One worker runs the tests in the order they were dealt.
+  auto order = [](const std::string& seed) {
+    ScratchDir dir;
+    const Proc p = RunRules(dir, {"--processes=1", "--gtest_shuffle", "--gtest_random_seed=" + seed,
+                                  "--gtest_filter=Many/*"});
+    EXPECT_EQ(p.status, 0) << p.out << p.err;
+    std::vector<Interval> ran = Intervals(dir.File("plain"));
+    std::sort(ran.begin(), ran.end(),
+              [](const Interval& a, const Interval& b) { return a.start < b.start; });
+    std::vector<std::string> names;
+    for (const Interval& i : ran) names.push_back(i.name);
+    return names;
+  };
+  ScratchDir dir;
+  const Proc plain = RunRules(dir, {"--processes=1", "--gtest_filter=Many/*"});
+  ASSERT_EQ(plain.status, 0) << plain.out << plain.err;
+  std::vector<Interval> in_order = Intervals(dir.File("plain"));
+  std::vector<std::string> table;
+  for (const Interval& i : in_order) table.push_back(i.name);
+  const std::vector<std::string> a = order("77"), again = order("77"), other = order("78");
+  ASSERT_EQ(a.size(), 16u);
+  EXPECT_NE(a, table) << "shuffled, the order is not the table's";
+  EXPECT_EQ(a, again) << "the same seed deals the same order";
+  EXPECT_NE(a, other) << "another seed, another order";
+  std::vector<std::string> sorted_a = a, sorted_table = table;
+  std::sort(sorted_a.begin(), sorted_a.end());
+  std::sort(sorted_table.begin(), sorted_table.end());
+  EXPECT_EQ(sorted_a, sorted_table) << "the same tests, each once";
 }
 
 // What a gtest report says, in a form both reports can be compared in.
