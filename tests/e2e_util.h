@@ -58,6 +58,21 @@ std::map<std::string, ReportRow> ParseReport(const std::string& text, rapidjson:
 // (with --process-timeout=1), in either mode.
 void ExpectMisbehaveOutcomes(std::map<std::string, ReportRow>& rows);
 
+// A check that cannot run here (no root, no mount, no limited user): under
+// CI (CI=true) as root it must run, so it fails; elsewhere it is skipped and
+// noted in $MPRUN_CHECK_SKIPS (if set) for tools/check's last line.
+bool MustRunEverything();
+void NoteSkip(const std::string& why);
+#define MPRUN_SKIP_UNLESS_CI(why)                                                        \
+  do {                                                                                   \
+    const std::string mprun_why_ = (why);                                                \
+    if (::mprun::testing_util::MustRunEverything()) {                                    \
+      GTEST_FAIL() << mprun_why_ << " (CI=true as root: a check that cannot run fails)"; \
+    }                                                                                    \
+    ::mprun::testing_util::NoteSkip(mprun_why_);                                         \
+    GTEST_SKIP() << mprun_why_;                                                          \
+  } while (0)
+
 // Processes (not zombies) whose environment holds NAME=VALUE.
 std::vector<pid_t> ProcessesWithEnv(const std::string& name, const std::string& value);
 // True if `pid` is gone or a zombie.

@@ -107,7 +107,10 @@ TEST(HostileTest, NoProcessToForkIsAClearErrorOrAFewerWorkersRun) {
   // One process allowed: mprun itself. Linked mode cannot fork a worker.
   Limited l = RunLimited({kPerf, "--processes=4", json, filter}, RLIMIT_NPROC, 1, dir.path(),
                          PerfEnv(dir.path()));
-  if (l.status == 125 || l.status == 127) GTEST_SKIP() << "cannot run as a limited user here";
+  if (l.status == 125 || l.status == 127) {
+    MPRUN_SKIP_UNLESS_CI("cannot run as a limited user here (exit " + std::to_string(l.status) +
+                         ")");
+  }
   EXPECT_EQ(l.status, 2) << l.out << l.err;
   EXPECT_NE((l.out + l.err)
                 .find("no worker process could be started: fork: Resource "
@@ -146,7 +149,10 @@ TEST(HostileTest, DriverModeWaitsForProcessesToStartItsBinaries) {
   const Limited l = RunLimited(
       {kMprun, "--processes=3", "--repeat-each=4", json, kPerf, "--gtest_filter=Many/Noise.*"},
       RLIMIT_NPROC, 6, dir.path(), PerfEnv(dir.path()), 64990);
-  if (l.status == 125 || l.status == 127) GTEST_SKIP() << "cannot run as a limited user here";
+  if (l.status == 125 || l.status == 127) {
+    MPRUN_SKIP_UNLESS_CI("cannot run as a limited user here (exit " + std::to_string(l.status) +
+                         ")");
+  }
   EXPECT_EQ(l.status, 0) << l.out << l.err;
   EXPECT_NE(l.out.find("32 passed"), std::string::npos) << l.out;
   rapidjson::Document doc;
@@ -162,7 +168,10 @@ TEST(HostileTest, DriverModeFailsTestsNoBinaryCanEverStart) {
   const Limited l =
       RunLimited({kMprun, "--processes=2", json, kPerf, "--gtest_filter=Many/Noise.*"},
                  RLIMIT_NPROC, 3, dir.path(), PerfEnv(dir.path()), 64991);
-  if (l.status == 125 || l.status == 127) GTEST_SKIP() << "cannot run as a limited user here";
+  if (l.status == 125 || l.status == 127) {
+    MPRUN_SKIP_UNLESS_CI("cannot run as a limited user here (exit " + std::to_string(l.status) +
+                         ")");
+  }
   EXPECT_EQ(l.status, 1) << l.out << l.err;
   rapidjson::Document doc;
   const auto rows = testing_util::ParseReport(testing_util::ReadFile(dir.File("r.json")), &doc);
@@ -218,7 +227,9 @@ class FullDisk {
 TEST(HostileTest, AFullDiskForReportsAndHistoryIsAnErrorAfterAFullRun) {
   ScratchDir dir;
   FullDisk full(dir.File("full"));
-  if (!full.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here: " << std::strerror(errno);
+  if (!full.mounted()) {
+    MPRUN_SKIP_UNLESS_CI(std::string("cannot mount a tmpfs here: ") + std::strerror(errno));
+  }
   for (bool driver : {false, true}) {
     std::vector<std::string> argv = {
         driver ? kMprun : kPerf, "--processes=2", "--json=" + dir.File("full/r.json"),
