@@ -1,6 +1,7 @@
 #include "core/json_reporter.h"
 
 #include "core/json.h"
+#include "core/shard_cover.h"
 
 namespace mprun::core {
 
@@ -90,6 +91,37 @@ void AppendPerf(const RunInfo& run, const PerfReport& perf, int iteration, std::
   *j += "]}";
 }
 
+// What the shard's split was computed from (core/shard_cover.h), for
+// `mprun merge` to check the cover and name what no shard ran. The selected
+// tests go as runs of one suite per binary file name, a few bytes a test:
+// {"binary": "unit_test", "suites": [["Suite", "A", "B"], ...]}.
+void AppendShardBasis(const ShardBasis& b, std::string* j) {
+  *j += ", \"selected\": " + std::to_string(b.tests.size()) + ", \"tests_digest\": ";
+  AppendJsonString(j, b.tests_digest);
+  *j += b.costs_digest.empty() ? ", \"split\": \"hash\"" : ", \"split\": \"durations\"";
+  if (!b.costs_digest.empty()) {
+    *j += ", \"costs_digest\": ";
+    AppendJsonString(j, b.costs_digest);
+  }
+  *j += ",\n  \"tests\": [";
+  const TestName* prev = nullptr;
+  for (const TestName& t : b.tests) {
+    if (prev == nullptr || prev->binary != t.binary) {
+      *j += prev == nullptr ? "{\"binary\": " : "]]}, {\"binary\": ";
+      AppendJsonString(j, b.binaries[t.binary]);
+      *j += ", \"suites\": [[";
+      AppendJsonString(j, t.suite);
+    } else if (prev->suite != t.suite) {
+      *j += "], [";
+      AppendJsonString(j, t.suite);
+    }
+    *j += ", ";
+    AppendJsonString(j, t.name);
+    prev = &t;
+  }
+  *j += prev == nullptr ? "]" : "]]}]";
+}
+
 void AppendStrings(const std::vector<std::string>& strings, std::string* j) {
   *j += "[";
   for (size_t i = 0; i < strings.size(); ++i) {
@@ -105,6 +137,7 @@ void JsonReporter::Add(const RunInfo& run, const Ledger& ledger, const RunSummar
   ++iterations_;
   processes_ = run.workers;
   shard_ = run.shard;
+  shard_basis_ = run.shard_basis;
   wall_seconds_ += summary.wall_seconds;
   interrupted_ = interrupted_ || summary.interrupted;
   total_ += ledger.size();
@@ -136,7 +169,9 @@ std::string JsonReporter::Render(const RunInfo* run, const Ledger* partial) cons
   j += ", \"iterations\": " + std::to_string(now.iterations_);
   if (now.shard_.total > 0) {
     j += ", \"shard\": {\"index\": " + std::to_string(now.shard_.index + 1) +
-         ", \"total\": " + std::to_string(now.shard_.total) + "}";
+         ", \"total\": " + std::to_string(now.shard_.total);
+    if (now.shard_basis_) AppendShardBasis(*now.shard_basis_, &j);
+    j += "}";
   }
   j += ", \"wall_seconds\": ";
   AppendJsonNumber(&j, now.wall_seconds_);

@@ -3,6 +3,7 @@
 #ifndef MPRUN_CORE_JSON_REPORTER_H_
 #define MPRUN_CORE_JSON_REPORTER_H_
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,7 @@ class JsonReporter : public Reporter {
   int iterations_ = 0;
   int processes_ = 0;
   Shard shard_;
+  std::shared_ptr<const ShardBasis> shard_basis_;
   double wall_seconds_ = 0;
   bool interrupted_ = false;
   size_t total_ = 0;

@@ -5,6 +5,7 @@
 #define MPRUN_CORE_RESULTS_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -76,11 +77,17 @@ class Ledger {
   size_t flaky_ = 0;
 };
 
+struct ShardBasis;  // core/shard_cover.h
+
 struct RunInfo {
   std::vector<std::string> binaries;
   std::vector<TestName> tests;
   int workers = 0;
   Shard shard;  // the shard of a sharded run (total 0: the whole run)
+  // A sharded run: what its split was computed from (for the JSON report,
+  // so that `mprun merge` can check the cover). Shared: it holds every test
+  // selected before the split.
+  std::shared_ptr<const ShardBasis> shard_basis;
 };
 
 struct RunSummary {

@@ -431,7 +431,7 @@ int RunDriver(int argc, char** argv) {
   }
   spec.plan = PlanForDriver(run, opts);
   if (opts.shard.total > 0) {
-    const std::vector<uint32_t> keep = SelectShard(opts, run, spec.plan);
+    const std::vector<uint32_t> keep = SelectShard(opts, run, spec.plan, &run.shard_basis);
     std::vector<core::TestName> mine;
     mine.reserve(keep.size());
     for (uint32_t t : keep) mine.push_back(std::move(run.tests[t]));

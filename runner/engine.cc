@@ -248,7 +248,8 @@ class RunHistory {
 }  // namespace
 
 std::vector<uint32_t> SelectShard(const core::Options& opts, const core::RunInfo& run,
-                                  const core::Plan& plan) {
+                                  const core::Plan& plan,
+                                  std::shared_ptr<const core::ShardBasis>* basis) {
   std::vector<uint32_t> keep;
   if (opts.shard.total == 0) {
     keep.resize(run.tests.size());
@@ -262,6 +263,9 @@ std::vector<uint32_t> SelectShard(const core::Options& opts, const core::RunInfo
   RunHistory history;
   history.Load(opts, run, /*quiet=*/true);  // the run proper says what is wrong with it
   const std::vector<core::Expectation> expected = history.Expected(run.tests.size());
+  if (basis != nullptr) {
+    *basis = std::make_shared<const core::ShardBasis>(core::MakeShardBasis(run, expected));
+  }
   auto key = [&run](uint32_t t) {
     const std::string& b = run.binaries[run.tests[t].binary];
     return b.substr(b.rfind('/') + 1) + "/" + run.tests[t].FullName();
@@ -319,6 +323,15 @@ int RunEngine(const core::Options& opts, int processes, EngineSpec& spec) {
   // History: the longest and the recently failed tests go first.
   RunHistory history;
   history.Load(opts, run);
+  // A shard never writes the history: a later shard of the same run would
+  // split by other durations, and the shards would overlap and leave gaps.
+  const bool keeps_history = opts.shard.total == 0;
+  if (!keeps_history && !opts.no_history && opts.verbosity >= 2) {
+    std::printf(
+        "mprun: a sharded run reads the history but leaves it as it is: record the shards' "
+        "durations with `mprun merge --history=%s`\n",
+        opts.history_path.c_str());
+  }
   const std::vector<core::Expectation> expected = history.Expected(test_count);
   // With durations for most tests, the first batches are sized by them.
   const double expected_mean_ns = history.MeanNs(test_count);
@@ -474,12 +487,12 @@ int RunEngine(const core::Options& opts, int processes, EngineSpec& spec) {
       supervisor.Finish();
       current = nullptr;
       status = Worse(status, core::StatusOf(ledger, supervisor.summary()));
-      history.Record(ledger);
+      if (keeps_history) history.Record(ledger);
       if (last) break;
     }
   }
   RemoveTree(temp_root);
-  if (test_count > 0) history.Save(opts);
+  if (test_count > 0 && keeps_history) history.Save(opts);
   const bool report_failed =
       (json && !json->error().empty()) || (gtest_output && !gtest_output->error().empty()) ||
       (junit && !junit->error().empty()) || (trace && !trace->error().empty());

@@ -3,12 +3,14 @@
 // says which tests there are, how they group into units, and what a worker
 // process does with the batches it takes; the engine maps the segment, deals
 // the units (by history when there is one), starts the supervisor with the
-// reporters the options ask for, repeats, and saves the history.
+// reporters the options ask for, repeats, and saves the history (unless
+// the run is a shard: see RunEngine).
 // Supervisor process only, single-threaded.
 #ifndef MPRUN_RUNNER_ENGINE_H_
 #define MPRUN_RUNNER_ENGINE_H_
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,6 +18,7 @@
 #include "core/options.h"
 #include "core/plan.h"
 #include "core/results.h"
+#include "core/shard_cover.h"
 #include "runner/supervisor.h"
 #include "runner/worker.h"
 
@@ -55,12 +58,16 @@ int WorkerCount(int processes, size_t tests);
 
 // A sharded run (opts.shard.total > 0) keeps only its shard's tests: the
 // indices of `run.tests` to keep, in table order, placed by the history
-// when it has durations (core/shard.h). Touches TEST_SHARD_STATUS_FILE.
+// when it has durations (core/shard.h), and in `basis` what that split was
+// computed from (for the report). Touches TEST_SHARD_STATUS_FILE.
 // Unsharded: every index.
 std::vector<uint32_t> SelectShard(const core::Options& opts, const core::RunInfo& run,
-                                  const core::Plan& plan);
+                                  const core::Plan& plan,
+                                  std::shared_ptr<const core::ShardBasis>* basis = nullptr);
 
-// The whole run; returns the exit status.
+// The whole run; returns the exit status. A sharded run reads the history
+// but never writes it: the next shard of the same run must split by the
+// same history (`mprun merge --history` records the shards' durations).
 int RunEngine(const core::Options& opts, int processes, EngineSpec& spec);
 
 }  // namespace mprun::runner

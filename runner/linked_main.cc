@@ -86,8 +86,10 @@ core::Plan PlanFor(const std::vector<runner::GtestTest>& tests, const core::Opti
   return core::MakePlan(suite_of, traits, opts.dist, exclusive);
 }
 
-// The tests of this run: gtest's selection, narrowed to this run's shard.
-runner::GtestTests SelectForRun(const core::Options& opts, const char* binary) {
+// The tests of this run: gtest's selection, narrowed to this run's shard
+// (and in `basis`, what that split was computed from).
+runner::GtestTests SelectForRun(const core::Options& opts, const char* binary,
+                                std::shared_ptr<const core::ShardBasis>* basis = nullptr) {
   runner::GtestTests selected = runner::SelectGtestTests();
   if (opts.shard.total == 0) return selected;
   core::RunInfo run;
@@ -95,7 +97,8 @@ runner::GtestTests SelectForRun(const core::Options& opts, const char* binary) {
   for (const runner::GtestTest& t : selected.tests) {
     run.tests.push_back({0, t.info->test_suite_name(), t.info->name()});
   }
-  const std::vector<uint32_t> keep = runner::SelectShard(opts, run, PlanFor(selected.tests, opts));
+  const std::vector<uint32_t> keep =
+      runner::SelectShard(opts, run, PlanFor(selected.tests, opts), basis);
   runner::GtestTests out;
   for (uint32_t t : keep) out.tests.push_back(selected.tests[t]);
   for (uint32_t i = 0; i < out.tests.size(); ++i) out.index.emplace(out.tests[i].info, i);
@@ -163,9 +166,9 @@ void TearDownSharedEnvironments(size_t count, runner::Supervisor* supervisor) {
 }
 
 int RunParallel(const core::Options& opts, int processes, const char* binary) {
-  const runner::GtestTests selected = SelectForRun(opts, binary);
-  const std::vector<runner::GtestTest>& tests = selected.tests;
   runner::EngineSpec spec;
+  const runner::GtestTests selected = SelectForRun(opts, binary, &spec.run.shard_basis);
+  const std::vector<runner::GtestTest>& tests = selected.tests;
   std::string err;
   if (!GTEST_FLAG_GET(output).empty() &&
       !core::ParseGtestOutput(GTEST_FLAG_GET(output), binary, &spec.gtest_output_format,

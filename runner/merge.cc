@@ -9,14 +9,17 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "core/console_reporter.h"
+#include "core/history.h"
 #include "core/json_reporter.h"
 #include "core/junit_reporter.h"
 #include "core/results.h"
+#include "core/shard_cover.h"
 
 namespace mprun::runner {
 
@@ -62,10 +65,72 @@ uint64_t Whole(const rapidjson::Value& obj, const char* key, double scale, uint6
   return v >= static_cast<double>(max) ? max : static_cast<uint64_t>(v);
 }
 
+std::string FileName(const std::string& path) { return path.substr(path.rfind('/') + 1); }
+
+// What a shard's split was computed from, as its report records it
+// (core/json_reporter.cc); reports of older versions have none.
+void ReadBasis(const rapidjson::Value& shard, core::CoverReport* r) {
+  if (!shard.HasMember("tests_digest") || !shard["tests_digest"].IsString()) return;
+  r->has_basis = true;
+  r->selected = Whole(shard, "selected", 1, uint64_t{1} << 62);
+  r->tests_digest = Str(shard, "tests_digest");
+  r->costs_digest = Str(shard, "costs_digest");
+  if (!shard.HasMember("tests") || !shard["tests"].IsArray()) return;
+  for (const auto& binary : shard["tests"].GetArray()) {
+    if (!binary.IsObject() || !binary.HasMember("suites") || !binary["suites"].IsArray()) continue;
+    const std::string file = Str(binary, "binary");
+    for (const auto& suite : binary["suites"].GetArray()) {
+      if (!suite.IsArray() || suite.Empty() || !suite[0].IsString()) continue;
+      const std::string prefix =
+          file + "/" + std::string(suite[0].GetString(), suite[0].GetStringLength()) + ".";
+      for (rapidjson::SizeType i = 1; i < suite.Size(); ++i) {
+        if (!suite[i].IsString()) continue;
+        r->selected_keys.push_back(prefix +
+                                   std::string(suite[i].GetString(), suite[i].GetStringLength()));
+      }
+    }
+  }
+}
+
+// --history: the merged results recorded as a run records its own, into
+// the section of each binary's file name, for the next run's shards to
+// split by. A test of several iterations adds a duration for each.
+bool RecordHistory(const std::string& path, const core::RunInfo& run,
+                   const std::vector<core::TestResult>& results, std::string* err) {
+  std::map<std::string, std::vector<uint32_t>> by_file;
+  for (uint32_t t = 0; t < run.tests.size(); ++t) {
+    by_file[FileName(run.binaries[run.tests[t].binary])].push_back(t);
+  }
+  for (const auto& [file, merged] : by_file) {
+    std::vector<core::TestName> tests;
+    std::map<std::string, size_t> row_of_name;
+    std::vector<size_t> row(merged.size());
+    for (size_t i = 0; i < merged.size(); ++i) {
+      const core::TestName& test = run.tests[merged[i]];
+      const auto [it, added] = row_of_name.emplace(test.FullName(), tests.size());
+      if (added) tests.push_back(test);
+      row[i] = it->second;
+    }
+    std::string warning;
+    core::History history = core::History::Load(path, file, &tests, &warning);
+    if (!warning.empty()) std::fprintf(stderr, "mprun merge: warning: %s\n", warning.c_str());
+    for (size_t i = 0; i < merged.size(); ++i) {
+      const core::TestResult& r = results[merged[i]];
+      if (r.outcome == core::Outcome::kNotRun) continue;  // says nothing about the test
+      history.Record(row[i], static_cast<double>(r.duration_ns) / 1e6, r.outcome, r.flaky);
+    }
+    if (!history.Save(path, err)) return false;
+  }
+  return true;
+}
+
+constexpr char kUsageLine[] =
+    "usage: mprun merge [--json=FILE] [--junit-xml=FILE] [--history=FILE] [-q|-v] REPORT.json...";
+
 }  // namespace
 
 int RunMerge(int argc, char** argv) {
-  std::string json_path, junit_path;
+  std::string json_path, junit_path, history_path;
   int verbosity = 1;
   std::vector<std::string> inputs;
   for (int i = 1; i < argc; ++i) {
@@ -74,12 +139,26 @@ int RunMerge(int argc, char** argv) {
       json_path = a.substr(7);
     } else if (a.rfind("--junit-xml=", 0) == 0) {
       junit_path = a.substr(12);
+    } else if (a.rfind("--history=", 0) == 0) {
+      history_path = a.substr(10);
+      if (history_path.empty()) {
+        std::fprintf(stderr, "mprun merge: error: --history: no file given\n");
+        return kUsage;
+      }
     } else if (a == "-q" || a == "--quiet") {
       verbosity = 0;
     } else if (a == "-v" || a == "--verbose") {
       verbosity = 2;
     } else if (a == "--help" || a == "-h") {
-      std::puts("usage: mprun merge [--json=FILE] [--junit-xml=FILE] [-q|-v] REPORT.json...");
+      std::printf(
+          "%s\n\n"
+          "The JSON reports of a run's shards as one report, JUnit file and summary. Exit 1\n"
+          "when they are not an exact cover: shards computed from different test lists or\n"
+          "histories, a test reported twice, a selected test no shard ran, a shard missing.\n"
+          "  --history=FILE  record the reports' durations and outcomes in FILE (a sharded\n"
+          "                  run reads the history but never writes it): the history the\n"
+          "                  next run's shards should all share\n",
+          kUsageLine);
       return 0;
     } else if (!a.empty() && a[0] == '-') {
       std::fprintf(stderr, "mprun merge: error: %s: unknown option\n", a.c_str());
@@ -89,9 +168,7 @@ int RunMerge(int argc, char** argv) {
     }
   }
   if (inputs.empty()) {
-    std::fprintf(stderr,
-                 "mprun merge: error: no report given (usage: mprun merge [--json=FILE] "
-                 "[--junit-xml=FILE] REPORT.json...)\n");
+    std::fprintf(stderr, "mprun merge: error: no report given (%s)\n", kUsageLine);
     return kUsage;
   }
 
@@ -99,7 +176,8 @@ int RunMerge(int argc, char** argv) {
   std::vector<core::TestResult> results;
   core::RunSummary summary;
   std::map<std::string, uint32_t> binary_index;
-  std::map<std::string, std::string> where;  // test key -> the report it came from
+  std::set<std::string> merged;  // "file/Suite.Test\niteration": the first report's stands
+  std::vector<core::CoverReport> cover;
   std::map<uint32_t, std::string> shard_files;
   uint32_t shard_total = 0;
   for (const std::string& path : inputs) {
@@ -126,6 +204,8 @@ int RunMerge(int argc, char** argv) {
     run.workers = std::max(run.workers, static_cast<int>(Whole(doc, "processes", 1, 1 << 20)));
     summary.wall_seconds = std::max(
         summary.wall_seconds, static_cast<double>(Whole(doc, "wall_seconds", 1e3, 1e12)) / 1e3);
+    core::CoverReport& mine = cover.emplace_back();
+    mine.path = path;
     if (doc.HasMember("shard") && doc["shard"].IsObject()) {
       const auto index = static_cast<uint32_t>(Whole(doc["shard"], "index", 1, UINT32_MAX));
       const auto total = static_cast<uint32_t>(Whole(doc["shard"], "total", 1, UINT32_MAX));
@@ -139,19 +219,18 @@ int RunMerge(int argc, char** argv) {
                                  " and " + path);
       }
       shard_files.emplace(index, path);
+      mine.shard = index;
+      ReadBasis(doc["shard"], &mine);
     }
     for (const auto& t : doc["tests"].GetArray()) {
       if (!t.IsObject()) continue;
       const std::string binary = Str(t, "binary");
       const std::string name = Str(t, "name");
       const auto iteration = static_cast<int>(Whole(t, "iteration", 1, INT32_MAX));
-      const std::string key = binary + "\n" + name + "\n" + std::to_string(iteration);
-      if (const auto it = where.find(key); it != where.end()) {
-        summary.errors.push_back(name + " (" + binary + ") is reported twice: in " + it->second +
-                                 " and in " + path);
-        continue;
-      }
-      where.emplace(key, path);
+      // Named by file name, as the split and the history name a binary.
+      const std::string key = FileName(binary) + "/" + name;
+      mine.ran.emplace_back(key, iteration);
+      if (!merged.insert(key + "\n" + std::to_string(iteration)).second) continue;
       core::TestResult r;
       if (!OutcomeNamed(Str(t, "outcome"), &r.outcome)) {
         std::fprintf(stderr, "mprun merge: error: %s: %s has no known outcome\n", path.c_str(),
@@ -175,6 +254,7 @@ int RunMerge(int argc, char** argv) {
       results.push_back(std::move(r));
     }
   }
+  for (std::string& e : core::CheckCover(cover)) summary.errors.push_back(std::move(e));
   // The missing shards, the first ten by name (a report may claim any
   // total; fuzz_merge found the loop over all of them unbounded).
   uint64_t present = 0;
@@ -216,6 +296,11 @@ int RunMerge(int argc, char** argv) {
   }
   for (core::Reporter* r : reporters) r->OnRunEnd(run, ledger, summary);
   if ((json && !json->error().empty()) || (junit && !junit->error().empty())) return kUsage;
+  std::string err;
+  if (!history_path.empty() && !RecordHistory(history_path, run, results, &err)) {
+    std::fprintf(stderr, "mprun merge: error: --history: %s\n", err.c_str());
+    return kUsage;
+  }
   return static_cast<int>(core::StatusOf(ledger, summary));
 }
 

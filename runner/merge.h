@@ -1,10 +1,13 @@
-// `mprun merge [--json=F] [--junit-xml=F] [-q|-v] REPORT.json...`: the JSON
-// reports of a run's shards (or of any runs) as one: one JSON report, one
-// JUnit XML file and one summary on the console. A test in two reports, a
-// shard missing from 1..N, or a report left incomplete (its run was killed)
-// is an error of the merged run. Exit status as for a run: 0 all passed or
-// skipped, 1 a failure or one of those errors, 2 a file that is not an mprun
-// report or bad usage.
+// `mprun merge [--json=F] [--junit-xml=F] [--history=F] [-q|-v] REPORT.json...`:
+// the JSON reports of a run's shards (or of any runs) as one: one JSON
+// report, one JUnit XML file and one summary on the console. Shards whose
+// splits were computed from different inputs, a test in two reports, a
+// selected test in none, a shard missing from 1..N, or a report left
+// incomplete (its run was killed) is an error of the merged run, each told
+// in one line (core/shard_cover.h). --history records the merged durations
+// (sharded runs never write the history). Exit status as for a run: 0 all
+// passed or skipped, 1 a failure or one of those errors, 2 a file that is
+// not an mprun report, a history that cannot be written, or bad usage.
 #ifndef MPRUN_RUNNER_MERGE_H_
 #define MPRUN_RUNNER_MERGE_H_
 

@@ -249,18 +249,27 @@ TEST(LinkedModeTest, AFailingGlobalEnvironmentFailsTheWorkersTestsWithItsMessage
 TEST(LinkedModeTest, ShardsOfAParallelRunAreDisjointAndCoverIt) {
   ScratchDir dir;
   std::map<std::string, int> seen;
+  // With the history on: a shard reads it but never writes it (the next
+  // shard would split by other durations), and says what it split.
+  const std::string history = dir.File("h.json");
+  std::set<std::string> digests;
   for (int k = 1; k <= 2; ++k) {
     const std::string report = dir.File("s" + std::to_string(k) + ".json");
     const Proc p =
         testing_util::Run({kMisbehave, "--processes=2", "--shard=" + std::to_string(k) + "/2",
-                           "--json=" + report, "--gtest_filter=Many/*"},
-                          {}, dir);
+                           "--json=" + report, "--gtest_filter=Many/*", "--history=" + history},
+                          {{"MPRUN_NO_HISTORY", "\x01unset"}}, dir);
     EXPECT_EQ(p.status, 0) << p.out << p.err;
     rapidjson::Document doc;
     for (const auto& [name, row] : ParseReport(testing_util::ReadFile(report), &doc)) ++seen[name];
+    ASSERT_TRUE(doc.HasMember("shard") && doc["shard"].HasMember("tests_digest"));
+    EXPECT_EQ(doc["shard"]["selected"].GetInt(), 20);
+    digests.insert(doc["shard"]["tests_digest"].GetString());
   }
   EXPECT_EQ(seen.size(), 20u);
   for (const auto& [name, count] : seen) EXPECT_EQ(count, 1) << name;
+  EXPECT_EQ(digests.size(), 1u);
+  EXPECT_NE(access(history.c_str(), F_OK), 0) << "a sharded run wrote the history";
   // Without --processes the binary is plain gtest, which knows no --shard.
   const Proc p =
       testing_util::Run({kMisbehave, "--shard=1/2"}, {{"MPRUN_PROCESSES", "\x01unset"}}, dir);
