@@ -475,10 +475,8 @@ int RunEngine(const core::Options& opts, int processes, EngineSpec& spec) {
         while (!supervisor.Finished()) supervisor.Step(50, signals.fd());
       }
       if (const int n = strays.KillStrays(); n > 0) {
-        std::fprintf(stderr,
-                     "mprun: warning: killed %d process%s the tests left running outside their "
-                     "worker (daemonised)\n",
-                     n, n == 1 ? "" : "es");
+        supervisor.AddWarning("killed " + std::to_string(n) + (n == 1 ? " process" : " processes") +
+                              " the tests left running outside their worker (daemonised)");
       }
       const bool last = !ready || supervisor.summary().interrupted ||
                         supervisor.summary().setup_error || (repeat >= 0 && it + 1 >= repeat);

@@ -88,6 +88,8 @@ class Supervisor {
   void Finish();  // records what never finished as not_run; reports the end
   // A failure outside any test (e.g. a shared environment's TearDown).
   void AddRunError(const std::string& error) { summary_.errors.push_back(error); }
+  // What made the run worse, not wrong (in the summary and the reports).
+  void AddWarning(const std::string& warning) { summary_.warnings.push_back(warning); }
   // The run cannot start (e.g. a shared environment's SetUp failed): every
   // test is not_run, with `error` said once.
   void FailBeforeStart(const std::string& error);

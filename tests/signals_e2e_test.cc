@@ -153,6 +153,39 @@ TEST_P(SecondInterruptTest, StopsEverythingAtOnce) {
 INSTANTIATE_TEST_SUITE_P(Modes, SecondInterruptTest, ::testing::Values(false, true),
                          [](const auto& p) { return p.param ? "Driver" : "Linked"; });
 
+class GraceExpiryTest : public ::testing::TestWithParam<bool> {};
+
+// One SIGINT while a minute-long test surely runs, and a grace of 1 s: when
+// the grace is over the test is killed (not_run), the run ends 130.
+TEST_P(GraceExpiryTest, TheEndOfTheGraceKillsTheRunningTest) {
+  ScratchDir dir;
+  const std::string token = "grace" + std::to_string(getpid()) + (GetParam() ? "d" : "l");
+  const pid_t pid =
+      testing_util::Start(Command(GetParam(),
+                                  {"--processes=1", "--no-history", "--interrupt-grace=1",
+                                   "--process-timeout=0", "--json=" + dir.File("r.json")},
+                                  "Timed.Tunable"),
+                          Env(dir, token, {{"PERF_TUNABLE_MS", "60000"}}), dir);
+  ASSERT_TRUE(testing_util::WaitFor([&] { return Running(dir, "Timed.Tunable"); }, 20000));
+  const double sent_at = NowS();
+  kill(pid, SIGINT);
+  const Proc p = testing_util::Finish(pid, dir);
+  const double took = NowS() - sent_at;
+  EXPECT_GE(took, 1.0) << "the running test had its grace";
+  EXPECT_LT(took, 15.0) << "and no more";
+  EXPECT_EQ(p.status, 130) << p.out << p.err;
+  EXPECT_NE(p.err.find("1 running may finish within 1s"), std::string::npos) << p.err;
+  rapidjson::Document doc;
+  auto rows = testing_util::ParseReport(testing_util::ReadFile(dir.File("r.json")), &doc);
+  EXPECT_EQ(rows["Timed.Tunable"].outcome, "not_run");
+  EXPECT_NE(rows["Timed.Tunable"].message.find("interrupted by SIGINT"), std::string::npos)
+      << rows["Timed.Tunable"].message;
+  ExpectNothingLeft(token);
+}
+
+INSTANTIATE_TEST_SUITE_P(Modes, GraceExpiryTest, ::testing::Values(false, true),
+                         [](const auto& p) { return p.param ? "Driver" : "Linked"; });
+
 class SuspendTest : public ::testing::TestWithParam<bool> {};
 
 // SIGTSTP stops the supervisor and every worker; two seconds later SIGCONT

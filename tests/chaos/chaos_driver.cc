@@ -354,7 +354,7 @@ int OneRun(const Config& cfg, int run, std::mt19937& rng, Totals* totals) {
       mismatch("/dev/shm/" + name + " left");
     }
   }
-  if (ReadFile(dir + "/err").find("left running outside their worker") != std::string::npos) {
+  if (report.find("left running outside their worker") != std::string::npos) {
     ++totals->strays_killed_runs;
   }
   if (cfg.verbose) {
