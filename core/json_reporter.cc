@@ -1,5 +1,7 @@
 #include "core/json_reporter.h"
 
+#include <algorithm>
+
 #include "core/json.h"
 #include "core/shard_cover.h"
 
@@ -86,6 +88,12 @@ void AppendPerf(const RunInfo& run, const PerfReport& perf, int iteration, std::
     AppendJsonNumber(j, c.verdict.sigma_ms);
     *j += ", \"history_runs\": " + std::to_string(c.verdict.history) + ", \"change_pct\": ";
     AppendJsonNumber(j, c.verdict.change_pct);
+    *j += ", \"history_ms\": [";
+    for (size_t h = 0; h < c.history_ms.size(); ++h) {
+      if (h) *j += ", ";
+      AppendJsonNumber(j, c.history_ms[h]);
+    }
+    *j += "]";
     *j += c.fails ? ", \"fails\": true}" : ", \"fails\": false}";
   }
   *j += "]}";
@@ -149,6 +157,12 @@ void JsonReporter::Add(const RunInfo& run, const Ledger& ledger, const RunSummar
   warnings_.insert(warnings_.end(), summary.warnings.begin(), summary.warnings.end());
   late_results_dropped_ += summary.late_results_dropped;
   flaky_ += ledger.flaky();
+  command_line_ = run.command_line;
+  host_cpus_ = run.host_cpus;
+  usable_cpus_ = run.usable_cpus;
+  pinning_ = run.pinning;
+  // ExitStatus values rank as the engine ranks them: 0 < 1 < 2 < 130.
+  exit_status_ = std::max(exit_status_, static_cast<int>(StatusOf(ledger, summary)));
   AppendTests(run, ledger, iterations_, &tests_);
   if (summary.perf.wanted) AppendPerf(run, summary.perf, iterations_, &perf_);
 }
@@ -177,6 +191,9 @@ std::string JsonReporter::Render(const RunInfo* run, const Ledger* partial) cons
   AppendJsonNumber(&j, now.wall_seconds_);
   j += ", \"interrupted\": ";
   j += now.interrupted_ ? "true" : "false";
+  // Known only once the run ended: a progress copy has none.
+  if (complete) j += ", \"exit_status\": " + std::to_string(now.exit_status_);
+  AppendHost(now, &j);
   j += ",\n \"summary\": {\"total\": " + std::to_string(now.total_);
   for (Outcome o : kOutcomes) {
     j += ", \"" + std::string(OutcomeName(o)) +
@@ -189,25 +206,51 @@ std::string JsonReporter::Render(const RunInfo* run, const Ledger* partial) cons
   j += ",\n \"late_results_dropped\": " + std::to_string(now.late_results_dropped_);
   j += ",\n \"tests\": [" + now.tests_ + "\n]";
   if (!now.perf_.empty()) j += ",\n \"perf\": [" + now.perf_ + "\n]";
+  if (!now.worker_starts_.empty()) j += ",\n \"worker_starts\": [" + now.worker_starts_ + "\n]";
   j += "}\n";
   return j;
 }
 
-void JsonReporter::Write(const std::string& text, bool completes) {
+void JsonReporter::AppendHost(const JsonReporter& r, std::string* j) {
+  if (!r.command_line_.empty()) {
+    *j += ", \"command_line\": ";
+    AppendStrings(r.command_line_, j);
+  }
+  if (r.host_cpus_ > 0) *j += ", \"host_cpus\": " + std::to_string(r.host_cpus_);
+  if (r.usable_cpus_ > 0) *j += ", \"usable_cpus\": " + std::to_string(r.usable_cpus_);
+  if (!r.pinning_.empty()) {
+    *j += ", \"pinning\": ";
+    AppendJsonString(j, r.pinning_);
+  }
+}
+
+void JsonReporter::OnWorkerStarted(int worker, uint64_t at_ns) {
+  // The first start of each worker, and every replacement (a crash, a
+  // timeout, --process-restartworker): the timeline marks the restarts.
+  worker_starts_ += worker_starts_.empty() ? "\n  " : ",\n  ";
+  worker_starts_ += "{\"worker\": " + std::to_string(worker) +
+                    ", \"iteration\": " + std::to_string(iterations_ + 1) + ", \"at_ms\": ";
+  AppendJsonNumber(&worker_starts_, static_cast<double>(at_ns) / 1e6);
+  worker_starts_ += "}";
+}
+
+void JsonReporter::Write(const std::string& report, bool completes) {
   std::string err;
+  const std::string shaped = shape_ != nullptr ? shape_(report) : std::string();
+  const std::string& text = shape_ != nullptr ? shaped : report;
   if (WriteFileAtomically(path_, text, &err)) {
     if (completes) error_.clear();
     return;
   }
   if (completes) {
     error_ = err;
-    std::fprintf(stderr, "mprun: error: --json: %s\n", error_.c_str());
+    std::fprintf(stderr, "mprun: error: %s: %s\n", flag_, error_.c_str());
   } else if (!progress_warned_) {
     // An early or in-progress copy is a courtesy to whoever watches the
     // file; failing one (out of descriptors while every worker runs, say)
     // is not the run's error. The write that completes the report decides.
     progress_warned_ = true;
-    std::fprintf(stderr, "mprun: warning: --json: %s (the report is written again at the end)\n",
+    std::fprintf(stderr, "mprun: warning: %s: %s (the report is written again at the end)\n", flag_,
                  err.c_str());
   }
 }

@@ -26,8 +26,14 @@ std::string RenderJsonReport(const RunInfo& run, const Ledger& ledger, const Run
 // SIGKILL) leaves a parseable report that says which tests finished.
 class JsonReporter : public Reporter {
  public:
-  explicit JsonReporter(std::string path) : path_(std::move(path)) {}
+  // What goes into the file: the report's text as is, or made from it
+  // (HtmlReporter writes a page around it, so the two cannot disagree).
+  using Shape = std::string (*)(const std::string& report);
+
+  explicit JsonReporter(std::string path, Shape shape = nullptr, const char* flag = "--json")
+      : path_(std::move(path)), shape_(shape), flag_(flag) {}
   void OnRunStart(const RunInfo& run) override;
+  void OnWorkerStarted(int worker, uint64_t at_ns) override;
   void OnTick(const RunInfo& run, const Ledger& ledger, const Progress& progress) override;
   void OnRunEnd(const RunInfo& run, const Ledger& ledger, const RunSummary& summary) override;
   // Empty when the last write that completed the report (the end of the
@@ -40,9 +46,13 @@ class JsonReporter : public Reporter {
   std::string Render(const RunInfo* run = nullptr, const Ledger* partial = nullptr) const;
 
  private:
-  void Write(const std::string& text, bool completes);
+  void Write(const std::string& report, bool completes);
+  // Where the run happened: command line, CPUs, pinning.
+  static void AppendHost(const JsonReporter& r, std::string* j);
 
   std::string path_;
+  Shape shape_;
+  const char* flag_;  // in messages
   std::string error_;
   bool progress_warned_ = false;
   uint64_t last_write_ns_ = 0;
@@ -61,6 +71,12 @@ class JsonReporter : public Reporter {
   std::string tests_;
   std::vector<std::string> warnings_;
   std::string perf_;  // --perf-report: one object per repetition
+  std::string worker_starts_;
+  std::vector<std::string> command_line_;
+  int host_cpus_ = 0;
+  int usable_cpus_ = 0;
+  std::string pinning_;
+  int exit_status_ = 0;  // the worst of the repetitions'
 };
 
 }  // namespace mprun::core

@@ -114,6 +114,7 @@ struct Flag {
 bool ParseOptions(int* argc, char** argv, const GetEnv& getenv, Options* out, std::string* err) {
   Shard shard_flag;
   Options o;
+  o.command_line.assign(argv, argv + *argc);
   bool timeout_given = false, restart_given = false, dist_given = false, history_given = false,
        no_history_given = false, pin_given = false, exclusive_given = false, grace_given = false;
   const std::vector<Flag> flags = {
@@ -143,6 +144,10 @@ bool ParseOptions(int* argc, char** argv, const GetEnv& getenv, Options* out, st
       {"--json", nullptr, true,
        [&](const std::string& v, std::string* e) {
          return FileName("--json", v, &o.json_path, e);
+       }},
+      {"--html", nullptr, true,
+       [&](const std::string& v, std::string* e) {
+         return FileName("--html", v, &o.html_path, e);
        }},
       {"--dist", nullptr, true,
        [&](const std::string& v, std::string* e) {
@@ -379,6 +384,9 @@ const char* OptionsHelp() {
   -x, --stop                Stop at the first failure (as --gtest_fail_fast).
   --json=FILE               Write the mprun JSON report to FILE (from the start, kept
                             up to date during the run).
+  --html=FILE               Write the report as one self-contained HTML page to FILE
+                            (summary, failures, a timeline per worker; kept up to date
+                            during the run). `mprun report` makes it from --json files.
   --junit-xml=FILE          Write JUnit XML to FILE.
   --trace=FILE              Write a Chrome/Perfetto trace of the run (a track per worker).
   --progress=auto|bar|dots|none

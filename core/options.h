@@ -10,6 +10,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/plan.h"
 #include "core/shard.h"
@@ -25,8 +26,12 @@ struct Options {
   // After a first SIGINT/SIGTERM/SIGHUP, how long running tests may take to
   // finish before they are killed (--interrupt-grace, MPRUN_INTERRUPT_GRACE).
   double interrupt_grace_s = 3.0;
-  bool restart_worker = false;    // a fresh worker process after every batch
-  std::string json_path;          // --json=F
+  bool restart_worker = false;  // a fresh worker process after every batch
+  std::string json_path;        // --json=F
+  std::string html_path;        // --html=F
+  // The command line as given (before mprun's flags are taken out), for
+  // the reports.
+  std::vector<std::string> command_line;
   int verbosity = 1;              // 0 -q, 1 default, 2 -v
   std::string junit_path;         // --junit-xml=F
   std::string trace_path;         // --trace=F

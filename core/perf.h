@@ -53,6 +53,9 @@ struct PerfChange {
   uint32_t test = 0;
   PerfVerdict verdict;
   bool fails = false;  // a slowdown past --fail-on-slowdown
+  // The earlier durations it was judged against, oldest first (for the
+  // HTML report's plot).
+  std::vector<double> history_ms;
 };
 
 struct PerfReport {

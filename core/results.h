@@ -88,6 +88,12 @@ struct RunInfo {
   // so that `mprun merge` can check the cover). Shared: it holds every test
   // selected before the split.
   std::shared_ptr<const ShardBasis> shard_basis;
+  // Where the run happened, for the reports' readers (empty or 0: unknown,
+  // e.g. a run merged from saved reports).
+  std::vector<std::string> command_line;
+  int host_cpus = 0;    // CPUs online on the host
+  int usable_cpus = 0;  // of those, what the affinity mask and CPU quota allow
+  std::string pinning;  // the pinning plan in words (core/topology.h)
 };
 
 struct RunSummary {

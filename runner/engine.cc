@@ -16,6 +16,7 @@
 #include "core/console_reporter.h"
 #include "core/gtest_output.h"
 #include "core/history.h"
+#include "core/html_report.h"
 #include "core/json_reporter.h"
 #include "core/junit_reporter.h"
 #include "core/topology.h"
@@ -208,7 +209,9 @@ class RunHistory {
         if (v.move == core::PerfMove::kSteady) continue;
         const bool fails = v.move == core::PerfMove::kSlower && opts.fail_on_slowdown_pct > 0 &&
                            v.change_pct >= opts.fail_on_slowdown_pct;
-        report.changes.push_back({t, v, fails});
+        report.changes.push_back(
+            {t, v, fails, std::vector<double>(h.durations_us.begin(), h.durations_us.end())});
+        for (double& ms : report.changes.back().history_ms) ms /= 1000;
       }
     }
     std::stable_sort(report.changes.begin(), report.changes.end(),
@@ -305,6 +308,10 @@ int RunEngine(const core::Options& opts, int processes, EngineSpec& spec) {
   if (opts.verbosity >= 2) std::printf("mprun: %s\n", pins.description.c_str());
   run.workers = workers;
   run.shard = opts.shard;
+  run.command_line = opts.command_line;
+  run.host_cpus = static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN));
+  run.usable_cpus = usable;
+  run.pinning = pins.description;
   uint64_t names_bytes = 0;
   for (const core::TestName& t : run.tests) names_bytes += t.suite.size() + t.name.size();
 
@@ -406,6 +413,11 @@ int RunEngine(const core::Options& opts, int processes, EngineSpec& spec) {
     json = std::make_unique<core::JsonReporter>(opts.json_path);
     reporters.push_back(json.get());
   }
+  std::unique_ptr<core::HtmlReporter> html;
+  if (!opts.html_path.empty()) {
+    html = std::make_unique<core::HtmlReporter>(opts.html_path);
+    reporters.push_back(html.get());
+  }
   // --gtest_output: one merged file in gtest's schema (workers write none).
   std::unique_ptr<core::GtestOutputReporter> gtest_output;
   if (!spec.gtest_output_path.empty()) {
@@ -491,9 +503,10 @@ int RunEngine(const core::Options& opts, int processes, EngineSpec& spec) {
   }
   RemoveTree(temp_root);
   if (test_count > 0 && keeps_history) history.Save(opts);
-  const bool report_failed =
-      (json && !json->error().empty()) || (gtest_output && !gtest_output->error().empty()) ||
-      (junit && !junit->error().empty()) || (trace && !trace->error().empty());
+  const bool report_failed = (json && !json->error().empty()) || (html && !html->error().empty()) ||
+                             (gtest_output && !gtest_output->error().empty()) ||
+                             (junit && !junit->error().empty()) ||
+                             (trace && !trace->error().empty());
   if (report_failed && status == core::ExitStatus::kSuccess) {
     status = core::ExitStatus::kUsage;
   }
