@@ -42,6 +42,8 @@ const char kDriverHelp[] =
 Runs the tests of any number of GoogleTest binaries in one pool of worker
 processes. Each binary is listed with --gtest_list_tests, then launched once
 per batch of its tests with an exact --gtest_filter; ARGS go to every launch.
+`mprun merge REPORT.json...` combines the --json reports of shards;
+`mprun report --html=FILE REPORT.json...` makes the --html page from them.
 
 Driver mode:
   --chdir-to-binary         Run each binary in its own directory (as ctest does);

@@ -127,7 +127,124 @@ bool RecordHistory(const std::string& path, const core::RunInfo& run,
 constexpr char kUsageLine[] =
     "usage: mprun merge [--json=FILE] [--junit-xml=FILE] [--history=FILE] [-q|-v] REPORT.json...";
 
+// --repeat-each's durations (the page plots them).
+void ReadSamples(const rapidjson::Value& test, core::TestResult* r) {
+  if (!test.HasMember("repeat") || !test["repeat"].IsObject()) return;
+  const rapidjson::Value& repeat = test["repeat"];
+  if (!repeat.HasMember("samples_ms") || !repeat["samples_ms"].IsArray()) return;
+  for (const auto& v : repeat["samples_ms"].GetArray()) {
+    if (!v.IsNumber() || !(v.GetDouble() >= 0) || v.GetDouble() > 1e12) continue;
+    r->samples_ns.push_back(static_cast<uint64_t>(v.GetDouble() * 1e6));
+  }
+}
+
 }  // namespace
+
+bool ReadReports(const std::vector<std::string>& inputs, const char* who, MergedReports* out) {
+  core::RunInfo& run = out->run;
+  std::vector<core::TestResult>& results = out->results;
+  core::RunSummary& summary = out->summary;
+  std::map<std::string, uint32_t> binary_index;
+  std::set<std::string> merged;  // "file/Suite.Test\niteration": the first report's stands
+  std::vector<core::CoverReport> cover;
+  std::map<uint32_t, std::string> shard_files;
+  uint32_t shard_total = 0;
+  for (const std::string& path : inputs) {
+    std::string text;
+    if (!ReadAll(path, &text)) {
+      std::fprintf(stderr, "%s: error: %s: cannot be read: %s\n", who, path.c_str(),
+                   std::strerror(errno));
+      return false;
+    }
+    rapidjson::Document doc;
+    doc.Parse(text.c_str(), text.size());
+    if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("tests") ||
+        !doc["tests"].IsArray() || !doc.HasMember("mprun_version")) {
+      std::fprintf(stderr, "%s: error: %s: not an mprun JSON report\n", who, path.c_str());
+      return false;
+    }
+    if (doc.HasMember("complete") && doc["complete"].IsBool() && !doc["complete"].GetBool()) {
+      summary.errors.push_back(path + " is incomplete: its run was killed or has not ended");
+    }
+    if (doc.HasMember("interrupted") && doc["interrupted"].IsBool() &&
+        doc["interrupted"].GetBool()) {
+      summary.errors.push_back(path + ": its run was interrupted");
+    }
+    run.workers = std::max(run.workers, static_cast<int>(Whole(doc, "processes", 1, 1 << 20)));
+    summary.wall_seconds = std::max(
+        summary.wall_seconds, static_cast<double>(Whole(doc, "wall_seconds", 1e3, 1e12)) / 1e3);
+    core::CoverReport& mine = cover.emplace_back();
+    mine.path = path;
+    if (doc.HasMember("shard") && doc["shard"].IsObject()) {
+      const auto index = static_cast<uint32_t>(Whole(doc["shard"], "index", 1, UINT32_MAX));
+      const auto total = static_cast<uint32_t>(Whole(doc["shard"], "total", 1, UINT32_MAX));
+      if (shard_total != 0 && total != shard_total) {
+        summary.errors.push_back(path + " is a shard of " + std::to_string(total) + ", others of " +
+                                 std::to_string(shard_total));
+      }
+      shard_total = std::max(shard_total, total);
+      if (const auto it = shard_files.find(index); it != shard_files.end()) {
+        summary.errors.push_back("shard " + std::to_string(index) + " twice: " + it->second +
+                                 " and " + path);
+      }
+      shard_files.emplace(index, path);
+      mine.shard = index;
+      ReadBasis(doc["shard"], &mine);
+    }
+    for (const auto& t : doc["tests"].GetArray()) {
+      if (!t.IsObject()) continue;
+      const std::string binary = Str(t, "binary");
+      const std::string name = Str(t, "name");
+      const auto iteration = static_cast<int>(Whole(t, "iteration", 1, INT32_MAX));
+      // Named by file name, as the split and the history name a binary.
+      const std::string key = FileName(binary) + "/" + name;
+      mine.ran.emplace_back(key, iteration);
+      if (!merged.insert(key + "\n" + std::to_string(iteration)).second) continue;
+      core::TestResult r;
+      if (!OutcomeNamed(Str(t, "outcome"), &r.outcome)) {
+        std::fprintf(stderr, "%s: error: %s: %s has no known outcome\n", who, path.c_str(),
+                     name.c_str());
+        return false;
+      }
+      r.duration_ns = Whole(t, "duration_ms", 1e6, uint64_t{1} << 62);
+      r.start_ns = Whole(t, "start_ms", 1e6, uint64_t{1} << 62);
+      r.worker = t.HasMember("worker") && t["worker"].IsInt() ? t["worker"].GetInt() : -1;
+      r.attempts = t.HasMember("attempts") && t["attempts"].IsUint() ? t["attempts"].GetUint() : 1;
+      r.flaky = t.HasMember("flaky") && t["flaky"].IsBool() && t["flaky"].GetBool();
+      r.message = Str(t, "message");
+      r.signal = Str(t, "signal");
+      r.output = Str(t, "output");
+      ReadSamples(t, &r);
+      const auto [b, added] =
+          binary_index.emplace(binary, static_cast<uint32_t>(run.binaries.size()));
+      if (added) run.binaries.push_back(binary);
+      const size_t dot = name.find('.');
+      run.tests.push_back(
+          {b->second, name.substr(0, dot), dot == std::string::npos ? "" : name.substr(dot + 1)});
+      results.push_back(std::move(r));
+    }
+  }
+  for (std::string& e : core::CheckCover(cover)) summary.errors.push_back(std::move(e));
+  // The missing shards, the first ten by name (a report may claim any
+  // total; fuzz_merge found the loop over all of them unbounded).
+  uint64_t present = 0;
+  for (const auto& [index, file] : shard_files) present += index >= 1 && index <= shard_total;
+  const uint64_t missing = shard_total - present;
+  uint64_t listed = 0;
+  for (uint64_t k = 1; k <= shard_total && listed < std::min<uint64_t>(missing, 10); ++k) {
+    if (shard_files.count(static_cast<uint32_t>(k)) == 0) {
+      summary.errors.push_back("shard " + std::to_string(k) + " of " + std::to_string(shard_total) +
+                               " is missing");
+      ++listed;
+    }
+  }
+  if (missing > listed) {
+    summary.errors.push_back("and " + std::to_string(missing - listed) + " more shards of " +
+                             std::to_string(shard_total) + " are missing");
+  }
+
+  return true;
+}
 
 int RunMerge(int argc, char** argv) {
   std::string json_path, junit_path, history_path;
@@ -172,106 +289,11 @@ int RunMerge(int argc, char** argv) {
     return kUsage;
   }
 
-  core::RunInfo run;
-  std::vector<core::TestResult> results;
-  core::RunSummary summary;
-  std::map<std::string, uint32_t> binary_index;
-  std::set<std::string> merged;  // "file/Suite.Test\niteration": the first report's stands
-  std::vector<core::CoverReport> cover;
-  std::map<uint32_t, std::string> shard_files;
-  uint32_t shard_total = 0;
-  for (const std::string& path : inputs) {
-    std::string text;
-    if (!ReadAll(path, &text)) {
-      std::fprintf(stderr, "mprun merge: error: %s: cannot be read: %s\n", path.c_str(),
-                   std::strerror(errno));
-      return kUsage;
-    }
-    rapidjson::Document doc;
-    doc.Parse(text.c_str(), text.size());
-    if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("tests") ||
-        !doc["tests"].IsArray() || !doc.HasMember("mprun_version")) {
-      std::fprintf(stderr, "mprun merge: error: %s: not an mprun JSON report\n", path.c_str());
-      return kUsage;
-    }
-    if (doc.HasMember("complete") && doc["complete"].IsBool() && !doc["complete"].GetBool()) {
-      summary.errors.push_back(path + " is incomplete: its run was killed or has not ended");
-    }
-    if (doc.HasMember("interrupted") && doc["interrupted"].IsBool() &&
-        doc["interrupted"].GetBool()) {
-      summary.errors.push_back(path + ": its run was interrupted");
-    }
-    run.workers = std::max(run.workers, static_cast<int>(Whole(doc, "processes", 1, 1 << 20)));
-    summary.wall_seconds = std::max(
-        summary.wall_seconds, static_cast<double>(Whole(doc, "wall_seconds", 1e3, 1e12)) / 1e3);
-    core::CoverReport& mine = cover.emplace_back();
-    mine.path = path;
-    if (doc.HasMember("shard") && doc["shard"].IsObject()) {
-      const auto index = static_cast<uint32_t>(Whole(doc["shard"], "index", 1, UINT32_MAX));
-      const auto total = static_cast<uint32_t>(Whole(doc["shard"], "total", 1, UINT32_MAX));
-      if (shard_total != 0 && total != shard_total) {
-        summary.errors.push_back(path + " is a shard of " + std::to_string(total) + ", others of " +
-                                 std::to_string(shard_total));
-      }
-      shard_total = std::max(shard_total, total);
-      if (const auto it = shard_files.find(index); it != shard_files.end()) {
-        summary.errors.push_back("shard " + std::to_string(index) + " twice: " + it->second +
-                                 " and " + path);
-      }
-      shard_files.emplace(index, path);
-      mine.shard = index;
-      ReadBasis(doc["shard"], &mine);
-    }
-    for (const auto& t : doc["tests"].GetArray()) {
-      if (!t.IsObject()) continue;
-      const std::string binary = Str(t, "binary");
-      const std::string name = Str(t, "name");
-      const auto iteration = static_cast<int>(Whole(t, "iteration", 1, INT32_MAX));
-      // Named by file name, as the split and the history name a binary.
-      const std::string key = FileName(binary) + "/" + name;
-      mine.ran.emplace_back(key, iteration);
-      if (!merged.insert(key + "\n" + std::to_string(iteration)).second) continue;
-      core::TestResult r;
-      if (!OutcomeNamed(Str(t, "outcome"), &r.outcome)) {
-        std::fprintf(stderr, "mprun merge: error: %s: %s has no known outcome\n", path.c_str(),
-                     name.c_str());
-        return kUsage;
-      }
-      r.duration_ns = Whole(t, "duration_ms", 1e6, uint64_t{1} << 62);
-      r.start_ns = Whole(t, "start_ms", 1e6, uint64_t{1} << 62);
-      r.worker = t.HasMember("worker") && t["worker"].IsInt() ? t["worker"].GetInt() : -1;
-      r.attempts = t.HasMember("attempts") && t["attempts"].IsUint() ? t["attempts"].GetUint() : 1;
-      r.flaky = t.HasMember("flaky") && t["flaky"].IsBool() && t["flaky"].GetBool();
-      r.message = Str(t, "message");
-      r.signal = Str(t, "signal");
-      r.output = Str(t, "output");
-      const auto [b, added] =
-          binary_index.emplace(binary, static_cast<uint32_t>(run.binaries.size()));
-      if (added) run.binaries.push_back(binary);
-      const size_t dot = name.find('.');
-      run.tests.push_back(
-          {b->second, name.substr(0, dot), dot == std::string::npos ? "" : name.substr(dot + 1)});
-      results.push_back(std::move(r));
-    }
-  }
-  for (std::string& e : core::CheckCover(cover)) summary.errors.push_back(std::move(e));
-  // The missing shards, the first ten by name (a report may claim any
-  // total; fuzz_merge found the loop over all of them unbounded).
-  uint64_t present = 0;
-  for (const auto& [index, file] : shard_files) present += index >= 1 && index <= shard_total;
-  const uint64_t missing = shard_total - present;
-  uint64_t listed = 0;
-  for (uint64_t k = 1; k <= shard_total && listed < std::min<uint64_t>(missing, 10); ++k) {
-    if (shard_files.count(static_cast<uint32_t>(k)) == 0) {
-      summary.errors.push_back("shard " + std::to_string(k) + " of " + std::to_string(shard_total) +
-                               " is missing");
-      ++listed;
-    }
-  }
-  if (missing > listed) {
-    summary.errors.push_back("and " + std::to_string(missing - listed) + " more shards of " +
-                             std::to_string(shard_total) + " are missing");
-  }
+  MergedReports reports;
+  if (!ReadReports(inputs, "mprun merge", &reports)) return kUsage;
+  const core::RunInfo& run = reports.run;
+  const std::vector<core::TestResult>& results = reports.results;
+  const core::RunSummary& summary = reports.summary;
 
   core::ConsoleOptions console_options;
   console_options.verbosity = verbosity;

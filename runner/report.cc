@@ -1,0 +1,170 @@
+#include "runner/report.h"
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "core/history.h"
+#include "core/html_report.h"
+#include "core/json.h"
+#include "core/json_reporter.h"
+#include "runner/merge.h"
+
+namespace mprun::runner {
+
+namespace {
+
+constexpr int kUsage = static_cast<int>(core::ExitStatus::kUsage);
+constexpr char kUsageLine[] = "usage: mprun report --html=FILE [--history=FILE] REPORT.json...";
+
+// Several reports as one, in the schema of one: what `mprun merge --json`
+// would write.
+std::string Combined(const MergedReports& merged) {
+  core::Ledger ledger(merged.run.tests.size());
+  for (uint32_t t = 0; t < merged.results.size(); ++t) ledger.Record(t, merged.results[t]);
+  return core::RenderJsonReport(merged.run, ledger, merged.summary);
+}
+
+std::string Str(const rapidjson::Value& obj, const char* key) {
+  return obj.HasMember(key) && obj[key].IsString() ? obj[key].GetString() : "";
+}
+
+// The moved tests of the report's perf section that carry no durations of
+// their own get the history's, one binary at a time (a History reads one
+// binary's section).
+void AddHistory(const std::string& path, rapidjson::Document* doc) {
+  if (!doc->HasMember("perf") || !(*doc)["perf"].IsArray()) return;
+  std::map<std::string, std::vector<rapidjson::Value*>> by_binary;
+  for (auto& rep : (*doc)["perf"].GetArray()) {
+    if (!rep.IsObject() || !rep.HasMember("moved") || !rep["moved"].IsArray()) continue;
+    for (auto& m : rep["moved"].GetArray()) {
+      const bool has = m.IsObject() && m.HasMember("history_ms") && m["history_ms"].IsArray() &&
+                       !m["history_ms"].Empty();
+      if (m.IsObject() && !has) by_binary[Str(m, "binary")].push_back(&m);
+    }
+  }
+  auto& alloc = doc->GetAllocator();
+  for (const auto& [binary, moved] : by_binary) {
+    std::vector<core::TestName> tests;
+    for (const rapidjson::Value* m : moved) {
+      const std::string name = Str(*m, "name");
+      const size_t dot = name.find('.');
+      tests.push_back(
+          {0, name.substr(0, dot), dot == std::string::npos ? "" : name.substr(dot + 1)});
+    }
+    std::string warning;
+    const core::History history = core::History::Load(path, binary, &tests, &warning);
+    if (!warning.empty()) std::fprintf(stderr, "mprun report: warning: %s\n", warning.c_str());
+    core::TestHistory h;
+    for (size_t i = 0; i < moved.size(); ++i) {
+      if (!history.Find(i, &h)) continue;
+      rapidjson::Value list(rapidjson::kArrayType);
+      for (uint32_t us : h.durations_us) list.PushBack(static_cast<double>(us) / 1000, alloc);
+      moved[i]->RemoveMember("history_ms");
+      moved[i]->AddMember("history_ms", list, alloc);
+    }
+  }
+}
+
+std::string Serialized(const rapidjson::Document& doc) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  doc.Accept(writer);
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+// The report the page shows, as JSON text; false when the single report
+// cannot be read again (ReadReports read it a moment ago).
+bool ReportText(const std::vector<std::string>& inputs, const MergedReports& merged,
+                const std::string& history_path, std::string* text) {
+  if (inputs.size() == 1) {
+    std::ifstream in(inputs[0], std::ios::binary);
+    if (!in) return false;
+    std::ostringstream s;
+    s << in.rdbuf();
+    *text = s.str();
+  } else {
+    *text = Combined(merged);
+  }
+  if (history_path.empty()) return true;
+  rapidjson::Document doc;
+  doc.Parse(text->c_str(), text->size());
+  if (doc.HasParseError()) return false;
+  AddHistory(history_path, &doc);
+  *text = Serialized(doc);
+  return true;
+}
+
+// `--flag=value` or `--flag value`; true when argv[*i] was that flag.
+bool Value(const char* flag, int argc, char** argv, int* i, std::string* out, bool* missing) {
+  const std::string a = argv[*i];
+  const std::string prefix = std::string(flag) + "=";
+  if (a.rfind(prefix, 0) == 0) {
+    *out = a.substr(prefix.size());
+  } else if (a == flag && *i + 1 < argc) {
+    *out = argv[++*i];
+  } else if (a != flag) {
+    return false;
+  }
+  *missing = out->empty();
+  return true;
+}
+
+}  // namespace
+
+int RunReport(int argc, char** argv) {
+  std::string html_path, history_path;
+  std::vector<std::string> inputs;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    bool missing = false;
+    if (Value("--html", argc, argv, &i, &html_path, &missing) ||
+        Value("--history", argc, argv, &i, &history_path, &missing)) {
+      if (missing) {
+        std::fprintf(stderr, "mprun report: error: %s: no file given\n", a.c_str());
+        return kUsage;
+      }
+    } else if (a == "--help" || a == "-h") {
+      std::printf(
+          "%s\n\n"
+          "The HTML page of --html from saved --json reports: one report as it is, several\n"
+          "(a sharded run's) combined as `mprun merge` combines them.\n"
+          "  --history=FILE  plot, for each test whose duration moved, the durations FILE\n"
+          "                  recorded for it (when the report carries none)\n",
+          kUsageLine);
+      return 0;
+    } else if (!a.empty() && a[0] == '-') {
+      std::fprintf(stderr, "mprun report: error: %s: unknown option (%s)\n", a.c_str(), kUsageLine);
+      return kUsage;
+    } else {
+      inputs.push_back(a);
+    }
+  }
+  if (html_path.empty() || inputs.empty()) {
+    std::fprintf(stderr, "mprun report: error: %s (%s)\n",
+                 html_path.empty() ? "--html=FILE is required" : "no report given", kUsageLine);
+    return kUsage;
+  }
+  MergedReports merged;
+  if (!ReadReports(inputs, "mprun report", &merged)) return kUsage;
+  std::string text, err;
+  if (!ReportText(inputs, merged, history_path, &text)) {
+    std::fprintf(stderr, "mprun report: error: %s: cannot be read again\n", inputs[0].c_str());
+    return kUsage;
+  }
+  if (!core::WriteFileAtomically(html_path, core::RenderHtmlPage(text), &err)) {
+    std::fprintf(stderr, "mprun report: error: --html: %s\n", err.c_str());
+    return kUsage;
+  }
+  std::printf("mprun report: wrote %s (%zu tests)\n", html_path.c_str(), merged.results.size());
+  return 0;
+}
+
+}  // namespace mprun::runner
