@@ -214,10 +214,13 @@ void ExpectScreenshotShowsOutcomes(const std::string& chromium, const ScratchDir
   EXPECT_GT(page_png.st_size, 4 * blank_png.st_size);
   EXPECT_LE(blank.at("colours"), 2);
   EXPECT_GT(counts.at("colours"), 50);  // text, badges, bars: not a blank page
-  // The timeline's bars are on screen in each outcome's colour.
+  // Each outcome's colour is on screen (bars, badges, the summary)...
   for (const auto& [outcome, colour] : kBarColours) {
     EXPECT_GT(counts.at(colour), 20) << outcome << " (#" << colour << ") is nowhere on the page";
   }
+  // ...and the timeline is: the hanging test's bar spans most of a lane,
+  // far more orange than every badge and border together (~2,000 pixels).
+  EXPECT_GT(counts.at(kBarColours.at("timed_out")), 8000) << "no timeline on screen";
 }
 
 TEST(HtmlE2eTest, LinkedRunPageShowsCountsLanesFailuresAndTimeline) {
