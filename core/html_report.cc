@@ -142,8 +142,9 @@ constexpr char kPageScript[] = R"HTML(<script>
     let lanes = data.processes || 0, total = 0, longest = 0, end = 0;
     for (const t of shown) {
       lanes = Math.max(lanes, t.worker + 1);
-      total += t.duration_ms;
-      longest = Math.max(longest, t.duration_ms);
+      // --repeat-each: the row holds the median of every run of the test.
+      total += t.duration_ms * (t.repeat ? t.repeat.runs : 1);
+      longest = Math.max(longest, t.repeat ? t.repeat.max_ms : t.duration_ms);
       end = Math.max(end, t.start_ms + t.duration_ms);
     }
     for (const w of starts) { lanes = Math.max(lanes, w.worker + 1); end = Math.max(end, w.at_ms); }
@@ -305,7 +306,8 @@ constexpr char kPageScript[] = R"HTML(<script>
     // With --repeat-each: the tests whose runs spread the most.
     const r = tests.filter(t => t.repeat && t.repeat.runs > 1);
     if (!r.length) return;
-    const spread = t => (t.repeat.max_ms - t.repeat.min_ms) / Math.max(t.repeat.median_ms, 0.001);
+    // In milliseconds: a relative spread ranks microsecond tests first.
+    const spread = t => t.repeat.max_ms - t.repeat.min_ms;
     r.sort((a, b) => spread(b) - spread(a));
     const rows = r.slice(0, 20).map(t => {
       const tr = el("tr", {class: "test", "data-name": t.name}, [
