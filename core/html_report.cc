@@ -34,7 +34,7 @@ rect.bar[data-outcome=passed]{fill:#2da44e}rect.bar[data-outcome=failed]{fill:#c
 rect.bar[data-outcome=crashed]{fill:#8250df}rect.bar[data-outcome=timed_out]{fill:#e16f24}
 rect.bar[data-outcome=skipped]{fill:#8c959f}rect.bar.dim{opacity:.12}
 rect.lane-bg{fill:#eef1f4}.lower-bound{stroke:#0969da;stroke-width:1.5;stroke-dasharray:5 3}
-.restart{fill:#cf222e}text{font:11px system-ui,sans-serif;fill:#57606a}.axis{stroke:#d0d7de}
+.restart{fill:#cf222e}.steal{fill:#0969da}.quiet-phase{fill:#d4a72c;fill-opacity:.2;pointer-events:none}text{font:11px system-ui,sans-serif;fill:#57606a}.axis{stroke:#d0d7de}
 svg .band{fill:#ddf4ff}svg .median{stroke:#0969da;stroke-dasharray:3 2}svg .hist{fill:#57606a}
 svg .now{fill:#cf222e}svg .now.faster{fill:#2da44e}
 details.test{background:#fff;border:1px solid #d8dee4;border-radius:4px;margin:4px 0;padding:4px 8px}
@@ -139,6 +139,8 @@ constexpr char kPageScript[] = R"HTML(<script>
     const shown = tests.filter(t => (t.iteration || 1) === 1 && t.worker >= 0 &&
                                     t.outcome !== "not_run");
     const starts = (data.worker_starts || []).filter(w => (w.iteration || 1) === 1);
+    const steals = (data.steals || []).filter(s => (s.iteration || 1) === 1);
+    const quiet = (data.quiet_phase || []).filter(q => (q.iteration || 1) === 1);
     let lanes = data.processes || 0, total = 0, longest = 0, end = 0;
     for (const t of shown) {
       lanes = Math.max(lanes, t.worker + 1);
@@ -191,6 +193,21 @@ constexpr char kPageScript[] = R"HTML(<script>
         d: "M" + (x - 4) + "," + (y - 4) + "h8l-4,6z"
       }, "worker " + w.worker + " restarted at " + ms(w.at_ms)));
     }
+    for (const s of steals) {
+      if (s.worker >= lanes) continue;
+      const x = left + s.at_ms * scale, y = top + s.worker * (laneH + gap) + laneH;
+      g[s.worker].append(svg("path", {
+        class: "steal", "data-steal-lane": s.worker, d: "M" + (x - 3) + "," + (y + 4) + "h6l-3,-5z"
+      }, "worker " + s.worker + " stole work (" + s.steals + "×) by " + ms(s.at_ms)));
+    }
+    for (const q of quiet) {
+      // Serial and exclusive tests: one at a time, nothing else running.
+      const x = left + q.at_ms * scale;
+      root.append(svg("rect", {
+        id: "quiet-phase", class: "quiet-phase", x: x, y: top - 4,
+        width: Math.max(1, left + end * scale - x), height: H - top
+      }, "quiet phase from " + ms(q.at_ms) + ": serial and exclusive tests, one at a time"));
+    }
     const bx = left + bound * scale;
     root.append(svg("line", {id: "lower-bound", class: "lower-bound", x1: bx, x2: bx,
                              y1: top - 8, y2: H - 2}, "lower bound " + ms(bound)));
@@ -198,7 +215,8 @@ constexpr char kPageScript[] = R"HTML(<script>
       shown.length + " tests on " + lanes + " workers. Lower bound max(total " + ms(total) +
       " / " + lanes + ", longest " + ms(longest) + ") = " + ms(bound) + " (dashed line); the last " +
       "test ended at " + ms(end) + (bound > 0 ? " = " + (end / bound).toFixed(2) + "× the bound" : "") +
-      ". Grey is idle; ▼ marks a worker restarted. Busy: " +
+      ". Grey is idle; ▼ marks a worker restarted, ▲ a steal" +
+      (quiet.length ? "; shaded: the quiet phase (serial and exclusive tests)" : "") + ". Busy: " +
       busy.map((b, l) => "w" + l + " " + Math.round(100 * b / end) + "%").join(", ") + "."]);
     const legend = el("div", {class: "legend"}, OUTCOMES.slice(0, 5).map(o =>
         el("span", {}, [el("i", {class: "badge o-" + o}), o.replace("_", " ")])));

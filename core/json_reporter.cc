@@ -207,6 +207,8 @@ std::string JsonReporter::Render(const RunInfo* run, const Ledger* partial) cons
   j += ",\n \"tests\": [" + now.tests_ + "\n]";
   if (!now.perf_.empty()) j += ",\n \"perf\": [" + now.perf_ + "\n]";
   if (!now.worker_starts_.empty()) j += ",\n \"worker_starts\": [" + now.worker_starts_ + "\n]";
+  if (!now.steals_.empty()) j += ",\n \"steals\": [" + now.steals_ + "\n]";
+  if (!now.quiet_phase_.empty()) j += ",\n \"quiet_phase\": [" + now.quiet_phase_ + "\n]";
   j += "}\n";
   return j;
 }
@@ -224,14 +226,32 @@ void JsonReporter::AppendHost(const JsonReporter& r, std::string* j) {
   }
 }
 
+namespace {
+
+// One event of the timeline: `{"worker": W, "iteration": I, "at_ms": T` and
+// `more` (fields, each led by ", "), closed.
+void AppendEvent(std::string* list, int worker, int iteration, uint64_t at_ns,
+                 const std::string& more = "") {
+  *list += list->empty() ? "\n  " : ",\n  ";
+  if (worker >= 0) *list += "{\"worker\": " + std::to_string(worker) + ", ";
+  if (worker < 0) *list += "{";
+  *list += "\"iteration\": " + std::to_string(iteration) + ", \"at_ms\": ";
+  AppendJsonNumber(list, static_cast<double>(at_ns) / 1e6);
+  *list += more + "}";
+}
+
+}  // namespace
+
 void JsonReporter::OnWorkerStarted(int worker, uint64_t at_ns) {
   // The first start of each worker, and every replacement (a crash, a
-  // timeout, --process-restartworker): the timeline marks the restarts.
-  worker_starts_ += worker_starts_.empty() ? "\n  " : ",\n  ";
-  worker_starts_ += "{\"worker\": " + std::to_string(worker) +
-                    ", \"iteration\": " + std::to_string(iterations_ + 1) + ", \"at_ms\": ";
-  AppendJsonNumber(&worker_starts_, static_cast<double>(at_ns) / 1e6);
-  worker_starts_ += "}";
+  // timeout, --process-restartworker): the timeline marks the restarts. A
+  // new process's steals count from 0.
+  AppendEvent(&worker_starts_, worker, iterations_ + 1, at_ns);
+  if (static_cast<size_t>(worker) < steals_seen_.size()) steals_seen_[worker] = 0;
+}
+
+void JsonReporter::OnQuietPhase(uint64_t at_ns) {
+  AppendEvent(&quiet_phase_, -1, iterations_ + 1, at_ns);
 }
 
 void JsonReporter::Write(const std::string& report, bool completes) {
@@ -263,6 +283,13 @@ void JsonReporter::OnRunStart(const RunInfo& run) {
 }
 
 void JsonReporter::OnTick(const RunInfo& run, const Ledger& ledger, const Progress& progress) {
+  steals_seen_.resize(progress.steals.size(), 0);
+  for (size_t w = 0; w < progress.steals.size(); ++w) {
+    if (progress.steals[w] <= steals_seen_[w]) continue;
+    AppendEvent(&steals_, static_cast<int>(w), iterations_ + 1, progress.elapsed_ns,
+                ", \"steals\": " + std::to_string(progress.steals[w] - steals_seen_[w]));
+    steals_seen_[w] = progress.steals[w];
+  }
   if (ledger.finished() == last_written_finished_ ||
       progress.elapsed_ns < last_write_ns_ + 1'000'000'000) {
     return;

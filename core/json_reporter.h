@@ -34,6 +34,7 @@ class JsonReporter : public Reporter {
       : path_(std::move(path)), shape_(shape), flag_(flag) {}
   void OnRunStart(const RunInfo& run) override;
   void OnWorkerStarted(int worker, uint64_t at_ns) override;
+  void OnQuietPhase(uint64_t at_ns) override;
   void OnTick(const RunInfo& run, const Ledger& ledger, const Progress& progress) override;
   void OnRunEnd(const RunInfo& run, const Ledger& ledger, const RunSummary& summary) override;
   // Empty when the last write that completed the report (the end of the
@@ -71,7 +72,12 @@ class JsonReporter : public Reporter {
   std::string tests_;
   std::vector<std::string> warnings_;
   std::string perf_;  // --perf-report: one object per repetition
+  // Events of the timeline, as JSON objects: each worker process's start,
+  // the deque steals (seen per tick), the start of the quiet phase.
   std::string worker_starts_;
+  std::string steals_;
+  std::string quiet_phase_;
+  std::vector<uint32_t> steals_seen_;  // per worker slot, of its process now
   std::vector<std::string> command_line_;
   int host_cpus_ = 0;
   int usable_cpus_ = 0;

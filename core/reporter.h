@@ -51,6 +51,9 @@ class Reporter {
   virtual void OnTimeout(int worker, uint32_t test, uint64_t at_ns) {
     (void)worker, (void)test, (void)at_ns;
   }
+  // The quiet phase began: serial and exclusive tests now run one at a time
+  // with nothing else running.
+  virtual void OnQuietPhase(uint64_t at_ns) { (void)at_ns; }
   // A worker process ended; `normal` when it left because work ran out.
   virtual void OnWorkerEnded(int worker, const ProcessEnd& end, bool normal, uint64_t at_ns) {
     (void)worker, (void)end, (void)normal, (void)at_ns;

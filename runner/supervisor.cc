@@ -523,7 +523,10 @@ void Supervisor::DecideTimeout(uint32_t slot, uint64_t packed, uint64_t now, uin
 
 void Supervisor::EnsureWorkers() {
   if (Draining() || ledger_.Complete()) return;
-  QueueSerialPhase();
+  if (QueueSerialPhase()) {
+    const uint64_t at = now_ns_() - start_ns_;
+    for (core::Reporter* r : reporters_) r->OnQuietPhase(at);
+  }
   uint64_t queued = 0;
   for (uint32_t d = 0; d < seg_.deques(); ++d) queued += seg_.deque(d).SizeGuess();
   if (queued == 0 && live_workers() == 0) {

@@ -29,6 +29,7 @@ const char kMprun[] = MPRUN_BINARY;
 const char kMisbehave[] = MPRUN_MISBEHAVE_BINARY;
 const char kMisbehavePlain[] = MPRUN_MISBEHAVE_PLAIN;
 const char kPngColours[] = MPRUN_PNG_COLOURS;
+const char kRules[] = MPRUN_RULES_BINARY;
 
 // The outcomes' colours in the page's style sheet, as a screenshot has them.
 const std::map<std::string, std::string> kBarColours = {
@@ -237,6 +238,33 @@ TEST(HtmlE2eTest, LinkedRunPageShowsCountsLanesFailuresAndTimeline) {
   const std::string dom = DumpDom(chromium, dir, dir.File("page.html"));
   ExpectPageShows(dir.File("page.html"), dom, want, /*backtrace=*/true);
   ExpectScreenshotShowsOutcomes(chromium, dir, dir.File("page.html"));
+}
+
+TEST(HtmlE2eTest, TheTimelineShowsTheQuietPhaseAndEverySteal) {
+  REQUIRE_CHROMIUM();
+  ScratchDir dir;
+  // A serial suite runs in the quiet phase, after everything else.
+  const Proc run = testing_util::Run(
+      {kRules, "--processes=3", "--no-history", "--gtest_filter=SerialSuite.*:Many/*",
+       "--html=" + dir.File("page.html"), "--json=" + dir.File("r.json")},
+      {{"RULES_DIR", dir.path()}}, dir);
+  ASSERT_EQ(run.status, 0) << run.out << run.err;
+  rapidjson::Document doc;
+  testing_util::ParseReport(testing_util::ReadFile(dir.File("r.json")), &doc);
+  ASSERT_TRUE(doc.HasMember("quiet_phase")) << "the report says when the quiet phase began";
+  ASSERT_EQ(doc["quiet_phase"].Size(), 1u);
+  const double quiet_ms = doc["quiet_phase"][0]["at_ms"].GetDouble();
+  for (const auto& t : doc["tests"].GetArray()) {
+    const std::string name = t["name"].GetString();
+    if (name.rfind("SerialSuite.", 0) == 0) {
+      EXPECT_GE(t["start_ms"].GetDouble(), quiet_ms) << name;
+    }
+  }
+  const std::string dom = DumpDom(chromium, dir, dir.File("page.html"));
+  EXPECT_EQ(All(dom, "id=\"(quiet-phase)\"").size(), 1u) << "the quiet phase is shaded";
+  const size_t steals = doc.HasMember("steals") ? doc["steals"].Size() : 0;
+  EXPECT_EQ(All(dom, "data-steal-lane=\"(\\d+)\"").size(), steals)
+      << "a marker per steal the report saw";
 }
 
 TEST(HtmlE2eTest, DriverRunPageShowsTheSame) {
