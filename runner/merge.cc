@@ -138,6 +138,42 @@ void ReadSamples(const rapidjson::Value& test, core::TestResult* r) {
   }
 }
 
+// A test of a report, except its name; false for an unknown outcome.
+bool ReadResult(const rapidjson::Value& t, core::TestResult* r) {
+  if (!OutcomeNamed(Str(t, "outcome"), &r->outcome)) return false;
+  r->duration_ns = Whole(t, "duration_ms", 1e6, uint64_t{1} << 62);
+  r->start_ns = Whole(t, "start_ms", 1e6, uint64_t{1} << 62);
+  r->worker = t.HasMember("worker") && t["worker"].IsInt() ? t["worker"].GetInt() : -1;
+  r->attempts = t.HasMember("attempts") && t["attempts"].IsUint() ? t["attempts"].GetUint() : 1;
+  r->flaky = t.HasMember("flaky") && t["flaky"].IsBool() && t["flaky"].GetBool();
+  r->message = Str(t, "message");
+  r->signal = Str(t, "signal");
+  r->output = Str(t, "output");
+  ReadSamples(t, r);
+  return true;
+}
+
+// The missing shards, the first ten by name (a report may claim any total;
+// fuzz_merge found the loop over all of them unbounded).
+void ListMissingShards(const std::map<uint32_t, std::string>& shard_files, uint32_t shard_total,
+                       core::RunSummary* summary) {
+  uint64_t present = 0;
+  for (const auto& [index, file] : shard_files) present += index >= 1 && index <= shard_total;
+  const uint64_t missing = shard_total - present;
+  uint64_t listed = 0;
+  for (uint64_t k = 1; k <= shard_total && listed < std::min<uint64_t>(missing, 10); ++k) {
+    if (shard_files.count(static_cast<uint32_t>(k)) == 0) {
+      summary->errors.push_back("shard " + std::to_string(k) + " of " +
+                                std::to_string(shard_total) + " is missing");
+      ++listed;
+    }
+  }
+  if (missing > listed) {
+    summary->errors.push_back("and " + std::to_string(missing - listed) + " more shards of " +
+                              std::to_string(shard_total) + " are missing");
+  }
+}
+
 }  // namespace
 
 bool ReadReports(const std::vector<std::string>& inputs, const char* who, MergedReports* out) {
@@ -201,20 +237,11 @@ bool ReadReports(const std::vector<std::string>& inputs, const char* who, Merged
       mine.ran.emplace_back(key, iteration);
       if (!merged.insert(key + "\n" + std::to_string(iteration)).second) continue;
       core::TestResult r;
-      if (!OutcomeNamed(Str(t, "outcome"), &r.outcome)) {
+      if (!ReadResult(t, &r)) {
         std::fprintf(stderr, "%s: error: %s: %s has no known outcome\n", who, path.c_str(),
                      name.c_str());
         return false;
       }
-      r.duration_ns = Whole(t, "duration_ms", 1e6, uint64_t{1} << 62);
-      r.start_ns = Whole(t, "start_ms", 1e6, uint64_t{1} << 62);
-      r.worker = t.HasMember("worker") && t["worker"].IsInt() ? t["worker"].GetInt() : -1;
-      r.attempts = t.HasMember("attempts") && t["attempts"].IsUint() ? t["attempts"].GetUint() : 1;
-      r.flaky = t.HasMember("flaky") && t["flaky"].IsBool() && t["flaky"].GetBool();
-      r.message = Str(t, "message");
-      r.signal = Str(t, "signal");
-      r.output = Str(t, "output");
-      ReadSamples(t, &r);
       const auto [b, added] =
           binary_index.emplace(binary, static_cast<uint32_t>(run.binaries.size()));
       if (added) run.binaries.push_back(binary);
@@ -225,24 +252,7 @@ bool ReadReports(const std::vector<std::string>& inputs, const char* who, Merged
     }
   }
   for (std::string& e : core::CheckCover(cover)) summary.errors.push_back(std::move(e));
-  // The missing shards, the first ten by name (a report may claim any
-  // total; fuzz_merge found the loop over all of them unbounded).
-  uint64_t present = 0;
-  for (const auto& [index, file] : shard_files) present += index >= 1 && index <= shard_total;
-  const uint64_t missing = shard_total - present;
-  uint64_t listed = 0;
-  for (uint64_t k = 1; k <= shard_total && listed < std::min<uint64_t>(missing, 10); ++k) {
-    if (shard_files.count(static_cast<uint32_t>(k)) == 0) {
-      summary.errors.push_back("shard " + std::to_string(k) + " of " + std::to_string(shard_total) +
-                               " is missing");
-      ++listed;
-    }
-  }
-  if (missing > listed) {
-    summary.errors.push_back("and " + std::to_string(missing - listed) + " more shards of " +
-                             std::to_string(shard_total) + " are missing");
-  }
-
+  ListMissingShards(shard_files, shard_total, &summary);
   return true;
 }
 
