@@ -2,6 +2,7 @@
 
 #include <sys/wait.h>
 
+#include "core/decisions.h"
 #include "core/results.h"
 
 namespace mprun::runner {
@@ -32,11 +33,11 @@ int64_t ReportedMs(std::string_view line) {
 
 }  // namespace
 
-std::string HowItEnded(int status) {
+core::ProcessEnd EndOf(int wait_status) {
   core::ProcessEnd end;
-  end.signaled = WIFSIGNALED(status);
-  end.code = end.signaled ? WTERMSIG(status) : WEXITSTATUS(status);
-  return core::DescribeEnd(end);
+  end.signaled = WIFSIGNALED(wait_status);
+  end.code = end.signaled ? WTERMSIG(wait_status) : WEXITSTATUS(wait_status);
+  return end;
 }
 
 ConsoleFollower::ConsoleFollower(FollowerSink& sink, const std::vector<uint32_t>& group,
@@ -109,13 +110,12 @@ void ConsoleFollower::Line(std::string_view line, bool complete) {
   Finish(outcome, message_, 0, ReportedMs(line.substr(at)));
 }
 
-bool ConsoleFollower::Ended(int status, std::string_view note) {
+bool ConsoleFollower::Ended(const core::ProcessEnd& end, std::string_view note) {
   if (current_ < 0) return false;
   std::string why = message_;
   if (!why.empty() && why.back() != '\n') why += '\n';
-  why += note.empty() ? "crashed: the test binary ended during the test: " + HowItEnded(status)
-                      : "crashed: " + std::string(note);
-  Finish(Outcome::kCrashed, why, WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+  why += core::BinaryEndedInTest(end, note);
+  Finish(Outcome::kCrashed, why, end.signaled ? end.code : 0);
   return true;
 }
 

@@ -45,10 +45,9 @@ class ConsoleFollower {
   void Feed(std::string_view chunk);
   // The pipe closed: the last line, if it had no newline.
   void Close();
-  // The child has ended with wait status `status`: the test it was in (if
-  // any) crashed, with `note` (why mprun killed it) if there is one. True
-  // when there was one.
-  bool Ended(int status, std::string_view note = {});
+  // The child has ended (`end`): the test it was in (if any) crashed, with `note` (why mprun killed
+  // it) if there is one. True when there was one.
+  bool Ended(const core::ProcessEnd& end, std::string_view note = {});
   // The tests of the group that were never started.
   std::vector<uint32_t> Unstarted() const;
   bool ran_any() const { return ran_any_; }
@@ -82,8 +81,8 @@ class ConsoleFollower {
   std::string pending_;  // a line not ended yet
 };
 
-// "SIGSEGV (Segmentation fault)", "exit status 3", for a wait status.
-std::string HowItEnded(int status);
+// How a process ended, from its wait status.
+core::ProcessEnd EndOf(int wait_status);
 
 }  // namespace mprun::runner
 

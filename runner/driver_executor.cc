@@ -19,6 +19,7 @@
 #include <map>
 #include <string_view>
 
+#include "core/decisions.h"
 #include "core/outcome.h"
 #include "runner/console_follower.h"
 #include "shm/segment.h"
@@ -215,14 +216,13 @@ class DriverWorker {
   }
 
  private:
-  void Launch(uint32_t binary, const std::vector<uint32_t>& group) {
-    const std::string& path = run_.binaries[binary];
-    const std::string& exec_path = setup_.exec_paths[binary];
+  // The filter naming `group` (in table order): a whole suite by its
+  // wildcard, every other test by name.
+  std::string FilterFor(const std::vector<uint32_t>& group) const {
     std::string filter = "--gtest_filter=";
     for (size_t i = 0; i < group.size();) {
       if (i > 0) filter += ':';
       const core::TestName& t = run_.tests[group[i]];
-      // The group is in table order, so a whole suite is a run of its size.
       const uint32_t whole =
           setup_.whole_suite_size.empty() ? 0 : setup_.whole_suite_size[group[i]];
       if (whole > 1 && i + whole <= group.size() &&
@@ -235,40 +235,58 @@ class DriverWorker {
       filter += t.FullName();
       ++i;
     }
-    std::vector<std::string> argv = {exec_path};
-    std::string flagfile;
+    return filter;
+  }
+
+  // The command line of a launch. A filter too long for one argument goes
+  // into `*flagfile`; false (and `*err`) when that file cannot be written.
+  bool CommandLine(uint32_t binary, const std::vector<uint32_t>& group,
+                   std::vector<std::string>* argv, std::string* flagfile, std::string* err) const {
+    const std::string filter = FilterFor(group);
+    *argv = {setup_.exec_paths[binary]};
     if (filter.size() > kMaxFilterArg) {
-      flagfile = temp_dir_ + "/mprun-filter-" + std::to_string(getpid()) + ".txt";
-      FILE* f = std::fopen(flagfile.c_str(), "w");
+      *flagfile = temp_dir_ + "/mprun-filter-" + std::to_string(getpid()) + ".txt";
+      FILE* f = std::fopen(flagfile->c_str(), "w");
       const bool ok =
           f != nullptr && std::fputs(filter.c_str(), f) >= 0 && std::fputc('\n', f) >= 0;
       if (f != nullptr) std::fclose(f);
       if (!ok) {
-        FailAll(group,
-                "mprun could not write its filter file " + flagfile + ": " + std::strerror(errno));
-        return;
+        *err = "mprun could not write its filter file " + *flagfile + ": " + std::strerror(errno);
+        return false;
       }
-      argv.push_back("--gtest_flagfile=" + flagfile);
+      argv->push_back("--gtest_flagfile=" + *flagfile);
     } else {
-      argv.push_back(filter);
+      argv->push_back(filter);
     }
-    argv.push_back("--gtest_color=no");
-    if (setup_.also_run_disabled) argv.push_back("--gtest_also_run_disabled_tests");
-    argv.insert(argv.end(), setup_.extra_args.begin(), setup_.extra_args.end());
-    std::string dir;
-    if (setup_.chdir_to_binary) {
-      const size_t slash = exec_path.rfind('/');
-      dir = slash == 0 ? "/" : exec_path.substr(0, slash);
-    }
+    argv->push_back("--gtest_color=no");
+    if (setup_.also_run_disabled) argv->push_back("--gtest_also_run_disabled_tests");
+    argv->insert(argv->end(), setup_.extra_args.begin(), setup_.extra_args.end());
+    return true;
+  }
 
+  std::string WorkingDirectory(uint32_t binary) const {
+    if (!setup_.chdir_to_binary) return {};
+    const std::string& exec_path = setup_.exec_paths[binary];
+    const size_t slash = exec_path.rfind('/');
+    return slash == 0 ? "/" : exec_path.substr(0, slash);
+  }
+
+  void Launch(uint32_t binary, const std::vector<uint32_t>& group) {
+    const std::string& path = run_.binaries[binary];
+    std::vector<std::string> argv;
+    std::string flagfile;
+    std::string err;
+    if (!CommandLine(binary, group, &argv, &flagfile, &err)) {
+      FailAll(group, err);
+      return;
+    }
     // Until the first test starts, the time limit runs against the launch
     // (a binary that hangs on start-up is caught), blamed on no test.
     runtime_.EnvironmentSetUp(group.front());
     pid_t pid = -1;
     int fd = -1;
-    std::string err;
     int error_number = 0;
-    if (!StartChild(argv, dir, &pid, &fd, &err, &error_number)) {
+    if (!StartChild(argv, WorkingDirectory(binary), &pid, &fd, &err, &error_number)) {
       if (IsShortage(error_number)) {
         ShortOfResources(group, path, err);
       } else {
@@ -283,8 +301,30 @@ class DriverWorker {
     names.reserve(group.size());
     for (uint32_t t : group) names.push_back(run_.tests[t].FullName());
     ConsoleFollower follow(sink, group, std::move(names));
-    // Read until the pipe closes or the child has exited: a process the
-    // test left behind may hold the pipe open long after.
+    const bool blinded = Follow(pid, fd, follow);
+    // What the binary's tests left in its group goes now, while the shim's
+    // unreaped pid still holds the group id (so this never hits a stranger).
+    runtime_.SetChildGroup(0);  // before the reaping frees the group id
+    kill(-pid, SIGKILL);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (!flagfile.empty()) unlink(flagfile.c_str());
+    const core::ProcessEnd end = EndOf(status);
+    const bool crashed_in_test = follow.Ended(
+        end, blinded ? "the test closed stdout and stderr: mprun could no longer follow the "
+                       "binary, and killed it"
+                     : "");
+    runtime_.Idle();
+    if (sink.stopped()) return;  // interrupted: the rest is the supervisor's
+    AfterEnd(binary, follow, end, core::BinaryDied(end, crashed_in_test));
+  }
+
+  // Reads the child's console stream until the pipe closes or the child has
+  // exited (a process a test left behind may hold the pipe open long after).
+  // True when the pipe closed while the child lived on: it closed its stdout
+  // and stderr, nothing it does from here can be followed, and it was killed.
+  bool Follow(pid_t pid, int fd, ConsoleFollower& follow) {
     const int exited_fd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
     char buf[65536];
     bool child_gone = false;
@@ -305,8 +345,6 @@ class DriverWorker {
       if (n <= 0) break;
       follow.Feed(std::string_view(buf, static_cast<size_t>(n)));
     }
-    // The pipe closed but the child lives on: it closed its stdout and
-    // stderr (a test did), and nothing it does from here can be followed.
     // The kernel closes a dying process's files just before it becomes a
     // zombie, and the shim ends after the binary, so give an exit in
     // progress a moment to show first.
@@ -321,84 +359,71 @@ class DriverWorker {
     if (exited_fd >= 0) close(exited_fd);
     follow.Close();
     close(fd);
-    // What the binary's tests left in its group goes now, while the shim's
-    // unreaped pid still holds the group id (so this never hits a stranger).
-    runtime_.SetChildGroup(0);  // before the reaping frees the group id
-    kill(-pid, SIGKILL);
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    if (!flagfile.empty()) unlink(flagfile.c_str());
-    const bool crashed_in_test = follow.Ended(
-        status, blinded ? "the test closed stdout and stderr: mprun could no longer follow the "
-                          "binary, and killed it"
-                        : "");
-    runtime_.Idle();
-    if (sink.stopped()) return;  // interrupted: the rest is the supervisor's
+    return blinded;
+  }
 
+  // What becomes of the launch's tests that never started (core/decisions.h).
+  void AfterEnd(uint32_t binary, const ConsoleFollower& follow, const core::ProcessEnd& end,
+                bool died) {
+    const std::string& path = run_.binaries[binary];
     const std::vector<uint32_t> rest = follow.Unstarted();
-    const bool died =
-        crashed_in_test || WIFSIGNALED(status) || (WIFEXITED(status) && WEXITSTATUS(status) > 1);
-    if (follow.ran_any()) barren_[binary] = shortages_ = 0;
-    if (rest.empty()) return;
-    if (!follow.ran_any() && WIFEXITED(status) && WEXITSTATUS(status) == kShimFailed &&
-        follow.stray().rfind(kShimForkFailed, 0) == 0) {
-      // The shim could not fork the binary: as a failed launch, above.
-      std::string why = "fork: " + follow.stray().substr(std::strlen(kShimForkFailed));
-      while (!why.empty() && why.back() == '\n') why.pop_back();
-      ShortOfResources(rest, path, why);
-      return;
-    }
-    if (!follow.ran_any()) {
-      // Nothing ran: a crash at start-up, a failed global environment, or a
-      // binary that is not what it was when listed.
-      if (++barren_[binary] < setup_.max_barren_launches) {
+    core::LaunchEnd facts;
+    facts.ran_any = follow.ran_any();
+    facts.tests_left = !rest.empty();
+    facts.shim_fork_failed =
+        !end.signaled && end.code == kShimFailed && follow.stray().rfind(kShimForkFailed, 0) == 0;
+    facts.died = died;
+    if (facts.ran_any) shortage_.LaunchRan();
+    switch (launches_.Judge(binary, facts)) {
+      case core::AfterLaunch::kDone:
+        return;
+      case core::AfterLaunch::kShortage: {  // as a refused launch
+        std::string why = "fork: " + follow.stray().substr(std::strlen(kShimForkFailed));
+        while (!why.empty() && why.back() == '\n') why.pop_back();
+        ShortOfResources(rest, path, why);
+        return;
+      }
+      case core::AfterLaunch::kGiveBackUnused:
         runtime_.GiveBack(rest);
         runtime_.BatchUnused();
         return;
+      case core::AfterLaunch::kFailBarren: {
+        const std::string why = path + " ended (" + core::DescribeEnd(end) +
+                                ") before running any test, " +
+                                std::to_string(launches_.barren(binary)) + " times in a row";
+        const std::string out = TailOf(follow.stray());
+        FailAll(rest, why + (out.empty() ? "" : "; what it printed:\n" + out),
+                core::LaunchBook::BarrenOutcome(died));
+        return;
       }
-      const std::string why = path + " ended (" + HowItEnded(status) +
-                              ") before running any test, " + std::to_string(barren_[binary]) +
-                              " times in a row";
-      const std::string out = TailOf(follow.stray());
-      FailAll(rest, why + (out.empty() ? "" : "; what it printed:\n" + out),
-              died ? Outcome::kCrashed : Outcome::kFailed);
-      return;
+      case core::AfterLaunch::kGiveBackRest:
+        runtime_.GiveBack(rest);  // a fresh launch runs them
+        return;
+      case core::AfterLaunch::kFailRest:
+        FailAll(rest, path + " ended (" + core::DescribeEnd(end) +
+                          ") without running this test, though its --gtest_filter named it");
+        return;
     }
-    if (died) {
-      runtime_.GiveBack(rest);  // a fresh launch runs them
-      return;
-    }
-    FailAll(rest, path + " ended (" + HowItEnded(status) +
-                      ") without running this test, though its --gtest_filter named it");
   }
 
-  // A launch the machine refused (no process, descriptor or memory to spare):
-  // the tests go back for whichever worker can start them, and this one
-  // pauses, longer each time (to half a second), before it takes work
-  // again. While the run gets through (other workers' binaries start tests)
-  // it waits, however long: their processes end and free what they hold.
-  // Only when no binary of the run has begun a test for kShortageLimitNs
-  // while this worker's launches were refused are tests failed, with the
-  // error; from then on each refused launch fails its tests at once, until
-  // the run gets through again.
+  // A launch the machine refused: the tests go back for whichever worker
+  // can start them, and this one pauses (core::ShortageBackoff) before it
+  // takes work again, or fails them once the run has been stuck too long.
   void ShortOfResources(const std::vector<uint32_t>& tests, const std::string& path,
                         const std::string& why) {
     runtime_.Idle();
-    const uint64_t now = shm::MonotonicNs();
-    if (runtime_.RunGetsThrough(&progress_mark_) || shortages_ == 0) short_since_ns_ = now;
-    ++shortages_;
-    if (now - short_since_ns_ >= kShortageLimitNs) {
+    const bool got_through = runtime_.RunGetsThrough(&progress_mark_);
+    const core::ShortageBackoff::Decision d = shortage_.Refused(shm::MonotonicNs(), got_through);
+    if (d.fail) {
       FailAll(tests, "mprun could not start " + path + ": " + why + " (no test binary of the run " +
-                         "could start for " +
-                         std::to_string((now - short_since_ns_) / 1'000'000'000) + " s)");
+                         "could start for " + std::to_string(d.short_for_ns / 1'000'000'000) +
+                         " s)");
       return;
     }
     runtime_.GiveBack(tests);
     runtime_.BatchUnused();
-    const int pause_ms = std::min(10 << std::min(shortages_ - 1, 6), 500);
     // In slices, so that an interrupted run is not kept waiting.
-    for (int waited = 0; waited < pause_ms && !runtime_.StopRequested(); waited += 10) {
+    for (int waited = 0; waited < d.pause_ms && !runtime_.StopRequested(); waited += 10) {
       const timespec slice = {0, 10'000'000};
       nanosleep(&slice, nullptr);
     }
@@ -416,11 +441,9 @@ class DriverWorker {
   WorkerRuntime& runtime_;
   const core::RunInfo& run_;
   std::string temp_dir_;
-  std::map<uint32_t, int> barren_;
-  static constexpr uint64_t kShortageLimitNs = 8'000'000'000;
-  int shortages_ = 0;            // this worker's launches refused in a row
-  uint64_t short_since_ns_ = 0;  // when the run last got through, as far as known
-  uint64_t progress_mark_ = 0;   // RunGetsThrough's mark
+  core::LaunchBook launches_{setup_.max_barren_launches};
+  core::ShortageBackoff shortage_;
+  uint64_t progress_mark_ = 0;  // RunGetsThrough's mark
 };
 
 }  // namespace

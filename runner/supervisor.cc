@@ -17,32 +17,9 @@ namespace mprun::runner {
 namespace {
 
 using core::Outcome;
-using shm::WorkerPhase;
+using core::WorkerPhase;
 
-const char* PhaseWords(uint32_t phase, bool driver) {
-  switch (static_cast<WorkerPhase>(phase)) {
-    case WorkerPhase::kIdle:
-      return "between tests";
-    case WorkerPhase::kEnvironmentSetUp:
-      return driver ? "while its test binary started (before its first test was seen)"
-                    : "in a global environment's SetUp()";
-    case WorkerPhase::kSuiteSetUp:
-      return "in SetUpTestSuite()";
-    case WorkerPhase::kTest:
-      return "in the test";
-    case WorkerPhase::kSuiteTearDown:
-      return "after a test (TearDownTestSuite() or between tests)";
-    case WorkerPhase::kEnvironmentTearDown:
-      return "in a global environment's TearDown()";
-  }
-  return "at an unknown point";
-}
-
-std::string Seconds(double s) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", s);
-  return std::string(buf) + "s";
-}
+WorkerPhase PhaseOf(uint32_t word) { return static_cast<WorkerPhase>(word); }
 
 }  // namespace
 
@@ -60,10 +37,12 @@ Supervisor::Supervisor(shm::Segment& segment, shm::Doorbell& bell, WorkerLaunche
       now_ns_(std::move(now_ns)),
       workers_(segment.workers()),
       retry_launch_at_(segment.workers(), 0),
-      serial_(ledger.size(), false),
-      attempts_(opt_.retries > 0 ? ledger.size() : 0, 0),
-      earlier_(opt_.retries > 0 ? ledger.size() : 0),
-      samples_(opt_.repeat_each > 1 ? ledger.size() : 0) {
+      timeouts_(opt_.timeout_s, opt_.dump_grace_ms, opt_.hand_back_after_ms),
+      attempts_(ledger.size(), core::AttemptRules{opt_.retries, opt_.flaky_fails, opt_.repeat_each,
+                                                  opt_.stop_on_failure}),
+      stops_(opt_.interrupt_grace_ms, opt_.exit_grace_ms),
+      give_up_(opt_.max_barren_deaths),
+      serial_(ledger.size(), false) {
   for (uint32_t item : opt_.serial_items) {
     for (uint32_t t = item; t < seg_.UnitEnd(item); ++t) {
       serial_[t] = true;
@@ -79,8 +58,10 @@ bool Supervisor::Settled(uint32_t test) const {
 bool Supervisor::QueueSerialPhase() {
   // Serial tests run with nothing else running: only after every other test
   // has its result and every worker has left, and then by worker 0 alone.
-  if (serial_phase_ || serial_count_ == 0 || live_workers() > 0) return false;
-  if (ledger_.finished() + serial_count_ < ledger_.size()) return false;
+  if (!core::SerialPhaseDue(serial_phase_, serial_count_, live_workers(), ledger_.finished(),
+                            ledger_.size())) {
+    return false;
+  }
   serial_phase_ = true;
   seg_.deque(0).Reset();
   seg_.deque(0).PushBack(opt_.serial_items);
@@ -168,47 +149,30 @@ void Supervisor::RequeueWhatWasHeld(uint32_t slot, uint32_t running, bool died) 
   if (!back.empty() && !Draining()) shm::Requeue(seg_, slot, back);
 }
 
-bool Supervisor::RunAgain(uint32_t test, uint32_t lease) {
-  if (Draining() || stop_requested_ || lease == 0) return false;
+bool Supervisor::MayRunAgain(uint32_t test, uint32_t lease) const {
+  return !Draining() && !attempts_.stop_requested() && lease != 0 &&
+         seg_.claims().Holder(test) == lease;
+}
+
+bool Supervisor::RunAgain(uint32_t test) {
   shm::ClaimTable claims = seg_.claims();
-  if (claims.Holder(test) != lease ||
-      !claims.Reclaim(test, claims.Word(test), shm::kSupervisorLease)) {
-    return false;
-  }
+  if (!claims.Reclaim(test, claims.Word(test), shm::kSupervisorLease)) return false;
   // From the supervisor's deque: whichever worker is free next takes it.
   shm::Requeue(seg_, seg_.supervisor_deque(), std::vector<uint32_t>{test});
   return true;
 }
 
 void Supervisor::Report(uint32_t test, core::TestResult result, uint32_t lease) {
-  if (test < samples_.size() && result.outcome == Outcome::kPassed) {
-    std::vector<uint64_t>& samples = samples_[test];
-    samples.push_back(result.duration_ns);
-    if (samples.size() < static_cast<size_t>(opt_.repeat_each) && RunAgain(test, lease)) return;
-    result.duration_ns = core::SpreadOf(samples).median_ns;
-    result.samples_ns = std::move(samples);
-  }
-  if (opt_.retries > 0 && test < attempts_.size() && result.outcome != Outcome::kNotRun) {
-    const uint32_t attempt = ++attempts_[test];
-    result.attempts = attempt;
-    if (core::IsFailure(result.outcome) && attempt <= static_cast<uint32_t>(opt_.retries) &&
-        RunAgain(test, lease)) {
+  const core::AttemptAction action =
+      attempts_.Judge(test, result, test < ledger_.size() && MayRunAgain(test, lease));
+  // The claim was this lease's a moment ago and the supervisor is the only
+  // writer of a finished test's claim, so the requeue below cannot fail.
+  if (action != core::AttemptAction::kRecord && RunAgain(test)) {
+    if (action == core::AttemptAction::kRetry) {
       for (core::Reporter* r : reporters_) r->OnTestRetried(run_, test, result);
-      earlier_[test].push_back(
-          {result.outcome, result.message, result.output, result.duration_ns, result.worker});
-      return;
     }
-    if (attempt > 1) {
-      result.earlier = std::move(earlier_[test]);
-      result.flaky = !core::IsFailure(result.outcome);
-      if (result.flaky && opt_.flaky_fails) {
-        result.outcome = Outcome::kFailed;
-        result.message = "flaky (--flaky-fails): passed on attempt " + std::to_string(attempt) +
-                         " after failing\n" + result.message;
-      }
-    }
+    return;
   }
-  if (opt_.stop_on_failure && core::IsFailure(result.outcome)) stop_requested_ = true;
   if (!ledger_.Record(test, std::move(result))) return;
   for (core::Reporter* r : reporters_) r->OnTestFinished(run_, test, ledger_.Get(test));
 }
@@ -235,8 +199,7 @@ std::string Supervisor::ReadOutput(const Worker& w, uint64_t begin, uint64_t end
 void Supervisor::OnRecord(uint32_t slot, const shm::ResultRecord& r, std::string_view text) {
   Worker& w = workers_[slot];
   ++w.records;
-  barren_deaths_ = 0;
-  launch_deaths_in_a_row_ = 0;
+  give_up_.Reported();
   if (r.kind == static_cast<uint8_t>(shm::RecordKind::kRunError)) {
     summary_.errors.push_back(std::string(text) + "(worker " + std::to_string(slot) + ")");
     return;
@@ -290,29 +253,22 @@ void Supervisor::BlameRunning(uint32_t slot, uint64_t packed, const core::Proces
                               uint32_t phase, bool timed_out) {
   Worker& w = workers_[slot];
   const uint32_t test = shm::CurrentTest(packed);
+  const core::Verdict verdict =
+      timed_out
+          ? core::TimedOutInWorker(
+                timeouts_.timeout_s(), PhaseOf(phase), timeouts_.wants_backtrace(),
+                // acquire: pairs with the handler's release.
+                seg_.slot(slot).timeout.load(std::memory_order_acquire) == shm::kTimeoutDumped)
+          : core::CrashedInWorker(end, PhaseOf(phase));
   core::TestResult result;
+  result.outcome = verdict.outcome;
+  result.message = verdict.message;
+  result.signal = verdict.signal;
   result.worker = static_cast<int>(slot);
   const uint64_t started_ns = shm::CurrentStartMicros(packed) * 1000;
   result.start_ns = started_ns > start_ns_ ? started_ns - start_ns_ : 0;
   const uint64_t now = now_ns_();
   result.duration_ns = now > started_ns ? now - started_ns : 0;
-  const std::string where =
-      phase == static_cast<uint32_t>(WorkerPhase::kSuiteSetUp) ? " in SetUpTestSuite()" : "";
-  if (timed_out) {
-    result.outcome = Outcome::kTimedOut;
-    result.message = "timed out" + where + ": still running after " + Seconds(opt_.timeout_s) +
-                     " (--process-timeout); the worker was killed";
-    if (opt_.dump_grace_ms > 0 &&
-        seg_.slot(slot).timeout.load(std::memory_order_acquire) != shm::kTimeoutDumped) {
-      result.message += "; no backtrace: the test kept the worker from taking the dump signal" +
-                        std::string(" (it blocks or ignores signals, or handles them itself)");
-    }
-  } else {
-    result.outcome = Outcome::kCrashed;
-    result.message = "crashed" + where + ": " + core::DescribeEnd(end);
-    if (!end.signaled) result.message += " (the process exited during the test)";
-    if (end.signaled) result.signal = core::SignalName(end.code);
-  }
   result.output = ReadOutput(w, w.output_consumed, UINT64_MAX, &result.output_dropped);
   Report(test, std::move(result), w.lease);
 }
@@ -321,29 +277,23 @@ void Supervisor::NoteDeathOutsideTests(uint32_t slot, const core::ProcessEnd& en
                                        uint32_t last_test) {
   const Worker& w = workers_[slot];
   std::string what = "worker " + std::to_string(slot) + " ";
-  what += w.killed_for_timeout ? "hung for more than " + Seconds(opt_.timeout_s)
+  what += w.killed_for_timeout ? "hung for more than " + core::Seconds(opt_.timeout_s)
                                : "died (" + core::DescribeEnd(end) + ")";
   what += " ";
-  what += PhaseWords(phase, opt_.driver_launches);
+  what += core::PhaseWords(PhaseOf(phase), opt_.driver_launches);
   if (last_test < run_.tests.size()) what += ", after " + run_.tests[last_test].FullName();
   uint64_t dropped;
   const std::string output = ReadOutput(w, w.output_consumed, UINT64_MAX, &dropped);
   // Driver mode: a worker that got as far as launching its binary works (a
   // binary cannot kill it: it runs under a shim in a group of its own), so
   // such a death came from outside (the OOM killer, a user): its batch is
-  // run again, it is no run error, and only ten in a row end the run.
-  const bool launching =
-      opt_.driver_launches && phase == static_cast<uint32_t>(WorkerPhase::kEnvironmentSetUp);
-  if (w.records > 0) {
-    barren_deaths_ = launch_deaths_in_a_row_ = 0;
-    if (!launching) {
-      summary_.errors.push_back(what + (output.empty() ? "" : "; its last output:\n" + output));
-    }
-    return;
+  // run again and it is no run error.
+  const bool launching = opt_.driver_launches && PhaseOf(phase) == WorkerPhase::kEnvironmentSetUp;
+  if (w.records > 0 && !launching) {
+    summary_.errors.push_back(what + (output.empty() ? "" : "; its last output:\n" + output));
   }
-  if (launching ? ++launch_deaths_in_a_row_ >= 10 : ++barren_deaths_ >= opt_.max_barren_deaths) {
-    if (launching) barren_deaths_ = launch_deaths_in_a_row_;
-    Fatal("workers keep dying before running any test (" + std::to_string(barren_deaths_) +
+  if (give_up_.DiedOutsideTests(w.records > 0, launching)) {
+    Fatal("workers keep dying before running any test (" + std::to_string(give_up_.in_a_row()) +
           " in a row); the last: " + what + (output.empty() ? "" : "; its output:\n" + output));
   }
 }
@@ -353,53 +303,53 @@ void Supervisor::HandleExit(uint32_t slot) {
   // Kill what the worker left in its group (tests' lingering children)
   // while its unreaped pid still reserves the group id.
   launcher_.KillGroup(w.proc);
-  const core::ProcessEnd end = launcher_.Reap(&w.proc);
+  core::WorkerExit exit;
+  exit.end = launcher_.Reap(&w.proc);
   Drain(slot);  // everything it published before dying
   w.live = false;
   shm::WorkerSlot& s = seg_.slot(slot);
+  // acquire: pairs with the worker's release of `current` and `state`.
   const uint64_t packed = s.current.load(std::memory_order_acquire);
-  const uint32_t phase = s.phase.load(std::memory_order_relaxed);
-  const bool done =
+  exit.said_done =
       s.state.load(std::memory_order_acquire) == static_cast<uint32_t>(shm::WorkerState::kDone);
-  const bool normal = !end.signaled && end.code == 0 && done && !w.killed_by_stop;
-  shm::ClaimTable claims = seg_.claims();
-  uint32_t running = shm::CurrentTest(packed);
-  const bool running_is_ours =
-      running < ledger_.size() && !ledger_.Finished(running) && claims.Holder(running) == w.lease;
-  const bool in_environment = phase == static_cast<uint32_t>(WorkerPhase::kEnvironmentSetUp);
-  if (w.timeout_word != 0) {
-    // Decided at the deadline; how the worker then ended (killed, ended
-    // itself after its backtrace, or left normally after a test took the
-    // dump signal for its own) changes nothing. What it ran since goes back.
-    running = w.timed_out_test;
-    if (running != shm::kNoTest && !ledger_.Finished(running) &&
-        claims.Holder(running) == w.lease) {
-      BlameRunning(slot, w.timeout_word, end, w.timeout_phase, /*timed_out=*/true);
-    } else {
-      running = shm::kNoTest;
-      NoteDeathOutsideTests(slot, end, w.timeout_phase, shm::CurrentTest(w.timeout_word));
-    }
-  } else if (!normal && !w.killed_by_stop) {
-    // A worker killed while it started (its environments' SetUp ran out of
-    // time) was not inside a test.
-    if (running_is_ours && !w.killed_for_timeout && !in_environment) {
-      BlameRunning(slot, packed, end, phase, /*timed_out=*/false);
-    } else {
-      NoteDeathOutsideTests(slot, end, phase, running);
-    }
+  exit.killed_by_stop = w.killed_by_stop;
+  exit.killed_for_timeout = w.killed_for_timeout;
+  exit.timeout_decided = w.timeout_word != 0;
+  exit.timed_out_test_open = exit.timeout_decided && HeldOpen(slot, w.timed_out_test);
+  exit.running_open = HeldOpen(slot, shm::CurrentTest(packed));
+  const uint32_t phase =
+      exit.timeout_decided ? w.timeout_phase : s.phase.load(std::memory_order_relaxed);
+  exit.phase = PhaseOf(phase);
+  const core::ExitJudgement judged = core::JudgeWorkerExit(exit);
+  const uint64_t blamed_word = exit.timeout_decided ? w.timeout_word : packed;
+  switch (judged.verdict) {
+    case core::ExitVerdict::kTimedOut:
+    case core::ExitVerdict::kCrashed:
+      BlameRunning(slot, blamed_word, exit.end, phase,
+                   judged.verdict == core::ExitVerdict::kTimedOut);
+      break;
+    case core::ExitVerdict::kDiedOutsideTest:
+      NoteDeathOutsideTests(slot, exit.end, phase, shm::CurrentTest(blamed_word));
+      break;
+    case core::ExitVerdict::kNoBlame:
+      break;
   }
-  if (w.timeout_word == 0 && (!running_is_ours || w.killed_for_timeout || in_environment)) {
-    running = shm::kNoTest;
-  }
-  RequeueWhatWasHeld(slot, running, !normal);
+  RequeueWhatWasHeld(slot, judged.keep_running ? shm::CurrentTest(blamed_word) : shm::kNoTest,
+                     judged.died);
   if (w.proc.output_fd >= 0) close(w.proc.output_fd);
   w.proc.output_fd = -1;
   s.state.store(static_cast<uint32_t>(shm::WorkerState::kEmpty), std::memory_order_relaxed);
   if (opt_.on_worker_ended) opt_.on_worker_ended(slot, w.lease);
   const uint64_t now = now_ns_();
   for (core::Reporter* r : reporters_) {
-    r->OnWorkerEnded(static_cast<int>(slot), end, normal, now > start_ns_ ? now - start_ns_ : 0);
+    r->OnWorkerEnded(static_cast<int>(slot), exit.end, !judged.died,
+                     now > start_ns_ ? now - start_ns_ : 0);
   }
+}
+
+bool Supervisor::HeldOpen(uint32_t slot, uint32_t test) const {
+  return test < ledger_.size() && !ledger_.Finished(test) &&
+         seg_.claims().Holder(test) == workers_[slot].lease;
 }
 
 void Supervisor::HandBack(uint32_t slot) {
@@ -421,42 +371,25 @@ void Supervisor::HandBack(uint32_t slot) {
 void Supervisor::CheckTimeouts(uint64_t now, uint64_t* next_event) {
   // Without a time limit the deadlines below are never reached, but long
   // tests still hand their batch-mates back.
-  const uint64_t limit =
-      opt_.timeout_s > 0 ? static_cast<uint64_t>(opt_.timeout_s * 1e9) : UINT64_MAX / 4;
   for (uint32_t slot = 0; slot < workers_.size(); ++slot) {
     Worker& w = workers_[slot];
     if (!w.live || w.killed_for_timeout || w.killed_by_stop) continue;
     shm::WorkerSlot& s = seg_.slot(slot);
-    // A worker still starting (its global environments' SetUp) is held to
-    // the same limit as a test.
+    // acquire: pairs with the worker's release of `state`.
     if (s.state.load(std::memory_order_acquire) <=
         static_cast<uint32_t>(shm::WorkerState::kStarting)) {
-      if (now >= w.launched_ns + limit) {
-        launcher_.KillGroup(w.proc);
-        w.killed_for_timeout = true;
-      } else {
-        *next_event = std::min(*next_event, w.launched_ns + limit);
-      }
+      CheckStartup(slot, now, next_event);
       continue;
     }
     if (w.timeout_word != 0) {
-      // Decided: the kill follows the backtrace, or the end of its grace
-      // (the test blocks, ignores or handles the dump signal itself).
-      // acquire: pairs with the handler's release after the backtrace.
-      if (s.timeout.load(std::memory_order_acquire) == shm::kTimeoutDumped || now >= w.kill_at_ns) {
-        launcher_.KillGroup(w.proc);
-        w.killed_for_timeout = true;
-      } else {
-        *next_event = std::min(*next_event, w.kill_at_ns);
-      }
+      KillAfterTimeout(slot, now, next_event);
       continue;
     }
     // acquire: pairs with the worker's release of `current`.
     const uint64_t packed = s.current.load(std::memory_order_acquire);
     if (shm::CurrentTest(packed) == shm::kNoTest) continue;
     const uint64_t started = shm::CurrentStartMicros(packed) * 1000;
-    const uint64_t hand_back_at =
-        started + static_cast<uint64_t>(opt_.hand_back_after_ms) * 1'000'000;
+    const uint64_t hand_back_at = timeouts_.HandBackAt(started);
     if (w.gave_back_for != packed) {
       if (now >= hand_back_at) {
         HandBack(slot);
@@ -465,7 +398,8 @@ void Supervisor::CheckTimeouts(uint64_t now, uint64_t* next_event) {
         *next_event = std::min(*next_event, hand_back_at);
       }
     }
-    const uint64_t deadline = started + limit + (w.paused_word == packed ? w.paused_ns : 0);
+    const uint64_t deadline =
+        timeouts_.DeadlineOf(started, w.paused_word == packed ? w.paused_ns : 0);
     if (now >= deadline) {
       DecideTimeout(slot, packed, now, next_event);
     } else {
@@ -474,49 +408,71 @@ void Supervisor::CheckTimeouts(uint64_t now, uint64_t* next_event) {
   }
 }
 
+void Supervisor::CheckStartup(uint32_t slot, uint64_t now, uint64_t* next_event) {
+  Worker& w = workers_[slot];
+  const uint64_t deadline = timeouts_.StartupDeadline(w.launched_ns);
+  if (now >= deadline) {
+    launcher_.KillGroup(w.proc);
+    w.killed_for_timeout = true;
+  } else {
+    *next_event = std::min(*next_event, deadline);
+  }
+}
+
+void Supervisor::KillAfterTimeout(uint32_t slot, uint64_t now, uint64_t* next_event) {
+  Worker& w = workers_[slot];
+  // acquire: pairs with the handler's release after the backtrace.
+  const bool dumped =
+      seg_.slot(slot).timeout.load(std::memory_order_acquire) == shm::kTimeoutDumped;
+  if (timeouts_.KillNow(dumped, now, w.kill_at_ns)) {
+    launcher_.KillGroup(w.proc);
+    w.killed_for_timeout = true;
+  } else {
+    *next_event = std::min(*next_event, w.kill_at_ns);
+  }
+}
+
 void Supervisor::DecideTimeout(uint32_t slot, uint64_t packed, uint64_t now, uint64_t* next_event) {
   Worker& w = workers_[slot];
   shm::WorkerSlot& s = seg_.slot(slot);
-  // A result published before now counts: the test finished in time. The
-  // worker publishes before it moves `current` on, so after this drain an
-  // unchanged word means the test has no result yet.
+  // The facts, read after draining the ring: the worker publishes a result
+  // before it moves `current` on, so an unchanged word after the drain
+  // means the test has no result yet.
   Drain(slot);
-  // acquire: as above.
-  if (s.current.load(std::memory_order_acquire) != packed) {
-    *next_event = now;  // it moved on: the new word is judged at once
+  core::DeadlineFacts facts;
+  // acquire: as in CheckTimeouts.
+  facts.current_moved = s.current.load(std::memory_order_acquire) != packed;
+  const uint32_t test = shm::CurrentTest(packed);
+  facts.names_a_test = test < ledger_.size();
+  facts.test_open = HeldOpen(slot, test);
+  facts.rechecked = w.recheck_word == packed;
+  const uint32_t phase = s.phase.load(std::memory_order_relaxed);
+  facts.phase = PhaseOf(phase);
+  const core::DeadlineJudgement judged = timeouts_.AtDeadline(facts);
+  if (judged.action == core::DeadlineAction::kMovedOn) {
+    *next_event = now;  // the new word is judged at once
     return;
   }
-  const uint32_t test = shm::CurrentTest(packed);
-  const uint32_t phase = s.phase.load(std::memory_order_relaxed);
-  const bool in_test = phase == static_cast<uint32_t>(WorkerPhase::kTest) ||
-                       phase == static_cast<uint32_t>(WorkerPhase::kSuiteSetUp);
-  if (test < ledger_.size() && (ledger_.Finished(test) || seg_.claims().Holder(test) != w.lease) &&
-      w.recheck_word != packed) {
-    // Its result just came in and the worker is about to move `current` on
-    // (the phase read may already be the next one's). Still this word at
-    // the next look: the worker hangs after the test (its teardown).
+  if (judged.action == core::DeadlineAction::kLookAgain) {
     w.recheck_word = packed;
-    *next_event = std::min(*next_event, now + 1'000'000);
+    *next_event = std::min(*next_event, timeouts_.RecheckAt(now));
     return;
   }
   w.timeout_word = packed;
   w.timeout_phase = phase;
-  w.timed_out_test = in_test && test < ledger_.size() && !ledger_.Finished(test) &&
-                             seg_.claims().Holder(test) == w.lease
-                         ? test
-                         : shm::kNoTest;
+  w.timed_out_test = judged.blames_test ? test : shm::kNoTest;
   // release: the worker reads it (acquire) before it starts any test; the
   // dump signal below is sent after it.
   s.timeout.store(shm::kTimeoutDecided, std::memory_order_release);
   for (core::Reporter* r : reporters_) {
     r->OnTimeout(static_cast<int>(slot), test, now - start_ns_);
   }
-  if (opt_.dump_grace_ms <= 0) {  // no backtrace wanted (driver mode): kill now
+  if (!timeouts_.wants_backtrace()) {  // driver mode: kill now
     launcher_.KillGroup(w.proc);
     w.killed_for_timeout = true;
     return;
   }
-  w.kill_at_ns = now + static_cast<uint64_t>(opt_.dump_grace_ms) * 1'000'000;
+  w.kill_at_ns = timeouts_.KillAt(now);
   launcher_.SignalWorker(w.proc, TimeoutDumpSignal());
   *next_event = std::min(*next_event, w.kill_at_ns);
 }
@@ -551,11 +507,10 @@ void Supervisor::EnsureWorkers() {
   uint32_t spare = seg_.deque(seg_.supervisor_deque()).SizeGuess();
   const uint64_t now = now_ns_();
   for (uint32_t s = 0; s < workers_.size(); ++s) {
-    if (workers_[s].live || (serial_phase_ && s > 0)) continue;
-    if (retry_launch_at_[s] > now && live_workers() > 0) continue;  // failed to start lately
-    const bool own = seg_.deque(s).SizeGuess() > 0;
-    if (own || (nobody_left && queued > 0) || spare > 0) {
-      if (!own && spare > 0) --spare;
+    const core::SlotFacts slot{workers_[s].live, seg_.deque(s).SizeGuess() > 0,
+                               retry_launch_at_[s] > now};
+    if (core::ShouldStartWorker(slot, s, serial_phase_, live_workers(), nobody_left, queued,
+                                &spare)) {
       Launch(s);
     }
     if (stopping_) return;
@@ -594,17 +549,15 @@ void Supervisor::Fatal(const std::string& message) {
 
 void Supervisor::Interrupt(const std::string& why) {
   summary_.interrupted = true;
-  if (draining_ || opt_.interrupt_grace_ms <= 0 || stopping_) {
-    if (draining_ && !stopping_)
-      std::fprintf(stderr, "mprun: %s again: stopping now\n", why.c_str());
-    StopAll("not run: " + (draining_ ? drain_why_ : why));
+  const bool again = stops_.draining();
+  if (stops_.Interrupted(now_ns_(), stopping_) == core::StopRules::Interrupt::kStopNow) {
+    if (again && !stopping_) std::fprintf(stderr, "mprun: %s again: stopping now\n", why.c_str());
+    StopAll("not run: " + (again ? drain_why_ : why));
     return;
   }
-  draining_ = true;
   drain_why_ = why;
   // release: workers check it before starting another test.
   seg_.header().stop.store(1, std::memory_order_release);
-  drain_deadline_ns_ = now_ns_() + static_cast<uint64_t>(opt_.interrupt_grace_ms) * 1'000'000;
   uint32_t running = 0;
   for (uint32_t slot = 0; slot < workers_.size(); ++slot) {
     const uint64_t packed = seg_.slot(slot).current.load(std::memory_order_acquire);
@@ -612,7 +565,7 @@ void Supervisor::Interrupt(const std::string& why) {
   }
   std::fprintf(stderr,
                "\nmprun: %s: no new tests; %u running may finish within %gs (again to stop now)\n",
-               why.c_str(), running, opt_.interrupt_grace_ms / 1000.0);
+               why.c_str(), running, stops_.interrupt_grace_s());
   if (live_workers() == 0) StopAll("not run: " + why);
 }
 
@@ -655,31 +608,27 @@ void Supervisor::ResumeWorkers(uint64_t paused_ns) {
     w.launched_ns += paused_ns;
     if (w.kill_at_ns != 0) w.kill_at_ns += paused_ns;
   }
-  if (exit_deadline_ns_ != 0) exit_deadline_ns_ += paused_ns;
-  if (drain_deadline_ns_ != 0) drain_deadline_ns_ += paused_ns;
+  stops_.Paused(paused_ns);
 }
 
-void Supervisor::Step(int max_wait_ms, int signal_fd) {
-  uint64_t now = now_ns_();
-  uint64_t next_event = now + static_cast<uint64_t>(std::max(max_wait_ms, 0)) * 1'000'000;
-  CheckTimeouts(now, &next_event);
+namespace {
+// Wakeup::slot_of values that are not worker slots.
+constexpr uint32_t kFdBell = UINT32_MAX;
+constexpr uint32_t kFdSignals = UINT32_MAX - 1;
+constexpr uint32_t kFdKeys = UINT32_MAX - 2;
+}  // namespace
 
-  std::vector<pollfd> fds;
-  std::vector<uint32_t> fd_slot;
-  fds.push_back({bell_.fd(), POLLIN, 0});
-  fd_slot.push_back(UINT32_MAX);
-  if (signal_fd >= 0) {
-    fds.push_back({signal_fd, POLLIN, 0});
-    fd_slot.push_back(UINT32_MAX - 1);
-  }
-  if (opt_.input_fd >= 0) {
-    fds.push_back({opt_.input_fd, POLLIN, 0});
-    fd_slot.push_back(UINT32_MAX - 2);
-  }
+Supervisor::Wakeup Supervisor::Wait(uint64_t now, uint64_t next_event, int signal_fd) {
+  Wakeup w;
+  auto add = [&w](int fd, uint32_t what) {
+    w.fds.push_back({fd, POLLIN, 0});
+    w.slot_of.push_back(what);
+  };
+  add(bell_.fd(), kFdBell);
+  if (signal_fd >= 0) add(signal_fd, kFdSignals);
+  if (opt_.input_fd >= 0) add(opt_.input_fd, kFdKeys);
   for (uint32_t s = 0; s < workers_.size(); ++s) {
-    if (!workers_[s].live) continue;
-    fds.push_back({workers_[s].proc.wait_fd, POLLIN, 0});
-    fd_slot.push_back(s);
+    if (workers_[s].live) add(workers_[s].proc.wait_fd, s);
   }
   bell_.PrepareToSleep();
   bool pending = false;
@@ -689,32 +638,83 @@ void Supervisor::Step(int max_wait_ms, int signal_fd) {
   const int wait_ms =
       pending ? 0
               : static_cast<int>((next_event - std::min(next_event, now) + 999'999) / 1'000'000);
-  const int ready = poll(fds.data(), fds.size(), wait_ms);
+  w.ready = poll(w.fds.data(), w.fds.size(), wait_ms);
   bell_.WokeUp();
+  return w;
+}
 
+bool Supervisor::HandleSignal(int signal_fd, bool* status_requested) {
+  signalfd_siginfo info;
+  const ssize_t n = read(signal_fd, &info, sizeof info);
+  const int sig = n == sizeof info ? static_cast<int>(info.ssi_signo) : SIGINT;
+  if (sig == SIGUSR1) {
+    *status_requested = true;
+  } else if (sig == SIGTSTP) {
+    Suspend();
+  } else if (sig == SIGCONT) {
+    // Continued after a SIGSTOP mprun did not see coming (kill -STOP): the
+    // workers may have been stopped with it (a job's whole group).
+    ResumeWorkers(0);
+  } else {
+    Interrupt(std::string("interrupted by ") + core::SignalName(sig));
+  }
+  return stopping_;
+}
+
+void Supervisor::ReadKeys(bool* status_requested) {
+  char keys[64];
+  const ssize_t n = read(opt_.input_fd, keys, sizeof keys);
+  for (ssize_t k = 0; k < n; ++k) *status_requested |= keys[k] == 't';
+  if (n <= 0) opt_.input_fd = -1;  // end of input: stop listening
+}
+
+void Supervisor::ReapEnded(const Wakeup& wakeup) {
+  for (size_t i = 0; wakeup.ready > 0 && i < wakeup.fds.size(); ++i) {
+    const uint32_t slot = wakeup.slot_of[i];
+    if (slot >= workers_.size() || wakeup.fds[i].revents == 0) continue;
+    if (workers_[slot].live) HandleExit(slot);
+    if (stopping_) return;
+  }
+}
+
+bool Supervisor::CheckEnding() {
+  if (attempts_.stop_requested()) {
+    StopAll("not run: the run stopped at the first failure (--gtest_fail_fast / --stop)");
+    return true;
+  }
+  if (stops_.DrainOver(now_ns_(), live_workers())) {
+    StopAll("not run: " + drain_why_);
+    return true;
+  }
+  EnsureWorkers();
+  if (!ledger_.Complete() || stopping_) return false;
+  // Every test has its result: workers finish their teardown and leave.
+  // release: workers check it before taking more tests.
+  seg_.header().stop.store(1, std::memory_order_release);
+  if (!stops_.ExitGraceOver(now_ns_()) || live_workers() == 0) return false;
+  summary_.errors.push_back("workers did not exit within " + core::Seconds(stops_.exit_grace_s()) +
+                            " after the last test (a global environment's TearDown() hung?)");
+  for (uint32_t s = 0; s < workers_.size(); ++s) {
+    if (!workers_[s].live) continue;
+    workers_[s].killed_by_stop = true;
+    launcher_.KillGroup(workers_[s].proc);
+    HandleExit(s);
+  }
+  return false;
+}
+
+void Supervisor::Step(int max_wait_ms, int signal_fd) {
+  const uint64_t now = now_ns_();
+  uint64_t next_event = now + static_cast<uint64_t>(std::max(max_wait_ms, 0)) * 1'000'000;
+  CheckTimeouts(now, &next_event);
+  const Wakeup wakeup = Wait(now, next_event, signal_fd);
   bool status_requested = false;
-  for (size_t i = 0; ready > 0 && i < fds.size(); ++i) {
-    if (fd_slot[i] == UINT32_MAX - 1 && (fds[i].revents & POLLIN)) {
-      signalfd_siginfo info;
-      const ssize_t n = read(signal_fd, &info, sizeof info);
-      const int sig = n == sizeof info ? static_cast<int>(info.ssi_signo) : SIGINT;
-      if (sig == SIGUSR1) {
-        status_requested = true;
-      } else if (sig == SIGTSTP) {
-        Suspend();
-      } else if (sig == SIGCONT) {
-        // Continued after a SIGSTOP mprun did not see coming (kill -STOP):
-        // the workers may have been stopped with it (a job's whole group).
-        ResumeWorkers(0);
-      } else {
-        Interrupt(std::string("interrupted by ") + core::SignalName(sig));
-        if (stopping_) return;
-      }
-    } else if (fd_slot[i] == UINT32_MAX - 2 && fds[i].revents != 0) {
-      char keys[64];
-      const ssize_t n = read(opt_.input_fd, keys, sizeof keys);
-      for (ssize_t k = 0; k < n; ++k) status_requested |= keys[k] == 't';
-      if (n <= 0) opt_.input_fd = -1;  // end of input: stop listening
+  for (size_t i = 0; wakeup.ready > 0 && i < wakeup.fds.size(); ++i) {
+    const short got = wakeup.fds[i].revents;
+    if (wakeup.slot_of[i] == kFdSignals && (got & POLLIN)) {
+      if (HandleSignal(signal_fd, &status_requested)) return;
+    } else if (wakeup.slot_of[i] == kFdKeys && got != 0) {
+      ReadKeys(&status_requested);
     }
   }
   if (status_requested) {
@@ -722,40 +722,8 @@ void Supervisor::Step(int max_wait_ms, int signal_fd) {
     for (core::Reporter* r : reporters_) r->OnStatusRequest(run_, progress);
   }
   DrainAll();
-  if (ready > 0) {
-    for (size_t i = 0; i < fds.size(); ++i) {
-      if (fd_slot[i] >= workers_.size() || fds[i].revents == 0) continue;
-      if (workers_[fd_slot[i]].live) HandleExit(fd_slot[i]);
-      if (stopping_) return;
-    }
-  }
-  if (stop_requested_ && !stopping_) {
-    StopAll("not run: the run stopped at the first failure (--gtest_fail_fast / --stop)");
-    return;
-  }
-  if (draining_ && !stopping_ && (live_workers() == 0 || now_ns_() >= drain_deadline_ns_)) {
-    StopAll("not run: " + drain_why_);
-    return;
-  }
-  EnsureWorkers();
-  if (ledger_.Complete() && !stopping_) {
-    // Every test has its result: workers finish their teardown and leave.
-    seg_.header().stop.store(1, std::memory_order_release);
-    now = now_ns_();
-    if (exit_deadline_ns_ == 0) {
-      exit_deadline_ns_ = now + static_cast<uint64_t>(opt_.exit_grace_ms) * 1'000'000;
-    } else if (now >= exit_deadline_ns_ && live_workers() > 0) {
-      summary_.errors.push_back("workers did not exit within " +
-                                Seconds(opt_.exit_grace_ms / 1000.0) +
-                                " after the last test (a global environment's TearDown() hung?)");
-      for (uint32_t s = 0; s < workers_.size(); ++s) {
-        if (!workers_[s].live) continue;
-        workers_[s].killed_by_stop = true;
-        launcher_.KillGroup(workers_[s].proc);
-        HandleExit(s);
-      }
-    }
-  }
+  ReapEnded(wakeup);
+  if (stopping_ || CheckEnding()) return;
   const core::Progress progress = Snapshot(/*with_output=*/false);
   for (core::Reporter* r : reporters_) r->OnTick(run_, ledger_, progress);
 }

@@ -9,12 +9,15 @@
 #ifndef MPRUN_RUNNER_SUPERVISOR_H_
 #define MPRUN_RUNNER_SUPERVISOR_H_
 
+#include <poll.h>
+
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <string>
 #include <vector>
 
+#include "core/decisions.h"
 #include "core/reporter.h"
 #include "core/results.h"
 #include "runner/launcher.h"
@@ -28,7 +31,7 @@ struct SupervisorOptions {
   bool restart_worker = false;
   // Workers that die before running any test this many times in a row mean
   // the binary or its environment is broken: the run stops.
-  int max_barren_deaths = 3;
+  int max_barren_deaths = core::kWorkerDeathsBeforeAnyTest;
   int tick_ms = 50;
   // After the timeout signal, how long the worker has to write its backtrace.
   int dump_grace_ms = 1000;
@@ -140,6 +143,11 @@ class Supervisor {
   void NoteDeathOutsideTests(uint32_t slot, const core::ProcessEnd& end, uint32_t phase,
                              uint32_t last_test);
   void CheckTimeouts(uint64_t now, uint64_t* next_event);
+  // A worker still starting (its global environments' SetUp) is held to the
+  // same limit as a test.
+  void CheckStartup(uint32_t slot, uint64_t now, uint64_t* next_event);
+  // After a decided timeout: the kill follows the backtrace, or its grace.
+  void KillAfterTimeout(uint32_t slot, uint64_t now, uint64_t* next_event);
   // The deadline of `packed` (the worker's current-word) has passed: decides
   // the timeout, unless the test turns out to have finished in time.
   void DecideTimeout(uint32_t slot, uint64_t packed, uint64_t now, uint64_t* next_event);
@@ -153,9 +161,11 @@ class Supervisor {
   // Records a result, or, when it is a failure with retries left, queues the
   // test again (`lease` holds its claim) and keeps the attempt.
   void Report(uint32_t test, core::TestResult result, uint32_t lease = 0);
-  // Queues `test` (its claim held by `lease`) to run once more, unless the
-  // run is stopping; false when it cannot.
-  bool RunAgain(uint32_t test, uint32_t lease);
+  // Whether `test` (its claim held by `lease`) could run once more: the run
+  // is not stopping and the claim is still the lease's.
+  bool MayRunAgain(uint32_t test, uint32_t lease) const;
+  // Takes the claim and queues `test` on the supervisor's deque.
+  bool RunAgain(uint32_t test);
   void RecoverFailedLaunch(uint32_t slot);
   // After a worker process is gone: the unfinished tests its lease held,
   // except `running` (blamed instead), and if it `died`, tests it left in
@@ -164,13 +174,30 @@ class Supervisor {
   // Finished, or (serial tests before their phase) not to be run yet: what
   // the recovery sweeps must leave alone.
   bool Settled(uint32_t test) const;
+  // `test` has no result yet and the lease of the worker in `slot` holds it.
+  bool HeldOpen(uint32_t slot, uint32_t test) const;
   bool QueueSerialPhase();
   // SIGTSTP: stops every worker's group, then the supervisor itself; on
   // SIGCONT resumes them and gives running tests the time lost.
   void Suspend();
   void ResumeWorkers(uint64_t paused_ns);
   // Interrupted: no new test starts, or requeued.
-  bool Draining() const { return draining_ || stopping_; }
+  bool Draining() const { return stops_.draining() || stopping_; }
+  // The parts of Step: one poll over the doorbell, the signal fd, the keys
+  // and the workers' pidfds; what was read; what it ends.
+  struct Wakeup {
+    std::vector<pollfd> fds;
+    std::vector<uint32_t> slot_of;  // per fd: a worker slot, or one of the kFd* below
+    int ready = 0;
+  };
+  Wakeup Wait(uint64_t now, uint64_t next_event, int signal_fd);
+  // True when a signal stopped the run.
+  bool HandleSignal(int signal_fd, bool* status_requested);
+  void ReadKeys(bool* status_requested);
+  void ReapEnded(const Wakeup& wakeup);
+  // Fail-fast, the end of an interrupt's grace (true: the run stopped),
+  // then new workers, then the workers' exit grace.
+  bool CheckEnding();
 
   shm::Segment& seg_;
   shm::Doorbell& bell_;
@@ -185,22 +212,18 @@ class Supervisor {
   bool launch_warned_ = false;
   core::RunSummary summary_;
   uint64_t start_ns_ = 0;
-  uint64_t exit_deadline_ns_ = 0;
   uint32_t next_lease_ = 1;
   uint32_t launches_ = 0;
-  int barren_deaths_ = 0;
-  int launch_deaths_in_a_row_ = 0;  // driver mode, see NoteDeathOutsideTests
+  // The rules (core/decisions.h); this class reads the facts and acts.
+  core::TimeoutRules timeouts_;
+  core::AttemptBook attempts_;
+  core::StopRules stops_;
+  core::GiveUpCounts give_up_;
   bool stopping_ = false;
-  bool stop_requested_ = false;                      // a failure under stop_on_failure
-  std::vector<bool> serial_;                         // per test
-  std::vector<uint32_t> attempts_;                   // results seen per test
-  std::vector<std::vector<core::Attempt>> earlier_;  // failed attempts per test
-  std::vector<std::vector<uint64_t>> samples_;       // --repeat-each: durations per test
+  std::vector<bool> serial_;  // per test
   size_t serial_count_ = 0;
   bool serial_phase_ = false;
-  bool draining_ = false;  // interrupted once: running tests may finish
-  uint64_t drain_deadline_ns_ = 0;
-  std::string drain_why_;
+  std::string drain_why_;  // interrupted once: what said so
 };
 
 }  // namespace mprun::runner

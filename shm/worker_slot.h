@@ -18,6 +18,7 @@
 
 #include <cstdint>
 
+#include "core/worker_phase.h"
 #include "shm/atomic.h"
 
 namespace mprun::shm {
@@ -30,15 +31,9 @@ enum class WorkerState : uint32_t {
 };
 
 // What a worker does when it is not inside a test body; tells the supervisor
-// what to blame when the worker dies outside a test.
-enum class WorkerPhase : uint32_t {
-  kIdle = 0,
-  kEnvironmentSetUp = 1,  // global environments of this worker
-  kSuiteSetUp = 2,        // SetUpTestSuite of the suite of `current`
-  kTest = 3,
-  kSuiteTearDown = 4,  // TearDownTestSuite of the suite of `current`
-  kEnvironmentTearDown = 5,
-};
+// what to blame when the worker dies outside a test. Defined with the rules
+// that read it (core/worker_phase.h).
+using WorkerPhase = core::WorkerPhase;
 
 struct alignas(kCacheLine) WorkerSlot {
   Atomic<uint64_t> current;       // PackCurrent(test, start_us) or kIdleCurrent

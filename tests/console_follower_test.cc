@@ -58,7 +58,7 @@ TEST(ConsoleFollowerTest, FollowsTestsOutputFailuresAndGtestsOwnDurations) {
   EXPECT_EQ(sink.events[3].reported_ms, 0);
   EXPECT_EQ(sink.written, "hello\n");
   EXPECT_TRUE(follow.Unstarted().empty());
-  EXPECT_FALSE(follow.Ended(0));
+  EXPECT_FALSE(follow.Ended(EndOf(0)));
   EXPECT_NE(follow.stray().find("Running main()"), std::string::npos);
 }
 
@@ -68,7 +68,7 @@ TEST(ConsoleFollowerTest, ADeathInATestCrashesItAndTheRestAreUnstarted) {
   ConsoleFollower follow(sink, group, {"S.A", "S.B", "S.C"});
   follow.Feed("[ RUN      ] S.B\nhalf a li");
   follow.Close();
-  EXPECT_TRUE(follow.Ended(SIGSEGV));  // a wait status of "killed by SIGSEGV"
+  EXPECT_TRUE(follow.Ended(EndOf(SIGSEGV)));  // a wait status of "killed by SIGSEGV"
   ASSERT_EQ(sink.events.size(), 2u);
   EXPECT_EQ(sink.events[1].outcome, core::Outcome::kCrashed);
   EXPECT_EQ(sink.events[1].reported_ms, -1);

@@ -145,6 +145,35 @@ class FakeWorker {
   shm::RingProducer ring_;
 };
 
+// Writes down every event the supervisor sends, in order.
+class RecordingReporter : public core::Reporter {
+ public:
+  void OnRunStart(const core::RunInfo&) override { events.push_back("run start"); }
+  void OnWorkerStarted(int worker, uint64_t) override {
+    events.push_back("worker " + std::to_string(worker) + " started");
+  }
+  void OnTestFinished(const core::RunInfo&, uint32_t test, const core::TestResult& r) override {
+    events.push_back("test " + std::to_string(test) + " " +
+                     std::string(core::OutcomeName(r.outcome)) + (r.flaky ? " flaky" : ""));
+  }
+  void OnTestRetried(const core::RunInfo&, uint32_t test, const core::TestResult& r) override {
+    events.push_back("test " + std::to_string(test) + " retried after attempt " +
+                     std::to_string(r.attempts));
+  }
+  void OnTimeout(int worker, uint32_t test, uint64_t) override {
+    events.push_back("timeout of test " + std::to_string(test) + " in worker " +
+                     std::to_string(worker));
+  }
+  void OnQuietPhase(uint64_t) override { events.push_back("quiet phase"); }
+  void OnWorkerEnded(int worker, const core::ProcessEnd&, bool normal, uint64_t) override {
+    events.push_back("worker " + std::to_string(worker) + (normal ? " left" : " died"));
+  }
+  void OnRunEnd(const core::RunInfo&, const core::Ledger&, const core::RunSummary&) override {
+    events.push_back("run end");
+  }
+  std::vector<std::string> events;
+};
+
 class SupervisorTest : public ::testing::Test {
  protected:
   void Build(uint32_t workers, uint32_t tests, double timeout_s = 0,
@@ -172,9 +201,10 @@ class SupervisorTest : public ::testing::Test {
     opt.dump_grace_ms = dump_grace_ms_;
     opt.serial_items = serial;
     opt.stop_on_failure = stop_on_failure;
-    sup_ =
-        std::make_unique<Supervisor>(*seg_, bell_, launcher_, run_, *ledger_,
-                                     std::vector<core::Reporter*>{}, opt, [this] { return now_; });
+    if (tweak_) tweak_(opt);
+    sup_ = std::make_unique<Supervisor>(*seg_, bell_, launcher_, run_, *ledger_,
+                                        std::vector<core::Reporter*>{&recorder_}, opt,
+                                        [this] { return now_; });
   }
   FakeWorker Worker(size_t proc) { return FakeWorker(*seg_, bell_, launcher_.procs[proc], &now_); }
   void Step() { sup_->Step(0, -1); }
@@ -182,6 +212,8 @@ class SupervisorTest : public ::testing::Test {
 
   uint64_t now_ = 1'000'000'000;
   int dump_grace_ms_ = 1000;
+  std::function<void(SupervisorOptions&)> tweak_;  // options beyond Build's
+  RecordingReporter recorder_;
   std::unique_ptr<shm::Segment> seg_;
   shm::Doorbell bell_;
   FakeLauncher launcher_;
@@ -376,6 +408,107 @@ TEST_F(SupervisorTest, WorkersDyingBeforeAnyTestStopTheRunOnTheThirdTime) {
       << sup_->summary().errors.back();
   for (uint32_t t = 0; t < 3; ++t) EXPECT_EQ(OutcomeOf(t), Outcome::kNotRun);
   EXPECT_EQ(launcher_.procs.size(), 3u);
+}
+
+TEST_F(SupervisorTest, AFailedTestRunsAgainOnAnyWorkerAndPassingThenIsFlaky) {
+  tweak_ = [](SupervisorOptions& o) { o.retries = 2; };
+  Build(1, 2);
+  ASSERT_TRUE(sup_->Start());
+  FakeWorker w = Worker(0);
+  ASSERT_EQ(w.Take(2), (std::vector<uint32_t>{0, 1}));
+  w.Start(0);
+  w.Finish(0, Outcome::kFailed, "first");
+  w.Start(1);
+  w.Finish(1, Outcome::kPassed);
+  Step();
+  EXPECT_FALSE(ledger_->Finished(0)) << "queued again, not recorded";
+  // The retry waits on the supervisor's deque for whoever is free.
+  ASSERT_EQ(w.Take(5), (std::vector<uint32_t>{0}));
+  w.Start(0);
+  w.Finish(0, Outcome::kPassed);
+  Step();
+  ASSERT_TRUE(ledger_->Finished(0));
+  EXPECT_EQ(OutcomeOf(0), Outcome::kPassed);
+  EXPECT_TRUE(ledger_->Get(0).flaky);
+  EXPECT_EQ(ledger_->Get(0).attempts, 2u);
+  ASSERT_EQ(ledger_->Get(0).earlier.size(), 1u);
+  EXPECT_EQ(ledger_->Get(0).earlier[0].message, "first");
+  w.Done();
+  launcher_.End(0, {false, 0});
+  Step();
+  ASSERT_TRUE(sup_->Finished());
+  sup_->Finish();
+  EXPECT_EQ(recorder_.events,
+            (std::vector<std::string>{"run start", "worker 0 started",
+                                      "test 0 retried after attempt 1", "test 1 passed",
+                                      "test 0 passed flaky", "worker 0 left", "run end"}));
+}
+
+TEST_F(SupervisorTest, RepeatEachRunsAPassedTestAgainAndRecordsItOnceWithEveryDuration) {
+  tweak_ = [](SupervisorOptions& o) { o.repeat_each = 3; };
+  Build(1, 1);
+  ASSERT_TRUE(sup_->Start());
+  FakeWorker w = Worker(0);
+  const uint64_t durations_ms[] = {30, 10, 20};
+  for (uint64_t ms : durations_ms) {
+    ASSERT_EQ(w.Take(5), (std::vector<uint32_t>{0}));
+    w.Start(0);
+    now_ += ms * 1'000'000;
+    w.Finish(0, Outcome::kPassed);
+    Step();
+  }
+  ASSERT_TRUE(ledger_->Finished(0));
+  EXPECT_EQ(ledger_->Get(0).duration_ns, 20'000'000u) << "the median";
+  EXPECT_EQ(ledger_->Get(0).samples_ns,
+            (std::vector<uint64_t>{30'000'000, 10'000'000, 20'000'000}));
+  EXPECT_EQ(std::count(recorder_.events.begin(), recorder_.events.end(), "test 0 passed"), 1);
+}
+
+TEST_F(SupervisorTest, DriverWorkersKilledWhileLaunchingAreNoErrorAndGiveUpOnlyAfterTen) {
+  tweak_ = [](SupervisorOptions& o) { o.driver_launches = true; };
+  Build(1, 2);
+  ASSERT_TRUE(sup_->Start());
+  for (size_t i = 0; i < 9; ++i) {
+    ASSERT_EQ(launcher_.procs.size(), i + 1);
+    FakeWorker w = Worker(i);
+    w.Take(2);
+    // Launching its binary (kEnvironmentSetUp) when something killed it.
+    seg_->slot(0).phase.store(static_cast<uint32_t>(shm::WorkerPhase::kEnvironmentSetUp),
+                              std::memory_order_relaxed);
+    launcher_.End(i, {true, SIGKILL});
+    Step();
+    ASSERT_FALSE(sup_->Finished()) << "death " << i + 1;
+  }
+  EXPECT_TRUE(sup_->summary().errors.empty()) << "deaths from outside are no run errors";
+  EXPECT_FALSE(ledger_->Finished(0)) << "its batch runs again";
+  FakeWorker last = Worker(9);
+  last.Take(2);
+  seg_->slot(0).phase.store(static_cast<uint32_t>(shm::WorkerPhase::kEnvironmentSetUp),
+                            std::memory_order_relaxed);
+  launcher_.End(9, {true, SIGKILL});
+  Step();
+  EXPECT_TRUE(sup_->Finished());
+  EXPECT_TRUE(sup_->summary().setup_error);
+  EXPECT_NE(sup_->summary().errors.back().find("(10 in a row)"), std::string::npos)
+      << sup_->summary().errors.back();
+}
+
+TEST_F(SupervisorTest, ATimeoutIsReportedBeforeItsVerdictAndTheWorkerIsReplaced) {
+  Build(1, 2, /*timeout_s=*/1);
+  ASSERT_TRUE(sup_->Start());
+  FakeWorker w = Worker(0);
+  w.Take(2);
+  w.Start(0);
+  now_ += 1'100'000'000;
+  Step();  // the deadline: decided, dump signal sent
+  launcher_.End(0, {true, SIGKILL});
+  Step();
+  EXPECT_EQ(OutcomeOf(0), Outcome::kTimedOut);
+  ASSERT_EQ(launcher_.procs.size(), 2u) << "a replacement for test 1";
+  const std::vector<std::string> expected = {
+      "run start",        "worker 0 started", "timeout of test 0 in worker 0",
+      "test 0 timed_out", "worker 0 died",    "worker 0 started"};
+  EXPECT_EQ(recorder_.events, expected);
 }
 
 TEST_F(SupervisorTest, ARunEndsWhenEveryTestHasAResultAndWorkersLeave) {

@@ -1,0 +1,475 @@
+// The decision core's rules (core/decisions.h), one table or sequence per
+// rule, with plain facts and a fake clock: no process, no shared memory.
+// Each rule here is also exercised end to end; these tests say exactly
+// which fact changes which verdict.
+#include "core/decisions.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace mprun::core {
+namespace {
+
+constexpr uint64_t kMs = 1'000'000;
+constexpr uint64_t kS = 1'000'000'000;
+
+ProcessEnd Exit(int code) { return {false, code}; }
+ProcessEnd Signal(int sig) { return {true, sig}; }
+
+// --- A worker's end: what it blames.
+
+struct ExitRow {
+  const char* name;
+  WorkerExit facts;
+  ExitVerdict verdict;
+  bool died;
+  bool keep_running;
+};
+
+WorkerExit Facts(ProcessEnd end, WorkerPhase phase, bool running_open) {
+  WorkerExit x;
+  x.end = end;
+  x.phase = phase;
+  x.running_open = running_open;
+  return x;
+}
+
+TEST(JudgeWorkerExitTest, EachWayAWorkerEndsHasOneVerdict) {
+  std::vector<ExitRow> rows;
+  {
+    WorkerExit x = Facts(Exit(0), WorkerPhase::kIdle, false);
+    x.said_done = true;
+    rows.push_back({"left normally", x, ExitVerdict::kNoBlame, false, false});
+  }
+  rows.push_back({"segfault in a test", Facts(Signal(11), WorkerPhase::kTest, true),
+                  ExitVerdict::kCrashed, true, true});
+  rows.push_back({"exit(0) in a test, never said done", Facts(Exit(0), WorkerPhase::kTest, true),
+                  ExitVerdict::kCrashed, true, true});
+  rows.push_back({"died in SetUpTestSuite", Facts(Exit(3), WorkerPhase::kSuiteSetUp, true),
+                  ExitVerdict::kCrashed, true, true});
+  rows.push_back({"died in a global environment",
+                  Facts(Signal(6), WorkerPhase::kEnvironmentSetUp, true),
+                  ExitVerdict::kDiedOutsideTest, true, false});
+  rows.push_back({"died after its test's result",
+                  Facts(Signal(11), WorkerPhase::kSuiteTearDown, false),
+                  ExitVerdict::kDiedOutsideTest, true, false});
+  {
+    WorkerExit x = Facts(Signal(9), WorkerPhase::kTest, true);
+    x.killed_for_timeout = true;  // while it started: not inside a test
+    rows.push_back({"killed while starting", x, ExitVerdict::kDiedOutsideTest, true, false});
+  }
+  {
+    WorkerExit x = Facts(Signal(9), WorkerPhase::kTest, true);
+    x.killed_by_stop = true;
+    rows.push_back({"stopped by mprun", x, ExitVerdict::kNoBlame, true, true});
+  }
+  {
+    WorkerExit x = Facts(Signal(9), WorkerPhase::kTest, true);
+    x.timeout_decided = x.timed_out_test_open = true;
+    rows.push_back({"killed after its timeout", x, ExitVerdict::kTimedOut, true, true});
+  }
+  {
+    // The test took the dump signal for its own handler, returned, and the
+    // worker then left normally: the verdict stands.
+    WorkerExit x = Facts(Exit(0), WorkerPhase::kIdle, false);
+    x.said_done = true;
+    x.timeout_decided = x.timed_out_test_open = true;
+    rows.push_back({"left normally after its timeout", x, ExitVerdict::kTimedOut, false, true});
+  }
+  {
+    WorkerExit x = Facts(Exit(124), WorkerPhase::kIdle, false);
+    x.timeout_decided = true;  // the deadline passed in a teardown
+    rows.push_back({"timed out outside a test", x, ExitVerdict::kDiedOutsideTest, true, false});
+  }
+  for (const ExitRow& row : rows) {
+    const ExitJudgement j = JudgeWorkerExit(row.facts);
+    EXPECT_EQ(j.verdict, row.verdict) << row.name;
+    EXPECT_EQ(j.died, row.died) << row.name;
+    EXPECT_EQ(j.keep_running, row.keep_running) << row.name;
+  }
+}
+
+TEST(GiveUpCountsTest, DeathsBeforeAnyTestStopTheRunOnTheThird) {
+  GiveUpCounts counts;
+  EXPECT_FALSE(counts.DiedOutsideTests(false, false));
+  EXPECT_FALSE(counts.DiedOutsideTests(false, false));
+  EXPECT_TRUE(counts.DiedOutsideTests(false, false));
+  EXPECT_EQ(counts.in_a_row(), kWorkerDeathsBeforeAnyTest);
+}
+
+TEST(GiveUpCountsTest, AReportOrAWorkerThatReportedStartsTheCountAgain) {
+  GiveUpCounts counts;
+  counts.DiedOutsideTests(false, false);
+  counts.DiedOutsideTests(false, false);
+  counts.Reported();
+  EXPECT_FALSE(counts.DiedOutsideTests(false, false));
+  EXPECT_FALSE(counts.DiedOutsideTests(false, false));
+  EXPECT_FALSE(counts.DiedOutsideTests(true, false));  // it had reported: resets
+  EXPECT_FALSE(counts.DiedOutsideTests(false, false));
+  EXPECT_FALSE(counts.DiedOutsideTests(false, false));
+  EXPECT_TRUE(counts.DiedOutsideTests(false, false));
+}
+
+TEST(GiveUpCountsTest, DriverWorkersKilledWhileLaunchingGiveUpOnlyAfterTen) {
+  GiveUpCounts counts;
+  for (int i = 1; i < kLaunchDeathsInARow; ++i) {
+    EXPECT_FALSE(counts.DiedOutsideTests(false, true)) << i;
+  }
+  EXPECT_TRUE(counts.DiedOutsideTests(false, true));
+  EXPECT_EQ(counts.in_a_row(), kLaunchDeathsInARow);
+}
+
+// --- Deadlines.
+
+struct DeadlineRow {
+  const char* name;
+  DeadlineFacts facts;
+  DeadlineAction action;
+  bool blames_test;
+};
+
+DeadlineFacts Deadline(bool moved, bool names, bool open, bool rechecked, WorkerPhase phase) {
+  return {moved, names, open, rechecked, phase};
+}
+
+TEST(TimeoutRulesTest, AtTheDeadlineAResultAlreadyPublishedCountsAndOtherwiseItIsFinal) {
+  const TimeoutRules rules(10, 1000, 1000);
+  const std::vector<DeadlineRow> rows = {
+      {"finished and moved on", Deadline(true, true, false, false, WorkerPhase::kTest),
+       DeadlineAction::kMovedOn, false},
+      {"result just in, not moved yet", Deadline(false, true, false, false, WorkerPhase::kTest),
+       DeadlineAction::kLookAgain, false},
+      {"still not moved a moment later: hangs after the test",
+       Deadline(false, true, false, true, WorkerPhase::kSuiteTearDown), DeadlineAction::kTimedOut,
+       false},
+      {"in the test", Deadline(false, true, true, false, WorkerPhase::kTest),
+       DeadlineAction::kTimedOut, true},
+      {"in SetUpTestSuite", Deadline(false, true, true, false, WorkerPhase::kSuiteSetUp),
+       DeadlineAction::kTimedOut, true},
+      {"in TearDownTestSuite, test open",
+       Deadline(false, true, true, false, WorkerPhase::kSuiteTearDown), DeadlineAction::kTimedOut,
+       false},
+      {"no test named", Deadline(false, false, false, false, WorkerPhase::kIdle),
+       DeadlineAction::kTimedOut, false},
+  };
+  for (const DeadlineRow& row : rows) {
+    const DeadlineJudgement j = rules.AtDeadline(row.facts);
+    EXPECT_EQ(j.action, row.action) << row.name;
+    EXPECT_EQ(j.blames_test, row.blames_test) << row.name;
+  }
+}
+
+TEST(TimeoutRulesTest, DeadlinesCountTheLimitAndTheTimeSuspended) {
+  const TimeoutRules rules(1.5, 1000, 250);
+  EXPECT_TRUE(rules.limited());
+  EXPECT_EQ(rules.DeadlineOf(5 * kS, 0), 5 * kS + 1500 * kMs);
+  EXPECT_EQ(rules.DeadlineOf(5 * kS, 2 * kS), 7 * kS + 1500 * kMs);
+  EXPECT_EQ(rules.StartupDeadline(3 * kS), 3 * kS + 1500 * kMs);
+  EXPECT_EQ(rules.HandBackAt(5 * kS), 5 * kS + 250 * kMs);
+  EXPECT_EQ(rules.RecheckAt(9 * kS), 9 * kS + kMs);
+}
+
+TEST(TimeoutRulesTest, WithoutALimitNoDeadlineIsEverReached) {
+  const TimeoutRules rules(0, 1000, 1000);
+  EXPECT_FALSE(rules.limited());
+  // A day of running at a fake clock a year on is still before it.
+  const uint64_t year = 365ULL * 24 * 3600 * kS;
+  EXPECT_GT(rules.DeadlineOf(year, 0), year + 24ULL * 3600 * kS);
+}
+
+TEST(TimeoutRulesTest, AfterTheDecisionTheKillWaitsForTheBacktraceUntilTheGraceEnds) {
+  const TimeoutRules rules(10, 1000, 1000);
+  ASSERT_TRUE(rules.wants_backtrace());
+  const uint64_t kill_at = rules.KillAt(20 * kS);
+  EXPECT_EQ(kill_at, 21 * kS);
+  EXPECT_FALSE(rules.KillNow(false, 20 * kS + 999 * kMs, kill_at));
+  EXPECT_TRUE(rules.KillNow(true, 20 * kS + 1 * kMs, kill_at));  // written: at once
+  EXPECT_TRUE(rules.KillNow(false, 21 * kS, kill_at));
+  EXPECT_FALSE(TimeoutRules(10, 0, 1000).wants_backtrace());  // driver mode: kill at once
+}
+
+// --- Attempts.
+
+TestResult Result(Outcome outcome, uint64_t duration_ns = 0, std::string message = "") {
+  TestResult r;
+  r.outcome = outcome;
+  r.duration_ns = duration_ns;
+  r.message = std::move(message);
+  return r;
+}
+
+TEST(AttemptBookTest, AFailureRunsAgainUntilItPassesAndIsThenFlaky) {
+  AttemptBook book(4, {2, false, 1, false});
+  TestResult r = Result(Outcome::kFailed, 0, "first");
+  EXPECT_EQ(book.Judge(1, r, true), AttemptAction::kRetry);
+  EXPECT_EQ(r.attempts, 1u);
+  r = Result(Outcome::kCrashed, 0, "second");
+  EXPECT_EQ(book.Judge(1, r, true), AttemptAction::kRetry);
+  r = Result(Outcome::kPassed);
+  EXPECT_EQ(book.Judge(1, r, true), AttemptAction::kRecord);
+  EXPECT_EQ(r.outcome, Outcome::kPassed);
+  EXPECT_TRUE(r.flaky);
+  EXPECT_EQ(r.attempts, 3u);
+  ASSERT_EQ(r.earlier.size(), 2u);
+  EXPECT_EQ(r.earlier[0].message, "first");
+  EXPECT_EQ(r.earlier[1].outcome, Outcome::kCrashed);
+}
+
+TEST(AttemptBookTest, RetriesRunOutAndTheLastFailureIsRecorded) {
+  AttemptBook book(1, {1, false, 1, false});
+  TestResult r = Result(Outcome::kTimedOut);
+  EXPECT_EQ(book.Judge(0, r, true), AttemptAction::kRetry);
+  r = Result(Outcome::kTimedOut);
+  EXPECT_EQ(book.Judge(0, r, true), AttemptAction::kRecord);
+  EXPECT_EQ(r.outcome, Outcome::kTimedOut);
+  EXPECT_FALSE(r.flaky);
+  EXPECT_EQ(r.attempts, 2u);
+  EXPECT_EQ(r.earlier.size(), 1u);
+}
+
+TEST(AttemptBookTest, ATestThatCannotRunAgainIsRecordedAtOnce) {
+  AttemptBook book(1, {3, false, 1, false});
+  TestResult r = Result(Outcome::kFailed);
+  EXPECT_EQ(book.Judge(0, r, /*may_run_again=*/false), AttemptAction::kRecord);
+  EXPECT_EQ(r.outcome, Outcome::kFailed);
+  EXPECT_EQ(r.attempts, 1u);
+}
+
+TEST(AttemptBookTest, FlakyFailsTurnsAPassAfterAFailureIntoAFailure) {
+  AttemptBook book(1, {1, true, 1, false});
+  TestResult r = Result(Outcome::kFailed);
+  book.Judge(0, r, true);
+  r = Result(Outcome::kPassed, 0, "ok");
+  EXPECT_EQ(book.Judge(0, r, true), AttemptAction::kRecord);
+  EXPECT_EQ(r.outcome, Outcome::kFailed);
+  EXPECT_TRUE(r.flaky);
+  EXPECT_EQ(r.message, "flaky (--flaky-fails): passed on attempt 2 after failing\nok");
+}
+
+TEST(AttemptBookTest, NotRunIsNoAttempt) {
+  AttemptBook book(1, {2, false, 1, false});
+  TestResult r = Result(Outcome::kNotRun);
+  EXPECT_EQ(book.Judge(0, r, true), AttemptAction::kRecord);
+  r = Result(Outcome::kFailed);
+  EXPECT_EQ(book.Judge(0, r, true), AttemptAction::kRetry);
+  EXPECT_EQ(r.attempts, 1u);  // the not_run was not counted
+}
+
+TEST(AttemptBookTest, RepeatEachRunsAPassAgainAndRecordsTheMedianOfAll) {
+  AttemptBook book(2, {0, false, 3, false});
+  TestResult r = Result(Outcome::kPassed, 30 * kMs);
+  EXPECT_EQ(book.Judge(0, r, true), AttemptAction::kRepeat);
+  r = Result(Outcome::kPassed, 10 * kMs);
+  EXPECT_EQ(book.Judge(0, r, true), AttemptAction::kRepeat);
+  r = Result(Outcome::kPassed, 20 * kMs);
+  EXPECT_EQ(book.Judge(0, r, true), AttemptAction::kRecord);
+  EXPECT_EQ(r.duration_ns, 20 * kMs);
+  EXPECT_EQ(r.samples_ns, (std::vector<uint64_t>{30 * kMs, 10 * kMs, 20 * kMs}));
+  // A failure is not repeated: it is recorded.
+  r = Result(Outcome::kFailed, 5 * kMs);
+  EXPECT_EQ(book.Judge(1, r, true), AttemptAction::kRecord);
+}
+
+TEST(AttemptBookTest, RepeatEachStopsWhenTheTestCannotRunAgain) {
+  AttemptBook book(1, {0, false, 5, false});
+  TestResult r = Result(Outcome::kPassed, 7 * kMs);
+  EXPECT_EQ(book.Judge(0, r, false), AttemptAction::kRecord);
+  EXPECT_EQ(r.samples_ns.size(), 1u);
+}
+
+TEST(AttemptBookTest, FailFastAsksToStopAtTheFirstRecordedFailureOnly) {
+  AttemptBook book(3, {1, false, 1, true});
+  TestResult r = Result(Outcome::kPassed);
+  book.Judge(0, r, true);
+  EXPECT_FALSE(book.stop_requested());
+  r = Result(Outcome::kFailed);
+  EXPECT_EQ(book.Judge(1, r, true), AttemptAction::kRetry);
+  EXPECT_FALSE(book.stop_requested());  // it runs again first
+  r = Result(Outcome::kFailed);
+  book.Judge(1, r, true);
+  EXPECT_TRUE(book.stop_requested());
+}
+
+// --- Stopping.
+
+TEST(StopRulesTest, AFirstInterruptDrainsUntilTheGraceEndsOrNobodyRuns) {
+  StopRules stops(3000, 10000);
+  EXPECT_EQ(stops.Interrupted(10 * kS, false), StopRules::Interrupt::kDrain);
+  EXPECT_TRUE(stops.draining());
+  EXPECT_FALSE(stops.DrainOver(12 * kS, 2));
+  EXPECT_TRUE(stops.DrainOver(12 * kS, 0));
+  EXPECT_TRUE(stops.DrainOver(13 * kS, 2));
+  // A second interrupt stops at once.
+  EXPECT_EQ(stops.Interrupted(11 * kS, false), StopRules::Interrupt::kStopNow);
+}
+
+TEST(StopRulesTest, WithoutAGraceOrWhenStoppingAnInterruptStopsAtOnce) {
+  StopRules none(0, 10000);
+  EXPECT_EQ(none.Interrupted(kS, false), StopRules::Interrupt::kStopNow);
+  StopRules negative(-5, 10000);
+  EXPECT_EQ(negative.Interrupted(kS, false), StopRules::Interrupt::kStopNow);
+  StopRules stopping(3000, 10000);
+  EXPECT_EQ(stopping.Interrupted(kS, true), StopRules::Interrupt::kStopNow);
+  EXPECT_FALSE(stopping.DrainOver(100 * kS, 0));  // never drained
+}
+
+TEST(StopRulesTest, TheTimeSuspendedMovesTheGraces) {
+  StopRules stops(3000, 1000);
+  stops.Interrupted(10 * kS, false);
+  EXPECT_FALSE(stops.ExitGraceOver(10 * kS));  // starts the exit grace
+  stops.Paused(5 * kS);
+  EXPECT_FALSE(stops.DrainOver(17 * kS, 1));
+  EXPECT_TRUE(stops.DrainOver(18 * kS, 1));
+  EXPECT_FALSE(stops.ExitGraceOver(15 * kS + 999 * kMs));
+  EXPECT_TRUE(stops.ExitGraceOver(16 * kS));
+}
+
+// --- Starting workers.
+
+TEST(SerialPhaseTest, BeginsOnlyWhenEverythingElseIsDoneAndNobodyRuns) {
+  EXPECT_TRUE(SerialPhaseDue(false, 2, 0, 8, 10));
+  EXPECT_FALSE(SerialPhaseDue(false, 2, 1, 8, 10));   // a worker still lives
+  EXPECT_FALSE(SerialPhaseDue(false, 2, 0, 7, 10));   // a test is still to come
+  EXPECT_FALSE(SerialPhaseDue(true, 2, 0, 8, 10));    // already begun
+  EXPECT_FALSE(SerialPhaseDue(false, 0, 0, 10, 10));  // none
+}
+
+TEST(ShouldStartWorkerTest, ASlotGetsAProcessOnlyForWorkItCanDo) {
+  struct Row {
+    const char* name;
+    SlotFacts slot;
+    uint32_t index;
+    bool serial_phase;
+    uint32_t live;
+    bool nobody_was_left;
+    uint64_t queued;
+    uint32_t spare;
+    bool start;
+    uint32_t spare_after;
+  };
+  const std::vector<Row> rows = {
+      {"its own work", {false, true, false}, 1, false, 1, false, 5, 0, true, 0},
+      {"already live", {true, true, false}, 1, false, 1, false, 5, 0, false, 0},
+      {"nothing for it", {false, false, false}, 1, false, 1, false, 5, 0, false, 0},
+      {"nobody left to steal", {false, false, false}, 1, false, 0, true, 5, 0, true, 0},
+      {"nobody left, nothing queued", {false, false, false}, 1, false, 0, true, 0, 0, false, 0},
+      {"a handed-back test", {false, false, false}, 1, false, 1, false, 1, 2, true, 1},
+      {"own work keeps the spare", {false, true, false}, 1, false, 1, false, 1, 2, true, 2},
+      {"serial phase: slot 0 only", {false, true, false}, 1, true, 0, true, 1, 0, false, 0},
+      {"serial phase, slot 0", {false, true, false}, 0, true, 0, true, 1, 0, true, 0},
+      {"failed lately, others live", {false, true, true}, 1, false, 1, false, 1, 0, false, 0},
+      {"failed lately, nobody live", {false, true, true}, 1, false, 0, true, 1, 0, true, 0},
+  };
+  for (const Row& row : rows) {
+    uint32_t spare = row.spare;
+    EXPECT_EQ(ShouldStartWorker(row.slot, row.index, row.serial_phase, row.live,
+                                row.nobody_was_left, row.queued, &spare),
+              row.start)
+        << row.name;
+    EXPECT_EQ(spare, row.spare_after) << row.name;
+  }
+}
+
+// --- Driver launches.
+
+LaunchEnd Launch(bool ran_any, bool tests_left, bool died, bool shim_fork_failed = false) {
+  return {ran_any, tests_left, shim_fork_failed, died};
+}
+
+TEST(LaunchBookTest, ABinaryThatRunsNothingIsTriedAgainThenItsTestsFail) {
+  LaunchBook book;
+  EXPECT_EQ(book.Judge(4, Launch(false, true, true)), AfterLaunch::kGiveBackUnused);
+  EXPECT_EQ(book.Judge(4, Launch(false, true, true)), AfterLaunch::kGiveBackUnused);
+  EXPECT_EQ(book.Judge(7, Launch(false, true, false)), AfterLaunch::kGiveBackUnused);  // its own
+  EXPECT_EQ(book.Judge(4, Launch(false, true, true)), AfterLaunch::kFailBarren);
+  EXPECT_EQ(book.barren(4), kBarrenLaunchesPerBinary);
+  EXPECT_EQ(LaunchBook::BarrenOutcome(true), Outcome::kCrashed);
+  EXPECT_EQ(LaunchBook::BarrenOutcome(false), Outcome::kFailed);
+}
+
+TEST(LaunchBookTest, ALaunchThatRanATestStartsTheBarrenCountAgain) {
+  LaunchBook book;
+  book.Judge(0, Launch(false, true, true));
+  book.Judge(0, Launch(false, true, true));
+  EXPECT_EQ(book.Judge(0, Launch(true, false, false)), AfterLaunch::kDone);
+  EXPECT_EQ(book.barren(0), 0);
+  EXPECT_EQ(book.Judge(0, Launch(false, true, true)), AfterLaunch::kGiveBackUnused);
+}
+
+TEST(LaunchBookTest, WhatBecomesOfTheTestsALaunchNeverStarted) {
+  LaunchBook book;
+  EXPECT_EQ(book.Judge(0, Launch(true, true, true)), AfterLaunch::kGiveBackRest);
+  EXPECT_EQ(book.Judge(0, Launch(true, true, false)), AfterLaunch::kFailRest);
+  EXPECT_EQ(book.Judge(0, Launch(false, true, false, true)), AfterLaunch::kShortage);
+  EXPECT_EQ(book.barren(0), 0);  // a refused fork is no barren launch
+}
+
+TEST(BinaryDiedTest, ASignalACrashInATestOrAStatusAboveOneIsADeath) {
+  EXPECT_FALSE(BinaryDied(Exit(0), false));
+  EXPECT_FALSE(BinaryDied(Exit(1), false));  // gtest: some tests failed
+  EXPECT_TRUE(BinaryDied(Exit(2), false));
+  EXPECT_TRUE(BinaryDied(Signal(6), false));
+  EXPECT_TRUE(BinaryDied(Exit(0), true));
+}
+
+TEST(ShortageBackoffTest, PausesDoubleToHalfASecondWhileTheRunGetsThrough) {
+  ShortageBackoff backoff;
+  uint64_t now = 100 * kS;
+  std::vector<int> pauses;
+  for (int i = 0; i < 9; ++i) {
+    const ShortageBackoff::Decision d = backoff.Refused(now, /*got_through=*/true);
+    EXPECT_FALSE(d.fail);
+    pauses.push_back(d.pause_ms);
+    now += 20 * kS;  // long gaps: the run got through each time, so no failure
+  }
+  EXPECT_EQ(pauses, (std::vector<int>{10, 20, 40, 80, 160, 320, 500, 500, 500}));
+  backoff.LaunchRan();
+  EXPECT_EQ(backoff.Refused(now, false).pause_ms, 10);
+}
+
+TEST(ShortageBackoffTest, TestsFailOnlyAfterTheRunIsStuckForTheLimit) {
+  ShortageBackoff backoff;
+  const uint64_t start = 50 * kS;
+  EXPECT_FALSE(backoff.Refused(start, false).fail);
+  EXPECT_FALSE(backoff.Refused(start + 7 * kS, false).fail);
+  const ShortageBackoff::Decision d = backoff.Refused(start + kShortageLimitNs, false);
+  EXPECT_TRUE(d.fail);
+  EXPECT_EQ(d.short_for_ns, kShortageLimitNs);
+  // The run got through again: the window starts anew.
+  EXPECT_FALSE(backoff.Refused(start + 9 * kS, true).fail);
+  EXPECT_FALSE(backoff.Refused(start + 16 * kS, false).fail);
+}
+
+// --- What verdicts say.
+
+TEST(VerdictTest, ACrashSaysHowAndWhereItEnded) {
+  const Verdict segv = CrashedInWorker(Signal(11), WorkerPhase::kTest);
+  EXPECT_EQ(segv.outcome, Outcome::kCrashed);
+  EXPECT_EQ(segv.signal, "SIGSEGV");
+  EXPECT_EQ(segv.message.rfind("crashed: SIGSEGV", 0), 0u) << segv.message;
+  const Verdict exited = CrashedInWorker(Exit(3), WorkerPhase::kSuiteSetUp);
+  EXPECT_EQ(exited.signal, "");
+  EXPECT_EQ(exited.message,
+            "crashed in SetUpTestSuite(): exit status 3 (the process exited during the test)");
+  EXPECT_EQ(BinaryEndedInTest(Exit(2), ""),
+            "crashed: the test binary ended during the test: exit status 2");
+  EXPECT_EQ(BinaryEndedInTest(Exit(0), "mprun killed it"), "crashed: mprun killed it");
+}
+
+TEST(VerdictTest, ATimeoutSaysItsLimitAndWhyThereIsNoBacktrace) {
+  const Verdict plain = TimedOutInWorker(2.5, WorkerPhase::kTest, true, true);
+  EXPECT_EQ(plain.outcome, Outcome::kTimedOut);
+  EXPECT_EQ(plain.message,
+            "timed out: still running after 2.5s (--process-timeout); the worker was killed");
+  const Verdict fought = TimedOutInWorker(1, WorkerPhase::kSuiteSetUp, true, false);
+  EXPECT_NE(fought.message.find("timed out in SetUpTestSuite(): still running after 1s"),
+            std::string::npos);
+  EXPECT_NE(fought.message.find("no backtrace: the test kept the worker"), std::string::npos);
+  EXPECT_EQ(TimedOutInWorker(1, WorkerPhase::kTest, false, false).message.find("no backtrace"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace mprun::core
