@@ -6,9 +6,9 @@
 // driver mode); it calls WorkerRuntime in the order events happen.
 //
 // A worker writes only its own slot and ring, plus claim words and deque
-// words: through BatchTaker, and GiveBack's push onto its own deque. It never decides an outcome the supervisor
-// cannot check: a record says what the test reported; deaths and timeouts
-// are judged by the supervisor.
+// words: through BatchTaker, and GiveBack's push onto its own deque. It
+// never decides an outcome the supervisor cannot check: a record says what
+// the test reported; deaths and timeouts are judged by the supervisor.
 #ifndef MPRUN_RUNNER_WORKER_H_
 #define MPRUN_RUNNER_WORKER_H_
 
