@@ -2,13 +2,13 @@
 // the supervisor): it prepares the process (output capture, signals,
 // environment, pinning), takes batches of tests and reports what happens to
 // each through its slot and result ring. How a test is executed is the
-// executor's business (gtest_executor.h); it calls WorkerRuntime in the
-// order events happen.
+// executor's business (gtest_executor.h in linked mode, driver_executor.h in
+// driver mode); it calls WorkerRuntime in the order events happen.
 //
 // A worker writes only its own slot and ring, plus claim words and deque
-// words through BatchTaker. It never decides an outcome the supervisor
-// cannot check: a record says what the test reported; deaths and timeouts
-// are judged by the supervisor.
+// words: through BatchTaker, and GiveBack's push onto its own deque. It
+// never decides an outcome the supervisor cannot check: a record says what
+// the test reported; deaths and timeouts are judged by the supervisor.
 #ifndef MPRUN_RUNNER_WORKER_H_
 #define MPRUN_RUNNER_WORKER_H_
 
@@ -163,7 +163,10 @@ class WorkerRuntime {
   uint64_t output_mark_ = 0;
   const volatile char* output_map_ = nullptr;
   uint64_t output_map_size_ = 0;
-  // Recent test durations decide the batch size: batches of about kBatchTime.
+  // A moving average of this worker's test durations (seeded with
+  // WorkerConfig::expected_mean_test_ns): NextBatch asks for
+  // batch_time_ns_ / mean_test_ns_ tests, clamped to [1, max_batch_], and
+  // for first_batch_ while it is 0.
   double mean_test_ns_ = 0;
 };
 

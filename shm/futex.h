@@ -2,7 +2,7 @@
 // Any process may call these.
 //
 // C++20 atomic::wait/notify uses private futexes, which lose wake-ups between
-// processes (DESIGN.md §2), so shared words use FUTEX_WAIT/FUTEX_WAKE without
+// processes (measured; docs/design.md), so shared words use FUTEX_WAIT/FUTEX_WAKE without
 // FUTEX_PRIVATE_FLAG. Waits always carry a timeout: a waker that was killed
 // must not leave the waiter asleep forever.
 #ifndef MPRUN_SHM_FUTEX_H_

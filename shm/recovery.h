@@ -34,9 +34,10 @@ std::vector<uint32_t> ReclaimDeadLease(ClaimTable claims, uint32_t lease, uint32
 // supervisor. O(tests + queued items).
 std::vector<uint32_t> SweepLostTests(Segment& segment, const FinishedFn& finished);
 
-// Releases supervisor-held `tests` and pushes them onto `worker`'s deque,
-// whose owner must be dead (or not yet started). False if the deque cannot
-// take them (then nothing was released or pushed).
+// Releases supervisor-held `tests` and pushes them onto deque `worker`: the
+// supervisor's own (Segment::supervisor_deque()) or one whose owner is dead
+// (or not yet started). One item per unit. False if the deque cannot take
+// them (then they are taken back to kSupervisorLease and nothing is pushed).
 bool Requeue(Segment& segment, uint32_t worker, std::span<const uint32_t> tests);
 
 }  // namespace mprun::shm

@@ -1,6 +1,7 @@
 // WorkDeque: a bounded work-stealing deque of uint32 test indices in the shared
 // segment. Callers: the owning worker (PushBack, PopFront), any other worker as
-// a thief (StealBack), the supervisor for a dead owner (PushBack, Repair).
+// a thief (StealBack), the supervisor (PushBack onto its own deque or onto a
+// dead owner's, Repair, Snapshot for its sweep).
 //
 // Algorithm: the whole state is one 64-bit word {tag:16, front:24, back:24}
 // changed only by compare-and-swap; items live in a ring of Atomic<uint32_t>.
@@ -8,7 +9,7 @@
 // then swaps the word from the exact value it read, so two takers can never
 // both succeed on overlapping ranges: a textbook Chase-Lev "steal half", where
 // the owner's bottom and the thieves' top are separate words, double-takes
-// items (measured, DESIGN.md §2). The tag changes on every push, so a word
+// items (measured; docs/design.md). The tag changes on every push, so a word
 // that returns to an earlier {front, back} after a steal and a push is still
 // a different value (no ABA).
 //
@@ -57,8 +58,9 @@ class WorkDeque {
   WorkDeque(DequeControl* control, Atomic<uint32_t>* items, uint32_t capacity)
       : control_(control), items_(items), capacity_(capacity) {}
 
-  // Owner, or the supervisor while the owner is dead. Appends all of `items`
-  // or nothing; false when they would not fit in the capacity.
+  // Owner, or the supervisor while the owner is dead (or on its own deque).
+  // Appends all of `items` or nothing; false when they would not fit (the
+  // capacity, or positions past kMaxItems) or the word is corrupt (Repair).
   bool PushBack(std::span<const uint32_t> items);
   // Owner: takes up to `max` items from the front, in order.
   Taken PopFront(uint32_t* out, uint32_t max);
@@ -87,7 +89,11 @@ class WorkDeque {
   static uint64_t Pack(Word w);
   static Word Unpack(uint64_t raw);
   uint32_t ItemAt(uint32_t position) const;
-  // Takes `count` items from [first, first+count) if the word is still `seen`.
+  // PopFront (from_front) and StealBack: reads the word, copies the items it
+  // would take into `out` (up to `max` from the front, or ceil(size/2), at
+  // most `max`, from the back), then CASes the word from the value it read;
+  // a failed CAS rereads and tries again, up to kMaxCasRetries (then
+  // kContended). A corrupt word reads as kEmpty.
   Taken Take(uint32_t* out, uint32_t max, bool from_front);
 
   DequeControl* control_;

@@ -37,17 +37,18 @@ using WorkerPhase = core::WorkerPhase;
 
 struct alignas(kCacheLine) WorkerSlot {
   Atomic<uint64_t> current;       // PackCurrent(test, start_us) or kIdleCurrent
-  Atomic<uint64_t> heartbeat_ns;  // last sign of life, ns since the epoch
-  Atomic<uint64_t> tests_run;
+  Atomic<uint64_t> heartbeat_ns;  // ns since the epoch of the last phase change (not read yet)
+  Atomic<uint64_t> tests_run;     // tests this slot's processes finished (not read yet)
   Atomic<uint32_t> pid;
   Atomic<uint32_t> lease;  // the claim lease of the process now holding the slot
   Atomic<uint32_t> state;  // WorkerState
   Atomic<uint32_t> phase;  // WorkerPhase
   Atomic<uint32_t> batch_size;
   Atomic<uint32_t> batch_done;
-  // TimeoutState: the supervisor sets kDecided when the running test's
-  // deadline has passed (before the dump signal), the worker's handler
-  // kDumped once the backtrace is written. A worker that sees kDecided
+  // TimeoutState: the supervisor sets kTimeoutDecided when the running
+  // test's deadline has passed (before the dump signal), the worker's handler
+  // kTimeoutDumped once the backtrace is written. A worker that sees any
+  // state but kTimeoutNone
   // starts no other test: it ends (a test that took the dump signal for its
   // own and returned must not hand the condemned worker more tests).
   Atomic<uint32_t> timeout;
