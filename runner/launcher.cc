@@ -86,6 +86,12 @@ void ForkLauncher::SignalGroup(const LaunchedWorker& worker, int signal) {
   if (worker.pid > 0) kill(-worker.pid, signal);  // as KillGroup: never a stranger
 }
 
+void ForkLauncher::SignalBinaryGroup(uint32_t group, int signal) {
+  // The worker keeps the group id reserved (its shim is unreaped) while it
+  // is published in the slot, so this never reaches a stranger.
+  if (group > 1) kill(-static_cast<pid_t>(group), signal);
+}
+
 core::ProcessEnd ForkLauncher::Reap(LaunchedWorker* worker) {
   core::ProcessEnd end;
   siginfo_t info = {};

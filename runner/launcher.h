@@ -35,6 +35,9 @@ class WorkerLauncher {
   // Sends `signal` to the worker's whole process group (SIGSTOP/SIGCONT when
   // mprun is suspended and resumed).
   virtual void SignalGroup(const LaunchedWorker& worker, int signal) { (void)worker, (void)signal; }
+  // Driver mode: sends `signal` to `group`, the process group of the test
+  // binary a worker runs now (it has a group of its own).
+  virtual void SignalBinaryGroup(uint32_t group, int signal) { (void)group, (void)signal; }
   // Collects a process whose wait_fd became readable (or that was killed)
   // and closes wait_fd; output_fd stays open for the supervisor to read.
   virtual core::ProcessEnd Reap(LaunchedWorker* worker) = 0;
@@ -52,6 +55,7 @@ class ForkLauncher : public WorkerLauncher {
   void SignalWorker(const LaunchedWorker& worker, int signal) override;
   void KillGroup(const LaunchedWorker& worker) override;
   void SignalGroup(const LaunchedWorker& worker, int signal) override;
+  void SignalBinaryGroup(uint32_t group, int signal) override;
   core::ProcessEnd Reap(LaunchedWorker* worker) override;
 
  private:

@@ -579,7 +579,7 @@ void Supervisor::Suspend() {
   for (uint32_t slot = 0; slot < workers_.size(); ++slot) {
     // acquire: pairs with the worker's release when it set the group.
     const uint32_t group = seg_.slot(slot).child_group.load(std::memory_order_acquire);
-    if (workers_[slot].live && group > 1) kill(-static_cast<pid_t>(group), SIGSTOP);
+    if (workers_[slot].live && group > 1) launcher_.SignalBinaryGroup(group, SIGSTOP);
   }
   const uint64_t stopped_at = now_ns_();
   std::fflush(stdout);
@@ -595,7 +595,7 @@ void Supervisor::ResumeWorkers(uint64_t paused_ns) {
     if (!w.live) continue;
     // acquire: as in Suspend.
     const uint32_t group = seg_.slot(slot).child_group.load(std::memory_order_acquire);
-    if (group > 1) kill(-static_cast<pid_t>(group), SIGCONT);
+    if (group > 1) launcher_.SignalBinaryGroup(group, SIGCONT);
     launcher_.SignalGroup(w.proc, SIGCONT);
     // The time stopped does not count against the running test (nor a
     // starting worker, nor a pending kill after the dump signal).
