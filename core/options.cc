@@ -5,7 +5,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <initializer_list>
+#include <optional>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace mprun::core {
@@ -65,12 +67,14 @@ bool ParseBool(std::string_view what, const std::string& text, bool* out, std::s
   return false;
 }
 
-bool OneOf(std::string_view what, const std::string& v, std::initializer_list<const char*> allowed,
-           std::string* out, std::string* err) {
+// `v` as one of a closed set: the value paired with its name.
+template <typename T>
+bool OneOf(std::string_view what, const std::string& v,
+           std::initializer_list<std::pair<const char*, T>> allowed, T* out, std::string* err) {
   std::string list;
-  for (const char* a : allowed) {
-    if (v == a) return *out = v, true;
-    list += list.empty() ? a : std::string(", ") + a;
+  for (const auto& [name, value] : allowed) {
+    if (v == name) return *out = value, true;
+    list += list.empty() ? name : std::string(", ") + name;
   }
   *err = std::string(what) + ": '" + v + "' is not one of " + list;
   return false;
@@ -101,254 +105,355 @@ bool Pattern(std::string_view what, const std::string& v, std::string* out, std:
   return true;
 }
 
-// One flag: its names and what to do with its value (null for switches).
+bool Percentage(std::string_view what, const std::string& v, double* out, std::string* err) {
+  errno = 0;
+  char* end = nullptr;
+  const double pct = std::strtod(v.c_str(), &end);
+  if (v.empty() || *end != '\0' || errno == ERANGE || !std::isfinite(pct) || pct <= 0 ||
+      pct > 100000) {
+    *err = std::string(what) + ": '" + v + "' is not a percentage above 0 (e.g. 10 for 10% slower)";
+    return false;
+  }
+  *out = pct;
+  return true;
+}
+
+// What a flag does with its value. `what` names the flag or the variable
+// the value came from, for errors; a switch gets "1" when given on the
+// command line and its variable's text otherwise.
+using Apply =
+    std::function<bool(std::string_view what, const std::string& value, std::string* err)>;
+
+// One flag of a command's table.
 struct Flag {
   const char* name;   // "--processes"
   const char* alias;  // "-j" or null
   bool takes_value;
-  std::function<bool(const std::string& value, std::string* err)> apply;
+  Apply apply;
+  const char* env = nullptr;         // MPRUN_*: stands in for the flag when it is not given
+  const char* env_unless = nullptr;  // ... nor this other flag
+  bool stops = false;                // --help: nothing after it is parsed
 };
 
-}  // namespace
-
-bool ParseOptions(int* argc, char** argv, const GetEnv& getenv, Options* out, std::string* err) {
-  Shard shard_flag;
-  Options o;
-  o.command_line.assign(argv, argv + *argc);
-  bool timeout_given = false, restart_given = false, dist_given = false, history_given = false,
-       no_history_given = false, pin_given = false, exclusive_given = false, grace_given = false;
-  const std::vector<Flag> flags = {
-      {"--processes", "-j", true,
-       [&](const std::string& v, std::string* e) {
-         int n;
-         if (!ParseInt("--processes", v, &n, e)) return false;
-         o.processes = n;
-         return true;
-       }},
-      {"--process-timeout", nullptr, true,
-       [&](const std::string& v, std::string* e) {
-         timeout_given = true;
-         return ParseSeconds("--process-timeout", v, &o.process_timeout_s, e);
-       }},
-      {"--interrupt-grace", nullptr, true,
-       [&](const std::string& v, std::string* e) {
-         grace_given = true;
-         return ParseSeconds("--interrupt-grace", v, &o.interrupt_grace_s, e);
-       }},
-      {"--process-restartworker", nullptr, false,
-       [&](const std::string&, std::string*) {
-         restart_given = true;
-         o.restart_worker = true;
-         return true;
-       }},
-      {"--json", nullptr, true,
-       [&](const std::string& v, std::string* e) {
-         return FileName("--json", v, &o.json_path, e);
-       }},
-      {"--html", nullptr, true,
-       [&](const std::string& v, std::string* e) {
-         return FileName("--html", v, &o.html_path, e);
-       }},
-      {"--dist", nullptr, true,
-       [&](const std::string& v, std::string* e) {
-         dist_given = true;
-         if (ParseDist(v, &o.dist)) return true;
-         *e = "--dist: '" + v + "' is not one of auto, test, suite";
-         return false;
-       }},
-      {"--list", nullptr, false,
-       [&](const std::string&, std::string*) { return o.list = true, true; }},
-      {"--junit-xml", nullptr, true,
-       [&](const std::string& v, std::string* e) {
-         return FileName("--junit-xml", v, &o.junit_path, e);
-       }},
-      {"--trace", nullptr, true,
-       [&](const std::string& v, std::string* e) {
-         return FileName("--trace", v, &o.trace_path, e);
-       }},
-      {"--progress", nullptr, true,
-       [&](const std::string& v, std::string* e) {
-         return OneOf("--progress", v, {"auto", "bar", "dots", "none"}, &o.progress, e);
-       }},
-      {"--color", nullptr, true,
-       [&](const std::string& v, std::string* e) {
-         return OneOf("--color", v, {"auto", "always", "never"}, &o.color, e);
-       }},
-      {"--durations", nullptr, true,
-       [&](const std::string& v, std::string* e) {
-         return ParseWhole("--durations", v, 0, 1000000, "a number of tests (0 or more)",
-                           &o.durations, e);
-       }},
-      {"--history", nullptr, true,
-       [&](const std::string& v, std::string* e) {
-         history_given = true;
-         return FileName("--history", v, &o.history_path, e);
-       }},
-      {"--no-history", nullptr, false,
-       [&](const std::string&, std::string*) {
-         return no_history_given = o.no_history = true, true;
-       }},
-      {"--retries", nullptr, true,
-       [&](const std::string& v, std::string* e) {
-         return ParseWhole("--retries", v, 0, 100, "a number of re-runs between 0 and 100",
-                           &o.retries, e);
-       }},
-      {"--flaky-fails", nullptr, false,
-       [&](const std::string&, std::string*) { return o.flaky_fails = true, true; }},
-      {"--show-output", nullptr, true,
-       [&](const std::string& v, std::string* e) {
-         std::string which;
-         if (!OneOf("--show-output", v, {"failed", "all"}, &which, e)) return false;
-         o.show_all_output = which == "all";
-         return true;
-       }},
-      {"--shard", nullptr, true,
-       [&](const std::string& v, std::string* e) { return ParseShardFlag(v, &shard_flag, e); }},
-      {"--pin", nullptr, true,
-       [&](const std::string& v, std::string* e) {
-         pin_given = true;
-         if (ParsePinMode(v, &o.pin)) return true;
-         *e = "--pin: '" + v + "' is not one of auto, cores, none";
-         return false;
-       }},
-      {"--exclusive", nullptr, true,
-       [&](const std::string& v, std::string* e) {
-         exclusive_given = true;
-         return Pattern("--exclusive", v, &o.exclusive, e);
-       }},
-      {"--repeat-each", nullptr, true,
-       [&](const std::string& v, std::string* e) {
-         return ParseWhole("--repeat-each", v, 1, 10000, "a number of runs between 1 and 10000",
-                           &o.repeat_each, e);
-       }},
-      {"--perf-report", nullptr, false,
-       [&](const std::string&, std::string*) { return o.perf_report = true, true; }},
-      {"--fail-on-slowdown", nullptr, true,
-       [&](const std::string& v, std::string* e) {
-         errno = 0;
-         char* end = nullptr;
-         const double pct = std::strtod(v.c_str(), &end);
-         if (v.empty() || *end != '\0' || errno == ERANGE || !std::isfinite(pct) || pct <= 0 ||
-             pct > 100000) {
-           *e = "--fail-on-slowdown: '" + v +
-                "' is not a percentage above 0 (e.g. 10 for 10% slower)";
-           return false;
-         }
-         o.fail_on_slowdown_pct = pct;
-         return true;
-       }},
-      {"--stop", "-x", false,
-       [&](const std::string&, std::string*) { return o.stop_on_failure = true, true; }},
-      {"--verbose", "-v", false,
-       [&](const std::string&, std::string*) { return o.verbosity = 2, true; }},
-      {"--quiet", "-q", false,
-       [&](const std::string&, std::string*) { return o.verbosity = 0, true; }},
+Apply Switch(bool* out) {
+  return [out](std::string_view, const std::string&, std::string*) { return *out = true, true; };
+}
+// A switch whose variable is a boolean.
+Apply BoolSwitch(bool* out) {
+  return [out](std::string_view what, const std::string& v, std::string* e) {
+    return ParseBool(what, v, out, e);
   };
+}
+Apply Set(int* out, int value) {
+  return [out, value](std::string_view, const std::string&, std::string*) {
+    return *out = value, true;
+  };
+}
+Apply File(std::string* out) {
+  return [out](std::string_view what, const std::string& v, std::string* e) {
+    return FileName(what, v, out, e);
+  };
+}
+Apply Seconds(double* out) {
+  return [out](std::string_view what, const std::string& v, std::string* e) {
+    return ParseSeconds(what, v, out, e);
+  };
+}
+Apply Whole(long lo, long hi, const char* expected, int* out) {
+  return [=](std::string_view what, const std::string& v, std::string* e) {
+    return ParseWhole(what, v, lo, hi, expected, out, e);
+  };
+}
 
-  int kept = 1;
-  for (int i = 1; i < *argc; ++i) {
+// The flag `arg` names: exactly, as `--name=value`, or as `-jVALUE` (a
+// one-letter alias of a flag with a value); null for none.
+const Flag* Match(const std::vector<Flag>& table, const std::string& arg,
+                  std::optional<std::string>* value) {
+  for (const Flag& f : table) {
+    const std::string name = f.name;
+    if (arg == name || (f.alias && arg == f.alias)) return &f;
+    if (arg.rfind(name + "=", 0) == 0) {
+      *value = arg.substr(name.size() + 1);
+      return &f;
+    }
+    if (f.takes_value && f.alias && std::strlen(f.alias) == 2 && arg.rfind(f.alias, 0) == 0 &&
+        arg.size() > 2) {
+      *value = arg.substr(2);
+      return &f;
+    }
+  }
+  return nullptr;
+}
+
+// The variables of the flags not given, in the table's order.
+bool ApplyEnvironment(const std::vector<Flag>& table, const std::vector<bool>& given,
+                      const GetEnv& getenv, std::string* err) {
+  auto was_given = [&](const char* name) {
+    for (size_t k = 0; k < table.size(); ++k) {
+      if (std::strcmp(table[k].name, name) == 0) return bool(given[k]);
+    }
+    return false;
+  };
+  for (size_t k = 0; k < table.size(); ++k) {
+    const Flag& f = table[k];
+    if (!f.env || given[k] || (f.env_unless && was_given(f.env_unless))) continue;
+    // An empty variable is not set (for a boolean one: false, the default).
+    const char* v = getenv(f.env);
+    if (v && *v && !f.apply(f.env, v, err)) return false;
+  }
+  return true;
+}
+
+// What a command does with an argument that is none of its flags, and with
+// "--" and everything after it (`after_dashes`); false with `err` refuses it.
+using Other = std::function<bool(char* arg, bool after_dashes, std::string* err)>;
+
+// The one parser: argv[1..argc) against `table`, in order, then the
+// variables of the flags not given (`getenv` may be null: none).
+bool ParseWith(const std::vector<Flag>& table, int argc, char** argv, const Other& other,
+               const GetEnv& getenv, std::string* err) {
+  std::vector<bool> given(table.size(), false);
+  for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--") {  // everything after belongs to the binary
-      for (; i < *argc; ++i) argv[kept++] = argv[i];
+      for (; i < argc; ++i) {
+        if (!other(argv[i], true, err)) return false;
+      }
       break;
     }
-    const Flag* matched = nullptr;
-    std::string value;
-    bool has_value = false;
-    for (const Flag& f : flags) {
-      const std::string name = f.name;
-      if (arg == name || (f.alias && arg == f.alias)) {
-        matched = &f;
-      } else if (arg.rfind(name + "=", 0) == 0) {
-        matched = &f;
-        value = arg.substr(name.size() + 1);
-        has_value = true;
-      } else if (f.takes_value && f.alias && std::strlen(f.alias) == 2 &&
-                 arg.rfind(f.alias, 0) == 0 && arg.size() > 2) {  // -j4
-        matched = &f;
-        value = arg.substr(2);
-        has_value = true;
-      }
-      if (matched) break;
-    }
-    if (!matched) {
-      // Unknown flags belong to GoogleTest or the binary, but one that looks
-      // like mprun's is a typo that would silently run everything serially.
-      if (arg.rfind("--process", 0) == 0) {
-        *err = arg.substr(0, arg.find('=')) +
-               ": unknown flag (mprun has --processes, --process-timeout, --process-restartworker)";
-        return false;
-      }
-      argv[kept++] = argv[i];
+    std::optional<std::string> value;
+    const Flag* f = Match(table, arg, &value);
+    if (f == nullptr) {
+      if (!other(argv[i], false, err)) return false;
       continue;
     }
-    if (matched->takes_value && !has_value) {
-      if (i + 1 >= *argc) {
-        *err = std::string(matched->name) + ": needs a value";
+    if (f->takes_value && !value) {
+      if (i + 1 >= argc) {
+        *err = std::string(f->name) + ": needs a value";
         return false;
       }
       value = argv[++i];
-    } else if (!matched->takes_value && has_value) {
-      *err = std::string(matched->name) + ": takes no value";
+    } else if (!f->takes_value && value) {
+      *err = std::string(f->name) + ": takes no value";
       return false;
     }
-    if (!matched->apply(value, err)) return false;
+    given[static_cast<size_t>(f - table.data())] = true;
+    if (!f->apply(f->name, f->takes_value ? *value : "1", err)) return false;
+    if (f->stops) return true;
   }
+  return !getenv || ApplyEnvironment(table, given, getenv, err);
+}
+
+// A run's flags. The order of those with a variable is the order the
+// variables are read in (the first bad one is the error).
+std::vector<Flag> RunFlags(Options* o, Shard* shard_flag) {
+  return {
+      {"--processes", "-j", true,
+       [o](std::string_view what, const std::string& v, std::string* e) {
+         int n;
+         if (!ParseInt(what, v, &n, e)) return false;
+         o->processes = n;
+         return true;
+       },
+       "MPRUN_PROCESSES"},
+      {"--process-timeout", nullptr, true, Seconds(&o->process_timeout_s), "MPRUN_PROCESS_TIMEOUT"},
+      {"--interrupt-grace", nullptr, true, Seconds(&o->interrupt_grace_s), "MPRUN_INTERRUPT_GRACE"},
+      {"--json", nullptr, true, File(&o->json_path)},
+      {"--html", nullptr, true, File(&o->html_path)},
+      {"--dist", nullptr, true,
+       [o](std::string_view what, const std::string& v, std::string* e) {
+         if (ParseDist(v, &o->dist)) return true;
+         *e = std::string(what) + ": '" + v + "' is not one of auto, test, suite";
+         return false;
+       },
+       "MPRUN_DIST"},
+      {"--list", nullptr, false, Switch(&o->list)},
+      {"--junit-xml", nullptr, true, File(&o->junit_path)},
+      {"--trace", nullptr, true, File(&o->trace_path)},
+      {"--progress", nullptr, true,
+       [o](std::string_view what, const std::string& v, std::string* e) {
+         return OneOf<ProgressMode>(what, v,
+                                    {{"auto", ProgressMode::kAuto},
+                                     {"bar", ProgressMode::kBar},
+                                     {"dots", ProgressMode::kDots},
+                                     {"none", ProgressMode::kNone}},
+                                    &o->progress, e);
+       }},
+      {"--color", nullptr, true,
+       [o](std::string_view what, const std::string& v, std::string* e) {
+         return OneOf<ColorMode>(what, v,
+                                 {{"auto", ColorMode::kAuto},
+                                  {"always", ColorMode::kAlways},
+                                  {"never", ColorMode::kNever}},
+                                 &o->color, e);
+       }},
+      {"--durations", nullptr, true,
+       Whole(0, 1000000, "a number of tests (0 or more)", &o->durations)},
+      {"--history", nullptr, true, File(&o->history_path), "MPRUN_HISTORY"},
+      // An explicit --history=F asks for a history, whatever MPRUN_NO_HISTORY says.
+      {"--no-history", nullptr, false, BoolSwitch(&o->no_history), "MPRUN_NO_HISTORY", "--history"},
+      {"--process-restartworker", nullptr, false, BoolSwitch(&o->restart_worker),
+       "MPRUN_PROCESS_RESTARTWORKER"},
+      {"--retries", nullptr, true,
+       Whole(0, 100, "a number of re-runs between 0 and 100", &o->retries)},
+      {"--flaky-fails", nullptr, false, Switch(&o->flaky_fails)},
+      {"--show-output", nullptr, true,
+       [o](std::string_view what, const std::string& v, std::string* e) {
+         return OneOf<bool>(what, v, {{"failed", false}, {"all", true}}, &o->show_all_output, e);
+       }},
+      {"--shard", nullptr, true,
+       [shard_flag](std::string_view, const std::string& v, std::string* e) {
+         return ParseShardFlag(v, shard_flag, e);
+       }},
+      {"--pin", nullptr, true,
+       [o](std::string_view what, const std::string& v, std::string* e) {
+         if (ParsePinMode(v, &o->pin)) return true;
+         *e = std::string(what) + ": '" + v + "' is not one of auto, cores, none";
+         return false;
+       },
+       "MPRUN_PIN"},
+      {"--exclusive", nullptr, true,
+       [o](std::string_view what, const std::string& v, std::string* e) {
+         return Pattern(what, v, &o->exclusive, e);
+       },
+       "MPRUN_EXCLUSIVE"},
+      {"--repeat-each", nullptr, true,
+       Whole(1, 10000, "a number of runs between 1 and 10000", &o->repeat_each)},
+      {"--perf-report", nullptr, false, Switch(&o->perf_report)},
+      {"--fail-on-slowdown", nullptr, true,
+       [o](std::string_view what, const std::string& v, std::string* e) {
+         return Percentage(what, v, &o->fail_on_slowdown_pct, e);
+       }},
+      {"--stop", "-x", false, Switch(&o->stop_on_failure)},
+      {"--verbose", "-v", false, Set(&o->verbosity, 2)},
+      {"--quiet", "-q", false, Set(&o->verbosity, 0)},
+  };
+}
+
+constexpr char kMergeUsage[] =
+    "usage: mprun merge [--json=FILE] [--junit-xml=FILE] [--history=FILE] [-q|-v] REPORT.json...";
+constexpr char kReportUsage[] = "usage: mprun report --html=FILE [--history=FILE] REPORT.json...";
+
+// merge and report: an argument that is not an option is a report to read.
+Other Inputs(std::vector<std::string>* inputs, const char* usage) {
+  return [inputs, usage](char* arg, bool, std::string* err) {
+    if (arg[0] == '-') {
+      *err = std::string(arg) + ": unknown option (" + usage + ")";
+      return false;
+    }
+    inputs->push_back(arg);
+    return true;
+  };
+}
+
+// The sub-commands by the word that names them (argv[1]).
+struct CommandWord {
+  Command command;
+  const char* word;
+};
+constexpr CommandWord kCommands[] = {{Command::kMerge, "merge"}, {Command::kReport, "report"}};
+
+}  // namespace
+
+Command CommandOf(int argc, char** argv) {
+  if (argc < 2) return Command::kRun;
+  for (const CommandWord& c : kCommands) {
+    if (std::strcmp(argv[1], c.word) == 0) return c.command;
+  }
+  return Command::kRun;
+}
+
+std::string ErrorPrefix(Command command) {
+  for (const CommandWord& c : kCommands) {
+    if (c.command == command) return std::string("mprun ") + c.word + ": error: ";
+  }
+  return "mprun: error: ";
+}
+
+bool ParseOptions(int* argc, char** argv, const GetEnv& getenv, Options* out, std::string* err) {
+  Options o;
+  Shard shard_flag;
+  o.command_line.assign(argv, argv + *argc);
+  int kept = 1;
+  // Unknown flags belong to GoogleTest or the binary, but one that looks
+  // like mprun's is a typo that would silently run everything serially.
+  const Other keep = [&kept, argv](char* arg, bool after_dashes, std::string* e) {
+    const std::string a = arg;
+    if (!after_dashes && a.rfind("--process", 0) == 0) {
+      *e = a.substr(0, a.find('=')) +
+           ": unknown option (mprun has --processes, --process-timeout, --process-restartworker)";
+      return false;
+    }
+    argv[kept++] = arg;
+    return true;
+  };
+  if (!ParseWith(RunFlags(&o, &shard_flag), *argc, argv, keep, getenv, err)) return false;
   *argc = kept;
   argv[kept] = nullptr;
-
-  if (!o.processes) {
-    if (const char* v = getenv("MPRUN_PROCESSES"); v && *v) {
-      int n;
-      if (!ParseInt("MPRUN_PROCESSES", v, &n, err)) return false;
-      o.processes = n;
-    }
-  }
-  if (!timeout_given) {
-    if (const char* v = getenv("MPRUN_PROCESS_TIMEOUT"); v && *v) {
-      if (!ParseSeconds("MPRUN_PROCESS_TIMEOUT", v, &o.process_timeout_s, err)) return false;
-    }
-  }
-  if (!grace_given) {
-    if (const char* v = getenv("MPRUN_INTERRUPT_GRACE"); v && *v) {
-      if (!ParseSeconds("MPRUN_INTERRUPT_GRACE", v, &o.interrupt_grace_s, err)) return false;
-    }
-  }
-  if (!dist_given) {
-    if (const char* v = getenv("MPRUN_DIST"); v && *v && !ParseDist(v, &o.dist)) {
-      *err = std::string("MPRUN_DIST: '") + v + "' is not one of auto, test, suite";
-      return false;
-    }
-  }
-  if (!history_given) {
-    if (const char* v = getenv("MPRUN_HISTORY"); v && *v) o.history_path = v;
-  }
-  // An explicit --history=F asks for a history, whatever MPRUN_NO_HISTORY says.
-  if (!no_history_given && !history_given) {
-    if (const char* v = getenv("MPRUN_NO_HISTORY"); v) {
-      if (!ParseBool("MPRUN_NO_HISTORY", v, &o.no_history, err)) return false;
-    }
-  }
-  if (!restart_given) {
-    if (const char* v = getenv("MPRUN_PROCESS_RESTARTWORKER"); v) {
-      if (!ParseBool("MPRUN_PROCESS_RESTARTWORKER", v, &o.restart_worker, err)) return false;
-    }
-  }
-  if (!pin_given) {
-    if (const char* v = getenv("MPRUN_PIN"); v && *v && !ParsePinMode(v, &o.pin)) {
-      *err = std::string("MPRUN_PIN: '") + v + "' is not one of auto, cores, none";
-      return false;
-    }
-  }
-  if (!exclusive_given) {
-    if (const char* v = getenv("MPRUN_EXCLUSIVE"); v && *v) {
-      if (!Pattern("MPRUN_EXCLUSIVE", v, &o.exclusive, err)) return false;
-    }
-  }
   if (!ResolveShard(shard_flag, getenv, &o.shard, &o.shard_status_file, err)) return false;
   o.shard_flag_given = shard_flag.total > 0;
-  *out = o;
+  *out = std::move(o);
   return true;
+}
+
+bool ParseMergeOptions(int argc, char** argv, MergeOptions* out, std::string* err) {
+  MergeOptions o;
+  const std::vector<Flag> flags = {
+      {"--json", nullptr, true, File(&o.json_path)},
+      {"--junit-xml", nullptr, true, File(&o.junit_path)},
+      {"--history", nullptr, true, File(&o.history_path)},
+      {"--quiet", "-q", false, Set(&o.verbosity, 0)},
+      {"--verbose", "-v", false, Set(&o.verbosity, 2)},
+      {"--help", "-h", false, Switch(&o.help), nullptr, nullptr, true},
+  };
+  if (!ParseWith(flags, argc, argv, Inputs(&o.inputs, kMergeUsage), nullptr, err)) return false;
+  if (!o.help && o.inputs.empty()) {
+    *err = std::string("no report given (") + kMergeUsage + ")";
+    return false;
+  }
+  *out = std::move(o);
+  return true;
+}
+
+bool ParseReportOptions(int argc, char** argv, ReportOptions* out, std::string* err) {
+  ReportOptions o;
+  const std::vector<Flag> flags = {
+      {"--html", nullptr, true, File(&o.html_path)},
+      {"--history", nullptr, true, File(&o.history_path)},
+      {"--help", "-h", false, Switch(&o.help), nullptr, nullptr, true},
+  };
+  if (!ParseWith(flags, argc, argv, Inputs(&o.inputs, kReportUsage), nullptr, err)) return false;
+  if (!o.help && (o.html_path.empty() || o.inputs.empty())) {
+    *err = std::string(o.html_path.empty() ? "--html=FILE is required" : "no report given") + " (" +
+           kReportUsage + ")";
+    return false;
+  }
+  *out = std::move(o);
+  return true;
+}
+
+const char* MergeHelp() {
+  static const std::string text =
+      std::string(kMergeUsage) +
+      "\n\n"
+      "The JSON reports of a run's shards as one report, JUnit file and summary. Exit 1\n"
+      "when they are not an exact cover: shards computed from different test lists or\n"
+      "histories, a test reported twice, a selected test no shard ran, a shard missing.\n"
+      "  --history=FILE  record the reports' durations and outcomes in FILE (a sharded\n"
+      "                  run reads the history but never writes it): the history the\n"
+      "                  next run's shards should all share\n";
+  return text.c_str();
+}
+
+const char* ReportHelp() {
+  static const std::string text =
+      std::string(kReportUsage) +
+      "\n\n"
+      "The HTML page of --html from saved --json reports: one report as it is, several\n"
+      "(a sharded run's) combined as `mprun merge` combines them.\n"
+      "  --history=FILE  plot, for each test whose duration moved, the durations FILE\n"
+      "                  recorded for it (when the report carries none)\n";
+  return text.c_str();
 }
 
 const char* OptionsHelp() {

@@ -1,9 +1,11 @@
-// Options: mprun's own command-line flags and MPRUN_* variables (DESIGN.md
-// §3). Pure parsing; any process may call it.
+// Options: the command line of every mprun command (a run, `mprun merge`,
+// `mprun report`) and the MPRUN_* variables (DESIGN.md §3), parsed by one
+// table-driven parser. Pure parsing; any process may call it.
 //
-// Flags take `--opt=value` or `--opt value`; each has an environment
-// fallback. A bad value is an error naming the flag (exit status 2). Flags
-// mprun does not know are left in argv for GoogleTest and the test binary.
+// Flags take `--opt=value` or `--opt value`; a run's have environment
+// fallbacks. A bad value is an error naming the flag (exit status 2). Flags
+// a run does not know are left in argv for GoogleTest and the test binary;
+// merge and report refuse them.
 #ifndef MPRUN_CORE_OPTIONS_H_
 #define MPRUN_CORE_OPTIONS_H_
 
@@ -17,6 +19,19 @@
 #include "core/topology.h"
 
 namespace mprun::core {
+
+// The sub-commands, named by argv[1] ("merge", "report"); anything else is
+// a run. Room for more (a `ctest` one) in the table of options.cc.
+enum class Command { kRun, kMerge, kReport };
+Command CommandOf(int argc, char** argv);
+// How an error on the command line of `command` starts, the same for every
+// one: "mprun: error: ", "mprun merge: error: ", "mprun report: error: ".
+std::string ErrorPrefix(Command command);
+
+// --progress: a status line on a terminal (auto), the status line, dots, none.
+enum class ProgressMode { kAuto, kBar, kDots, kNone };
+// --color: on a terminal unless NO_COLOR is set (auto), always, never.
+enum class ColorMode { kAuto, kAlways, kNever };
 
 struct Options {
   // Workers as asked for: negative = all usable cores, 0 = no parallelism.
@@ -32,13 +47,13 @@ struct Options {
   // The command line as given (before mprun's flags are taken out), for
   // the reports.
   std::vector<std::string> command_line;
-  int verbosity = 1;              // 0 -q, 1 default, 2 -v
-  std::string junit_path;         // --junit-xml=F
-  std::string trace_path;         // --trace=F
-  std::string progress = "auto";  // --progress=auto|bar|dots|none
-  std::string color = "auto";     // --color=auto|always|never
-  int durations = 0;              // --durations=N: the N slowest tests at the end
-  bool show_all_output = false;   // --show-output=all (default: failed)
+  int verbosity = 1;                            // 0 -q, 1 default, 2 -v
+  std::string junit_path;                       // --junit-xml=F
+  std::string trace_path;                       // --trace=F
+  ProgressMode progress = ProgressMode::kAuto;  // --progress=auto|bar|dots|none
+  ColorMode color = ColorMode::kAuto;           // --color=auto|always|never
+  int durations = 0;                            // --durations=N: the N slowest tests at the end
+  bool show_all_output = false;                 // --show-output=all (default: failed)
   std::string history_path = ".mprun/history.json";  // --history=F [MPRUN_HISTORY]
   bool no_history = false;                           // --no-history [MPRUN_NO_HISTORY]
   int retries = 0;                                   // --retries=N
@@ -62,14 +77,35 @@ struct Options {
 
 using GetEnv = std::function<const char*(const char* name)>;
 
-// Parses and removes mprun's flags from argv (argv[0] stays), reading
-// MPRUN_PROCESSES, MPRUN_PROCESS_TIMEOUT, MPRUN_PROCESS_RESTARTWORKER and MPRUN_DIST for
-// flags not given. Flags win over the environment. On error returns false and
+// Parses and removes mprun's flags from argv (argv[0] stays), reading the
+// MPRUN_* variable of each flag not given (the table in options.cc). Flags
+// win over the environment. On error returns false and
 // sets `err` to a message naming the flag or variable.
 bool ParseOptions(int* argc, char** argv, const GetEnv& getenv, Options* out, std::string* err);
 
 // Help text for mprun's flags (appended to GoogleTest's --help).
 const char* OptionsHelp();
+
+// `mprun merge [--json=F] [--junit-xml=F] [--history=F] [-q|-v] REPORT.json...`
+struct MergeOptions {
+  std::string json_path, junit_path, history_path;
+  int verbosity = 1;  // 0 -q, 1 default, 2 -v
+  std::vector<std::string> inputs;
+  bool help = false;  // -h/--help: print MergeHelp() and exit 0
+};
+// argv[0] is "merge". On error false, with `err` naming the option.
+bool ParseMergeOptions(int argc, char** argv, MergeOptions* out, std::string* err);
+const char* MergeHelp();
+
+// `mprun report --html=FILE [--history=FILE] REPORT.json...`
+struct ReportOptions {
+  std::string html_path, history_path;
+  std::vector<std::string> inputs;
+  bool help = false;  // -h/--help: print ReportHelp() and exit 0
+};
+// argv[0] is "report". On error false, with `err` naming the option.
+bool ParseReportOptions(int argc, char** argv, ReportOptions* out, std::string* err);
+const char* ReportHelp();
 
 }  // namespace mprun::core
 

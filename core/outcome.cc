@@ -52,6 +52,17 @@ bool OutcomeFromByte(uint8_t b, Outcome* out) {
   return true;
 }
 
+bool OutcomeFromName(std::string_view name, Outcome* out) {
+  for (int b = 0; b <= kOutcomeCount; ++b) {
+    Outcome o;
+    if (OutcomeFromByte(static_cast<uint8_t>(b), &o) && OutcomeName(o) == name) {
+      *out = o;
+      return true;
+    }
+  }
+  return false;
+}
+
 std::string SignalName(int signal) {
   const char* abbrev = sigabbrev_np(signal);
   if (abbrev == nullptr) return "signal " + std::to_string(signal);

@@ -23,6 +23,9 @@ inline constexpr int kOutcomeCount = 6;
 
 // Contract names, as in the JSON report: "passed", "timed_out", ...
 std::string_view OutcomeName(Outcome o);
+// The outcome of a contract name (the inverse of OutcomeName); false for
+// anything else.
+bool OutcomeFromName(std::string_view name, Outcome* out);
 // Console dot: . F S C T N
 char OutcomeSymbol(Outcome o);
 // True for outcomes that make the run fail.

@@ -75,14 +75,16 @@ core::ConsoleOptions ConsoleFor(const core::Options& opts, bool brief) {
   core::ConsoleOptions c;
   c.verbosity = brief ? 0 : opts.verbosity;  // --gtest_brief: as -q
   const bool tty = isatty(STDOUT_FILENO);
-  if (opts.progress == "none" || c.verbosity == 0) {
+  if (opts.progress == core::ProgressMode::kNone || c.verbosity == 0) {
     c.mode = core::ConsoleOptions::Mode::kNone;
-  } else if (opts.progress == "bar" || (opts.progress == "auto" && tty)) {
+  } else if (opts.progress == core::ProgressMode::kBar ||
+             (opts.progress == core::ProgressMode::kAuto && tty)) {
     c.mode = core::ConsoleOptions::Mode::kStatusLine;
   }
   const char* no_color = std::getenv("NO_COLOR");
-  c.color = opts.color == "always" ||
-            (opts.color == "auto" && tty && (no_color == nullptr || *no_color == '\0'));
+  c.color =
+      opts.color == core::ColorMode::kAlways ||
+      (opts.color == core::ColorMode::kAuto && tty && (no_color == nullptr || *no_color == '\0'));
   c.durations = opts.durations;
   struct winsize ws;
   if (tty && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) c.width = ws.ws_col;

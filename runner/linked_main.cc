@@ -223,7 +223,7 @@ int RunAllTests(int argc, char** argv) {
   std::string err;
   if (!core::ParseOptions(
           &argc, argv, [](const char* n) { return std::getenv(n); }, &opts, &err)) {
-    std::fprintf(stderr, "mprun: error: %s\n", err.c_str());
+    std::fprintf(stderr, "%s%s\n", core::ErrorPrefix(core::Command::kRun).c_str(), err.c_str());
     return static_cast<int>(core::ExitStatus::kUsage);
   }
   const bool help = WantsHelp(argc, argv);

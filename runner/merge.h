@@ -11,24 +11,7 @@
 #ifndef MPRUN_RUNNER_MERGE_H_
 #define MPRUN_RUNNER_MERGE_H_
 
-#include <string>
-#include <vector>
-
-#include "core/results.h"
-
 namespace mprun::runner {
-
-// Reports read back and combined: a test of several reports (and the same
-// iteration) stands as the first report has it; the cover's errors are in
-// `summary.errors`.
-struct MergedReports {
-  core::RunInfo run;
-  std::vector<core::TestResult> results;  // per test of run.tests
-  core::RunSummary summary;
-};
-// False, after saying why on stderr as `WHO: error: ...`, when a file
-// cannot be read or is not an mprun JSON report.
-bool ReadReports(const std::vector<std::string>& inputs, const char* who, MergedReports* out);
 
 // argv[0] is "merge".
 int RunMerge(int argc, char** argv);

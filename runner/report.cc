@@ -15,18 +15,18 @@
 #include "core/html_report.h"
 #include "core/json.h"
 #include "core/json_reporter.h"
-#include "runner/merge.h"
+#include "core/options.h"
+#include "core/report_reader.h"
 
 namespace mprun::runner {
 
 namespace {
 
 constexpr int kUsage = static_cast<int>(core::ExitStatus::kUsage);
-constexpr char kUsageLine[] = "usage: mprun report --html=FILE [--history=FILE] REPORT.json...";
 
 // Several reports as one, in the schema of one: what `mprun merge --json`
 // would write.
-std::string Combined(const MergedReports& merged) {
+std::string Combined(const core::MergedReports& merged) {
   core::Ledger ledger(merged.run.tests.size());
   for (uint32_t t = 0; t < merged.results.size(); ++t) ledger.Record(t, merged.results[t]);
   return core::RenderJsonReport(merged.run, ledger, merged.summary);
@@ -82,7 +82,7 @@ std::string Serialized(const rapidjson::Document& doc) {
 
 // The report the page shows, as JSON text; false when the single report
 // cannot be read again (ReadReports read it a moment ago).
-bool ReportText(const std::vector<std::string>& inputs, const MergedReports& merged,
+bool ReportText(const std::vector<std::string>& inputs, const core::MergedReports& merged,
                 const std::string& history_path, std::string* text) {
   if (inputs.size() == 1) {
     std::ifstream in(inputs[0], std::ios::binary);
@@ -102,68 +102,32 @@ bool ReportText(const std::vector<std::string>& inputs, const MergedReports& mer
   return true;
 }
 
-// `--flag=value` or `--flag value`; true when argv[*i] was that flag.
-bool Value(const char* flag, int argc, char** argv, int* i, std::string* out, bool* missing) {
-  const std::string a = argv[*i];
-  const std::string prefix = std::string(flag) + "=";
-  if (a.rfind(prefix, 0) == 0) {
-    *out = a.substr(prefix.size());
-  } else if (a == flag && *i + 1 < argc) {
-    *out = argv[++*i];
-  } else if (a != flag) {
-    return false;
-  }
-  *missing = out->empty();
-  return true;
+int UsageError(const std::string& err) {
+  std::fprintf(stderr, "%s%s\n", core::ErrorPrefix(core::Command::kReport).c_str(), err.c_str());
+  return kUsage;
 }
 
 }  // namespace
 
 int RunReport(int argc, char** argv) {
-  std::string html_path, history_path;
-  std::vector<std::string> inputs;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    bool missing = false;
-    if (Value("--html", argc, argv, &i, &html_path, &missing) ||
-        Value("--history", argc, argv, &i, &history_path, &missing)) {
-      if (missing) {
-        std::fprintf(stderr, "mprun report: error: %s: no file given\n", a.c_str());
-        return kUsage;
-      }
-    } else if (a == "--help" || a == "-h") {
-      std::printf(
-          "%s\n\n"
-          "The HTML page of --html from saved --json reports: one report as it is, several\n"
-          "(a sharded run's) combined as `mprun merge` combines them.\n"
-          "  --history=FILE  plot, for each test whose duration moved, the durations FILE\n"
-          "                  recorded for it (when the report carries none)\n",
-          kUsageLine);
-      return 0;
-    } else if (!a.empty() && a[0] == '-') {
-      std::fprintf(stderr, "mprun report: error: %s: unknown option (%s)\n", a.c_str(), kUsageLine);
-      return kUsage;
-    } else {
-      inputs.push_back(a);
-    }
+  core::ReportOptions opts;
+  std::string err;
+  if (!core::ParseReportOptions(argc, argv, &opts, &err)) return UsageError(err);
+  if (opts.help) {
+    std::fputs(core::ReportHelp(), stdout);
+    return 0;
   }
-  if (html_path.empty() || inputs.empty()) {
-    std::fprintf(stderr, "mprun report: error: %s (%s)\n",
-                 html_path.empty() ? "--html=FILE is required" : "no report given", kUsageLine);
-    return kUsage;
+  core::MergedReports merged;
+  if (!core::ReadReports(opts.inputs, &merged, &err)) return UsageError(err);
+  std::string text;
+  if (!ReportText(opts.inputs, merged, opts.history_path, &text)) {
+    return UsageError(opts.inputs[0] + ": cannot be read again");
   }
-  MergedReports merged;
-  if (!ReadReports(inputs, "mprun report", &merged)) return kUsage;
-  std::string text, err;
-  if (!ReportText(inputs, merged, history_path, &text)) {
-    std::fprintf(stderr, "mprun report: error: %s: cannot be read again\n", inputs[0].c_str());
-    return kUsage;
+  if (!core::WriteFileAtomically(opts.html_path, core::RenderHtmlPage(text), &err)) {
+    return UsageError("--html: " + err);
   }
-  if (!core::WriteFileAtomically(html_path, core::RenderHtmlPage(text), &err)) {
-    std::fprintf(stderr, "mprun report: error: --html: %s\n", err.c_str());
-    return kUsage;
-  }
-  std::printf("mprun report: wrote %s (%zu tests)\n", html_path.c_str(), merged.results.size());
+  std::printf("mprun report: wrote %s (%zu tests)\n", opts.html_path.c_str(),
+              merged.results.size());
   return 0;
 }
 

@@ -113,7 +113,7 @@ TEST(OptionsTest, BadValuesNameTheFlagOrVariable) {
            {{"--process-timeout=-2"}, {}, "--process-timeout: '-2'"},
            {{"--process-timeout=nan"}, {}, "--process-timeout: 'nan'"},
            {{"--process-restartworker=no"}, {}, "--process-restartworker: takes no value"},
-           {{"--process-timeuot=3"}, {}, "--process-timeuot: unknown flag"},
+           {{"--process-timeuot=3"}, {}, "--process-timeuot: unknown option"},
            {{"--json="}, {}, "--json: needs a file name"},
            {{"--dist=module"}, {}, "--dist: 'module'"},
            {{}, {{"MPRUN_DIST", "x"}}, "MPRUN_DIST: 'x'"},
@@ -129,10 +129,134 @@ TEST(OptionsTest, BadValuesNameTheFlagOrVariable) {
            {{"--fail-on-slowdown=0"}, {}, "--fail-on-slowdown: '0'"},
            {{"--fail-on-slowdown=ten"}, {}, "--fail-on-slowdown: 'ten'"},
            {{"--perf-report=yes"}, {}, "--perf-report: takes no value"},
+           {{"--progress=fancy"}, {}, "--progress: 'fancy' is not one of auto, bar, dots, none"},
+           {{"--color=sometimes"}, {}, "--color: 'sometimes' is not one of auto, always, never"},
+           {{"--show-output=some"}, {}, "--show-output: 'some' is not one of failed, all"},
+           {{"-jx"}, {}, "--processes: 'x'"},
+           {{}, {{"MPRUN_NO_HISTORY", "perhaps"}}, "MPRUN_NO_HISTORY: 'perhaps'"},
        }) {
     Parsed p = Parse(b.args, b.env);
     EXPECT_FALSE(p.ok);
     EXPECT_EQ(p.err.rfind(b.starts, 0), 0u) << p.err;
+  }
+}
+
+TEST(OptionsTest, ProgressAndColorAreParsedOnce) {
+  EXPECT_EQ(Parse({}).opts.progress, ProgressMode::kAuto);
+  EXPECT_EQ(Parse({"--progress=bar"}).opts.progress, ProgressMode::kBar);
+  EXPECT_EQ(Parse({"--progress", "dots"}).opts.progress, ProgressMode::kDots);
+  EXPECT_EQ(Parse({"--progress=none"}).opts.progress, ProgressMode::kNone);
+  EXPECT_EQ(Parse({}).opts.color, ColorMode::kAuto);
+  EXPECT_EQ(Parse({"--color=always"}).opts.color, ColorMode::kAlways);
+  EXPECT_EQ(Parse({"--color=never"}).opts.color, ColorMode::kNever);
+  EXPECT_TRUE(Parse({"--show-output=all"}).opts.show_all_output);
+  EXPECT_FALSE(Parse({"--show-output=failed"}).opts.show_all_output);
+}
+
+TEST(OptionsTest, AnEmptyVariableIsNotSet) {
+  Parsed p = Parse({}, {{"MPRUN_PROCESSES", ""},
+                        {"MPRUN_PROCESS_RESTARTWORKER", ""},
+                        {"MPRUN_NO_HISTORY", ""},
+                        {"MPRUN_HISTORY", ""}});
+  ASSERT_TRUE(p.ok) << p.err;
+  EXPECT_FALSE(p.opts.processes.has_value());
+  EXPECT_FALSE(p.opts.restart_worker);
+  EXPECT_FALSE(p.opts.no_history);
+  EXPECT_EQ(p.opts.history_path, ".mprun/history.json");
+  p = Parse({}, {{"MPRUN_PROCESS_RESTARTWORKER", "off"}, {"MPRUN_HISTORY", "h.json"}});
+  EXPECT_FALSE(p.opts.restart_worker);
+  EXPECT_EQ(p.opts.history_path, "h.json");
+}
+
+TEST(OptionsTest, OnlyTheFirstBadThingIsTold) {
+  // Flags before variables; variables in a fixed order.
+  EXPECT_EQ(Parse({"--processes=x"}, {{"MPRUN_DIST", "y"}}).err.rfind("--processes", 0), 0u);
+  EXPECT_EQ(Parse({}, {{"MPRUN_PROCESSES", "x"}, {"MPRUN_DIST", "y"}}).err.rfind("MPRUN_PROC", 0),
+            0u);
+}
+
+TEST(OptionsTest, SubCommandsAreNamedByTheirFirstArgument) {
+  std::string bin = "mprun", merge = "merge", report = "report", other = "--processes=2";
+  char* m[] = {bin.data(), merge.data(), nullptr};
+  char* r[] = {bin.data(), report.data(), nullptr};
+  char* o[] = {bin.data(), other.data(), merge.data(), nullptr};
+  EXPECT_EQ(CommandOf(2, m), Command::kMerge);
+  EXPECT_EQ(CommandOf(2, r), Command::kReport);
+  EXPECT_EQ(CommandOf(3, o), Command::kRun);  // a binary called merge, after a flag
+  EXPECT_EQ(CommandOf(1, m), Command::kRun);
+  EXPECT_EQ(ErrorPrefix(Command::kRun), "mprun: error: ");
+  EXPECT_EQ(ErrorPrefix(Command::kMerge), "mprun merge: error: ");
+  EXPECT_EQ(ErrorPrefix(Command::kReport), "mprun report: error: ");
+}
+
+template <typename T>
+struct SubParsed {
+  bool ok;
+  T opts;
+  std::string err;
+};
+
+template <typename T>
+SubParsed<T> ParseSub(bool (*parse)(int, char**, T*, std::string*), std::vector<std::string> args) {
+  args.insert(args.begin(), "sub");
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  SubParsed<T> p;
+  p.ok = parse(static_cast<int>(args.size()), argv.data(), &p.opts, &p.err);
+  return p;
+}
+
+TEST(OptionsTest, MergeTakesReportsAndItsOwnOptions) {
+  auto p = ParseSub(ParseMergeOptions, {"--json=a.json", "-q", "s1.json", "--junit-xml", "j.xml",
+                                        "--history=h.json", "s2.json"});
+  ASSERT_TRUE(p.ok) << p.err;
+  EXPECT_EQ(p.opts.json_path, "a.json");
+  EXPECT_EQ(p.opts.junit_path, "j.xml");
+  EXPECT_EQ(p.opts.history_path, "h.json");
+  EXPECT_EQ(p.opts.verbosity, 0);
+  EXPECT_EQ(p.opts.inputs, (std::vector<std::string>{"s1.json", "s2.json"}));
+  EXPECT_EQ(ParseSub(ParseMergeOptions, {"-v", "r.json"}).opts.verbosity, 2);
+  // --help is answered whatever follows it.
+  p = ParseSub(ParseMergeOptions, {"--help", "--bogus"});
+  EXPECT_TRUE(p.ok && p.opts.help);
+}
+
+TEST(OptionsTest, ReportTakesReportsAndItsOwnOptions) {
+  auto p = ParseSub(ParseReportOptions, {"--html", "p.html", "--history=h.json", "r.json"});
+  ASSERT_TRUE(p.ok) << p.err;
+  EXPECT_EQ(p.opts.html_path, "p.html");
+  EXPECT_EQ(p.opts.history_path, "h.json");
+  EXPECT_EQ(p.opts.inputs, std::vector<std::string>{"r.json"});
+  EXPECT_TRUE(ParseSub(ParseReportOptions, {"-h"}).opts.help);
+}
+
+TEST(OptionsTest, MergeAndReportRefuseWhatTheyDoNotKnow) {
+  struct Bad {
+    bool merge;
+    std::vector<std::string> args;
+    std::string err;
+  };
+  const std::string merge_usage =
+      " (usage: mprun merge [--json=FILE] [--junit-xml=FILE] [--history=FILE] [-q|-v] "
+      "REPORT.json...)";
+  const std::string report_usage =
+      " (usage: mprun report --html=FILE [--history=FILE] REPORT.json...)";
+  for (const Bad& b : std::vector<Bad>{
+           {true, {}, "no report given" + merge_usage},
+           {true, {"--frob", "r.json"}, "--frob: unknown option" + merge_usage},
+           {true, {"--", "r.json"}, "--: unknown option" + merge_usage},
+           {true, {"--history=", "r.json"}, "--history: needs a file name"},
+           {true, {"r.json", "--json"}, "--json: needs a value"},
+           {true, {"--quiet=1", "r.json"}, "--quiet: takes no value"},
+           {false, {"r.json"}, "--html=FILE is required" + report_usage},
+           {false, {"--html=p.html"}, "no report given" + report_usage},
+           {false, {"--html=", "r.json"}, "--html: needs a file name"},
+           {false, {"-q", "r.json"}, "-q: unknown option" + report_usage},
+       }) {
+    const std::string err = b.merge ? ParseSub(ParseMergeOptions, b.args).err
+                                    : ParseSub(ParseReportOptions, b.args).err;
+    EXPECT_EQ(err, b.err);
   }
 }
 

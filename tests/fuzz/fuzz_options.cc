@@ -1,5 +1,6 @@
 // mprun's flags and MPRUN_* variables: the input is NUL-separated words;
-// "NAME=value" words after a lone "ENV" word are the environment.
+// "NAME=value" words after a lone "ENV" word are the environment. A first
+// word "merge" or "report" parses that sub-command's command line instead.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -35,8 +36,26 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   int argc = static_cast<int>(args.size());
-  mprun::core::Options opts;
   std::string err;
+  switch (mprun::core::CommandOf(argc, argv.data())) {
+    case mprun::core::Command::kMerge: {
+      mprun::core::MergeOptions merge;
+      const bool ok = mprun::core::ParseMergeOptions(argc - 1, argv.data() + 1, &merge, &err);
+      if (!ok && err.empty()) std::abort();  // a refusal names the option
+      if (ok && !merge.help && merge.inputs.empty()) std::abort();
+      return 0;
+    }
+    case mprun::core::Command::kReport: {
+      mprun::core::ReportOptions report;
+      const bool ok = mprun::core::ParseReportOptions(argc - 1, argv.data() + 1, &report, &err);
+      if (!ok && err.empty()) std::abort();
+      if (ok && !report.help && (report.inputs.empty() || report.html_path.empty())) std::abort();
+      return 0;
+    }
+    case mprun::core::Command::kRun:
+      break;
+  }
+  mprun::core::Options opts;
   const bool ok = mprun::core::ParseOptions(
       &argc, argv.data(),
       [&env](const char* n) {
