@@ -92,6 +92,12 @@ void ForkLauncher::SignalBinaryGroup(uint32_t group, int signal) {
   if (group > 1) kill(-static_cast<pid_t>(group), signal);
 }
 
+void ForkLauncher::StopSupervisor() {
+  // SIGTSTP is blocked (it comes through the signalfd), so stop for real
+  // with SIGSTOP; SIGCONT continues from here.
+  raise(SIGSTOP);
+}
+
 core::ProcessEnd ForkLauncher::Reap(LaunchedWorker* worker) {
   core::ProcessEnd end;
   siginfo_t info = {};

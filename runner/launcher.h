@@ -38,6 +38,9 @@ class WorkerLauncher {
   // Driver mode: sends `signal` to `group`, the process group of the test
   // binary a worker runs now (it has a group of its own).
   virtual void SignalBinaryGroup(uint32_t group, int signal) { (void)group, (void)signal; }
+  // Stops the supervisor itself (SIGTSTP was taken through its signalfd) and
+  // returns once it is continued (the shell's `fg`).
+  virtual void StopSupervisor() = 0;
   // Collects a process whose wait_fd became readable (or that was killed)
   // and closes wait_fd; output_fd stays open for the supervisor to read.
   virtual core::ProcessEnd Reap(LaunchedWorker* worker) = 0;
@@ -56,6 +59,7 @@ class ForkLauncher : public WorkerLauncher {
   void KillGroup(const LaunchedWorker& worker) override;
   void SignalGroup(const LaunchedWorker& worker, int signal) override;
   void SignalBinaryGroup(uint32_t group, int signal) override;
+  void StopSupervisor() override;
   core::ProcessEnd Reap(LaunchedWorker* worker) override;
 
  private:

@@ -583,9 +583,7 @@ void Supervisor::Suspend() {
   }
   const uint64_t stopped_at = now_ns_();
   std::fflush(stdout);
-  // SIGTSTP is blocked (it comes through the signalfd), so stop for real
-  // with SIGSTOP; the shell's `fg` (SIGCONT) continues from here.
-  raise(SIGSTOP);
+  launcher_.StopSupervisor();
   ResumeWorkers(now_ns_() - stopped_at);
 }
 

@@ -4,9 +4,11 @@
 #include "runner/supervisor.h"
 
 #include <gtest/gtest.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -32,6 +34,7 @@ class FakeLauncher : public WorkerLauncher {
     bool ended = false;
     bool group_killed = false;
     std::vector<int> signals;
+    std::vector<int> group_signals;
   };
 
   bool Launch(uint32_t slot, uint32_t lease, LaunchedWorker* out, std::string* err) override {
@@ -63,6 +66,12 @@ class FakeLauncher : public WorkerLauncher {
     p.group_killed = true;
     if (!p.ended && !kill_lands_later) End(static_cast<size_t>(w.pid - 1000), {true, SIGKILL});
   }
+  void SignalGroup(const LaunchedWorker& w, int signal) override {
+    procs[static_cast<size_t>(w.pid - 1000)].group_signals.push_back(signal);
+  }
+  void StopSupervisor() override {
+    if (while_stopped) while_stopped();
+  }
   core::ProcessEnd Reap(LaunchedWorker* w) override {
     Proc& p = procs[static_cast<size_t>(w->pid - 1000)];
     close(p.event_fd);
@@ -84,6 +93,8 @@ class FakeLauncher : public WorkerLauncher {
   bool kill_lands_later = false;
   // Plays a child that runs a while before its launch fails; true: it did.
   std::function<bool(uint32_t slot, uint32_t lease)> child_then_refuse;
+  // What happens while the supervisor is stopped (SIGTSTP): e.g. time passes.
+  std::function<void()> while_stopped;
 };
 
 // The test's stand-in for a worker process.
@@ -509,6 +520,35 @@ TEST_F(SupervisorTest, ATimeoutIsReportedBeforeItsVerdictAndTheWorkerIsReplaced)
       "run start",        "worker 0 started", "timeout of test 0 in worker 0",
       "test 0 timed_out", "worker 0 died",    "worker 0 started"};
   EXPECT_EQ(recorder_.events, expected);
+}
+
+TEST_F(SupervisorTest, TheTimeSuspendedDoesNotCountAgainstTheRunningTest) {
+  Build(1, 1, /*timeout_s=*/1);
+  ASSERT_TRUE(sup_->Start());
+  FakeWorker w = Worker(0);
+  w.Take(1);
+  w.Start(0);
+  now_ += 500'000'000;
+  launcher_.while_stopped = [this] { now_ += 5'000'000'000; };
+  // ^Z: SIGTSTP, taken through a signalfd as the real run takes it.
+  sigset_t tstp, old;
+  sigemptyset(&tstp);
+  sigaddset(&tstp, SIGTSTP);
+  ASSERT_EQ(pthread_sigmask(SIG_BLOCK, &tstp, &old), 0);
+  const int sfd = signalfd(-1, &tstp, SFD_CLOEXEC);
+  ASSERT_GE(sfd, 0);
+  ASSERT_EQ(pthread_kill(pthread_self(), SIGTSTP), 0);
+  sup_->Step(0, sfd);
+  close(sfd);
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  EXPECT_EQ(launcher_.procs[0].group_signals, (std::vector<int>{SIGSTOP, SIGCONT}));
+  now_ += 300'000'000;  // 5.8 s since the start, 5 s of it suspended
+  Step();
+  EXPECT_TRUE(launcher_.procs[0].signals.empty()) << "no timeout yet";
+  EXPECT_FALSE(ledger_->Finished(0));
+  now_ += 300'000'000;  // 1.1 s of running
+  Step();
+  EXPECT_EQ(launcher_.procs[0].signals, (std::vector<int>{TimeoutDumpSignal()}));
 }
 
 TEST_F(SupervisorTest, ARunEndsWhenEveryTestHasAResultAndWorkersLeave) {
