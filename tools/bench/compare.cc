@@ -65,11 +65,12 @@ pid_t Spawn(const std::vector<std::string>& argv, const std::vector<std::string>
   return pid;
 }
 
+using Job = std::pair<std::vector<std::string>, std::vector<std::string>>;  // argv, env
+
 // Runs the processes at once and waits for all: wall time until the last
 // ends, and the largest peak RSS of any process (wait4 reports a child's
 // own and its reaped descendants').
-Sample RunAll(
-    const std::vector<std::pair<std::vector<std::string>, std::vector<std::string>>>& jobs) {
+Sample RunAll(const std::vector<Job>& jobs) {
   Sample s;
   const double start = NowS();
   std::vector<pid_t> pids;
@@ -160,53 +161,63 @@ std::string Fixed(double v, int digits) {
   return buf;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+struct Options {
   bool quick = false;
   int reps = 3;
   std::string out_dir = "bench-results";
-  std::string bin_dir;
+  std::string bin_dir;  // empty: the folder of this executable
+};
+
+// False on an unknown flag (the caller prints the usage).
+bool ParseArgs(int argc, char** argv, Options* opts) {
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--quick") {
-      quick = true;
-      reps = 1;
+      opts->quick = true;
+      opts->reps = 1;
     } else if (a.rfind("--reps=", 0) == 0) {
-      reps = std::atoi(a.c_str() + 7);
+      opts->reps = std::atoi(a.c_str() + 7);
     } else if (a.rfind("--out=", 0) == 0) {
-      out_dir = a.substr(6);
+      opts->out_dir = a.substr(6);
     } else if (a.rfind("--bin-dir=", 0) == 0) {
-      bin_dir = a.substr(10);
+      opts->bin_dir = a.substr(10);
     } else {
-      std::fprintf(stderr, "usage: compare [--quick] [--reps=N] [--out=DIR] [--bin-dir=DIR]\n");
-      return 2;
+      return false;
     }
   }
-  if (bin_dir.empty()) {
-    char self[4096];
-    const ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    self[n > 0 ? n : 0] = '\0';
-    bin_dir = std::string(self).substr(0, std::string(self).rfind('/'));
-  }
-  mkdir(out_dir.c_str(), 0755);
-  // The mprun CLI built beside the workloads, or MPRUN_CLI for a copied set.
-  const char* cli_env = std::getenv("MPRUN_CLI");
-  const std::string mprun_cli = cli_env && *cli_env ? cli_env : MPRUN_CLI;
-  // Shorter tests for the quick set; the runner's lower bounds use the same scale.
-  const std::string scale = quick ? "0.25" : "1";
-  setenv("MPRUN_BENCH_SCALE", scale.c_str(), 1);
-  const int cores = mprun::runner::UsableCores();
+  return true;
+}
 
+std::string SelfDir() {
+  char self[4096];
+  const ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  self[n > 0 ? n : 0] = '\0';
+  return std::string(self).substr(0, std::string(self).rfind('/'));
+}
+
+// The sum of `n` test durations given in ms by `ms`, and the longest, in s.
+template <typename MsOf>
+std::pair<double, double> TotalAndLongestS(uint32_t n, MsOf ms) {
+  double total = 0, longest = 0;
+  for (uint32_t i = 0; i < n; ++i) {
+    total += ms(i) / 1e3;
+    longest = std::max(longest, ms(i) / 1e3);
+  }
+  return {total, longest};
+}
+
+// The worker counts {2} and, on a larger machine, every usable core.
+std::vector<int> TwoAndCores(int cores) {
+  std::vector<int> w = {2};
+  if (cores > 2) w.push_back(cores);
+  return w;
+}
+
+// The workloads of tools/bench/workload.h with the worker counts each is timed
+// at; --quick leaves out the two slowest. MPRUN_BENCH_SCALE must be set first:
+// the lower bounds read it.
+std::vector<Workload> Workloads(const std::string& bin_dir, bool quick, int cores) {
   auto bin = [&](const std::string& n) { return bin_dir + "/" + n; };
-  auto sum = [](uint32_t n, auto f) {
-    double total = 0, longest = 0;
-    for (uint32_t i = 0; i < n; ++i) {
-      total += f(i) / 1e3;
-      longest = std::max(longest, f(i) / 1e3);
-    }
-    return std::pair{total, longest};
-  };
   std::vector<int> base = {1, 2};
   if (cores > 2) base.push_back(cores);
   std::vector<Workload> loads;
@@ -214,143 +225,192 @@ int main(int argc, char** argv) {
                    bin("trivial_1000_plain"), base});
   loads.back().ctest_once = true;
   if (!quick) {
-    Workload w{"trivial_10k",
-               "10,000 trivial tests",
-               bin("trivial_10000_linked"),
-               bin("trivial_10000_plain"),
-               {2}};
-    if (cores > 2) w.workers.push_back(cores);
+    Workload w{"trivial_10k", "10,000 trivial tests", bin("trivial_10000_linked"),
+               bin("trivial_10000_plain"), TwoAndCores(cores)};
     w.reps = 5;
     w.ctest_once = true;
     loads.push_back(w);
   }
   {
-    auto [total, longest] = sum(bench::kCpuTests, bench::CpuMs);
+    auto [total, longest] = TotalAndLongestS(bench::kCpuTests, bench::CpuMs);
     loads.push_back({"cpu", "300 CPU-bound tests, heavy-tailed", bin("cpu_linked"),
                      bin("cpu_plain"), base, total, longest});
   }
   {
-    auto [total, longest] = sum(bench::kSleepTests, bench::SleepMs);
+    auto [total, longest] = TotalAndLongestS(bench::kSleepTests, bench::SleepMs);
     std::vector<int> w = {2, 8 * cores};
     if (cores > 2) w.insert(w.begin() + 1, cores);
     loads.push_back({"sleep", "400 sleeping (IO-like) tests", bin("sleep_linked"),
-                     bin("sleep_plain"), w, total, 0});
-    loads.back().longest_s = longest;
+                     bin("sleep_plain"), w, total, longest});
   }
-  {
-    std::vector<int> w = {2};
-    if (cores > 2) w.push_back(cores);
-    Workload f{"fixture", "20 suites x 10 tests, 50 ms SetUpTestSuite", bin("fixture_linked"),
-               bin("fixture_plain"), w};
-    f.total_s = bench::kFixtureSuites * bench::FixtureSetUpMs() / 1e3;
-    f.longest_s = bench::FixtureSetUpMs() / 1e3;
-    loads.push_back(f);
-  }
+  Workload f{"fixture", "20 suites x 10 tests, 50 ms SetUpTestSuite", bin("fixture_linked"),
+             bin("fixture_plain"), TwoAndCores(cores)};
+  f.total_s = bench::kFixtureSuites * bench::FixtureSetUpMs() / 1e3;
+  f.longest_s = bench::FixtureSetUpMs() / 1e3;
+  loads.push_back(f);
   if (!quick) {
-    std::vector<int> w = {2};
-    if (cores > 2) w.push_back(cores);
     Workload c{"crashy", "500 tests, 15 segfault, 5 hang (1 s timeout)", bin("crashy_linked"),
-               bin("crashy_plain"), w};
+               bin("crashy_plain"), TwoAndCores(cores)};
     c.timeout_s = 1;
     c.serial_and_shards = false;  // a crash ends the process; a hang never ends
     c.reps = 2;
     loads.push_back(c);
   }
+  return loads;
+}
 
-  std::string md =
-      "| workload | W | tool | median s | × serial | lower bound s | × lower bound | peak RSS MB "
-      "|\n"
-      "|---|---|---|---|---|---|---|---|\n";
+// What every workload's runs share.
+struct Setup {
+  std::string out_dir;
+  std::string mprun_cli;
+  int reps;
+};
+
+std::string CtestDir(const Setup& setup, const Workload& w) {
+  return setup.out_dir + "/ctest-" + w.name;
+}
+
+std::string HistoryPath(const Setup& setup, const Workload& w, int workers) {
+  return setup.out_dir + "/history-" + w.name + "-" + std::to_string(workers) + ".json";
+}
+
+// The tools timed on `w`, in the order they alternate within a repetition.
+std::vector<Cell> CellsFor(const Workload& w, bool ctest_ok) {
+  std::vector<Cell> cells;
+  if (w.serial_and_shards) cells.push_back({"gtest serial", 1, {}});
+  for (int W : w.workers) {
+    if (w.serial_and_shards) cells.push_back({"gtest sharding", W, {}});
+    if (ctest_ok) cells.push_back({"ctest -j", W, {}});
+    cells.push_back({"mprun driver", W, {}});
+    cells.push_back({"mprun linked", W, {}});
+    cells.push_back({"mprun +history", W, {}});
+  }
+  return cells;
+}
+
+// The processes that one sample of `c` runs at once.
+std::vector<Job> JobsFor(const Setup& setup, const Workload& w, const Cell& c) {
+  const std::string workers = std::to_string(c.workers);
+  if (c.tool == "gtest serial") return {{{w.plain}, {}}};
+  if (c.tool == "gtest sharding") {
+    std::vector<Job> jobs;
+    for (int i = 0; i < c.workers; ++i) {
+      jobs.push_back(
+          {{w.plain}, {"GTEST_TOTAL_SHARDS=" + workers, "GTEST_SHARD_INDEX=" + std::to_string(i)}});
+    }
+    return jobs;
+  }
+  if (c.tool == "ctest -j") {
+    return {{{"/usr/bin/ctest", "--test-dir", CtestDir(setup, w), "-j", workers, "-Q"}, {}}};
+  }
+  // mprun: the driver runs the plain binary through the mprun command; the
+  // linked binary runs as a first run ("mprun linked") or having seen the
+  // suite before ("+history": a warm-up run seeds its history file).
+  const bool driver = c.tool == "mprun driver";
+  const bool learned = c.tool == "mprun +history";
+  std::vector<std::string> a = {
+      driver ? setup.mprun_cli : w.linked, "--processes=" + workers, "-q",
+      learned ? "--history=" + HistoryPath(setup, w, c.workers) : "--no-history"};
+  if (w.timeout_s > 0) a.push_back("--process-timeout=" + Fixed(w.timeout_s, 1));
+  if (driver) a.push_back(w.plain);
+  return {{a, {}}};
+}
+
+// Times every cell `reps` times, in alternation, so drift hits every tool alike.
+void Measure(const Setup& setup, const Workload& w, std::vector<Cell>* cells) {
+  const int r_count = w.reps > 0 ? std::min(w.reps, setup.reps) : setup.reps;
+  for (int r = 0; r < r_count; ++r) {
+    for (Cell& c : *cells) {
+      if (c.tool == "ctest -j" && w.ctest_once && r > 0) continue;
+      const std::vector<Job> jobs = JobsFor(setup, w, c);
+      if (c.tool == "mprun +history" && r == 0) {
+        unlink(HistoryPath(setup, w, c.workers).c_str());
+        RunAll(jobs);
+      }
+      c.samples.push_back(RunAll(jobs));
+      std::fprintf(stderr, "   %-15s W=%-3d %.3f s\n", c.tool.c_str(), c.workers,
+                   c.samples.back().wall_s);
+    }
+  }
+}
+
+const char kTableHead[] =
+    "| workload | W | tool | median s | × serial | lower bound s | × lower bound | peak RSS MB "
+    "|\n"
+    "|---|---|---|---|---|---|---|---|\n";
+
+// One table row per cell: medians as ratios to serial and to the lower bound
+// max(total/W, longest), "–" where there is none.
+std::string MarkdownRows(const Workload& w, const std::vector<Cell>& cells) {
+  double serial = 0;
+  for (const Cell& c : cells) {
+    if (c.tool == "gtest serial") serial = c.Median();
+  }
+  std::string md;
+  for (const Cell& c : cells) {
+    const double lb = std::max(w.total_s / c.workers, w.longest_s);
+    const double m = c.Median();
+    md += "| " + w.description + " | " + std::to_string(c.workers) + " | " + c.tool + " | " +
+          Fixed(m, 3) + " | " + (serial > 0 ? Fixed(m / serial, 2) : "–") + " | " +
+          (lb > 0 ? Fixed(lb, 3) : "–") + " | " + (lb > 0 ? Fixed(m / lb, 2) : "–") + " | " +
+          Fixed(c.Rss() / 1024.0, 1) + " |\n";
+  }
+  return md;
+}
+
+// The workload's entry of results.json's "workloads" array, every sample in it.
+std::string WorkloadJson(const Workload& w, const std::vector<Cell>& cells) {
+  std::string json = "\n {\"name\": \"" + w.name + "\", \"total_s\": " + Fixed(w.total_s, 4) +
+                     ", \"longest_s\": " + Fixed(w.longest_s, 4) + ", \"cells\": [";
+  for (size_t ci = 0; ci < cells.size(); ++ci) {
+    const Cell& c = cells[ci];
+    json += std::string(ci ? "," : "") + "\n  {\"tool\": \"" + c.tool +
+            "\", \"workers\": " + std::to_string(c.workers) + ", \"wall_s\": [";
+    for (size_t s = 0; s < c.samples.size(); ++s) {
+      json += (s ? ", " : "") + Fixed(c.samples[s].wall_s, 4);
+    }
+    json += "], \"max_rss_kb\": " + std::to_string(c.Rss()) + "}";
+  }
+  return json + "]}";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options opts;
+  if (!ParseArgs(argc, argv, &opts)) {
+    std::fprintf(stderr, "usage: compare [--quick] [--reps=N] [--out=DIR] [--bin-dir=DIR]\n");
+    return 2;
+  }
+  if (opts.bin_dir.empty()) opts.bin_dir = SelfDir();
+  mkdir(opts.out_dir.c_str(), 0755);
+  // The mprun CLI built beside the workloads, or MPRUN_CLI for a copied set.
+  const char* cli_env = std::getenv("MPRUN_CLI");
+  const Setup setup{opts.out_dir, cli_env && *cli_env ? cli_env : MPRUN_CLI, opts.reps};
+  // Shorter tests for the quick set; the runner's lower bounds use the same scale.
+  const std::string scale = opts.quick ? "0.25" : "1";
+  setenv("MPRUN_BENCH_SCALE", scale.c_str(), 1);
+  const int cores = mprun::runner::UsableCores();
+  const std::vector<Workload> loads = Workloads(opts.bin_dir, opts.quick, cores);
+
+  std::string md = kTableHead;
   std::string json =
       "{\"cores\": " + std::to_string(cores) + ", \"scale\": " + scale + ", \"workloads\": [";
   for (size_t li = 0; li < loads.size(); ++li) {
     const Workload& w = loads[li];
     std::fprintf(stderr, "== %s\n", w.description.c_str());
-    const std::string ctest_dir = out_dir + "/ctest-" + w.name;
     // A machine without ctest (a bare benchmark host) measures the rest.
     const bool ctest_ok = w.with_ctest && access("/usr/bin/ctest", X_OK) == 0 &&
-                          WriteCtestDir(w.plain, ctest_dir, w.timeout_s);
-    std::vector<Cell> cells;
-    if (w.serial_and_shards) cells.push_back({"gtest serial", 1, {}});
-    for (int W : w.workers) {
-      if (w.serial_and_shards) cells.push_back({"gtest sharding", W, {}});
-      if (ctest_ok) cells.push_back({"ctest -j", W, {}});
-      cells.push_back({"mprun driver", W, {}});
-      cells.push_back({"mprun linked", W, {}});
-      cells.push_back({"mprun +history", W, {}});
-    }
-    const int r_count = w.reps > 0 ? std::min(w.reps, reps) : reps;
-    for (int r = 0; r < r_count; ++r) {
-      for (Cell& c : cells) {  // in alternation, so drift hits every tool alike
-        if (c.tool == "ctest -j" && w.ctest_once && r > 0) continue;
-        std::vector<std::pair<std::vector<std::string>, std::vector<std::string>>> jobs;
-        if (c.tool == "gtest serial") {
-          jobs.push_back({{w.plain}, {}});
-        } else if (c.tool == "gtest sharding") {
-          for (int i = 0; i < c.workers; ++i) {
-            jobs.push_back({{w.plain},
-                            {"GTEST_TOTAL_SHARDS=" + std::to_string(c.workers),
-                             "GTEST_SHARD_INDEX=" + std::to_string(i)}});
-          }
-        } else if (c.tool == "ctest -j") {
-          jobs.push_back(
-              {{"/usr/bin/ctest", "--test-dir", ctest_dir, "-j", std::to_string(c.workers), "-Q"},
-               {}});
-        } else if (c.tool == "mprun driver") {
-          // The plain binary through the mprun command, a first run.
-          std::vector<std::string> a = {mprun_cli, "--processes=" + std::to_string(c.workers), "-q",
-                                        "--no-history"};
-          if (w.timeout_s > 0) a.push_back("--process-timeout=" + Fixed(w.timeout_s, 1));
-          a.push_back(w.plain);
-          jobs.push_back({a, {}});
-        } else {
-          // "mprun linked" is a first run (no history); "+history" has seen
-          // the suite before (a warm-up run seeds its history file).
-          const bool learned = c.tool == "mprun +history";
-          const std::string history =
-              out_dir + "/history-" + w.name + "-" + std::to_string(c.workers) + ".json";
-          std::vector<std::string> a = {w.linked, "--processes=" + std::to_string(c.workers), "-q",
-                                        learned ? "--history=" + history : "--no-history"};
-          if (w.timeout_s > 0) a.push_back("--process-timeout=" + Fixed(w.timeout_s, 1));
-          if (learned && r == 0) {
-            unlink(history.c_str());
-            RunAll({{a, {}}});
-          }
-          jobs.push_back({a, {}});
-        }
-        c.samples.push_back(RunAll(jobs));
-        std::fprintf(stderr, "   %-15s W=%-3d %.3f s\n", c.tool.c_str(), c.workers,
-                     c.samples.back().wall_s);
-      }
-    }
-    double serial = 0;
-    for (const Cell& c : cells) {
-      if (c.tool == "gtest serial") serial = c.Median();
-    }
-    json += std::string(li ? "," : "") + "\n {\"name\": \"" + w.name +
-            "\", \"total_s\": " + Fixed(w.total_s, 4) +
-            ", \"longest_s\": " + Fixed(w.longest_s, 4) + ", \"cells\": [";
-    for (size_t ci = 0; ci < cells.size(); ++ci) {
-      const Cell& c = cells[ci];
-      const double lb = std::max(w.total_s / c.workers, w.longest_s);
-      const double m = c.Median();
-      md += "| " + w.description + " | " + std::to_string(c.workers) + " | " + c.tool + " | " +
-            Fixed(m, 3) + " | " + (serial > 0 ? Fixed(m / serial, 2) : "–") + " | " +
-            (lb > 0 ? Fixed(lb, 3) : "–") + " | " + (lb > 0 ? Fixed(m / lb, 2) : "–") + " | " +
-            Fixed(c.Rss() / 1024.0, 1) + " |\n";
-      json += std::string(ci ? "," : "") + "\n  {\"tool\": \"" + c.tool +
-              "\", \"workers\": " + std::to_string(c.workers) + ", \"wall_s\": [";
-      for (size_t s = 0; s < c.samples.size(); ++s) {
-        json += (s ? ", " : "") + Fixed(c.samples[s].wall_s, 4);
-      }
-      json += "], \"max_rss_kb\": " + std::to_string(c.Rss()) + "}";
-    }
-    json += "]}";
+                          WriteCtestDir(w.plain, CtestDir(setup, w), w.timeout_s);
+    std::vector<Cell> cells = CellsFor(w, ctest_ok);
+    Measure(setup, w, &cells);
+    md += MarkdownRows(w, cells);
+    json += std::string(li ? "," : "") + WorkloadJson(w, cells);
   }
   json += "\n]}\n";
-  std::ofstream(out_dir + "/results.md") << md;
-  std::ofstream(out_dir + "/results.json") << json;
+  std::ofstream(opts.out_dir + "/results.md") << md;
+  std::ofstream(opts.out_dir + "/results.json") << json;
   std::printf("%s", md.c_str());
-  std::printf("\n(%d usable cores; raw samples in %s/results.json)\n", cores, out_dir.c_str());
+  std::printf("\n(%d usable cores; raw samples in %s/results.json)\n", cores, opts.out_dir.c_str());
   return 0;
 }
