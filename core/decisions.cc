@@ -173,21 +173,21 @@ bool BinaryDied(const ProcessEnd& end, bool crashed_in_test) {
 }
 
 AfterLaunch LaunchBook::Judge(uint32_t binary, const LaunchEnd& end) {
-  if (end.ran_any) barren_[binary] = 0;
+  if (end.ran_any) without_a_test_[binary] = 0;
   if (!end.tests_left) return AfterLaunch::kDone;
   if (!end.ran_any && end.shim_fork_failed) return AfterLaunch::kShortage;
   if (!end.ran_any) {
     // A crash at start-up, a failed global environment, or a binary that
     // is not what it was when listed.
-    return ++barren_[binary] < max_barren_ ? AfterLaunch::kGiveBackUnused
-                                           : AfterLaunch::kFailBarren;
+    return ++without_a_test_[binary] < max_without_a_test_ ? AfterLaunch::kTryAgain
+                                                           : AfterLaunch::kFailNothingRan;
   }
   return end.died ? AfterLaunch::kGiveBackRest : AfterLaunch::kFailRest;
 }
 
-int LaunchBook::barren(uint32_t binary) const {
-  const auto it = barren_.find(binary);
-  return it == barren_.end() ? 0 : it->second;
+int LaunchBook::without_a_test(uint32_t binary) const {
+  const auto it = without_a_test_.find(binary);
+  return it == without_a_test_.end() ? 0 : it->second;
 }
 
 ShortageBackoff::Decision ShortageBackoff::Refused(uint64_t now_ns, bool got_through) {

@@ -49,7 +49,7 @@ inline constexpr int kWorkerDeathsBeforeAnyTest = 3;
 // outside (the OOM killer, a user); its batch runs again, up to this.
 inline constexpr int kLaunchDeathsInARow = 10;
 // Driver mode: a binary that ends before its first test, per worker.
-inline constexpr int kBarrenLaunchesPerBinary = 3;
+inline constexpr int kLaunchesWithoutATest = 3;
 // Driver mode: launches refused for want of resources while no binary of the
 // run began a test, for this long, fail their tests.
 inline constexpr uint64_t kShortageLimitNs = 8'000'000'000;
@@ -272,8 +272,8 @@ struct LaunchEnd {
 enum class AfterLaunch {
   kDone,            // every test of the launch has its result
   kShortage,        // a refused launch: ShortageBackoff decides
-  kGiveBackUnused,  // nothing ran: try again (another worker may)
-  kFailBarren,      // nothing ran, kBarrenLaunchesPerBinary times in a row
+  kTryAgain,        // nothing ran: try again (another worker may)
+  kFailNothingRan,  // nothing ran, kLaunchesWithoutATest times in a row
   kGiveBackRest,    // died after some tests: a fresh launch runs the rest
   kFailRest,        // exited after some tests without running the rest
 };
@@ -284,15 +284,18 @@ bool BinaryDied(const ProcessEnd& end, bool crashed_in_test);
 
 class LaunchBook {
  public:
-  explicit LaunchBook(int max_barren = kBarrenLaunchesPerBinary) : max_barren_(max_barren) {}
+  explicit LaunchBook(int max_without_a_test = kLaunchesWithoutATest)
+      : max_without_a_test_(max_without_a_test) {}
   AfterLaunch Judge(uint32_t binary, const LaunchEnd& end);
-  int barren(uint32_t binary) const;
-  // The outcome of tests failed by a barren binary.
-  static Outcome BarrenOutcome(bool died) { return died ? Outcome::kCrashed : Outcome::kFailed; }
+  int without_a_test(uint32_t binary) const;
+  // The outcome of tests failed by a binary that ran none of its tests.
+  static Outcome OutcomeWhenNothingRan(bool died) {
+    return died ? Outcome::kCrashed : Outcome::kFailed;
+  }
 
  private:
-  int max_barren_;
-  std::map<uint32_t, int> barren_;
+  int max_without_a_test_;
+  std::map<uint32_t, int> without_a_test_;
 };
 
 // Launches refused by the machine (no process, descriptor or memory): the

@@ -22,6 +22,7 @@
 #include "core/decisions.h"
 #include "core/outcome.h"
 #include "runner/console_follower.h"
+#include "runner/spawn.h"
 #include "shm/segment.h"
 
 namespace mprun::runner {
@@ -34,9 +35,6 @@ using core::Outcome;
 // refuses any single argument over 128 KiB).
 constexpr size_t kMaxFilterArg = 100000;
 constexpr size_t kStrayKept = ConsoleFollower::kStrayKept;
-// What the shim prints (and its exit status) when it cannot fork the binary.
-constexpr char kShimForkFailed[] = "mprun: fork: ";
-constexpr int kShimFailed = 127;
 
 // A launch refused for want of a process, a descriptor or memory is the
 // machine's state, not the tests' fault: it is tried again after a pause.
@@ -52,94 +50,6 @@ void WriteAll(int fd, std::string_view text) {
     if (n <= 0) return;
     text.remove_prefix(static_cast<size_t>(n));
   }
-}
-
-// A test may kill its parent or its process group (kill(getppid(), ...),
-// killpg(0, ...)), and a worker killed so could not say which test did it.
-// So the binary runs under a shim: a forked copy of the worker that only
-// starts the binary, waits for it, and ends the way it ended. Shim and
-// binary have a process group of their own; each dies with its parent
-// (PR_SET_PDEATHSIG), so a dead worker (a timeout's kill) still takes both.
-[[noreturn]] void RunShim(const std::vector<char*>& args, const std::string& dir, int out_fd,
-                          pid_t worker) {
-  prctl(PR_SET_PDEATHSIG, SIGKILL);
-  if (getppid() != worker) _exit(127);
-  setpgid(0, 0);
-  const pid_t shim = getpid();
-  const pid_t child = fork();
-  if (child < 0) {
-    // Into the pipe, where the worker looks for it.
-    dprintf(out_fd, "%s%s\n", kShimForkFailed, std::strerror(errno));
-    _exit(kShimFailed);
-  }
-  if (child == 0) {
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != shim) _exit(127);
-    const sched_param normal = {};
-    sched_setscheduler(0, SCHED_OTHER, &normal);  // the worker is SCHED_BATCH, not the tests
-    dup2(out_fd, STDOUT_FILENO);
-    dup2(out_fd, STDERR_FILENO);
-    const int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    if (null >= 0) dup2(null, STDIN_FILENO);
-    if (!dir.empty() && chdir(dir.c_str()) != 0) {
-      std::fprintf(stderr, "mprun: cannot enter %s: %s\n", dir.c_str(), std::strerror(errno));
-      _exit(127);
-    }
-    execv(args[0], args.data());
-    std::fprintf(stderr, "mprun: cannot run %s: %s\n", args[0], std::strerror(errno));
-    _exit(127);
-  }
-  close(out_fd);
-  int status = 0;
-  while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (WIFSIGNALED(status)) {
-    // End by the same signal, without a core file of the shim.
-    const struct rlimit no_core = {0, 0};
-    setrlimit(RLIMIT_CORE, &no_core);
-    signal(WTERMSIG(status), SIG_DFL);
-    sigset_t all;
-    sigfillset(&all);
-    sigprocmask(SIG_UNBLOCK, &all, nullptr);
-    raise(WTERMSIG(status));
-    _exit(128 + WTERMSIG(status));
-  }
-  _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 127);
-}
-
-// Starts `argv[0]` under its shim with stdout and stderr into a pipe;
-// `*pid` is the shim's (its process group's) id. False with `err` and the
-// failed call's errno in `*error_number`.
-bool StartChild(const std::vector<std::string>& argv, const std::string& dir, pid_t* pid,
-                int* read_fd, std::string* err, int* error_number) {
-  int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) {
-    *error_number = errno;
-    *err = std::string("pipe: ") + std::strerror(errno);
-    return false;
-  }
-  std::vector<char*> args;
-  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  const pid_t parent = getpid();
-  std::fflush(nullptr);
-  const pid_t shim = fork();
-  if (shim < 0) {
-    *error_number = errno;
-    *err = std::string("fork: ") + std::strerror(errno);
-    close(fds[0]);
-    close(fds[1]);
-    return false;
-  }
-  if (shim == 0) {
-    close(fds[0]);
-    RunShim(args, dir, fds[1], parent);
-  }
-  setpgid(shim, shim);  // also here, so that the group exists at once (either call wins)
-  close(fds[1]);
-  *pid = shim;
-  *read_fd = fds[0];
-  return true;
 }
 
 // The worker's side of a launch: events to the runtime, output to the
@@ -283,10 +193,13 @@ class DriverWorker {
     // Until the first test starts, the time limit runs against the launch
     // (a binary that hangs on start-up is caught), blamed on no test.
     runtime_.EnvironmentSetUp(group.front());
-    pid_t pid = -1;
-    int fd = -1;
+    ProgramSpec spec;
+    spec.argv = std::move(argv);
+    spec.dir = WorkingDirectory(binary);
+    spec.under_shim = true;
+    Program child;
     int error_number = 0;
-    if (!StartChild(argv, WorkingDirectory(binary), &pid, &fd, &err, &error_number)) {
+    if (!StartProgram(spec, &child, &err, &error_number)) {
       if (IsShortage(error_number)) {
         ShortOfResources(group, path, err);
       } else {
@@ -295,13 +208,15 @@ class DriverWorker {
       if (!flagfile.empty()) unlink(flagfile.c_str());
       return;
     }
+    const pid_t pid = child.pid;
+    const int fd = child.out_fd;
     runtime_.SetChildGroup(pid);
     RuntimeSink sink(runtime_, pid);
     std::vector<std::string> names;
     names.reserve(group.size());
     for (uint32_t t : group) names.push_back(run_.tests[t].FullName());
     ConsoleFollower follow(sink, group, std::move(names));
-    const bool blinded = Follow(pid, fd, follow);
+    const bool stdout_closed = Follow(pid, fd, follow);
     // What the binary's tests left in its group goes now, while the shim's
     // unreaped pid still holds the group id (so this never hits a stranger).
     runtime_.SetChildGroup(0);  // before the reaping frees the group id
@@ -312,9 +227,9 @@ class DriverWorker {
     if (!flagfile.empty()) unlink(flagfile.c_str());
     const core::ProcessEnd end = EndOf(status);
     const bool crashed_in_test = follow.Ended(
-        end, blinded ? "the test closed stdout and stderr: mprun could no longer follow the "
-                       "binary, and killed it"
-                     : "");
+        end, stdout_closed ? "the test closed stdout and stderr: mprun could no longer follow the "
+                             "binary, and killed it"
+                           : "");
     runtime_.Idle();
     if (sink.stopped()) return;  // interrupted: the rest is the supervisor's
     AfterEnd(binary, follow, end, core::BinaryDied(end, crashed_in_test));
@@ -348,18 +263,18 @@ class DriverWorker {
     // The kernel closes a dying process's files just before it becomes a
     // zombie, and the shim ends after the binary, so give an exit in
     // progress a moment to show first.
-    bool blinded = false;
+    bool stdout_closed = false;
     if (!child_gone && exited_fd >= 0) {
       pollfd exited = {exited_fd, POLLIN, 0};
       if (poll(&exited, 1, 100) == 0) {
-        blinded = true;
+        stdout_closed = true;
         kill(pid, SIGKILL);
       }
     }
     if (exited_fd >= 0) close(exited_fd);
     follow.Close();
     close(fd);
-    return blinded;
+    return stdout_closed;
   }
 
   // What becomes of the launch's tests that never started (core/decisions.h).
@@ -383,17 +298,17 @@ class DriverWorker {
         ShortOfResources(rest, path, why);
         return;
       }
-      case core::AfterLaunch::kGiveBackUnused:
+      case core::AfterLaunch::kTryAgain:
         runtime_.GiveBack(rest);
         runtime_.BatchUnused();
         return;
-      case core::AfterLaunch::kFailBarren: {
-        const std::string why = path + " ended (" + core::DescribeEnd(end) +
-                                ") before running any test, " +
-                                std::to_string(launches_.barren(binary)) + " times in a row";
+      case core::AfterLaunch::kFailNothingRan: {
+        const std::string why =
+            path + " ended (" + core::DescribeEnd(end) + ") before running any test, " +
+            std::to_string(launches_.without_a_test(binary)) + " times in a row";
         const std::string out = TailOf(follow.stray());
         FailAll(rest, why + (out.empty() ? "" : "; what it printed:\n" + out),
-                core::LaunchBook::BarrenOutcome(died));
+                core::LaunchBook::OutcomeWhenNothingRan(died));
         return;
       }
       case core::AfterLaunch::kGiveBackRest:
@@ -412,7 +327,7 @@ class DriverWorker {
   void ShortOfResources(const std::vector<uint32_t>& tests, const std::string& path,
                         const std::string& why) {
     runtime_.Idle();
-    const bool got_through = runtime_.RunGetsThrough(&progress_mark_);
+    const bool got_through = runtime_.AnyTestStartedSince(&progress_mark_);
     const core::ShortageBackoff::Decision d = shortage_.Refused(shm::MonotonicNs(), got_through);
     if (d.fail) {
       FailAll(tests, "mprun could not start " + path + ": " + why + " (no test binary of the run " +
@@ -441,9 +356,9 @@ class DriverWorker {
   WorkerRuntime& runtime_;
   const core::RunInfo& run_;
   std::string temp_dir_;
-  core::LaunchBook launches_{setup_.max_barren_launches};
+  core::LaunchBook launches_{setup_.max_launches_without_a_test};
   core::ShortageBackoff shortage_;
-  uint64_t progress_mark_ = 0;  // RunGetsThrough's mark
+  uint64_t progress_mark_ = 0;  // AnyTestStartedSince's mark
 };
 
 }  // namespace

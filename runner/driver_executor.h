@@ -45,7 +45,7 @@ struct DriverSetup {
   bool chdir_to_binary = false;
   // A binary that dies before running any test this many times in a row
   // (in one worker) fails the tests it was given.
-  int max_barren_launches = 3;
+  int max_launches_without_a_test = 3;
 };
 
 void RunDriverWorker(const DriverSetup& setup, WorkerRuntime& runtime);

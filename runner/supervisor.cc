@@ -41,7 +41,7 @@ Supervisor::Supervisor(shm::Segment& segment, shm::Doorbell& bell, WorkerLaunche
       attempts_(ledger.size(), core::AttemptRules{opt_.retries, opt_.flaky_fails, opt_.repeat_each,
                                                   opt_.stop_on_failure}),
       stops_(opt_.interrupt_grace_ms, opt_.exit_grace_ms),
-      give_up_(opt_.max_barren_deaths),
+      give_up_(opt_.max_deaths_before_any_test),
       serial_(ledger.size(), false) {
   for (uint32_t item : opt_.serial_items) {
     for (uint32_t t = item; t < seg_.UnitEnd(item); ++t) {
@@ -51,7 +51,7 @@ Supervisor::Supervisor(shm::Segment& segment, shm::Doorbell& bell, WorkerLaunche
   }
 }
 
-bool Supervisor::Settled(uint32_t test) const {
+bool Supervisor::MustNotRequeue(uint32_t test) const {
   return ledger_.Finished(test) || (serial_[test] && !serial_phase_);
 }
 
@@ -137,7 +137,7 @@ void Supervisor::RecoverFailedLaunch(uint32_t slot) {
 }
 
 void Supervisor::RequeueWhatWasHeld(uint32_t slot, uint32_t running, bool died) {
-  auto finished = [this](uint32_t t) { return Settled(t); };
+  auto finished = [this](uint32_t t) { return MustNotRequeue(t); };
   std::vector<uint32_t> back =
       shm::ReclaimDeadLease(seg_.claims(), workers_[slot].lease, running, finished);
   if (died) {
@@ -352,7 +352,7 @@ bool Supervisor::HeldOpen(uint32_t slot, uint32_t test) const {
          seg_.claims().Holder(test) == workers_[slot].lease;
 }
 
-void Supervisor::HandBack(uint32_t slot) {
+void Supervisor::TakeBackUnstarted(uint32_t slot) {
   // The worker is inside a long test; what it holds but has not started
   // would wait behind it. Take those back (a claim without kStartedBit) and
   // queue them on the supervisor's deque for whoever is free.
@@ -390,10 +390,10 @@ void Supervisor::CheckTimeouts(uint64_t now, uint64_t* next_event) {
     if (shm::CurrentTest(packed) == shm::kNoTest) continue;
     const uint64_t started = shm::CurrentStartMicros(packed) * 1000;
     const uint64_t hand_back_at = timeouts_.HandBackAt(started);
-    if (w.gave_back_for != packed) {
+    if (w.took_back_for != packed) {
       if (now >= hand_back_at) {
-        HandBack(slot);
-        w.gave_back_for = packed;
+        TakeBackUnstarted(slot);
+        w.took_back_for = packed;
       } else {
         *next_event = std::min(*next_event, hand_back_at);
       }
@@ -489,7 +489,7 @@ void Supervisor::EnsureWorkers() {
     // Nobody is left and nothing is queued, yet tests have no result: they
     // are in flight from a worker that died unseen, or lost. Sweep them up.
     std::vector<uint32_t> lost =
-        shm::SweepLostTests(seg_, [this](uint32_t t) { return Settled(t); });
+        shm::SweepLostTests(seg_, [this](uint32_t t) { return MustNotRequeue(t); });
     if (!lost.empty()) shm::Requeue(seg_, 0, lost);
     queued = lost.size();
     if (queued == 0) {

@@ -31,7 +31,7 @@ struct SupervisorOptions {
   bool restart_worker = false;
   // Workers that die before running any test this many times in a row mean
   // the binary or its environment is broken: the run stops.
-  int max_barren_deaths = core::kWorkerDeathsBeforeAnyTest;
+  int max_deaths_before_any_test = core::kWorkerDeathsBeforeAnyTest;
   int tick_ms = 50;
   // After the timeout signal, how long the worker has to write its backtrace.
   int dump_grace_ms = 1000;
@@ -122,7 +122,7 @@ class Supervisor {
     uint64_t recheck_word = 0;  // a word past its deadline whose test had just finished
     uint64_t kill_at_ns = 0;
     uint64_t launched_ns = 0;
-    uint64_t gave_back_for = 0;  // the current-word whose batch-mates were handed back
+    uint64_t took_back_for = 0;  // the current-word whose batch-mates were handed back
     // Time the run spent suspended (SIGTSTP) while this current-word's test
     // ran: added to its deadline.
     uint64_t paused_word = 0;
@@ -151,7 +151,7 @@ class Supervisor {
   // The deadline of `packed` (the worker's current-word) has passed: decides
   // the timeout, unless the test turns out to have finished in time.
   void DecideTimeout(uint32_t slot, uint64_t packed, uint64_t now, uint64_t* next_event);
-  void HandBack(uint32_t slot);
+  void TakeBackUnstarted(uint32_t slot);
   core::Progress Snapshot(bool with_output) const;
   void EnsureWorkers();
   void Complete(const std::string& test_message);
@@ -173,7 +173,7 @@ class Supervisor {
   void RequeueWhatWasHeld(uint32_t slot, uint32_t running, bool died);
   // Finished, or (serial tests before their phase) not to be run yet: what
   // the recovery sweeps must leave alone.
-  bool Settled(uint32_t test) const;
+  bool MustNotRequeue(uint32_t test) const;
   // `test` has no result yet and the lease of the worker in `slot` holds it.
   bool HeldOpen(uint32_t slot, uint32_t test) const;
   bool QueueSerialPhase();

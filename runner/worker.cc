@@ -224,7 +224,7 @@ void WorkerRuntime::LaunchRan() {
   slot_.launches_ran.fetch_add(1, std::memory_order_relaxed);
 }
 
-bool WorkerRuntime::RunGetsThrough(uint64_t* mark) const {
+bool WorkerRuntime::AnyTestStartedSince(uint64_t* mark) const {
   uint64_t launches = 0;
   bool inside_a_test = false;
   for (uint32_t i = 0; i < segment_.header().workers; ++i) {

@@ -131,7 +131,7 @@ class WorkerRuntime {
   // the run still gets through -- a launch anywhere began a test since the
   // last look (`*mark`, updated), or another worker's binary is inside a
   // test now (it will end and free what it holds).
-  bool RunGetsThrough(uint64_t* mark) const;
+  bool AnyTestStartedSince(uint64_t* mark) const;
 
  private:
   uint64_t OutputOffset();

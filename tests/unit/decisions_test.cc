@@ -380,22 +380,22 @@ LaunchEnd Launch(bool ran_any, bool tests_left, bool died, bool shim_fork_failed
 
 TEST(LaunchBookTest, ABinaryThatRunsNothingIsTriedAgainThenItsTestsFail) {
   LaunchBook book;
-  EXPECT_EQ(book.Judge(4, Launch(false, true, true)), AfterLaunch::kGiveBackUnused);
-  EXPECT_EQ(book.Judge(4, Launch(false, true, true)), AfterLaunch::kGiveBackUnused);
-  EXPECT_EQ(book.Judge(7, Launch(false, true, false)), AfterLaunch::kGiveBackUnused);  // its own
-  EXPECT_EQ(book.Judge(4, Launch(false, true, true)), AfterLaunch::kFailBarren);
-  EXPECT_EQ(book.barren(4), kBarrenLaunchesPerBinary);
-  EXPECT_EQ(LaunchBook::BarrenOutcome(true), Outcome::kCrashed);
-  EXPECT_EQ(LaunchBook::BarrenOutcome(false), Outcome::kFailed);
+  EXPECT_EQ(book.Judge(4, Launch(false, true, true)), AfterLaunch::kTryAgain);
+  EXPECT_EQ(book.Judge(4, Launch(false, true, true)), AfterLaunch::kTryAgain);
+  EXPECT_EQ(book.Judge(7, Launch(false, true, false)), AfterLaunch::kTryAgain);  // its own
+  EXPECT_EQ(book.Judge(4, Launch(false, true, true)), AfterLaunch::kFailNothingRan);
+  EXPECT_EQ(book.without_a_test(4), kLaunchesWithoutATest);
+  EXPECT_EQ(LaunchBook::OutcomeWhenNothingRan(true), Outcome::kCrashed);
+  EXPECT_EQ(LaunchBook::OutcomeWhenNothingRan(false), Outcome::kFailed);
 }
 
-TEST(LaunchBookTest, ALaunchThatRanATestStartsTheBarrenCountAgain) {
+TEST(LaunchBookTest, ALaunchThatRanATestStartsTheCountAgain) {
   LaunchBook book;
   book.Judge(0, Launch(false, true, true));
   book.Judge(0, Launch(false, true, true));
   EXPECT_EQ(book.Judge(0, Launch(true, false, false)), AfterLaunch::kDone);
-  EXPECT_EQ(book.barren(0), 0);
-  EXPECT_EQ(book.Judge(0, Launch(false, true, true)), AfterLaunch::kGiveBackUnused);
+  EXPECT_EQ(book.without_a_test(0), 0);
+  EXPECT_EQ(book.Judge(0, Launch(false, true, true)), AfterLaunch::kTryAgain);
 }
 
 TEST(LaunchBookTest, WhatBecomesOfTheTestsALaunchNeverStarted) {
@@ -403,7 +403,7 @@ TEST(LaunchBookTest, WhatBecomesOfTheTestsALaunchNeverStarted) {
   EXPECT_EQ(book.Judge(0, Launch(true, true, true)), AfterLaunch::kGiveBackRest);
   EXPECT_EQ(book.Judge(0, Launch(true, true, false)), AfterLaunch::kFailRest);
   EXPECT_EQ(book.Judge(0, Launch(false, true, false, true)), AfterLaunch::kShortage);
-  EXPECT_EQ(book.barren(0), 0);  // a refused fork is no barren launch
+  EXPECT_EQ(book.without_a_test(0), 0);  // a refused fork does not count
 }
 
 TEST(BinaryDiedTest, ASignalACrashInATestOrAStatusAboveOneIsADeath) {
@@ -414,7 +414,7 @@ TEST(BinaryDiedTest, ASignalACrashInATestOrAStatusAboveOneIsADeath) {
   EXPECT_TRUE(BinaryDied(Exit(0), true));
 }
 
-TEST(ShortageBackoffTest, PausesDoubleToHalfASecondWhileTheRunGetsThrough) {
+TEST(ShortageBackoffTest, PausesDoubleToHalfASecondWhileTheAnyTestStartedSince) {
   ShortageBackoff backoff;
   uint64_t now = 100 * kS;
   std::vector<int> pauses;
