@@ -179,9 +179,17 @@ class Engine {
   SupervisorOptions SupervisorOptionsFor() const;
   core::ExitStatus Repeat(ForkLauncher& launcher, const std::vector<core::Reporter*>& reporters,
                           SupervisorOptions& sopt, bool keys_wanted);
-  bool RunRepetition(int it, bool ready, const std::string& why, ForkLauncher& launcher,
-                     const std::vector<core::Reporter*>& reporters, const SupervisorOptions& sopt,
-                     int signal_fd, StrayReaper& strays, core::ExitStatus* status);
+  // What every repetition runs with.
+  struct Repetitions {
+    ForkLauncher& launcher;
+    const std::vector<core::Reporter*>& reporters;
+    const SupervisorOptions& sopt;
+    int signal_fd;
+    StrayReaper& strays;
+    bool ready;  // the shared environments are up (else `why` not)
+    std::string why;
+  };
+  bool RunRepetition(int it, Repetitions& reps, core::ExitStatus* status);
   std::string WorkerDir(uint32_t slot, uint32_t lease) const {
     return temp_root_ + "/w" + std::to_string(slot) + "-" + std::to_string(lease);
   }
@@ -314,10 +322,7 @@ SupervisorOptions Engine::SupervisorOptionsFor() const {
 }
 
 // Repetition `it` (0-based); false when it is the last.
-bool Engine::RunRepetition(int it, bool ready, const std::string& why, ForkLauncher& launcher,
-                           const std::vector<core::Reporter*>& reporters,
-                           const SupervisorOptions& sopt, int signal_fd, StrayReaper& strays,
-                           core::ExitStatus* status) {
+bool Engine::RunRepetition(int it, Repetitions& reps, core::ExitStatus* status) {
   const int repeat = spec_.repeat;
   if (repeat != 1) std::printf("%smprun: repetition %d\n", it ? "\n" : "", it + 1);
   if (it > 0) {
@@ -334,19 +339,19 @@ bool Engine::RunRepetition(int it, bool ready, const std::string& why, ForkLaunc
                           : core::DealByHistory(spec_.plan, workers_, expected_);
   for (int w = 0; w < workers_; ++w) segment_->deque(static_cast<uint32_t>(w)).PushBack(shares[w]);
   core::Ledger ledger(tests_);
-  Supervisor supervisor(*segment_, bell_, launcher, run_, ledger, reporters, sopt,
+  Supervisor supervisor(*segment_, bell_, reps.launcher, run_, ledger, reps.reporters, reps.sopt,
                         [this] { return segment_->NowNs(); });
   current_ = &supervisor;
-  if (!ready) {
-    supervisor.FailBeforeStart(why);
+  if (!reps.ready) {
+    supervisor.FailBeforeStart(reps.why);
   } else if (supervisor.Start()) {
-    while (!supervisor.Finished()) supervisor.Step(50, signal_fd);
+    while (!supervisor.Finished()) supervisor.Step(50, reps.signal_fd);
   }
-  if (const int n = strays.KillStrays(); n > 0) {
+  if (const int n = reps.strays.KillStrays(); n > 0) {
     supervisor.AddWarning("killed " + std::to_string(n) + (n == 1 ? " process" : " processes") +
                           " the tests left running outside their worker (daemonised)");
   }
-  const bool last = !ready || supervisor.summary().interrupted ||
+  const bool last = !reps.ready || supervisor.summary().interrupted ||
                     supervisor.summary().setup_error || (repeat >= 0 && it + 1 >= repeat);
   if (last && spec_.after_run) spec_.after_run(&supervisor);
   if (opts_.perf_report || opts_.fail_on_slowdown_pct > 0) {
@@ -373,10 +378,9 @@ core::ExitStatus Engine::Repeat(ForkLauncher& launcher,
   // From here on, what tests leave behind comes back to us (after the
   // shared environments' SetUp: their servers are not strays).
   StrayReaper strays;
+  Repetitions reps{launcher, reporters, sopt, signals.fd(), strays, ready, why};
   for (int it = 0; spec_.repeat < 0 || it < std::max(spec_.repeat, 1); ++it) {
-    if (!RunRepetition(it, ready, why, launcher, reporters, sopt, signals.fd(), strays, &status)) {
-      break;
-    }
+    if (!RunRepetition(it, reps, &status)) break;
   }
   return status;
 }

@@ -1,9 +1,9 @@
 // RunSetup: the one way from listed tests to a run, for both ways in
 // (linked mode's RunAllTests, driver mode's mprun CLI): gtest's selection
 // rules, the plan, the shard, `--list`, --gtest_output and the shuffle seed,
-// then the engine (runner/engine.h). The ways in differ only in how they list tests and
-// how a worker executes them (WayIn). Supervisor process only, single-
-// threaded, before any fork.
+// then the engine (runner/engine.h). The ways in differ only in how they
+// list tests and how a worker executes them (WayIn). Supervisor process
+// only, single-threaded, before any fork.
 #ifndef MPRUN_RUNNER_RUN_SETUP_H_
 #define MPRUN_RUNNER_RUN_SETUP_H_
 
