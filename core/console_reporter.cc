@@ -279,13 +279,8 @@ void ConsoleReporter::PrintPerf(const RunInfo& run, const PerfReport& perf) {
   }
 }
 
-void ConsoleReporter::OnRunEnd(const RunInfo& run, const Ledger& ledger,
-                               const RunSummary& summary) {
-  ClearStatusLine();
-  if (column_ > 0) std::fputc('\n', out_);
-  column_ = 0;
-  if (opt_.verbosity >= 1 && opt_.mode == ConsoleOptions::Mode::kDots) std::fputc('\n', out_);
-  // Tests that passed with output to show (--show-output=all kept it).
+// Tests that passed with output to show (--show-output=all kept it).
+void ConsoleReporter::PrintPassingOutput(const RunInfo& run, const Ledger& ledger) {
   for (uint32_t t = 0; t < ledger.size(); ++t) {
     if (!ledger.Finished(t) || IsFailure(ledger.Get(t).outcome)) continue;
     const TestResult& r = ledger.Get(t);
@@ -295,9 +290,9 @@ void ConsoleReporter::OnRunEnd(const RunInfo& run, const Ledger& ledger,
     std::fwrite(r.output.data(), 1, r.output.size(), out_);
     if (r.output.back() != '\n') std::fputc('\n', out_);
   }
-  for (uint32_t t = 0; t < ledger.size(); ++t) {
-    if (ledger.Finished(t) && IsFailure(ledger.Get(t).outcome)) PrintFailure(run, t, ledger.Get(t));
-  }
+}
+
+void ConsoleReporter::PrintFlaky(const RunInfo& run, const Ledger& ledger) {
   for (uint32_t t = 0; t < ledger.size(); ++t) {
     if (!ledger.Finished(t) || !ledger.Get(t).flaky) continue;
     const TestResult& r = ledger.Get(t);
@@ -311,63 +306,66 @@ void ConsoleReporter::OnRunEnd(const RunInfo& run, const Ledger& ledger,
                    m.substr(0, m.find('\n')).c_str());
     }
   }
-  for (const std::string& e : summary.errors) {
-    std::fprintf(out_, "%s\nERROR: %s\n", kHeavyRule, e.c_str());
-  }
-  for (const std::string& w : summary.warnings) {
-    std::fprintf(out_, "%s\nWARNING: %s\n", kHeavyRule, w.c_str());
-  }
-  const size_t not_run = ledger.size() - ledger.finished() + ledger.Count(Outcome::kNotRun);
-  if (not_run > 0 && opt_.verbosity >= 1) {
-    std::fprintf(out_, "%s\nNot run (%zu):", kHeavyRule, not_run);
-    size_t listed = 0;
-    for (uint32_t t = 0; t < ledger.size() && listed < 50; ++t) {
-      if (!ledger.Finished(t) || ledger.Get(t).outcome == Outcome::kNotRun) {
-        std::fprintf(out_, "%s%s", listed++ ? ", " : " ", run.tests[t].FullName().c_str());
-      }
-    }
-    std::fprintf(out_, "%s\n", not_run > listed ? ", ..." : "");
-  }
-  if (opt_.durations > 0) {
-    std::vector<uint32_t> order;
-    for (uint32_t t = 0; t < ledger.size(); ++t) {
-      if (ledger.Finished(t) && ledger.Get(t).outcome != Outcome::kNotRun) order.push_back(t);
-    }
-    const size_t n = std::min(order.size(), static_cast<size_t>(opt_.durations));
-    std::partial_sort(order.begin(), order.begin() + static_cast<long>(n), order.end(),
-                      [&](uint32_t a, uint32_t b) {
-                        return ledger.Get(a).duration_ns > ledger.Get(b).duration_ns;
-                      });
-    std::fprintf(out_, "%s\nSlowest %zu test%s:\n", kHeavyRule, n, n == 1 ? "" : "s");
-    for (size_t i = 0; i < n; ++i) {
-      const TestResult& r = ledger.Get(order[i]);
-      std::fprintf(out_, "  %9s  %s (worker %d)\n", Duration(r.duration_ns).c_str(),
-                   run.tests[order[i]].FullName().c_str(), r.worker);
+}
+
+// The first 50 of the `not_run` tests that never ran.
+void ConsoleReporter::PrintNotRun(const RunInfo& run, const Ledger& ledger, size_t not_run) {
+  std::fprintf(out_, "%s\nNot run (%zu):", kHeavyRule, not_run);
+  size_t listed = 0;
+  for (uint32_t t = 0; t < ledger.size() && listed < 50; ++t) {
+    if (!ledger.Finished(t) || ledger.Get(t).outcome == Outcome::kNotRun) {
+      std::fprintf(out_, "%s%s", listed++ ? ", " : " ", run.tests[t].FullName().c_str());
     }
   }
-  PrintRepeats(run, ledger);
-  PrintPerf(run, summary.perf);
+  std::fprintf(out_, "%s\n", not_run > listed ? ", ..." : "");
+}
+
+// --durations=N: the N slowest tests that ran.
+void ConsoleReporter::PrintSlowest(const RunInfo& run, const Ledger& ledger) {
+  std::vector<uint32_t> order;
+  for (uint32_t t = 0; t < ledger.size(); ++t) {
+    if (ledger.Finished(t) && ledger.Get(t).outcome != Outcome::kNotRun) order.push_back(t);
+  }
+  const size_t n = std::min(order.size(), static_cast<size_t>(opt_.durations));
+  std::partial_sort(order.begin(), order.begin() + static_cast<long>(n), order.end(),
+                    [&](uint32_t a, uint32_t b) {
+                      return ledger.Get(a).duration_ns > ledger.Get(b).duration_ns;
+                    });
+  std::fprintf(out_, "%s\nSlowest %zu test%s:\n", kHeavyRule, n, n == 1 ? "" : "s");
+  for (size_t i = 0; i < n; ++i) {
+    const TestResult& r = ledger.Get(order[i]);
+    std::fprintf(out_, "  %9s  %s (worker %d)\n", Duration(r.duration_ns).c_str(),
+                 run.tests[order[i]].FullName().c_str(), r.worker);
+  }
+}
+
+// How close the run came to the best any schedule could do.
+void ConsoleReporter::PrintMakespan(const RunInfo& run, const Ledger& ledger,
+                                    const RunSummary& summary) {
+  uint64_t total = 0, longest = 0;
+  for (uint32_t t = 0; t < ledger.size(); ++t) {
+    if (!ledger.Finished(t)) continue;
+    total += ledger.Get(t).duration_ns;
+    longest = std::max(longest, ledger.Get(t).duration_ns);
+  }
+  const double bound =
+      std::max(static_cast<double>(total) / run.workers, static_cast<double>(longest)) / 1e9;
+  if (bound > 0) {
+    std::fprintf(out_, "makespan %.3fs; lower bound max(total/%d, longest) %.3fs: %.0f%%\n",
+                 summary.wall_seconds, run.workers, bound, 100 * summary.wall_seconds / bound);
+  }
+}
+
+// `Ran N tests in S.SSSs`, the breakdown, and the closing line.
+void ConsoleReporter::PrintTotals(const RunInfo& run, const Ledger& ledger,
+                                  const RunSummary& summary, size_t not_run) {
   std::fprintf(out_, "%s\n", kLightRule);
   const size_t ran = ledger.finished() - ledger.Count(Outcome::kNotRun);
   std::fprintf(out_, "Ran %zu test%s in %.3fs\n", ran, ran == 1 ? "" : "s", summary.wall_seconds);
   const size_t crashed = ledger.Count(Outcome::kCrashed),
                timed_out = ledger.Count(Outcome::kTimedOut);
   if (ledger.flaky() > 0) std::fprintf(out_, "(flaky: %zu, see above)\n", ledger.flaky());
-  if (opt_.verbosity >= 2 && run.workers > 0) {
-    // How close the run came to the best any schedule could do.
-    uint64_t total = 0, longest = 0;
-    for (uint32_t t = 0; t < ledger.size(); ++t) {
-      if (!ledger.Finished(t)) continue;
-      total += ledger.Get(t).duration_ns;
-      longest = std::max(longest, ledger.Get(t).duration_ns);
-    }
-    const double bound =
-        std::max(static_cast<double>(total) / run.workers, static_cast<double>(longest)) / 1e9;
-    if (bound > 0) {
-      std::fprintf(out_, "makespan %.3fs; lower bound max(total/%d, longest) %.3fs: %.0f%%\n",
-                   summary.wall_seconds, run.workers, bound, 100 * summary.wall_seconds / bound);
-    }
-  }
+  if (opt_.verbosity >= 2 && run.workers > 0) PrintMakespan(run, ledger, summary);
   if (crashed + timed_out + not_run > 0) {
     std::fprintf(out_, "(failed: %zu, crashed: %zu, timed out: %zu, not run: %zu)\n",
                  ledger.Count(Outcome::kFailed), crashed, timed_out, not_run);
@@ -376,6 +374,31 @@ void ConsoleReporter::OnRunEnd(const RunInfo& run, const Ledger& ledger,
   std::fprintf(out_, "mprun: %zu passed, %zu failed, %zu skipped\n", ledger.Count(Outcome::kPassed),
                ledger.Count(Outcome::kFailed) + crashed + timed_out,
                ledger.Count(Outcome::kSkipped));
+}
+
+void ConsoleReporter::OnRunEnd(const RunInfo& run, const Ledger& ledger,
+                               const RunSummary& summary) {
+  ClearStatusLine();
+  if (column_ > 0) std::fputc('\n', out_);
+  column_ = 0;
+  if (opt_.verbosity >= 1 && opt_.mode == ConsoleOptions::Mode::kDots) std::fputc('\n', out_);
+  PrintPassingOutput(run, ledger);
+  for (uint32_t t = 0; t < ledger.size(); ++t) {
+    if (ledger.Finished(t) && IsFailure(ledger.Get(t).outcome)) PrintFailure(run, t, ledger.Get(t));
+  }
+  PrintFlaky(run, ledger);
+  for (const std::string& e : summary.errors) {
+    std::fprintf(out_, "%s\nERROR: %s\n", kHeavyRule, e.c_str());
+  }
+  for (const std::string& w : summary.warnings) {
+    std::fprintf(out_, "%s\nWARNING: %s\n", kHeavyRule, w.c_str());
+  }
+  const size_t not_run = ledger.size() - ledger.finished() + ledger.Count(Outcome::kNotRun);
+  if (not_run > 0 && opt_.verbosity >= 1) PrintNotRun(run, ledger, not_run);
+  if (opt_.durations > 0) PrintSlowest(run, ledger);
+  PrintRepeats(run, ledger);
+  PrintPerf(run, summary.perf);
+  PrintTotals(run, ledger, summary, not_run);
   std::fflush(out_);
 }
 

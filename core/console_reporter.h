@@ -47,10 +47,18 @@ class ConsoleReporter : public Reporter {
   std::string StatusLine(const RunInfo& run, const Ledger& ledger, const Progress& progress) const;
 
  private:
+  // The end of the run, in the order printed.
+  void PrintPassingOutput(const RunInfo& run, const Ledger& ledger);
   void PrintFailure(const RunInfo& run, uint32_t test, const TestResult& r);
+  void PrintFlaky(const RunInfo& run, const Ledger& ledger);
+  void PrintNotRun(const RunInfo& run, const Ledger& ledger, size_t not_run);
+  void PrintSlowest(const RunInfo& run, const Ledger& ledger);
   void ClearStatusLine();
   void PrintRepeats(const RunInfo& run, const Ledger& ledger);
   void PrintPerf(const RunInfo& run, const PerfReport& perf);
+  void PrintTotals(const RunInfo& run, const Ledger& ledger, const RunSummary& summary,
+                   size_t not_run);
+  void PrintMakespan(const RunInfo& run, const Ledger& ledger, const RunSummary& summary);
   std::string Paint(const std::string& text, Outcome o) const;
 
   FILE* out_;

@@ -516,9 +516,139 @@ class SaveLock {
 
 }  // namespace
 
+// Streams the merged file: the other binaries' sections as they were, then
+// this binary's columns. Its rows: this run's tests that ran or ran before,
+// then the file's tests this run did not select, as they were.
+class History::Writer {
+ public:
+  Writer(const History& history, const File* base, std::FILE* out)
+      : h_(history), base_(base), stream_(out, buffer_, sizeof buffer_), w_(stream_) {}
+
+  bool Write() {
+    w_.StartObject();
+    w_.Key("format");
+    w_.String(kFormat);
+    w_.Key("version");
+    w_.Int(kVersion);
+    w_.Key("binaries");
+    w_.StartObject();
+    if (base_) {
+      for (const File::Section& s : base_->others) {
+        String(s.binary);
+        w_.RawValue(base_->text.data() + s.at, s.len, rapidjson::kObjectType);
+      }
+    }
+    String(h_.binary_);
+    w_.StartObject();
+    Names();
+    Durations();
+    Outcomes();
+    Flaky();
+    w_.EndObject();
+    w_.EndObject();
+    w_.EndObject();
+    stream_.Put('\n');
+    stream_.Flush();
+    return w_.IsComplete();
+  }
+
+ private:
+  const File::Entry* EntryOf(size_t t) const {
+    return base_ && base_->entry_of[t] >= 0
+               ? &base_->entries[static_cast<size_t>(base_->entry_of[t])]
+               : nullptr;
+  }
+  const Recorded* RecordOf(size_t t) const {
+    return !h_.recorded_.empty() && h_.recorded_[t].any ? &h_.recorded_[t] : nullptr;
+  }
+  // One column: `test_row` for each of this run's rows, `kept_row` for
+  // each of the file's rows kept as they were.
+  template <typename TestRow, typename KeptRow>
+  void Rows(Column c, TestRow&& test_row, KeptRow&& kept_row) {
+    w_.Key(kColumnNames[c]);
+    w_.StartArray();
+    for (size_t t = 0; t < h_.tests_->size(); ++t) {
+      const File::Entry* e = EntryOf(t);
+      const Recorded* r = RecordOf(t);
+      if (e || r) test_row(t, e, r);
+    }
+    if (base_) {
+      for (size_t i = 0; i < base_->entries.size(); ++i) {
+        if (!base_->matched[i]) kept_row(base_->entries[i]);
+      }
+    }
+    w_.EndArray();
+  }
+  void Names() {
+    std::string name;
+    Rows(
+        kTests,
+        [&](size_t t, const File::Entry*, const Recorded*) {
+          const TestName& test = (*h_.tests_)[t];
+          name.assign(test.suite).append(1, '.').append(test.name);
+          String(name);
+        },
+        [&](const File::Entry& e) { String(base_->Name(e)); });
+  }
+  // The file's durations then this run's, the last kKeep of them.
+  void Durations() {
+    Rows(
+        kDurations,
+        [&](size_t, const File::Entry* e, const Recorded* r) {
+          const size_t mine = r ? r->durations : 0;
+          std::array<uint32_t, kKeep> old;
+          const size_t n = e ? base_->Durations(*e, kKeep - mine, old.data()) : 0;
+          w_.StartArray();
+          for (size_t k = 0; k < n; ++k) w_.Uint(old[k]);
+          for (size_t k = 0; k < mine; ++k) w_.Uint(r->durations_us[k]);
+          w_.EndArray();
+        },
+        [&](const File::Entry& e) {
+          const std::string_view text = base_->DurationsText(e);
+          w_.RawValue(text.data(), text.size(), rapidjson::kArrayType);
+        });
+  }
+  void Outcomes() {
+    Rows(
+        kOutcomes,
+        [&](size_t, const File::Entry* e, const Recorded* r) {
+          String(OutcomeName(r ? r->outcome : e->outcome));
+        },
+        [&](const File::Entry& e) { String(OutcomeName(e.outcome)); });
+  }
+  void Flaky() {
+    Rows(
+        kFlaky,
+        [&](size_t, const File::Entry* e, const Recorded* r) {
+          w_.Uint((e ? e->flaky : 0) + (r ? r->flaky : 0));
+        },
+        [&](const File::Entry& e) { w_.Uint(e.flaky); });
+  }
+  void String(std::string_view s) {
+    w_.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+  }
+
+  const History& h_;
+  const File* base_;
+  char buffer_[1 << 16];
+  rapidjson::FileWriteStream stream_;
+  rapidjson::Writer<rapidjson::FileWriteStream> w_;
+};
+
+const History::File* History::Current(const std::string& path,
+                                      std::unique_ptr<File>* reread) const {
+  FileId now;
+  if (!Identify(path, &now)) return nullptr;
+  if (file_ != nullptr && now == file_->id) return file_.get();
+  *reread = std::make_unique<File>();
+  (*reread)->text = Slurp(path);
+  std::string ignored;  // an unreadable file is replaced
+  if (!(*reread)->Parse(binary_, &ignored)) return nullptr;
+  (*reread)->Match(*tests_);
+  return reread->get();
+}
+
 bool History::Save(const std::string& path, std::string* err) const {
-  // Merge with the file as it is now: another run may have written since we
-  // loaded it (while it is still the file we loaded, it need not be read).
   if (tests_ == nullptr) {
     *err = "no history was loaded";
     return false;
@@ -528,111 +658,12 @@ bool History::Save(const std::string& path, std::string* err) const {
   if (!dir.empty()) std::filesystem::create_directories(dir, no_dir);
   const SaveLock lock(path, err);
   if (!lock.held()) return false;
-  const File* base = file_.get();
+  // Merge with the file as it is now: another run may have written since we
+  // loaded it (while it is still the file we loaded, it need not be read).
   std::unique_ptr<File> reread;
-  FileId now;
-  if (!Identify(path, &now)) {
-    base = nullptr;
-  } else if (base == nullptr || !(now == base->id)) {
-    reread = std::make_unique<File>();
-    reread->text = Slurp(path);
-    std::string ignored;  // an unreadable file is replaced
-    base = reread->Parse(binary_, &ignored) ? reread.get() : nullptr;
-    if (base) reread->Match(*tests_);
-  }
-  const std::vector<TestName>& tests = *tests_;
-  auto entry = [&](size_t t) -> const File::Entry* {
-    return base && base->entry_of[t] >= 0 ? &base->entries[static_cast<size_t>(base->entry_of[t])]
-                                          : nullptr;
-  };
-  auto record = [&](size_t t) -> const Recorded* {
-    return !recorded_.empty() && recorded_[t].any ? &recorded_[t] : nullptr;
-  };
-  // The rows: this run's tests that ran or ran before, then the file's
-  // tests this run did not select, as they were.
-  auto rows = [&](auto&& test_row, auto&& kept_row) {
-    for (size_t t = 0; t < tests.size(); ++t) {
-      const File::Entry* e = entry(t);
-      const Recorded* r = record(t);
-      if (e || r) test_row(t, e, r);
-    }
-    if (!base) return;
-    for (size_t i = 0; i < base->entries.size(); ++i) {
-      if (!base->matched[i]) kept_row(base->entries[i]);
-    }
-  };
-
+  const File* base = Current(path, &reread);
   return WriteFileAtomicallyWith(
-      path,
-      [&](std::FILE* out) {
-        char buffer[1 << 16];
-        rapidjson::FileWriteStream stream(out, buffer, sizeof buffer);
-        rapidjson::Writer<rapidjson::FileWriteStream> w(stream);
-        auto string = [&](std::string_view s) {
-          w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-        };
-        w.StartObject();
-        w.Key("format");
-        w.String(kFormat);
-        w.Key("version");
-        w.Int(kVersion);
-        w.Key("binaries");
-        w.StartObject();
-        if (base) {
-          for (const File::Section& s : base->others) {
-            string(s.binary);
-            w.RawValue(base->text.data() + s.at, s.len, rapidjson::kObjectType);
-          }
-        }
-        string(binary_);
-        w.StartObject();
-        w.Key(kColumnNames[kTests]);
-        w.StartArray();
-        std::string name;
-        rows(
-            [&](size_t t, const File::Entry*, const Recorded*) {
-              name.assign(tests[t].suite).append(1, '.').append(tests[t].name);
-              string(name);
-            },
-            [&](const File::Entry& e) { string(base->Name(e)); });
-        w.EndArray();
-        w.Key(kColumnNames[kDurations]);
-        w.StartArray();
-        rows(
-            [&](size_t, const File::Entry* e, const Recorded* r) {
-              const size_t mine = r ? r->durations : 0;
-              std::array<uint32_t, kKeep> old;
-              const size_t n = e ? base->Durations(*e, kKeep - mine, old.data()) : 0;
-              w.StartArray();
-              for (size_t k = 0; k < n; ++k) w.Uint(old[k]);
-              for (size_t k = 0; k < mine; ++k) w.Uint(r->durations_us[k]);
-              w.EndArray();
-            },
-            [&](const File::Entry& e) {
-              const std::string_view text = base->DurationsText(e);
-              w.RawValue(text.data(), text.size(), rapidjson::kArrayType);
-            });
-        w.EndArray();
-        w.Key(kColumnNames[kOutcomes]);
-        w.StartArray();
-        rows([&](size_t, const File::Entry* e,
-                 const Recorded* r) { string(OutcomeName(r ? r->outcome : e->outcome)); },
-             [&](const File::Entry& e) { string(OutcomeName(e.outcome)); });
-        w.EndArray();
-        w.Key(kColumnNames[kFlaky]);
-        w.StartArray();
-        rows([&](size_t, const File::Entry* e,
-                 const Recorded* r) { w.Uint((e ? e->flaky : 0) + (r ? r->flaky : 0)); },
-             [&](const File::Entry& e) { w.Uint(e.flaky); });
-        w.EndArray();
-        w.EndObject();
-        w.EndObject();
-        w.EndObject();
-        stream.Put('\n');
-        stream.Flush();
-        return w.IsComplete();
-      },
-      err);
+      path, [&](std::FILE* out) { return Writer(*this, base, out).Write(); }, err);
 }
 
 }  // namespace mprun::core

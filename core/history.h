@@ -80,6 +80,11 @@ class History {
     Outcome outcome = Outcome::kNotRun;
     uint32_t flaky = 0;
   };
+  class Writer;  // streams the merged file out (history.cc)
+  // The file at `path` as it is now, parsed and matched (in `reread` when
+  // it is not the one loaded); null when it is absent or unreadable.
+  const File* Current(const std::string& path, std::unique_ptr<File>* reread) const;
+
   std::string binary_;  // its file name
   const std::vector<TestName>* tests_ = nullptr;
   std::unique_ptr<File> file_;

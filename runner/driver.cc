@@ -20,14 +20,12 @@
 #include <utility>
 #include <vector>
 
-#include "core/gtest_filter.h"
 #include "core/gtest_list.h"
-#include "core/gtest_output.h"
 #include "core/options.h"
-#include "core/plan.h"
 #include "runner/cpus.h"
 #include "runner/driver_executor.h"
 #include "runner/engine.h"
+#include "runner/run_setup.h"
 #include "shm/segment.h"
 
 namespace mprun::runner {
@@ -61,14 +59,7 @@ struct Args {
   std::vector<std::string> binaries;
   std::vector<std::string> passthrough;  // gtest flags for every launch
   std::vector<std::string> user_args;    // after --
-  std::string filter = "*";
-  bool also_run_disabled = false;
-  int repeat = 1;
-  bool shuffle = false;
-  int random_seed = 0;
-  bool fail_fast = false;
-  bool brief = false;
-  std::string output;
+  GtestFlags gtest;                      // over the whole run
   bool chdir_to_binary = false;
   double list_timeout_s = 60;
 };
@@ -99,31 +90,32 @@ bool IsTrue(const std::string& v) { return v.empty() || v == "1" || v == "true" 
 // What ParseOptions left: gtest flags, driver flags, binaries, then `--`.
 bool ParseRest(int argc, char** argv, const std::vector<std::string>& user_args, Args* a,
                std::string* err) {
-  if (const char* f = std::getenv("GTEST_FILTER"); f && *f) a->filter = f;
+  if (const char* f = std::getenv("GTEST_FILTER"); f && *f) a->gtest.filter = f;
   if (const char* d = std::getenv("GTEST_ALSO_RUN_DISABLED_TESTS"); d && *d) {
-    a->also_run_disabled = std::strcmp(d, "0") != 0;
+    a->gtest.also_run_disabled = std::strcmp(d, "0") != 0;
   }
   a->user_args = user_args;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     std::string v;
     if (FlagValue(arg, "--gtest_filter", &v)) {
-      a->filter = v;
+      a->gtest.filter = v;
     } else if (arg == "--gtest_also_run_disabled_tests" ||
                FlagValue(arg, "--gtest_also_run_disabled_tests", &v)) {
-      a->also_run_disabled = IsTrue(v);
+      a->gtest.also_run_disabled = IsTrue(v);
     } else if (FlagValue(arg, "--gtest_repeat", &v)) {
-      if (!WholeNumber("--gtest_repeat", v, -1, INT_MAX, &a->repeat, err)) return false;
+      if (!WholeNumber("--gtest_repeat", v, -1, INT_MAX, &a->gtest.repeat, err)) return false;
     } else if (arg == "--gtest_shuffle" || FlagValue(arg, "--gtest_shuffle", &v)) {
-      a->shuffle = IsTrue(v);
+      a->gtest.shuffle = IsTrue(v);
     } else if (FlagValue(arg, "--gtest_random_seed", &v)) {
-      if (!WholeNumber("--gtest_random_seed", v, 0, 99999, &a->random_seed, err)) return false;
+      if (!WholeNumber("--gtest_random_seed", v, 0, 99999, &a->gtest.random_seed, err))
+        return false;
     } else if (arg == "--gtest_fail_fast" || FlagValue(arg, "--gtest_fail_fast", &v)) {
-      a->fail_fast = IsTrue(v);
+      a->gtest.fail_fast = IsTrue(v);
     } else if (arg == "--gtest_brief" || FlagValue(arg, "--gtest_brief", &v)) {
-      a->brief = IsTrue(v);
+      a->gtest.brief = IsTrue(v);
     } else if (FlagValue(arg, "--gtest_output", &v)) {
-      a->output = v;
+      a->gtest.output = v;
     } else if (arg == "--gtest_list_tests") {
       *err = "--gtest_list_tests: use --list to print the selected tests";
       return false;
@@ -224,6 +216,93 @@ bool SpawnListing(const std::string& path, Listing* l, std::string* err) {
   return true;
 }
 
+// The listings under way (started and not yet reaped), their pipes
+// watched in one poll.
+struct Watch {
+  std::vector<pollfd> fds;
+  std::vector<std::pair<size_t, bool>> who;  // listing, is-stdout
+  uint64_t wait_ns = 1000000000;
+};
+
+// Kills the listings past their limit, reaps those whose streams are both
+// closed, and gathers the open pipes of the rest.
+Watch WatchListings(std::vector<Listing>& ls, size_t started, std::vector<bool>& reaped,
+                    uint64_t limit_ns) {
+  Watch w;
+  const uint64_t now = shm::MonotonicNs();
+  for (size_t i = 0; i < started; ++i) {
+    if (reaped[i]) continue;
+    Listing& l = ls[i];
+    if (now >= l.start_ns + limit_ns) {  // too long: killed, judged below
+      l.timed_out = true;
+      kill(-l.pid, SIGKILL);
+    }
+    if (l.out_fd < 0 && l.err_fd < 0) {
+      // Both streams closed: it is done once it has exited.
+      const pid_t r = waitpid(l.pid, &l.status, WNOHANG);
+      if (r == l.pid || (r < 0 && errno == ECHILD)) {
+        reaped[i] = true;
+        if (l.end_ns == 0) l.end_ns = shm::MonotonicNs();
+      } else {
+        w.wait_ns = std::min<uint64_t>(w.wait_ns, 2000000);
+      }
+      continue;
+    }
+    w.wait_ns = std::min(w.wait_ns, l.start_ns + limit_ns > now ? l.start_ns + limit_ns - now : 0);
+    if (l.out_fd >= 0) w.fds.push_back({l.out_fd, POLLIN, 0}), w.who.push_back({i, true});
+    if (l.err_fd >= 0) w.fds.push_back({l.err_fd, POLLIN, 0}), w.who.push_back({i, false});
+  }
+  return w;
+}
+
+// What the poll found ready: read, or closed at the end of the stream.
+void ReadListings(const Watch& w, std::vector<Listing>& ls) {
+  for (size_t k = 0; k < w.fds.size(); ++k) {
+    if (w.fds[k].revents == 0) continue;
+    Listing& l = ls[w.who[k].first];
+    const bool is_out = w.who[k].second;
+    int& fd = is_out ? l.out_fd : l.err_fd;
+    std::string& text = is_out ? l.out : l.err;
+    char buf[65536];
+    const ssize_t n = read(fd, buf, sizeof buf);
+    if (n > 0) {
+      text.append(buf, static_cast<size_t>(n));
+      if (!is_out && text.size() > 65536) text.erase(0, text.size() - 32768);
+    } else if (n == 0 || errno != EINTR) {
+      close(fd);
+      fd = -1;
+      if (l.out_fd < 0 && l.err_fd < 0) l.end_ns = shm::MonotonicNs();
+    }
+  }
+}
+
+// False with `err` when the listing of `shown` did not end well.
+bool JudgeListing(const std::string& shown, const Listing& l, double timeout_s, std::string* err) {
+  auto fail = [&](const std::string& why) {
+    *err = shown + ": " + why;
+    std::string tail = l.err.size() > 2000 ? l.err.substr(l.err.size() - 2000) : l.err;
+    while (!tail.empty() && tail.back() == '\n') tail.pop_back();
+    if (!tail.empty()) *err += "; it wrote to stderr:\n" + tail;
+    return false;
+  };
+  if (l.timed_out) {
+    char limit[32];
+    std::snprintf(limit, sizeof limit, "%g", timeout_s);
+    return fail(std::string("--gtest_list_tests did not finish within ") + limit +
+                " s (--list-timeout); killed");
+  }
+  if (WIFSIGNALED(l.status)) {
+    return fail(std::string("--gtest_list_tests was killed by signal ") +
+                strsignal(WTERMSIG(l.status)));
+  }
+  if (WEXITSTATUS(l.status) != 0) {
+    return fail("--gtest_list_tests exited with status " + std::to_string(WEXITSTATUS(l.status)) +
+                (WEXITSTATUS(l.status) == 127 ? " (could not be run)" : "") +
+                "; is it a GoogleTest binary?");
+  }
+  return true;
+}
+
 // Lists the binaries, up to `parallel` at a time, each within `timeout_s`
 // of its start; false with `err` naming the first that failed.
 bool ListAll(const std::vector<std::string>& shown, const std::vector<std::string>& paths,
@@ -233,127 +312,145 @@ bool ListAll(const std::vector<std::string>& shown, const std::vector<std::strin
   const auto limit_ns = static_cast<uint64_t>(timeout_s * 1e9);
   std::vector<bool> reaped(paths.size(), false);
   size_t next = 0;
-  auto active = [&](size_t i) { return i < next && !reaped[i]; };
   for (;;) {
     size_t running = 0;
-    for (size_t i = 0; i < next; ++i) running += active(i) ? 1 : 0;
-    while (running < parallel && next < ls.size()) {
+    for (size_t i = 0; i < next; ++i) running += reaped[i] ? 0 : 1;
+    for (; running < parallel && next < ls.size(); ++next, ++running) {
       if (!SpawnListing(paths[next], &ls[next], err)) {
         *err = shown[next] + ": " + *err;
         for (size_t j = 0; j < next; ++j) {
-          if (active(j)) kill(-ls[j].pid, SIGKILL);
+          if (!reaped[j]) kill(-ls[j].pid, SIGKILL);
         }
         return false;
       }
-      ++next;
-      ++running;
     }
     if (running == 0) break;
-    const uint64_t now = shm::MonotonicNs();
-    uint64_t wait_ns = 1000000000;
-    std::vector<pollfd> fds;
-    std::vector<std::pair<size_t, bool>> who;  // listing, is-stdout
-    for (size_t i = 0; i < next; ++i) {
-      if (!active(i)) continue;
-      Listing& l = ls[i];
-      if (now >= l.start_ns + limit_ns) {  // too long: killed, judged below
-        l.timed_out = true;
-        kill(-l.pid, SIGKILL);
-      }
-      if (l.out_fd < 0 && l.err_fd < 0) {
-        // Both streams closed: it is done once it has exited.
-        const pid_t r = waitpid(l.pid, &l.status, WNOHANG);
-        if (r == l.pid || (r < 0 && errno == ECHILD)) {
-          reaped[i] = true;
-          if (l.end_ns == 0) l.end_ns = shm::MonotonicNs();
-        } else {
-          wait_ns = std::min<uint64_t>(wait_ns, 2000000);
-        }
-        continue;
-      }
-      wait_ns = std::min(wait_ns, l.start_ns + limit_ns > now ? l.start_ns + limit_ns - now : 0);
-      if (l.out_fd >= 0) fds.push_back({l.out_fd, POLLIN, 0}), who.push_back({i, true});
-      if (l.err_fd >= 0) fds.push_back({l.err_fd, POLLIN, 0}), who.push_back({i, false});
-    }
-    const int wait_ms = static_cast<int>(wait_ns / 1000000 + 1);
-    if (poll(fds.data(), fds.size(), fds.empty() ? std::min(wait_ms, 2) : wait_ms) < 0 &&
+    Watch w = WatchListings(ls, next, reaped, limit_ns);
+    const int wait_ms = static_cast<int>(w.wait_ns / 1000000 + 1);
+    if (poll(w.fds.data(), w.fds.size(), w.fds.empty() ? std::min(wait_ms, 2) : wait_ms) < 0 &&
         errno != EINTR) {
       *err = std::string("poll: ") + std::strerror(errno);
       return false;
     }
-    for (size_t k = 0; k < fds.size(); ++k) {
-      if (fds[k].revents == 0) continue;
-      Listing& l = ls[who[k].first];
-      int& fd = who[k].second ? l.out_fd : l.err_fd;
-      std::string& text = who[k].second ? l.out : l.err;
-      char buf[65536];
-      const ssize_t n = read(fd, buf, sizeof buf);
-      if (n > 0) {
-        text.append(buf, static_cast<size_t>(n));
-        if (!who[k].second && text.size() > 65536) text.erase(0, text.size() - 32768);
-      } else if (n == 0 || errno != EINTR) {
-        close(fd);
-        fd = -1;
-        if (l.out_fd < 0 && l.err_fd < 0) l.end_ns = shm::MonotonicNs();
-      }
-    }
+    ReadListings(w, ls);
   }
   for (size_t i = 0; i < ls.size(); ++i) {
-    Listing& l = ls[i];
-    auto fail = [&](const std::string& why) {
-      *err = shown[i] + ": " + why;
-      std::string tail = l.err.size() > 2000 ? l.err.substr(l.err.size() - 2000) : l.err;
-      while (!tail.empty() && tail.back() == '\n') tail.pop_back();
-      if (!tail.empty()) *err += "; it wrote to stderr:\n" + tail;
-      return false;
-    };
-    if (l.timed_out) {
-      char limit[32];
-      std::snprintf(limit, sizeof limit, "%g", timeout_s);
-      return fail(std::string("--gtest_list_tests did not finish within ") + limit +
-                  " s (--list-timeout); killed");
-    }
-    if (WIFSIGNALED(l.status)) {
-      return fail(std::string("--gtest_list_tests was killed by signal ") +
-                  strsignal(WTERMSIG(l.status)));
-    }
-    if (WEXITSTATUS(l.status) != 0) {
-      return fail("--gtest_list_tests exited with status " + std::to_string(WEXITSTATUS(l.status)) +
-                  (WEXITSTATUS(l.status) == 127 ? " (could not be run)" : "") +
-                  "; is it a GoogleTest binary?");
-    }
+    if (!JudgeListing(shown[i], ls[i], timeout_s, err)) return false;
   }
   return true;
 }
 
-core::Plan PlanForDriver(const core::RunInfo& run, const core::Options& opts) {
-  // Driver mode cannot see suite fixtures: every suite is split unless
-  // --dist=suite keeps them whole.
-  std::vector<uint32_t> suite_of;
-  std::vector<core::SuiteTraits> traits;
-  for (size_t t = 0; t < run.tests.size(); ++t) {
-    if (t == 0 || run.tests[t].binary != run.tests[t - 1].binary ||
-        run.tests[t].suite != run.tests[t - 1].suite) {
-      traits.push_back({});
-    }
-    suite_of.push_back(static_cast<uint32_t>(traits.size() - 1));
+// Listings at once: enough to hide each one's start-up, few enough for the
+// file-descriptor limit with hundreds of binaries.
+size_t ParallelListings() {
+  size_t parallel = static_cast<size_t>(std::clamp(2 * UsableCores(), 4, 64));
+  struct rlimit files;
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur != RLIM_INFINITY) {
+    // Each listing holds two pipe ends; leave room for everything else.
+    const auto room = static_cast<size_t>(files.rlim_cur > 48 ? (files.rlim_cur - 32) / 2 : 1);
+    parallel = std::max<size_t>(1, std::min(parallel, room));
   }
-  const std::vector<bool> exclusive = core::MarkMatching(
-      opts.exclusive, run.tests.size(), [&run](size_t t) { return run.tests[t].FullName(); });
-  return core::MakePlan(suite_of, traits, opts.dist, exclusive);
+  return parallel;
 }
 
-}  // namespace
+// Driver mode's way in: tests listed by each binary, executed by launching
+// it per batch with an exact filter (driver_executor.h).
+class DriverWay : public WayIn {
+ public:
+  DriverWay(const Args& args, std::vector<std::string> exec_paths)
+      : args_(args), exec_paths_(std::move(exec_paths)) {}
 
-int RunDriver(int argc, char** argv) {
+  // The run's table from the binaries' listings: the tests gtest's rules
+  // select, across all of them. False with `err` for a listing that cannot
+  // be read.
+  bool Table(const std::vector<Listing>& listings, core::RunInfo* run, std::string* err) {
+    const TestSelector selector(args_.gtest);
+    run->binaries = args_.binaries;
+    for (size_t b = 0; b < listings.size(); ++b) {
+      std::vector<core::ListedTest> listed;
+      if (!core::ParseGtestList(listings[b].out, &listed, err)) {
+        *err = args_.binaries[b] + ": --gtest_list_tests: " + *err;
+        return false;
+      }
+      startup_ns_ = std::max(startup_ns_, listings[b].end_ns - listings[b].start_ns);
+      for (core::ListedTest& t : listed) {
+        if (!selector.Runnable(t.suite, t.name)) continue;
+        ++suite_runs_[{static_cast<uint32_t>(b), t.suite}];
+        if (!selector.Selects(t.suite, t.name)) continue;
+        run->tests.push_back({static_cast<uint32_t>(b), std::move(t.suite), std::move(t.name)});
+      }
+    }
+    return true;
+  }
+
+  void Prepare(const core::RunInfo& run, EngineSpec* spec) override {
+    // The child's start-up is paid once per batch: batches aim at twenty
+    // times the slowest listing (start-up plus printing every name), so that
+    // it stays about 5% of the run. Timeouts kill the worker's group at once
+    // (the worker's own backtrace would say nothing about the test).
+    spec->batch_time_ns = std::clamp(20.0 * static_cast<double>(startup_ns_), 2e6, 2e9);
+    spec->max_batch = 1u << 20;
+    // A launch per test would cost a start-up per test: without durations,
+    // a first batch is a quarter of a worker's share (the rest can be stolen).
+    spec->first_batch_share_divisor = 4;
+    spec->dump_grace_ms = 0;
+    spec->driver_launches = true;
+    setup_.run = &run;
+    setup_.exec_paths = exec_paths_;
+    setup_.extra_args = args_.passthrough;
+    setup_.extra_args.insert(setup_.extra_args.end(), args_.user_args.begin(),
+                             args_.user_args.end());
+    setup_.also_run_disabled = args_.gtest.also_run_disabled;
+    setup_.whole_suite_size = WholeSuiteSizes(run);
+    setup_.chdir_to_binary = args_.chdir_to_binary;
+    spec->work = [this](WorkerRuntime& runtime) { RunDriverWorker(setup_, runtime); };
+  }
+
+ private:
+  // Per test, its suite's size in the table when that is every test
+  // `Suite.*` would run in its binary, else 0 (DriverSetup). A suite listed
+  // in two places is never named by wildcard: its count is then not one
+  // contiguous run.
+  std::vector<uint32_t> WholeSuiteSizes(const core::RunInfo& run) const {
+    std::vector<uint32_t> whole(run.tests.size(), 0);
+    for (size_t t = 0; t < run.tests.size();) {
+      size_t end = t + 1;
+      while (end < run.tests.size() && run.tests[end].binary == run.tests[t].binary &&
+             run.tests[end].suite == run.tests[t].suite) {
+        ++end;
+      }
+      const auto it = suite_runs_.find({run.tests[t].binary, run.tests[t].suite});
+      if (it != suite_runs_.end() && it->second == end - t) {
+        for (size_t i = t; i < end; ++i) whole[i] = static_cast<uint32_t>(end - t);
+      }
+      t = end;
+    }
+    return whole;
+  }
+
+  const Args& args_;
+  const std::vector<std::string> exec_paths_;
+  // Per binary and suite, how many tests `Suite.*` would run there: listed,
+  // not disabled unless asked for.
+  std::map<std::pair<uint32_t, std::string>, size_t> suite_runs_;
+  uint64_t startup_ns_ = 0;  // the slowest listing
+  DriverSetup setup_;
+};
+
+bool PrintHelpIfAsked(int argc, char** argv) {
   for (int i = 1; i < argc && std::strcmp(argv[i], "--") != 0; ++i) {
     if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
       std::fputs(kDriverHelp, stdout);
       std::fputs(core::OptionsHelp(), stdout);
-      return 0;
+      return true;
     }
   }
-  // Arguments after `--` belong to the binaries.
+  return false;
+}
+
+// mprun's options, then the rest of the command line; arguments after `--`
+// belong to the binaries.
+bool ParseCommandLine(int argc, char** argv, core::Options* opts, Args* args, std::string* err) {
   int ours = argc;
   std::vector<std::string> user_args;
   for (int i = 1; i < argc; ++i) {
@@ -363,20 +460,16 @@ int RunDriver(int argc, char** argv) {
       break;
     }
   }
-  core::Options opts;
-  std::string err;
   if (!core::ParseOptions(
-          &ours, argv, [](const char* n) { return std::getenv(n); }, &opts, &err)) {
-    std::fprintf(stderr, "mprun: error: %s\n", err.c_str());
-    return kUsage;
+          &ours, argv, [](const char* n) { return std::getenv(n); }, opts, err)) {
+    return false;
   }
-  Args args;
-  if (!ParseRest(ours, argv, user_args, &args, &err)) {
-    std::fprintf(stderr, "mprun: error: %s\n", err.c_str());
-    return kUsage;
-  }
-  // The binaries run as plain GoogleTest, unsharded, with mprun's filter:
-  // nothing in the environment may change what a launch runs or writes.
+  return ParseRest(ours, argv, user_args, args, err);
+}
+
+// The binaries run as plain GoogleTest, unsharded, with mprun's filter:
+// nothing in the environment may change what a launch runs or writes.
+void ClearGtestEnvironment() {
   for (const char* v :
        {"MPRUN_PROCESSES", "GTEST_FILTER", "GTEST_TOTAL_SHARDS", "GTEST_SHARD_INDEX",
         "GTEST_SHARD_STATUS_FILE", "GTEST_OUTPUT", "GTEST_REPEAT", "GTEST_SHUFFLE",
@@ -385,126 +478,34 @@ int RunDriver(int argc, char** argv) {
     unsetenv(v);
   }
   for (const char* v : core::ShardVariables()) unsetenv(v);
+}
+
+}  // namespace
+
+int RunDriver(int argc, char** argv) {
+  if (PrintHelpIfAsked(argc, argv)) return 0;
+  core::Options opts;
+  Args args;
+  std::string err;
+  auto fail = [&err] {
+    std::fprintf(stderr, "mprun: error: %s\n", err.c_str());
+    return kUsage;
+  };
+  if (!ParseCommandLine(argc, argv, &opts, &args, &err)) return fail();
+  ClearGtestEnvironment();
   std::vector<std::string> exec_paths(args.binaries.size());
   for (size_t i = 0; i < args.binaries.size(); ++i) {
-    if (!ExecPathOf(args.binaries[i], &exec_paths[i], &err)) {
-      std::fprintf(stderr, "mprun: error: %s\n", err.c_str());
-      return kUsage;
-    }
+    if (!ExecPathOf(args.binaries[i], &exec_paths[i], &err)) return fail();
   }
   std::vector<Listing> listings;
-  // Listings at once: enough to hide each one's start-up, few enough for
-  // the file-descriptor limit with hundreds of binaries.
-  size_t parallel = static_cast<size_t>(std::clamp(2 * UsableCores(), 4, 64));
-  struct rlimit files;
-  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur != RLIM_INFINITY) {
-    // Each listing holds two pipe ends; leave room for everything else.
-    const auto room = static_cast<size_t>(files.rlim_cur > 48 ? (files.rlim_cur - 32) / 2 : 1);
-    parallel = std::max<size_t>(1, std::min(parallel, room));
+  if (!ListAll(args.binaries, exec_paths, args.list_timeout_s, ParallelListings(), &listings,
+               &err)) {
+    return fail();
   }
-  if (!ListAll(args.binaries, exec_paths, args.list_timeout_s, parallel, &listings, &err)) {
-    std::fprintf(stderr, "mprun: error: %s\n", err.c_str());
-    return kUsage;
-  }
-
-  EngineSpec spec;
-  core::RunInfo& run = spec.run;
-  run.binaries = args.binaries;
-  const core::GtestFilter filter(args.filter);
-  // Per binary and suite, how many tests `Suite.*` would run there: listed,
-  // not disabled unless asked for. (A suite listed in two places is never
-  // named by wildcard: its count is then not one contiguous run.)
-  std::map<std::pair<uint32_t, std::string>, size_t> suite_runs;
-  std::vector<uint64_t> start_ns;
-  for (size_t b = 0; b < listings.size(); ++b) {
-    std::vector<core::ListedTest> listed;
-    if (!core::ParseGtestList(listings[b].out, &listed, &err)) {
-      std::fprintf(stderr, "mprun: error: %s: --gtest_list_tests: %s\n", args.binaries[b].c_str(),
-                   err.c_str());
-      return kUsage;
-    }
-    start_ns.push_back(listings[b].end_ns - listings[b].start_ns);
-    for (core::ListedTest& t : listed) {
-      if (!args.also_run_disabled && core::IsDisabledTest(t.suite, t.name)) continue;
-      ++suite_runs[{static_cast<uint32_t>(b), t.suite}];
-      if (!filter.Matches(t.suite + "." + t.name)) continue;
-      run.tests.push_back({static_cast<uint32_t>(b), std::move(t.suite), std::move(t.name)});
-    }
-  }
-  spec.plan = PlanForDriver(run, opts);
-  if (opts.shard.total > 0) {
-    const std::vector<uint32_t> keep = SelectShard(opts, run, spec.plan, &run.shard_basis);
-    std::vector<core::TestName> mine;
-    mine.reserve(keep.size());
-    for (uint32_t t : keep) mine.push_back(std::move(run.tests[t]));
-    run.tests = std::move(mine);
-    spec.plan = PlanForDriver(run, opts);
-  }
-  std::vector<uint32_t> whole_suite_size(run.tests.size(), 0);
-  for (size_t t = 0; t < run.tests.size();) {
-    size_t end = t + 1;
-    while (end < run.tests.size() && run.tests[end].binary == run.tests[t].binary &&
-           run.tests[end].suite == run.tests[t].suite) {
-      ++end;
-    }
-    const auto key = std::make_pair(run.tests[t].binary, run.tests[t].suite);
-    const auto it = suite_runs.find(key);
-    if (it != suite_runs.end() && it->second == end - t) {
-      for (size_t i = t; i < end; ++i) whole_suite_size[i] = static_cast<uint32_t>(end - t);
-    }
-    t = end;
-  }
-  if (opts.list) {
-    for (const core::Unit& u : spec.plan.units) {
-      if (opts.verbosity >= 2 && u.kept_together) {
-        std::printf("%s: %u tests kept together (%s)\n", run.tests[u.first].suite.c_str(),
-                    u.end - u.first, u.why);
-      }
-      for (uint32_t t = u.first; t < u.end; ++t) {
-        if (run.binaries.size() > 1) std::printf("%s: ", run.binaries[run.tests[t].binary].c_str());
-        std::printf("%s%s%s\n", opts.verbosity >= 2 && u.kept_together ? "  " : "",
-                    run.tests[t].FullName().c_str(),
-                    opts.verbosity >= 2 && u.exclusive ? " [exclusive]" : "");
-      }
-    }
-    return 0;
-  }
-  if (!args.output.empty() &&
-      !core::ParseGtestOutput(args.output, "mprun", &spec.gtest_output_format,
-                              &spec.gtest_output_path, &err)) {
-    std::fprintf(stderr, "mprun: error: %s\n", err.c_str());
-    return kUsage;
-  }
-  if (args.shuffle) {
-    int seed = args.random_seed;
-    if (seed == 0) seed = static_cast<int>(shm::MonotonicNs() % 99999) + 1;
-    spec.shuffle_seed = static_cast<uint32_t>(seed);
-  }
-  spec.repeat = args.repeat;
-  spec.fail_fast = args.fail_fast;
-  spec.brief = args.brief;
-  // The child's start-up is paid once per batch: batches aim at twenty
-  // times the slowest listing (start-up plus printing every name), so that
-  // it stays about 5% of the run. Timeouts kill the worker's group at once
-  // (the worker's own backtrace would say nothing about the test).
-  const uint64_t startup_ns = *std::max_element(start_ns.begin(), start_ns.end());
-  spec.batch_time_ns = std::clamp(20.0 * static_cast<double>(startup_ns), 2e6, 2e9);
-  spec.max_batch = 1u << 20;
-  // A launch per test would cost a start-up per test: without durations,
-  // a first batch is a quarter of a worker's share (the rest can be stolen).
-  spec.first_batch_share_divisor = 4;
-  spec.dump_grace_ms = 0;
-  spec.driver_launches = true;
-  DriverSetup setup;
-  setup.run = &spec.run;
-  setup.exec_paths = exec_paths;
-  setup.extra_args = args.passthrough;
-  setup.extra_args.insert(setup.extra_args.end(), args.user_args.begin(), args.user_args.end());
-  setup.also_run_disabled = args.also_run_disabled;
-  setup.whole_suite_size = std::move(whole_suite_size);
-  setup.chdir_to_binary = args.chdir_to_binary;
-  spec.work = [&setup](WorkerRuntime& runtime) { RunDriverWorker(setup, runtime); };
-  return RunEngine(opts, opts.processes.value_or(-1), spec);
+  DriverWay way(args, std::move(exec_paths));
+  core::RunInfo run;
+  if (!way.Table(listings, &run, &err)) return fail();
+  return RunTests(opts, opts.processes.value_or(-1), args.gtest, "mprun", std::move(run), way);
 }
 
 }  // namespace mprun::runner

@@ -13,17 +13,12 @@
 #include <memory>
 #include <vector>
 
-#include "core/console_reporter.h"
-#include "core/gtest_output.h"
-#include "core/history.h"
-#include "core/html_report.h"
-#include "core/json_reporter.h"
-#include "core/junit_reporter.h"
+#include "core/run_history.h"
 #include "core/topology.h"
-#include "core/trace_reporter.h"
 #include "runner/cpus.h"
 #include "runner/fast_exit.h"
 #include "runner/launcher.h"
+#include "runner/reporters.h"
 #include "runner/strays.h"
 #include "runner/temp_dir.h"
 #include "shm/segment.h"
@@ -124,132 +119,6 @@ class RunSignals {
   sighandler_t old_pipe_;
 };
 
-// One history per binary (each has its section in the file), and where each
-// binary's tests start in the run's table.
-class RunHistory {
- public:
-  void Load(const core::Options& opts, const core::RunInfo& run, bool quiet = false) {
-    if (opts.no_history) return;
-    for (uint32_t b = 0; b < run.binaries.size(); ++b) {
-      Part part;
-      part.first = static_cast<uint32_t>(
-          std::find_if(run.tests.begin(), run.tests.end(),
-                       [b](const core::TestName& t) { return t.binary == b; }) -
-          run.tests.begin());
-      uint32_t end = part.first;
-      while (end < run.tests.size() && run.tests[end].binary == b) ++end;
-      if (end == part.first) continue;
-      // The History keeps a pointer to its tests: the run's own table when
-      // it is all one binary's, else a copy of this binary's part.
-      const std::vector<core::TestName>* tests = &run.tests;
-      if (part.first != 0 || end != run.tests.size()) {
-        part.own = std::make_unique<std::vector<core::TestName>>(run.tests.begin() + part.first,
-                                                                 run.tests.begin() + end);
-        tests = part.own.get();
-      }
-      std::string warning;
-      part.history = core::History::Load(opts.history_path, run.binaries[b], tests, &warning);
-      if (!warning.empty() && !quiet) {
-        std::fprintf(stderr, "mprun: warning: %s\n", warning.c_str());
-      }
-      part.count = end - part.first;
-      parts_.push_back(std::move(part));
-    }
-  }
-  std::vector<core::Expectation> Expected(size_t tests) const {
-    std::vector<core::Expectation> expected(tests);
-    core::TestHistory h;
-    for (const Part& p : parts_) {
-      for (uint32_t i = 0; i < p.count; ++i) {
-        const bool seen = p.history.Find(i, &h);
-        expected[p.first + i].cost_ms = seen ? h.EstimateMs() : 0;
-        expected[p.first + i].first = !seen || core::IsFailure(h.last_outcome);
-      }
-    }
-    return expected;
-  }
-  // The mean duration of the tests the history knows, when it knows at
-  // least half of `tests`; else 0.
-  double MeanNs(size_t tests) const {
-    double sum_ms = 0;
-    size_t seen = 0;
-    core::TestHistory h;
-    for (const Part& p : parts_) {
-      for (uint32_t i = 0; i < p.count; ++i) {
-        if (!p.history.Find(i, &h)) continue;
-        sum_ms += h.EstimateMs();
-        ++seen;
-      }
-    }
-    if (seen == 0 || seen * 2 < tests) return 0;
-    return std::max(1000.0, sum_ms * 1e6 / static_cast<double>(seen));
-  }
-  // Which passed tests of this run moved beyond the noise of their history.
-  core::PerfReport Judge(const core::Ledger& ledger, const core::Options& opts) const {
-    core::PerfReport report;
-    report.wanted = true;
-    report.fail_on_slowdown_pct = opts.fail_on_slowdown_pct;
-    core::PerfThresholds th;
-    // A slowdown that fails the run is also one worth reporting.
-    if (opts.fail_on_slowdown_pct > 0) {
-      th.min_relative = std::min(th.min_relative, opts.fail_on_slowdown_pct / 100);
-    }
-    report.min_relative_pct = th.min_relative * 100;
-    core::TestHistory h;
-    for (const Part& p : parts_) {
-      for (uint32_t i = 0; i < p.count; ++i) {
-        const uint32_t t = p.first + i;
-        if (!ledger.Finished(t) || ledger.Get(t).outcome != core::Outcome::kPassed) continue;
-        if (!p.history.Find(i, &h)) h.durations_us.clear();
-        const core::PerfVerdict v = core::JudgeDuration(
-            h.durations_us, static_cast<double>(ledger.Get(t).duration_ns) / 1e6, th);
-        if (v.move == core::PerfMove::kTooLittleHistory) {
-          ++report.without_history;
-          continue;
-        }
-        ++report.judged;
-        if (v.move == core::PerfMove::kSteady) continue;
-        const bool fails = v.move == core::PerfMove::kSlower && opts.fail_on_slowdown_pct > 0 &&
-                           v.change_pct >= opts.fail_on_slowdown_pct;
-        report.changes.push_back(
-            {t, v, fails, std::vector<double>(h.durations_us.begin(), h.durations_us.end())});
-        for (double& ms : report.changes.back().history_ms) ms /= 1000;
-      }
-    }
-    std::stable_sort(report.changes.begin(), report.changes.end(),
-                     [](const core::PerfChange& a, const core::PerfChange& b) {
-                       return a.verdict.change_pct > b.verdict.change_pct;
-                     });
-    return report;
-  }
-  void Record(const core::Ledger& ledger) {
-    for (Part& p : parts_) {
-      for (uint32_t i = 0; i < p.count; ++i) {
-        if (!ledger.Finished(p.first + i)) continue;
-        const core::TestResult& r = ledger.Get(p.first + i);
-        p.history.Record(i, static_cast<double>(r.duration_ns) / 1e6, r.outcome, r.flaky);
-      }
-    }
-  }
-  void Save(const core::Options& opts) const {
-    for (const Part& p : parts_) {
-      std::string why;
-      if (!p.history.Save(opts.history_path, &why)) {
-        std::fprintf(stderr, "mprun: warning: history not saved: %s\n", why.c_str());
-      }
-    }
-  }
-
- private:
-  struct Part {
-    uint32_t first = 0;
-    uint32_t count = 0;
-    std::unique_ptr<std::vector<core::TestName>> own;
-    core::History history;
-  };
-  std::vector<Part> parts_;
-};
-
 }  // namespace
 
 std::vector<uint32_t> SelectShard(const core::Options& opts, const core::RunInfo& run,
@@ -265,8 +134,9 @@ std::vector<uint32_t> SelectShard(const core::Options& opts, const core::RunInfo
     // Bazel's question "does this runner shard?": yes.
     if (FILE* f = std::fopen(opts.shard_status_file.c_str(), "a")) std::fclose(f);
   }
-  RunHistory history;
-  history.Load(opts, run, /*quiet=*/true);  // the run proper says what is wrong with it
+  core::RunHistory history;
+  std::vector<std::string> ignored;  // the run proper says what is wrong with it
+  if (!opts.no_history) history.Load(opts.history_path, run, &ignored);
   const std::vector<core::Expectation> expected = history.Expected(run.tests.size());
   if (basis != nullptr) {
     *basis = std::make_shared<const core::ShardBasis>(core::MakeShardBasis(run, expected));
@@ -289,230 +159,281 @@ int WorkerCount(int processes, size_t tests) {
   return std::max(1, std::min<int>(workers, static_cast<int>(std::max<size_t>(tests, 1))));
 }
 
-int RunEngine(const core::Options& opts, int processes, EngineSpec& spec) {
-  core::RunInfo& run = spec.run;
-  const size_t test_count = run.tests.size();
-  const int usable = UsableCores();
-  const std::vector<int> cpus = AffinityCpus();
-  const core::Topology topology =
-      opts.pin == core::PinMode::kNone ? core::Topology{} : core::ReadTopology("/sys", cpus);
-  // --pin=cores: "all usable cores" means one worker per physical core.
-  if (opts.pin == core::PinMode::kCores && processes < 0) {
-    processes = std::max(1, std::min(usable, topology.cores));
-  }
-  const int workers = WorkerCount(processes, test_count);
-  core::PinPlan pins;
-  std::string err;
-  if (!core::PlanPins(topology, workers, usable, opts.pin, &pins, &err)) {
-    std::fprintf(stderr, "mprun: error: %s\n", err.c_str());
-    return static_cast<int>(core::ExitStatus::kUsage);
-  }
-  if (opts.verbosity >= 2) std::printf("mprun: %s\n", pins.description.c_str());
-  run.workers = workers;
-  run.shard = opts.shard;
-  run.command_line = opts.command_line;
-  run.host_cpus = static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN));
-  run.usable_cpus = usable;
-  run.pinning = pins.description;
-  uint64_t names_bytes = 0;
-  for (const core::TestName& t : run.tests) names_bytes += t.suite.size() + t.name.size();
+namespace {
 
-  shm::LayoutParams params;
-  params.workers = static_cast<uint32_t>(workers);
-  params.tests = static_cast<uint32_t>(test_count);
-  params.names_bytes = names_bytes;
-  std::unique_ptr<shm::Segment> segment = shm::Segment::Create(params, &err);
-  if (!segment) {
-    std::fprintf(stderr, "mprun: error: %s\n", err.c_str());
-    return static_cast<int>(core::ExitStatus::kUsage);
+constexpr int kUsage = static_cast<int>(core::ExitStatus::kUsage);
+
+// One parallel run from a prepared spec: its workers, segment, history,
+// launcher and repetitions.
+class Engine {
+ public:
+  Engine(const core::Options& opts, EngineSpec& spec)
+      : opts_(opts), spec_(spec), run_(spec.run), tests_(spec.run.tests.size()) {}
+  int Run(int processes);
+
+ private:
+  bool PlanWorkers(int processes, std::string* err);
+  bool MapSegment(std::string* err);
+  void LoadHistory();
+  void LaunchWorker(uint32_t slot, uint32_t lease, int output_fd);
+  SupervisorOptions SupervisorOptionsFor() const;
+  core::ExitStatus Repeat(ForkLauncher& launcher, const std::vector<core::Reporter*>& reporters,
+                          SupervisorOptions& sopt, bool keys_wanted);
+  // What every repetition runs with.
+  struct Repetitions {
+    ForkLauncher& launcher;
+    const std::vector<core::Reporter*>& reporters;
+    const SupervisorOptions& sopt;
+    int signal_fd;
+    StrayReaper& strays;
+    bool ready;  // the shared environments are up (else `why` not)
+    std::string why;
+  };
+  bool RunRepetition(int it, Repetitions& reps, core::ExitStatus* status);
+  std::string WorkerDir(uint32_t slot, uint32_t lease) const {
+    return temp_root_ + "/w" + std::to_string(slot) + "-" + std::to_string(lease);
   }
-  for (const core::TestName& t : run.tests) segment->AppendTest(t.binary, t.suite, t.name);
-  const core::Plan& plan = spec.plan;
-  for (const core::Unit& u : plan.units) segment->SetUnit(u.first, u.end);
-  // History: the longest and the recently failed tests go first.
-  RunHistory history;
-  history.Load(opts, run);
+
+  const core::Options& opts_;
+  EngineSpec& spec_;
+  core::RunInfo& run_;
+  const size_t tests_;
+  int workers_ = 0;
+  core::PinPlan pins_;
+  std::unique_ptr<shm::Segment> segment_;
+  shm::Doorbell bell_;
+  std::string temp_root_;
+  core::RunHistory history_;
   // A shard never writes the history: a later shard of the same run would
   // split by other durations, and the shards would overlap and leave gaps.
-  const bool keeps_history = opts.shard.total == 0;
-  if (!keeps_history && !opts.no_history && opts.verbosity >= 2) {
-    std::printf(
-        "mprun: a sharded run reads the history but leaves it as it is: record the shards' "
-        "durations with `mprun merge --history=%s`\n",
-        opts.history_path.c_str());
-  }
-  const std::vector<core::Expectation> expected = history.Expected(test_count);
-  // With durations for most tests, the first batches are sized by them.
-  const double expected_mean_ns = history.MeanNs(test_count);
-  if (spec.shuffle_seed) {
-    std::printf("mprun: shuffling the order with --gtest_random_seed=%u\n", *spec.shuffle_seed);
-  }
-  shm::Doorbell bell;
-  if (!shm::Doorbell::Create(&segment->header().supervisor_sleeping, &bell, &err)) {
-    std::fprintf(stderr, "mprun: error: %s\n", err.c_str());
-    return static_cast<int>(core::ExitStatus::kUsage);
-  }
-  std::string temp_root;
-  if (!MakeRunTempDir(&temp_root, &err)) {
-    std::fprintf(stderr, "mprun: error: %s\n", err.c_str());
-    return static_cast<int>(core::ExitStatus::kUsage);
-  }
-  auto worker_dir = [&temp_root](uint32_t slot, uint32_t lease) {
-    return temp_root + "/w" + std::to_string(slot) + "-" + std::to_string(lease);
-  };
-
+  bool keeps_history_ = false;
+  std::vector<core::Expectation> expected_;
+  double expected_mean_ns_ = 0;
   // The supervisor of the repetition under way: a worker launched in its
   // quiet phase (serial and exclusive tests, nothing else running) is
   // pinned to the quiet core, whatever the worker count.
-  const Supervisor* current = nullptr;
-  ForkLauncher launcher(
-      [&](uint32_t slot, uint32_t lease, int output_fd) {
-        WorkerConfig config;
-        config.slot = slot;
-        config.lease = lease;
-        config.workers = static_cast<uint32_t>(workers);
-        config.output_fd = output_fd;
-        config.pin_cpu = current != nullptr && current->quiet_phase() ? pins.quiet_cpu
-                         : slot < pins.worker_cpus.size()             ? pins.worker_cpus[slot]
-                                                                      : -1;
-        config.temp_dir = worker_dir(slot, lease);
-        config.restart_after_batch = opts.restart_worker;
-        config.batch_time_ns = spec.batch_time_ns;
-        config.max_batch = spec.max_batch;
-        config.expected_mean_test_ns = expected_mean_ns;
-        if (spec.first_batch_share_divisor > 0) {
-          config.first_batch = static_cast<uint32_t>(
-              test_count / (static_cast<size_t>(workers) * spec.first_batch_share_divisor));
-        }
-        config.dump_backtrace = spec.dump_grace_ms > 0;
-        mkdir(config.temp_dir.c_str(), 0700);
-        std::string why;
-        if (!PrepareWorkerProcess(*segment, bell, config, &why)) {
-          std::fprintf(stderr, "mprun: worker %u: %s\n", slot, why.c_str());
-          _exit(3);
-        }
-        WorkerRuntime runtime(*segment, bell, config);
-        spec.work(runtime);
-        ExitWorkerProcess(*segment, slot);
-      },
-      kOutputFileSpan);
+  const Supervisor* current_ = nullptr;
+};
 
-  const core::ConsoleOptions console_options = ConsoleFor(opts, spec.brief);
-  core::ConsoleReporter console(stdout, console_options);
-  std::vector<core::Reporter*> reporters = {&console};
-  std::unique_ptr<core::JunitReporter> junit;
-  if (!opts.junit_path.empty()) {
-    junit = std::make_unique<core::JunitReporter>(opts.junit_path);
-    reporters.push_back(junit.get());
+// How many workers, pinned where; what the reports say about the host.
+bool Engine::PlanWorkers(int processes, std::string* err) {
+  const int usable = UsableCores();
+  const std::vector<int> cpus = AffinityCpus();
+  const core::Topology topology =
+      opts_.pin == core::PinMode::kNone ? core::Topology{} : core::ReadTopology("/sys", cpus);
+  // --pin=cores: "all usable cores" means one worker per physical core.
+  if (opts_.pin == core::PinMode::kCores && processes < 0) {
+    processes = std::max(1, std::min(usable, topology.cores));
   }
-  std::unique_ptr<core::TraceReporter> trace;
-  if (!opts.trace_path.empty()) {
-    trace = std::make_unique<core::TraceReporter>(opts.trace_path);
-    reporters.push_back(trace.get());
+  workers_ = WorkerCount(processes, tests_);
+  if (!core::PlanPins(topology, workers_, usable, opts_.pin, &pins_, err)) return false;
+  if (opts_.verbosity >= 2) std::printf("mprun: %s\n", pins_.description.c_str());
+  run_.workers = workers_;
+  run_.shard = opts_.shard;
+  run_.command_line = opts_.command_line;
+  run_.host_cpus = static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN));
+  run_.usable_cpus = usable;
+  run_.pinning = pins_.description;
+  return true;
+}
+
+// The shared segment with the test table and the units.
+bool Engine::MapSegment(std::string* err) {
+  uint64_t names_bytes = 0;
+  for (const core::TestName& t : run_.tests) names_bytes += t.suite.size() + t.name.size();
+  shm::LayoutParams params;
+  params.workers = static_cast<uint32_t>(workers_);
+  params.tests = static_cast<uint32_t>(tests_);
+  params.names_bytes = names_bytes;
+  segment_ = shm::Segment::Create(params, err);
+  if (!segment_) return false;
+  for (const core::TestName& t : run_.tests) segment_->AppendTest(t.binary, t.suite, t.name);
+  for (const core::Unit& u : spec_.plan.units) segment_->SetUnit(u.first, u.end);
+  return true;
+}
+
+// History: the longest and the recently failed tests go first.
+void Engine::LoadHistory() {
+  if (!opts_.no_history) {
+    std::vector<std::string> warnings;
+    history_.Load(opts_.history_path, run_, &warnings);
+    for (const std::string& w : warnings) std::fprintf(stderr, "mprun: warning: %s\n", w.c_str());
   }
-  std::unique_ptr<core::JsonReporter> json;
-  if (!opts.json_path.empty()) {
-    json = std::make_unique<core::JsonReporter>(opts.json_path);
-    reporters.push_back(json.get());
+  keeps_history_ = opts_.shard.total == 0;
+  if (!keeps_history_ && !opts_.no_history && opts_.verbosity >= 2) {
+    std::printf(
+        "mprun: a sharded run reads the history but leaves it as it is: record the shards' "
+        "durations with `mprun merge --history=%s`\n",
+        opts_.history_path.c_str());
   }
-  std::unique_ptr<core::HtmlReporter> html;
-  if (!opts.html_path.empty()) {
-    html = std::make_unique<core::HtmlReporter>(opts.html_path);
-    reporters.push_back(html.get());
+  expected_ = history_.Expected(tests_);
+  // With durations for most tests, the first batches are sized by them.
+  expected_mean_ns_ = history_.MeanNs(tests_);
+}
+
+// In the forked worker process: its configuration, then the way in's work.
+void Engine::LaunchWorker(uint32_t slot, uint32_t lease, int output_fd) {
+  WorkerConfig config;
+  config.slot = slot;
+  config.lease = lease;
+  config.workers = static_cast<uint32_t>(workers_);
+  config.output_fd = output_fd;
+  config.pin_cpu = current_ != nullptr && current_->quiet_phase() ? pins_.quiet_cpu
+                   : slot < pins_.worker_cpus.size()              ? pins_.worker_cpus[slot]
+                                                                  : -1;
+  config.temp_dir = WorkerDir(slot, lease);
+  config.restart_after_batch = opts_.restart_worker;
+  config.batch_time_ns = spec_.batch_time_ns;
+  config.max_batch = spec_.max_batch;
+  config.expected_mean_test_ns = expected_mean_ns_;
+  if (spec_.first_batch_share_divisor > 0) {
+    config.first_batch = static_cast<uint32_t>(
+        tests_ / (static_cast<size_t>(workers_) * spec_.first_batch_share_divisor));
   }
-  // --gtest_output: one merged file in gtest's schema (workers write none).
-  std::unique_ptr<core::GtestOutputReporter> gtest_output;
-  if (!spec.gtest_output_path.empty()) {
-    gtest_output = std::make_unique<core::GtestOutputReporter>(spec.gtest_output_format,
-                                                               spec.gtest_output_path);
-    reporters.push_back(gtest_output.get());
+  config.dump_backtrace = spec_.dump_grace_ms > 0;
+  mkdir(config.temp_dir.c_str(), 0700);
+  std::string why;
+  if (!PrepareWorkerProcess(*segment_, bell_, config, &why)) {
+    std::fprintf(stderr, "mprun: worker %u: %s\n", slot, why.c_str());
+    _exit(3);
   }
+  WorkerRuntime runtime(*segment_, bell_, config);
+  spec_.work(runtime);
+  ExitWorkerProcess(*segment_, slot);
+}
+
+SupervisorOptions Engine::SupervisorOptionsFor() const {
   SupervisorOptions sopt;
-  sopt.timeout_s = opts.process_timeout_s;
-  sopt.restart_worker = opts.restart_worker;
-  sopt.serial_items = core::SerialItems(plan);
-  sopt.stop_on_failure = opts.stop_on_failure || spec.fail_fast;
-  sopt.keep_passing_output = opts.show_all_output;
-  sopt.retries = opts.retries;
-  sopt.flaky_fails = opts.flaky_fails;
-  sopt.dump_grace_ms = spec.dump_grace_ms;
-  sopt.repeat_each = opts.repeat_each;
-  sopt.driver_launches = spec.driver_launches;
-  sopt.interrupt_grace_ms = static_cast<int>(std::min(opts.interrupt_grace_s, 86400.0) * 1000);
-  sopt.on_worker_ended = [&](uint32_t slot, uint32_t lease) {
-    RemoveTree(worker_dir(slot, lease));
+  sopt.timeout_s = opts_.process_timeout_s;
+  sopt.restart_worker = opts_.restart_worker;
+  sopt.serial_items = core::SerialItems(spec_.plan);
+  sopt.stop_on_failure = opts_.stop_on_failure || spec_.fail_fast;
+  sopt.keep_passing_output = opts_.show_all_output;
+  sopt.retries = opts_.retries;
+  sopt.flaky_fails = opts_.flaky_fails;
+  sopt.dump_grace_ms = spec_.dump_grace_ms;
+  sopt.repeat_each = opts_.repeat_each;
+  sopt.driver_launches = spec_.driver_launches;
+  sopt.interrupt_grace_ms = static_cast<int>(std::min(opts_.interrupt_grace_s, 86400.0) * 1000);
+  sopt.on_worker_ended = [this](uint32_t slot, uint32_t lease) {
+    RemoveTree(WorkerDir(slot, lease));
   };
+  return sopt;
+}
 
+// Repetition `it` (0-based); false when it is the last.
+bool Engine::RunRepetition(int it, Repetitions& reps, core::ExitStatus* status) {
+  const int repeat = spec_.repeat;
+  if (repeat != 1) std::printf("%smprun: repetition %d\n", it ? "\n" : "", it + 1);
+  if (it > 0) {
+    segment_->claims().Reset();
+    for (uint32_t d = 0; d < segment_->deques(); ++d) segment_->deque(d).Reset();
+    segment_->header().stop.store(0, std::memory_order_relaxed);  // no worker is alive
+  }
+  // Contiguous shares keep neighbours with one worker; stealing evens out
+  // the rest.
+  std::optional<uint32_t> seed = spec_.shuffle_seed;
+  if (seed) *seed += static_cast<uint32_t>(it);
+  const auto shares = seed || opts_.no_history
+                          ? core::DealUnits(spec_.plan, workers_, seed)
+                          : core::DealByHistory(spec_.plan, workers_, expected_);
+  for (int w = 0; w < workers_; ++w) segment_->deque(static_cast<uint32_t>(w)).PushBack(shares[w]);
+  core::Ledger ledger(tests_);
+  Supervisor supervisor(*segment_, bell_, reps.launcher, run_, ledger, reps.reporters, reps.sopt,
+                        [this] { return segment_->NowNs(); });
+  current_ = &supervisor;
+  if (!reps.ready) {
+    supervisor.FailBeforeStart(reps.why);
+  } else if (supervisor.Start()) {
+    while (!supervisor.Finished()) supervisor.Step(50, reps.signal_fd);
+  }
+  if (const int n = reps.strays.KillStrays(); n > 0) {
+    supervisor.AddWarning("killed " + std::to_string(n) + (n == 1 ? " process" : " processes") +
+                          " the tests left running outside their worker (daemonised)");
+  }
+  const bool last = !reps.ready || supervisor.summary().interrupted ||
+                    supervisor.summary().setup_error || (repeat >= 0 && it + 1 >= repeat);
+  if (last && spec_.after_run) spec_.after_run(&supervisor);
+  if (opts_.perf_report || opts_.fail_on_slowdown_pct > 0) {
+    supervisor.SetPerfReport(history_.Judge(ledger, opts_.fail_on_slowdown_pct));
+  }
+  supervisor.Finish();
+  current_ = nullptr;
+  *status = Worse(*status, core::StatusOf(ledger, supervisor.summary()));
+  if (keeps_history_) history_.Record(ledger);
+  return !last;
+}
+
+// Every repetition, with the run's signals taken through the supervisor's
+// poll and the strays of the tests reaped.
+core::ExitStatus Engine::Repeat(ForkLauncher& launcher,
+                                const std::vector<core::Reporter*>& reporters,
+                                SupervisorOptions& sopt, bool keys_wanted) {
+  core::ExitStatus status = core::ExitStatus::kSuccess;
+  RunSignals signals;
+  TerminalKeys keys(keys_wanted);
+  sopt.input_fd = keys.fd();
+  std::string why;
+  const bool ready = tests_ == 0 || !spec_.before_run || spec_.before_run(&why);
+  // From here on, what tests leave behind comes back to us (after the
+  // shared environments' SetUp: their servers are not strays).
+  StrayReaper strays;
+  Repetitions reps{launcher, reporters, sopt, signals.fd(), strays, ready, why};
+  for (int it = 0; spec_.repeat < 0 || it < std::max(spec_.repeat, 1); ++it) {
+    if (!RunRepetition(it, reps, &status)) break;
+  }
+  return status;
+}
+
+int Engine::Run(int processes) {
+  std::string err;
+  if (!PlanWorkers(processes, &err) || !MapSegment(&err)) {
+    std::fprintf(stderr, "mprun: error: %s\n", err.c_str());
+    return kUsage;
+  }
+  LoadHistory();
+  if (spec_.shuffle_seed) {
+    std::printf("mprun: shuffling the order with --gtest_random_seed=%u\n", *spec_.shuffle_seed);
+  }
+  if (!shm::Doorbell::Create(&segment_->header().supervisor_sleeping, &bell_, &err) ||
+      !MakeRunTempDir(&temp_root_, &err)) {
+    std::fprintf(stderr, "mprun: error: %s\n", err.c_str());
+    return kUsage;
+  }
+  ForkLauncher launcher([this](uint32_t slot, uint32_t lease,
+                               int output_fd) { LaunchWorker(slot, lease, output_fd); },
+                        kOutputFileSpan);
+  const core::ConsoleOptions console = ConsoleFor(opts_, spec_.brief);
+  Reporters reporters(stdout, console,
+                      {opts_.junit_path, opts_.trace_path, opts_.json_path, opts_.html_path,
+                       spec_.gtest_output_format, spec_.gtest_output_path});
+  SupervisorOptions sopt = SupervisorOptionsFor();
   // Judging durations needs the history as it was before this run.
-  const bool perf_wanted = opts.perf_report || opts.fail_on_slowdown_pct > 0;
-  if (perf_wanted && opts.no_history) {
+  if ((opts_.perf_report || opts_.fail_on_slowdown_pct > 0) && opts_.no_history) {
     std::fprintf(
         stderr,
         "mprun: warning: --perf-report/--fail-on-slowdown without a history (--no-history) "
         "judge nothing\n");
   }
   NoteParallelRun();
-  core::ExitStatus status = core::ExitStatus::kSuccess;
-  {
-    RunSignals signals;
-    TerminalKeys keys(console_options.mode == core::ConsoleOptions::Mode::kStatusLine);
-    sopt.input_fd = keys.fd();
-    std::string why;
-    const bool ready = test_count == 0 || !spec.before_run || spec.before_run(&why);
-    // From here on, what tests leave behind comes back to us (after the
-    // shared environments' SetUp: their servers are not strays).
-    StrayReaper strays;
-    const int repeat = spec.repeat;
-    for (int it = 0; repeat < 0 || it < std::max(repeat, 1); ++it) {
-      if (repeat != 1) std::printf("%smprun: repetition %d\n", it ? "\n" : "", it + 1);
-      if (it > 0) {
-        segment->claims().Reset();
-        for (uint32_t d = 0; d < segment->deques(); ++d) segment->deque(d).Reset();
-        segment->header().stop.store(0, std::memory_order_relaxed);  // no worker is alive
-      }
-      // Contiguous shares keep neighbours with one worker; stealing evens
-      // out the rest.
-      std::optional<uint32_t> seed = spec.shuffle_seed;
-      if (seed) *seed += static_cast<uint32_t>(it);
-      const auto shares = seed || opts.no_history ? core::DealUnits(plan, workers, seed)
-                                                  : core::DealByHistory(plan, workers, expected);
-      for (int w = 0; w < workers; ++w) {
-        segment->deque(static_cast<uint32_t>(w)).PushBack(shares[w]);
-      }
-      core::Ledger ledger(test_count);
-      Supervisor supervisor(*segment, bell, launcher, run, ledger, reporters, sopt,
-                            [&segment] { return segment->NowNs(); });
-      current = &supervisor;
-      if (!ready) {
-        supervisor.FailBeforeStart(why);
-      } else if (supervisor.Start()) {
-        while (!supervisor.Finished()) supervisor.Step(50, signals.fd());
-      }
-      if (const int n = strays.KillStrays(); n > 0) {
-        supervisor.AddWarning("killed " + std::to_string(n) + (n == 1 ? " process" : " processes") +
-                              " the tests left running outside their worker (daemonised)");
-      }
-      const bool last = !ready || supervisor.summary().interrupted ||
-                        supervisor.summary().setup_error || (repeat >= 0 && it + 1 >= repeat);
-      if (last && spec.after_run) spec.after_run(&supervisor);
-      if (perf_wanted) supervisor.SetPerfReport(history.Judge(ledger, opts));
-      supervisor.Finish();
-      current = nullptr;
-      status = Worse(status, core::StatusOf(ledger, supervisor.summary()));
-      if (keeps_history) history.Record(ledger);
-      if (last) break;
+  core::ExitStatus status = Repeat(launcher, reporters.all(), sopt,
+                                   console.mode == core::ConsoleOptions::Mode::kStatusLine);
+  RemoveTree(temp_root_);
+  if (tests_ > 0 && keeps_history_) {
+    std::vector<std::string> errors;
+    history_.Save(opts_.history_path, &errors);
+    for (const std::string& e : errors) {
+      std::fprintf(stderr, "mprun: warning: history not saved: %s\n", e.c_str());
     }
   }
-  RemoveTree(temp_root);
-  if (test_count > 0 && keeps_history) history.Save(opts);
-  const bool report_failed = (json && !json->error().empty()) || (html && !html->error().empty()) ||
-                             (gtest_output && !gtest_output->error().empty()) ||
-                             (junit && !junit->error().empty()) ||
-                             (trace && !trace->error().empty());
-  if (report_failed && status == core::ExitStatus::kSuccess) {
-    status = core::ExitStatus::kUsage;
-  }
+  if (reporters.Failed() && status == core::ExitStatus::kSuccess) status = core::ExitStatus::kUsage;
   return static_cast<int>(status);
+}
+
+}  // namespace
+
+int RunEngine(const core::Options& opts, int processes, EngineSpec& spec) {
+  return Engine(opts, spec).Run(processes);
 }
 
 }  // namespace mprun::runner

@@ -7,7 +7,6 @@
 #include <string>
 #include <unordered_map>
 
-#include "core/gtest_filter.h"
 #if MPRUN_GTEST_DIRECT
 #include "runner/gtest_access.h"
 #endif
@@ -367,11 +366,8 @@ void RunDirectWorker(const std::vector<GtestTest>& tests, WorkerRuntime& runtime
 
 }  // namespace
 
-GtestTests SelectGtestTests() {
-  const std::string filter_text = GTEST_FLAG_GET(filter);
-  const core::GtestFilter filter(filter_text);
-  const bool match_all = filter_text == "*" || filter_text.empty();
-  const bool also_disabled = GTEST_FLAG_GET(also_run_disabled_tests);
+GtestTests SelectGtestTests(
+    const std::function<bool(std::string_view suite, std::string_view name)>& selects) {
   testing::UnitTest* unit = testing::UnitTest::GetInstance();
   GtestTests selected;
   std::vector<GtestTest>& out = selected.tests;
@@ -380,10 +376,7 @@ GtestTests SelectGtestTests() {
     auto* suite = const_cast<testing::TestSuite*>(unit->GetTestSuite(i));
     for (int j = 0; j < suite->total_test_count(); ++j) {
       auto* info = const_cast<testing::TestInfo*>(suite->GetTestInfo(j));
-      const char* name = info->name();
-      if (!match_all && !filter.Matches(std::string(suite->name()) + "." + name)) continue;
-      if (!also_disabled && core::IsDisabledTest(suite->name(), name)) continue;
-      out.push_back({suite, info});
+      if (selects(suite->name(), info->name())) out.push_back({suite, info});
     }
   }
   selected.index.reserve(out.size());

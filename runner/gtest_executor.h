@@ -21,6 +21,8 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <functional>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -35,14 +37,16 @@ struct GtestTest {
   testing::TestInfo* info;
 };
 
-// The tests RUN_ALL_TESTS would run for the current flags, in its order,
-// and the way back from a TestInfo to its index. Built by the supervisor
+// The tests RUN_ALL_TESTS would run, as `selects` (gtest's rules: see
+// runner/run_setup.h) tells them, in its order, and the way back from a
+// TestInfo to its index. Built by the supervisor
 // before forking; workers only read it (so its pages are never copied).
 struct GtestTests {
   std::vector<GtestTest> tests;
   std::unordered_map<const testing::TestInfo*, uint32_t> index;
 };
-GtestTests SelectGtestTests();
+GtestTests SelectGtestTests(
+    const std::function<bool(std::string_view suite, std::string_view name)>& selects);
 
 // True when the suite's fixture defines SetUpTestSuite or TearDownTestSuite.
 // Only a build with the direct executor can tell; otherwise false (use

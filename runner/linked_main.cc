@@ -8,13 +8,12 @@
 #include <cstring>
 #include <string_view>
 
-#include "core/gtest_output.h"
 #include "core/options.h"
 #include "core/plan.h"
-#include "runner/engine.h"
+#include "core/results.h"
 #include "runner/gtest_executor.h"
+#include "runner/run_setup.h"
 #include "runner/supervisor.h"
-#include "shm/segment.h"
 
 namespace mprun {
 
@@ -68,66 +67,6 @@ core::SuiteTraits TraitsOf(const testing::TestSuite* suite) {
   return traits;
 }
 
-core::Plan PlanFor(const std::vector<runner::GtestTest>& tests, const core::Options& opts) {
-  std::vector<uint32_t> suite_of;
-  std::vector<core::SuiteTraits> traits;
-  const testing::TestSuite* last = nullptr;
-  for (const runner::GtestTest& t : tests) {
-    if (t.suite != last) {
-      traits.push_back(TraitsOf(t.suite));
-      last = t.suite;
-    }
-    suite_of.push_back(static_cast<uint32_t>(traits.size() - 1));
-  }
-  const std::vector<bool> exclusive =
-      core::MarkMatching(opts.exclusive, tests.size(), [&tests](size_t t) {
-        return std::string(tests[t].info->test_suite_name()) + "." + tests[t].info->name();
-      });
-  return core::MakePlan(suite_of, traits, opts.dist, exclusive);
-}
-
-// The tests of this run: gtest's selection, narrowed to this run's shard
-// (and in `basis`, what that split was computed from).
-runner::GtestTests SelectForRun(const core::Options& opts, const char* binary,
-                                std::shared_ptr<const core::ShardBasis>* basis = nullptr) {
-  runner::GtestTests selected = runner::SelectGtestTests();
-  if (opts.shard.total == 0) return selected;
-  core::RunInfo run;
-  run.binaries.push_back(binary);
-  for (const runner::GtestTest& t : selected.tests) {
-    run.tests.push_back({0, t.info->test_suite_name(), t.info->name()});
-  }
-  const std::vector<uint32_t> keep =
-      runner::SelectShard(opts, run, PlanFor(selected.tests, opts), basis);
-  runner::GtestTests out;
-  for (uint32_t t : keep) out.tests.push_back(selected.tests[t]);
-  for (uint32_t i = 0; i < out.tests.size(); ++i) out.index.emplace(out.tests[i].info, i);
-  return out;
-}
-
-// --list: the selected tests; with -v, grouped as they will be dispatched.
-int ListTests(const core::Options& opts, const char* binary) {
-  const runner::GtestTests selected = SelectForRun(opts, binary);
-  const core::Plan plan = PlanFor(selected.tests, opts);
-  auto name = [&](uint32_t t) {
-    return std::string(selected.tests[t].info->test_suite_name()) + "." +
-           selected.tests[t].info->name();
-  };
-  for (const core::Unit& u : plan.units) {
-    const char* serial = u.exclusive ? " [exclusive]" : u.serial ? " [serial]" : "";
-    if (opts.verbosity >= 2 && u.kept_together) {
-      std::printf("%s: %u tests kept together (%s)%s\n",
-                  selected.tests[u.first].info->test_suite_name(), u.end - u.first, u.why, serial);
-      for (uint32_t t = u.first; t < u.end; ++t) std::printf("  %s\n", name(t).c_str());
-    } else {
-      for (uint32_t t = u.first; t < u.end; ++t) {
-        std::printf("%s%s\n", name(t).c_str(), opts.verbosity >= 2 ? serial : "");
-      }
-    }
-  }
-  return 0;
-}
-
 // SetUp of the shared environments, in order; false (with what failed) at
 // the first one whose SetUp records a failure. `*done` counts those set up.
 bool SetUpSharedEnvironments(size_t* done, std::string* why) {
@@ -165,47 +104,75 @@ void TearDownSharedEnvironments(size_t count, runner::Supervisor* supervisor) {
   }
 }
 
+// Linked mode's way in: the tests are gtest's own, run inside the workers.
+class LinkedWay : public runner::WayIn {
+ public:
+  explicit LinkedWay(const runner::GtestFlags& flags) {
+    const runner::TestSelector selector(flags);
+    selected_ =
+        runner::SelectGtestTests([&selector](std::string_view suite, std::string_view name) {
+          return selector.Selects(suite, name);
+        });
+  }
+  // The run's table: the selected tests.
+  core::RunInfo Run(const char* binary) const {
+    core::RunInfo run;
+    run.binaries.push_back(binary);
+    run.tests.reserve(selected_.tests.size());
+    for (const runner::GtestTest& t : selected_.tests) {
+      run.tests.push_back({0, t.info->test_suite_name(), t.info->name()});
+    }
+    return run;
+  }
+  core::SuiteTraits SuiteTraitsAt(uint32_t first) const override {
+    return TraitsOf(selected_.tests[first].suite);
+  }
+  void KeepTests(const std::vector<uint32_t>& kept) override {
+    runner::GtestTests out;
+    for (uint32_t t : kept) out.tests.push_back(selected_.tests[t]);
+    for (uint32_t i = 0; i < out.tests.size(); ++i) out.index.emplace(out.tests[i].info, i);
+    selected_ = std::move(out);
+  }
+  void Prepare(const core::RunInfo&, runner::EngineSpec* spec) override {
+    const bool direct = runner::UseDirectExecutor();
+    spec->work = [this, direct](runner::WorkerRuntime& runtime) {
+      runner::RunGtestWorker(selected_, runtime, direct);
+    };
+    // Shared environments: set up here, before any worker exists, so that
+    // every worker inherits what they built; torn down after the last
+    // repetition, whatever happened.
+    spec->before_run = [this](std::string* why) {
+      return SetUpSharedEnvironments(&shared_up_, why);
+    };
+    spec->after_run = [this](runner::Supervisor* supervisor) {
+      TearDownSharedEnvironments(shared_up_, supervisor);
+    };
+  }
+
+ private:
+  runner::GtestTests selected_;
+  size_t shared_up_ = 0;
+};
+
+// gtest's flags over the whole run, as InitGoogleTest left them.
+runner::GtestFlags LinkedFlags() {
+  runner::GtestFlags flags;
+  flags.filter = GTEST_FLAG_GET(filter);
+  flags.also_run_disabled = GTEST_FLAG_GET(also_run_disabled_tests);
+  flags.repeat = GTEST_FLAG_GET(repeat);
+  flags.shuffle = GTEST_FLAG_GET(shuffle);
+  flags.random_seed = GTEST_FLAG_GET(random_seed);
+  flags.fail_fast = GTEST_FLAG_GET(fail_fast);
+  flags.brief = GTEST_FLAG_GET(brief);
+  flags.output = GTEST_FLAG_GET(output);
+  return flags;
+}
+
+// A parallel run, or with --list the selected tests.
 int RunParallel(const core::Options& opts, int processes, const char* binary) {
-  runner::EngineSpec spec;
-  const runner::GtestTests selected = SelectForRun(opts, binary, &spec.run.shard_basis);
-  const std::vector<runner::GtestTest>& tests = selected.tests;
-  std::string err;
-  if (!GTEST_FLAG_GET(output).empty() &&
-      !core::ParseGtestOutput(GTEST_FLAG_GET(output), binary, &spec.gtest_output_format,
-                              &spec.gtest_output_path, &err)) {
-    std::fprintf(stderr, "mprun: error: %s\n", err.c_str());
-    return static_cast<int>(core::ExitStatus::kUsage);
-  }
-  spec.run.binaries.push_back(binary);
-  spec.run.tests.reserve(tests.size());
-  for (const runner::GtestTest& t : tests) {
-    spec.run.tests.push_back({0, t.info->test_suite_name(), t.info->name()});
-  }
-  spec.plan = PlanFor(tests, opts);
-  if (GTEST_FLAG_GET(shuffle)) {
-    // One seed for the whole run, printed so that it can be given back.
-    int32_t seed = GTEST_FLAG_GET(random_seed);
-    if (seed == 0) seed = static_cast<int32_t>(shm::MonotonicNs() % 99999) + 1;
-    spec.shuffle_seed = static_cast<uint32_t>(seed);
-  }
-  spec.repeat = GTEST_FLAG_GET(repeat);
-  spec.fail_fast = GTEST_FLAG_GET(fail_fast);
-  spec.brief = GTEST_FLAG_GET(brief);
-  const bool direct = runner::UseDirectExecutor();
-  spec.work = [&selected, direct](runner::WorkerRuntime& runtime) {
-    runner::RunGtestWorker(selected, runtime, direct);
-  };
-  // Shared environments: set up here, before any worker exists, so that
-  // every worker inherits what they built; torn down after the last
-  // repetition, whatever happened.
-  size_t shared_up = 0;
-  spec.before_run = [&shared_up](std::string* why) {
-    return SetUpSharedEnvironments(&shared_up, why);
-  };
-  spec.after_run = [&shared_up](runner::Supervisor* supervisor) {
-    TearDownSharedEnvironments(shared_up, supervisor);
-  };
-  return runner::RunEngine(opts, processes, spec);
+  const runner::GtestFlags flags = LinkedFlags();
+  LinkedWay way(flags);
+  return runner::RunTests(opts, processes, flags, binary, way.Run(binary), way);
 }
 
 }  // namespace
@@ -233,7 +200,7 @@ int RunAllTests(int argc, char** argv) {
     return RUN_ALL_TESTS();
   }
   const char* binary = argc > 0 ? argv[0] : "";
-  if (opts.list) return ListTests(opts, binary);
+  if (opts.list) return RunParallel(opts, 0, binary);
   const int processes = opts.processes.value_or(0);
   if (processes == 0 && opts.shard_flag_given) {
     std::fprintf(stderr,

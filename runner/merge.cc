@@ -13,6 +13,7 @@
 #include "core/options.h"
 #include "core/report_reader.h"
 #include "core/results.h"
+#include "runner/reporters.h"
 
 namespace mprun::runner {
 
@@ -62,18 +63,11 @@ bool Report(const core::MergeOptions& opts, const core::MergedReports& reports,
   core::ConsoleOptions console_options;
   console_options.verbosity = opts.verbosity;
   console_options.mode = core::ConsoleOptions::Mode::kNone;
-  core::ConsoleReporter console(stdout, console_options);
-  std::vector<core::Reporter*> reporters = {&console};
-  std::unique_ptr<core::JsonReporter> json;
-  if (!opts.json_path.empty()) {
-    json = std::make_unique<core::JsonReporter>(opts.json_path);
-    reporters.push_back(json.get());
-  }
-  std::unique_ptr<core::JunitReporter> junit;
-  if (!opts.junit_path.empty()) {
-    junit = std::make_unique<core::JunitReporter>(opts.junit_path);
-    reporters.push_back(junit.get());
-  }
+  ReportFiles files;
+  files.json = opts.json_path;
+  files.junit = opts.junit_path;
+  const Reporters reporter_set(stdout, console_options, files);
+  const std::vector<core::Reporter*>& reporters = reporter_set.all();
   const core::RunInfo& run = reports.run;
   for (core::Reporter* r : reporters) r->OnRunStart(run);
   for (uint32_t t = 0; t < reports.results.size(); ++t) {
@@ -81,7 +75,7 @@ bool Report(const core::MergeOptions& opts, const core::MergedReports& reports,
     for (core::Reporter* r : reporters) r->OnTestFinished(run, t, reports.results[t]);
   }
   for (core::Reporter* r : reporters) r->OnRunEnd(run, *ledger, reports.summary);
-  return !(json && !json->error().empty()) && !(junit && !junit->error().empty());
+  return !reporter_set.Failed();
 }
 
 int UsageError(const std::string& err) {

@@ -1,0 +1,178 @@
+#include "core/run_history.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "tests/e2e_util.h"
+
+namespace mprun::core {
+namespace {
+
+using testing_util::ScratchDir;
+
+void WriteText(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
+
+// Two binaries' tests in one table: a/A.x, a/A.y, then b/B.z.
+RunInfo TwoBinaries() {
+  RunInfo run;
+  run.binaries = {"/bin/a", "/bin/b"};
+  run.tests = {{0, "A", "x"}, {0, "A", "y"}, {1, "B", "z"}};
+  return run;
+}
+
+TestResult Result(Outcome outcome, double ms) {
+  TestResult r;
+  r.outcome = outcome;
+  r.duration_ns = static_cast<uint64_t>(ms * 1e6);
+  return r;
+}
+
+// One run of `run` with the given results (by test; kNotRun: not finished),
+// recorded in and saved to `path`.
+void RunOnce(const std::string& path, const RunInfo& run, const std::vector<TestResult>& results) {
+  RunHistory history;
+  std::vector<std::string> warnings;
+  history.Load(path, run, &warnings);
+  EXPECT_TRUE(warnings.empty());
+  Ledger ledger(run.tests.size());
+  for (uint32_t t = 0; t < results.size(); ++t) {
+    if (results[t].outcome != Outcome::kNotRun) ledger.Record(t, results[t]);
+  }
+  history.Record(ledger);
+  std::vector<std::string> errors;
+  ASSERT_TRUE(history.Save(path, &errors));
+  EXPECT_TRUE(errors.empty());
+}
+
+RunHistory Loaded(const std::string& path, const RunInfo& run) {
+  RunHistory history;
+  std::vector<std::string> warnings;
+  history.Load(path, run, &warnings);
+  EXPECT_TRUE(warnings.empty());
+  return history;
+}
+
+TEST(RunHistoryTest, WithoutAFileEveryTestIsUnknownAndGoesFirst) {
+  ScratchDir dir;
+  const RunInfo run = TwoBinaries();
+  const RunHistory history = Loaded(dir.File("h.json"), run);
+  const std::vector<Expectation> expected = history.Expected(run.tests.size());
+  ASSERT_EQ(expected.size(), 3u);
+  for (const Expectation& e : expected) {
+    EXPECT_EQ(e.cost_ms, 0);
+    EXPECT_TRUE(e.first);
+  }
+  EXPECT_EQ(history.MeanNs(run.tests.size()), 0);
+}
+
+TEST(RunHistoryTest, EachBinarysTestsAreFoundAtTheirPlaceInTheTable) {
+  ScratchDir dir;
+  const RunInfo run = TwoBinaries();
+  RunOnce(dir.File("h.json"), run,
+          {Result(Outcome::kPassed, 4), Result(Outcome::kFailed, 6), Result(Outcome::kPassed, 8)});
+  const std::vector<Expectation> expected =
+      Loaded(dir.File("h.json"), run).Expected(run.tests.size());
+  EXPECT_DOUBLE_EQ(expected[0].cost_ms, 4);
+  EXPECT_FALSE(expected[0].first);
+  EXPECT_DOUBLE_EQ(expected[1].cost_ms, 6);
+  EXPECT_TRUE(expected[1].first);  // failed last time
+  EXPECT_DOUBLE_EQ(expected[2].cost_ms, 8);
+  EXPECT_FALSE(expected[2].first);
+}
+
+TEST(RunHistoryTest, TestsThatDidNotFinishAreNotRecorded) {
+  ScratchDir dir;
+  const RunInfo run = TwoBinaries();
+  RunOnce(dir.File("h.json"), run,
+          {Result(Outcome::kPassed, 4), TestResult{}, Result(Outcome::kPassed, 8)});
+  const std::vector<Expectation> expected =
+      Loaded(dir.File("h.json"), run).Expected(run.tests.size());
+  EXPECT_EQ(expected[1].cost_ms, 0);
+  EXPECT_TRUE(expected[1].first);
+}
+
+TEST(RunHistoryTest, MeanNeedsAtLeastHalfTheTestsKnownAndIsAtLeastAMicrosecond) {
+  ScratchDir dir;
+  RunInfo run = TwoBinaries();
+  RunOnce(dir.File("h.json"), run,
+          {Result(Outcome::kPassed, 2), Result(Outcome::kPassed, 4), TestResult{}});
+  EXPECT_DOUBLE_EQ(Loaded(dir.File("h.json"), run).MeanNs(3), 3e6);  // 2 of 3 known
+  EXPECT_EQ(Loaded(dir.File("h.json"), run).MeanNs(5), 0);           // 2 of 5
+  ScratchDir tiny;
+  RunOnce(tiny.File("h.json"), run,
+          {Result(Outcome::kPassed, 0), Result(Outcome::kPassed, 0), Result(Outcome::kPassed, 0)});
+  EXPECT_DOUBLE_EQ(Loaded(tiny.File("h.json"), run).MeanNs(3), 1000);
+}
+
+TEST(RunHistoryTest, AnUnreadableFileIsAWarningAndAnEmptyHistory) {
+  ScratchDir dir;
+  WriteText(dir.File("h.json"), "{not json");
+  const RunInfo run = TwoBinaries();
+  RunHistory history;
+  std::vector<std::string> warnings;
+  history.Load(dir.File("h.json"), run, &warnings);
+  EXPECT_EQ(warnings.size(), 2u);  // one per binary
+  EXPECT_EQ(history.MeanNs(3), 0);
+}
+
+TEST(RunHistoryTest, SavingWhereNoFileCanBeWrittenSaysWhyPerBinary) {
+  ScratchDir dir;
+  WriteText(dir.File("file"), "");
+  const RunInfo run = TwoBinaries();
+  RunHistory history = Loaded(dir.File("h.json"), run);
+  std::vector<std::string> errors;
+  EXPECT_FALSE(history.Save(dir.File("file/h.json"), &errors));  // a file as directory
+  EXPECT_EQ(errors.size(), 2u);
+}
+
+TEST(RunHistoryTest, JudgesOnlyPassedTestsWithEnoughHistoryAndFailsBigSlowdowns) {
+  ScratchDir dir;
+  const RunInfo run = TwoBinaries();
+  for (int i = 0; i < 4; ++i) {  // A.x 10 ms, A.y 10 ms, B.z twice only
+    RunOnce(dir.File("h.json"), run,
+            {Result(Outcome::kPassed, 10), Result(Outcome::kPassed, 10),
+             i < 2 ? Result(Outcome::kPassed, 10) : TestResult{}});
+  }
+  const RunHistory history = Loaded(dir.File("h.json"), run);
+  Ledger ledger(3);
+  ledger.Record(0, Result(Outcome::kPassed, 20));  // twice as slow
+  ledger.Record(1, Result(Outcome::kFailed, 50));  // not judged: failed
+  ledger.Record(2, Result(Outcome::kPassed, 30));  // too little history
+  const PerfReport report = history.Judge(ledger, 50);
+  EXPECT_TRUE(report.wanted);
+  EXPECT_EQ(report.judged, 1u);
+  EXPECT_EQ(report.without_history, 1u);
+  ASSERT_EQ(report.changes.size(), 1u);
+  EXPECT_EQ(report.changes[0].test, 0u);
+  EXPECT_EQ(report.changes[0].verdict.move, PerfMove::kSlower);
+  EXPECT_TRUE(report.changes[0].fails);
+  EXPECT_EQ(report.changes[0].history_ms, std::vector<double>(4, 10.0));
+  EXPECT_FALSE(history.Judge(ledger, 0).changes[0].fails);
+  EXPECT_FALSE(history.Judge(ledger, 150).changes[0].fails);  // +100% < 150%
+}
+
+TEST(RunHistoryTest, ChangesAreSortedBiggestSlowdownFirst) {
+  ScratchDir dir;
+  const RunInfo run = TwoBinaries();
+  for (int i = 0; i < 3; ++i) {
+    RunOnce(
+        dir.File("h.json"), run,
+        {Result(Outcome::kPassed, 10), Result(Outcome::kPassed, 10), Result(Outcome::kPassed, 10)});
+  }
+  Ledger ledger(3);
+  ledger.Record(0, Result(Outcome::kPassed, 15));
+  ledger.Record(1, Result(Outcome::kPassed, 40));
+  ledger.Record(2, Result(Outcome::kPassed, 2));
+  const PerfReport report = Loaded(dir.File("h.json"), run).Judge(ledger, 0);
+  ASSERT_EQ(report.changes.size(), 3u);
+  EXPECT_EQ(report.changes[0].test, 1u);
+  EXPECT_EQ(report.changes[1].test, 0u);
+  EXPECT_EQ(report.changes[2].test, 2u);
+  EXPECT_EQ(report.changes[2].verdict.move, PerfMove::kFaster);
+}
+
+}  // namespace
+}  // namespace mprun::core
