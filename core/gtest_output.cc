@@ -1,5 +1,7 @@
 #include "core/gtest_output.h"
 
+#include <rapidjson/prettywriter.h>
+#include <rapidjson/stringbuffer.h>
 #include <time.h>
 
 #include <cstdio>
@@ -166,69 +168,81 @@ std::string RenderGtestXml(const RunInfo& run, const Ledger& ledger, double wall
   return x;
 }
 
+namespace {
+
+using GtestJsonWriter = rapidjson::PrettyWriter<rapidjson::StringBuffer>;
+
+void WriteGtestJsonTest(GtestJsonWriter* w, const RunInfo& run, uint32_t t, const TestResult& r,
+                        const std::string& stamp) {
+  const bool ran = r.outcome != Outcome::kNotRun;
+  w->StartObject();
+  StringField(w, "name", run.tests[t].name);
+  StringField(w, "status", ran ? "RUN" : "NOTRUN");
+  StringField(w, "result",
+              !ran                             ? "SUPPRESSED"
+              : r.outcome == Outcome::kSkipped ? "SKIPPED"
+                                               : "COMPLETED");
+  StringField(w, "timestamp", stamp);
+  StringField(w, "time", Seconds(r.duration_ns, "s"));
+  StringField(w, "classname", run.tests[t].suite);
+  if (IsFailure(r.outcome)) {
+    w->Key("failures");
+    w->StartArray();
+    for (const GtestPart& p : PartsOf(r)) {
+      if (p.skipped) continue;
+      w->StartObject();
+      StringField(w, "failure", p.location.empty() ? p.message : p.location + "\n" + p.message);
+      StringField(w, "type", "");
+      w->EndObject();
+    }
+    w->EndArray();
+  }
+  w->EndObject();
+}
+
+}  // namespace
+
 std::string RenderGtestJson(const RunInfo& run, const Ledger& ledger, double wall_seconds) {
   const std::string stamp = Timestamp() + "Z";
   size_t failures = 0;
   for (uint32_t t = 0; t < ledger.size(); ++t) {
     failures += ledger.Finished(t) && IsFailure(ledger.Get(t).outcome);
   }
-  std::string j = "{\n  \"tests\": " + std::to_string(ledger.size()) +
-                  ",\n  \"failures\": " + std::to_string(failures) +
-                  ",\n  \"disabled\": 0,\n  \"errors\": 0,\n  \"timestamp\": ";
-  AppendJsonString(&j, stamp);
-  j += ",\n  \"time\": ";
-  AppendJsonString(&j, Seconds(static_cast<uint64_t>(wall_seconds * 1e9), "s"));
-  j += ",\n  \"name\": \"AllTests\",\n  \"testsuites\": [";
-  bool first_suite = true;
+  // Laid out as gtest lays out its own: two spaces a level.
+  rapidjson::StringBuffer buffer;
+  GtestJsonWriter w(buffer);
+  w.SetIndent(' ', 2);
+  w.StartObject();
+  IntField(&w, "tests", ledger.size());
+  IntField(&w, "failures", static_cast<int64_t>(failures));
+  IntField(&w, "disabled", 0);
+  IntField(&w, "errors", 0);
+  StringField(&w, "timestamp", stamp);
+  StringField(&w, "time", Seconds(static_cast<uint64_t>(wall_seconds * 1e9), "s"));
+  StringField(&w, "name", "AllTests");
+  w.Key("testsuites");
+  w.StartArray();
   for (const SuiteRange& s : Suites(run, ledger)) {
-    j += first_suite ? "\n    {" : ",\n    {";
-    first_suite = false;
-    j += "\n      \"name\": ";
-    AppendJsonString(&j, run.tests[s.first].suite);
-    j += ",\n      \"tests\": " + std::to_string(s.end - s.first) +
-         ",\n      \"failures\": " + std::to_string(s.failures) +
-         ",\n      \"disabled\": 0,\n      \"errors\": 0,\n      \"timestamp\": ";
-    AppendJsonString(&j, stamp);
-    j += ",\n      \"time\": ";
-    AppendJsonString(&j, Seconds(s.time_ns, "s"));
-    j += ",\n      \"testsuite\": [";
+    w.StartObject();
+    StringField(&w, "name", run.tests[s.first].suite);
+    IntField(&w, "tests", s.end - s.first);
+    IntField(&w, "failures", static_cast<int64_t>(s.failures));
+    IntField(&w, "disabled", 0);
+    IntField(&w, "errors", 0);
+    StringField(&w, "timestamp", stamp);
+    StringField(&w, "time", Seconds(s.time_ns, "s"));
+    w.Key("testsuite");
+    w.StartArray();
     for (uint32_t t = s.first; t < s.end; ++t) {
       static const TestResult kNotRun;
-      const TestResult& r = ledger.Finished(t) ? ledger.Get(t) : kNotRun;
-      const bool ran = r.outcome != Outcome::kNotRun;
-      j += t == s.first ? "\n        {" : ",\n        {";
-      j += "\n          \"name\": ";
-      AppendJsonString(&j, run.tests[t].name);
-      j += std::string(",\n          \"status\": \"") + (ran ? "RUN" : "NOTRUN") +
-           "\",\n          \"result\": \"" +
-           (!ran                             ? "SUPPRESSED"
-            : r.outcome == Outcome::kSkipped ? "SKIPPED"
-                                             : "COMPLETED") +
-           "\",\n          \"timestamp\": ";
-      AppendJsonString(&j, stamp);
-      j += ",\n          \"time\": ";
-      AppendJsonString(&j, Seconds(r.duration_ns, "s"));
-      j += ",\n          \"classname\": ";
-      AppendJsonString(&j, run.tests[t].suite);
-      if (IsFailure(r.outcome)) {
-        j += ",\n          \"failures\": [";
-        bool first = true;
-        for (const GtestPart& p : PartsOf(r)) {
-          if (p.skipped) continue;
-          j += first ? "\n            {\n              \"failure\": "
-                     : ",\n            {\n              \"failure\": ";
-          first = false;
-          AppendJsonString(&j, p.location.empty() ? p.message : p.location + "\n" + p.message);
-          j += ",\n              \"type\": \"\"\n            }";
-        }
-        j += "\n          ]";
-      }
-      j += "\n        }";
+      WriteGtestJsonTest(&w, run, t, ledger.Finished(t) ? ledger.Get(t) : kNotRun, stamp);
     }
-    j += "\n      ]\n    }";
+    w.EndArray();
+    w.EndObject();
   }
-  j += "\n  ]\n}\n";
-  return j;
+  w.EndArray();
+  w.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize()) + "\n";
 }
 
 void GtestOutputReporter::OnRunEnd(const RunInfo& run, const Ledger& ledger,

@@ -41,63 +41,45 @@ size_t Utf8Length(std::string_view s, size_t i, uint32_t* code_point) {
   return len;
 }
 
-namespace {}  // namespace
-
-void AppendJsonString(std::string* out, std::string_view s) {
-  out->push_back('"');
-  for (size_t i = 0; i < s.size();) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    switch (c) {
-      case '"':
-        out->append("\\\"");
-        ++i;
-        continue;
-      case '\\':
-        out->append("\\\\");
-        ++i;
-        continue;
-      case '\n':
-        out->append("\\n");
-        ++i;
-        continue;
-      case '\r':
-        out->append("\\r");
-        ++i;
-        continue;
-      case '\t':
-        out->append("\\t");
-        ++i;
-        continue;
-      default:
-        break;
-    }
-    if (c < 0x20 || c == 0x7F) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out->append(buf);
-      ++i;
-      continue;
-    }
+std::string_view ValidUtf8(std::string_view s, std::string* storage) {
+  size_t i = 0;
+  for (size_t len; i < s.size() && (len = Utf8Length(s, i)) != 0;) i += len;
+  if (i == s.size()) return s;  // the common case: nothing copied
+  storage->assign(s.substr(0, i));
+  while (i < s.size()) {
     const size_t len = Utf8Length(s, i);
     if (len == 0) {
-      out->append("\\ufffd");
+      storage->append("\xef\xbf\xbd");  // U+FFFD
       ++i;
     } else {
-      out->append(s.substr(i, len));
+      storage->append(s.substr(i, len));
       i += len;
     }
   }
-  out->push_back('"');
+  return *storage;
 }
 
-void AppendJsonNumber(std::string* out, double v, int digits) {
-  if (!std::isfinite(v)) {
-    out->push_back('0');
-    return;
+double ReportNumber(double v) {
+  // Rounded as printf's "%.3f" rounds, which the reports used before: the
+  // exact binary value, halves to even. The product v * 1000 is rounded
+  // once already and can make a half of what was none (1.2345 is
+  // 1.23449999...), so at a half its rounding error, exact through fma,
+  // says which way the exact product lies.
+  const double p = v * 1000;
+  double r = std::nearbyint(p);  // halves to even (the default rounding mode)
+  const double rest = p - r;
+  if (std::fabs(rest) == 0.5) {
+    const double error = std::fma(v, 1000, -p);
+    if (error > 0 && rest > 0) r += 1;
+    if (error < 0 && rest < 0) r -= 1;
   }
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
-  out->append(buf);
+  return r / 1000;
+}
+
+void LinesField(JsonWriter* w, const char* key, const std::string& lines) {
+  const std::string array = "[" + lines + "\n]";
+  w->Key(key);
+  w->RawValue(array.data(), array.size(), rapidjson::kArrayType);
 }
 
 bool WriteFileAtomicallyWith(const std::string& path, const std::function<bool(std::FILE*)>& write,

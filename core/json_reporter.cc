@@ -12,131 +12,132 @@ namespace {
 constexpr Outcome kOutcomes[] = {Outcome::kPassed,  Outcome::kFailed,   Outcome::kSkipped,
                                  Outcome::kCrashed, Outcome::kTimedOut, Outcome::kNotRun};
 
-void AppendTests(const RunInfo& run, const Ledger& ledger, int iteration, std::string* j) {
+void StringsField(JsonWriter* w, const char* key, const std::vector<std::string>& strings) {
+  w->Key(key);
+  w->StartArray();
+  for (const std::string& s : strings) WriteJsonString(w, s);
+  w->EndArray();
+}
+
+double Millis(uint64_t ns) { return static_cast<double>(ns) / 1e6; }
+
+void WriteRepeat(JsonWriter* w, const std::vector<uint64_t>& samples_ns) {
+  const Spread spread = SpreadOf(samples_ns);
+  w->Key("repeat");
+  w->StartObject();
+  IntField(w, "runs", static_cast<int64_t>(samples_ns.size()));
+  NumberField(w, "median_ms", Millis(spread.median_ns));
+  NumberField(w, "min_ms", Millis(spread.min_ns));
+  NumberField(w, "max_ms", Millis(spread.max_ns));
+  w->Key("samples_ms");
+  w->StartArray();
+  for (uint64_t ns : samples_ns) WriteJsonNumber(w, Millis(ns));
+  w->EndArray();
+  w->EndObject();
+}
+
+void WriteTest(JsonWriter* w, const RunInfo& run, const TestName& name, const TestResult& r,
+               int iteration) {
+  w->StartObject();
+  StringField(w, "binary", run.binaries.empty() ? "" : run.binaries[name.binary]);
+  StringField(w, "name", name.FullName());
+  StringField(w, "outcome", OutcomeName(r.outcome));
+  NumberField(w, "duration_ms", Millis(r.duration_ns));
+  IntField(w, "worker", r.worker);
+  IntField(w, "attempts", r.attempts);
+  BoolField(w, "flaky", r.flaky);
+  IntField(w, "iteration", iteration);
+  NumberField(w, "start_ms", Millis(r.start_ns));
+  StringField(w, "message", r.message);
+  StringField(w, "signal", r.signal);
+  if (!r.samples_ns.empty()) WriteRepeat(w, r.samples_ns);
+  if (!r.output.empty()) StringField(w, "output", r.output);
+  w->EndObject();
+}
+
+void AppendTests(const RunInfo& run, const Ledger& ledger, int iteration, std::string* list) {
+  LineWriter lines(list);
+  static const TestResult kUnfinished;
   for (uint32_t t = 0; t < ledger.size(); ++t) {
-    const TestName& name = run.tests[t];
-    static const TestResult kUnfinished;
     const TestResult& r = ledger.Finished(t) ? ledger.Get(t) : kUnfinished;
-    *j += j->empty() ? "\n  " : ",\n  ";
-    *j += "{\"binary\": ";
-    AppendJsonString(j, run.binaries.empty() ? "" : run.binaries[name.binary]);
-    *j += ", \"name\": ";
-    AppendJsonString(j, name.FullName());
-    *j += ", \"outcome\": ";
-    AppendJsonString(j, OutcomeName(r.outcome));
-    *j += ", \"duration_ms\": ";
-    AppendJsonNumber(j, static_cast<double>(r.duration_ns) / 1e6);
-    *j += ", \"worker\": " + std::to_string(r.worker);
-    *j += ", \"attempts\": " + std::to_string(r.attempts);
-    *j += r.flaky ? ", \"flaky\": true" : ", \"flaky\": false";
-    *j += ", \"iteration\": " + std::to_string(iteration);
-    *j += ", \"start_ms\": ";
-    AppendJsonNumber(j, static_cast<double>(r.start_ns) / 1e6);
-    *j += ", \"message\": ";
-    AppendJsonString(j, r.message);
-    *j += ", \"signal\": ";
-    AppendJsonString(j, r.signal);
-    if (!r.samples_ns.empty()) {
-      const Spread spread = SpreadOf(r.samples_ns);
-      *j += ", \"repeat\": {\"runs\": " + std::to_string(r.samples_ns.size());
-      *j += ", \"median_ms\": ";
-      AppendJsonNumber(j, static_cast<double>(spread.median_ns) / 1e6);
-      *j += ", \"min_ms\": ";
-      AppendJsonNumber(j, static_cast<double>(spread.min_ns) / 1e6);
-      *j += ", \"max_ms\": ";
-      AppendJsonNumber(j, static_cast<double>(spread.max_ns) / 1e6);
-      *j += ", \"samples_ms\": [";
-      for (size_t i = 0; i < r.samples_ns.size(); ++i) {
-        if (i) *j += ", ";
-        AppendJsonNumber(j, static_cast<double>(r.samples_ns[i]) / 1e6);
-      }
-      *j += "]}";
-    }
-    if (!r.output.empty()) {
-      *j += ", \"output\": ";
-      AppendJsonString(j, r.output);
-    }
-    *j += "}";
+    lines.Add([&](JsonWriter* w) { WriteTest(w, run, run.tests[t], r, iteration); });
   }
+}
+
+void WritePerfChange(JsonWriter* w, const RunInfo& run, const PerfChange& c) {
+  w->StartObject();
+  StringField(w, "binary", run.binaries.empty() ? "" : run.binaries[run.tests[c.test].binary]);
+  StringField(w, "name", run.tests[c.test].FullName());
+  StringField(w, "move", PerfMoveName(c.verdict.move));
+  NumberField(w, "duration_ms", c.verdict.now_ms);
+  NumberField(w, "history_median_ms", c.verdict.median_ms);
+  NumberField(w, "history_sigma_ms", c.verdict.sigma_ms);
+  IntField(w, "history_runs", static_cast<int64_t>(c.verdict.history));
+  NumberField(w, "change_pct", c.verdict.change_pct);
+  w->Key("history_ms");
+  w->StartArray();
+  for (double ms : c.history_ms) WriteJsonNumber(w, ms);
+  w->EndArray();
+  BoolField(w, "fails", c.fails);
+  w->EndObject();
 }
 
 // One object per repetition: the thresholds, the counts and every test
 // whose duration moved.
-void AppendPerf(const RunInfo& run, const PerfReport& perf, int iteration, std::string* j) {
-  *j += j->empty() ? "\n  " : ",\n  ";
-  *j += "{\"iteration\": " + std::to_string(iteration) + ", \"min_relative_pct\": ";
-  AppendJsonNumber(j, perf.min_relative_pct);
-  *j += ", \"fail_on_slowdown_pct\": ";
-  AppendJsonNumber(j, perf.fail_on_slowdown_pct);
-  *j += ", \"judged\": " + std::to_string(perf.judged) +
-        ", \"without_history\": " + std::to_string(perf.without_history) +
-        ", \"failing\": " + std::to_string(perf.failing()) + ", \"moved\": [";
-  for (size_t i = 0; i < perf.changes.size(); ++i) {
-    const PerfChange& c = perf.changes[i];
-    *j += i ? ",\n    " : "\n    ";
-    *j += "{\"binary\": ";
-    AppendJsonString(j, run.binaries.empty() ? "" : run.binaries[run.tests[c.test].binary]);
-    *j += ", \"name\": ";
-    AppendJsonString(j, run.tests[c.test].FullName());
-    *j += ", \"move\": ";
-    AppendJsonString(j, PerfMoveName(c.verdict.move));
-    *j += ", \"duration_ms\": ";
-    AppendJsonNumber(j, c.verdict.now_ms);
-    *j += ", \"history_median_ms\": ";
-    AppendJsonNumber(j, c.verdict.median_ms);
-    *j += ", \"history_sigma_ms\": ";
-    AppendJsonNumber(j, c.verdict.sigma_ms);
-    *j += ", \"history_runs\": " + std::to_string(c.verdict.history) + ", \"change_pct\": ";
-    AppendJsonNumber(j, c.verdict.change_pct);
-    *j += ", \"history_ms\": [";
-    for (size_t h = 0; h < c.history_ms.size(); ++h) {
-      if (h) *j += ", ";
-      AppendJsonNumber(j, c.history_ms[h]);
-    }
-    *j += "]";
-    *j += c.fails ? ", \"fails\": true}" : ", \"fails\": false}";
-  }
-  *j += "]}";
+void AppendPerf(const RunInfo& run, const PerfReport& perf, int iteration, std::string* list) {
+  LineWriter(list).Add([&](JsonWriter* w) {
+    w->StartObject();
+    IntField(w, "iteration", iteration);
+    NumberField(w, "min_relative_pct", perf.min_relative_pct);
+    NumberField(w, "fail_on_slowdown_pct", perf.fail_on_slowdown_pct);
+    IntField(w, "judged", static_cast<int64_t>(perf.judged));
+    IntField(w, "without_history", static_cast<int64_t>(perf.without_history));
+    IntField(w, "failing", static_cast<int64_t>(perf.failing()));
+    w->Key("moved");
+    w->StartArray();
+    for (const PerfChange& c : perf.changes) WritePerfChange(w, run, c);
+    w->EndArray();
+    w->EndObject();
+  });
 }
 
 // What the shard's split was computed from (core/shard_cover.h), for
 // `mprun merge` to check the cover and name what no shard ran. The selected
 // tests go as runs of one suite per binary file name, a few bytes a test:
 // {"binary": "unit_test", "suites": [["Suite", "A", "B"], ...]}.
-void AppendShardBasis(const ShardBasis& b, std::string* j) {
-  *j += ", \"selected\": " + std::to_string(b.tests.size()) + ", \"tests_digest\": ";
-  AppendJsonString(j, b.tests_digest);
-  *j += b.costs_digest.empty() ? ", \"split\": \"hash\"" : ", \"split\": \"durations\"";
-  if (!b.costs_digest.empty()) {
-    *j += ", \"costs_digest\": ";
-    AppendJsonString(j, b.costs_digest);
-  }
-  *j += ",\n  \"tests\": [";
+void WriteShardBasis(const ShardBasis& b, JsonWriter* w) {
+  IntField(w, "selected", static_cast<int64_t>(b.tests.size()));
+  StringField(w, "tests_digest", b.tests_digest);
+  StringField(w, "split", b.costs_digest.empty() ? "hash" : "durations");
+  if (!b.costs_digest.empty()) StringField(w, "costs_digest", b.costs_digest);
+  w->Key("tests");
+  w->StartArray();
   const TestName* prev = nullptr;
+  auto end_binary = [&] {  // its last suite, its suites, itself
+    w->EndArray();
+    w->EndArray();
+    w->EndObject();
+  };
   for (const TestName& t : b.tests) {
-    if (prev == nullptr || prev->binary != t.binary) {
-      *j += prev == nullptr ? "{\"binary\": " : "]]}, {\"binary\": ";
-      AppendJsonString(j, b.binaries[t.binary]);
-      *j += ", \"suites\": [[";
-      AppendJsonString(j, t.suite);
-    } else if (prev->suite != t.suite) {
-      *j += "], [";
-      AppendJsonString(j, t.suite);
+    const bool new_binary = prev == nullptr || prev->binary != t.binary;
+    const bool new_suite = new_binary || prev->suite != t.suite;
+    if (prev != nullptr && new_binary) end_binary();
+    if (prev != nullptr && !new_binary && new_suite) w->EndArray();
+    if (new_binary) {
+      w->StartObject();
+      StringField(w, "binary", b.binaries[t.binary]);
+      w->Key("suites");
+      w->StartArray();
     }
-    *j += ", ";
-    AppendJsonString(j, t.name);
+    if (new_suite) {
+      w->StartArray();
+      WriteJsonString(w, t.suite);
+    }
+    WriteJsonString(w, t.name);
     prev = &t;
   }
-  *j += prev == nullptr ? "]" : "]]}]";
-}
-
-void AppendStrings(const std::vector<std::string>& strings, std::string* j) {
-  *j += "[";
-  for (size_t i = 0; i < strings.size(); ++i) {
-    if (i) *j += ", ";
-    AppendJsonString(j, strings[i]);
-  }
-  *j += "]";
+  if (prev != nullptr) end_binary();
+  w->EndArray();
 }
 
 }  // namespace
@@ -174,70 +175,68 @@ std::string JsonReporter::Render(const RunInfo* run, const Ledger* partial) cons
     now.Add(*run, *partial, running);
   }
   const bool complete = partial == nullptr;
-  std::string j;
-  j += "{\"mprun_version\": ";
-  AppendJsonString(&j, kMprunVersion);
-  j += ", \"complete\": ";
-  j += complete ? "true" : "false";
-  j += ", \"processes\": " + std::to_string(now.processes_);
-  j += ", \"iterations\": " + std::to_string(now.iterations_);
+  rapidjson::StringBuffer buffer;
+  JsonWriter w(buffer);
+  w.StartObject();
+  StringField(&w, "mprun_version", kMprunVersion);
+  BoolField(&w, "complete", complete);
+  IntField(&w, "processes", now.processes_);
+  IntField(&w, "iterations", now.iterations_);
   if (now.shard_.total > 0) {
-    j += ", \"shard\": {\"index\": " + std::to_string(now.shard_.index + 1) +
-         ", \"total\": " + std::to_string(now.shard_.total);
-    if (now.shard_basis_) AppendShardBasis(*now.shard_basis_, &j);
-    j += "}";
+    w.Key("shard");
+    w.StartObject();
+    IntField(&w, "index", now.shard_.index + 1);
+    IntField(&w, "total", now.shard_.total);
+    if (now.shard_basis_) WriteShardBasis(*now.shard_basis_, &w);
+    w.EndObject();
   }
-  j += ", \"wall_seconds\": ";
-  AppendJsonNumber(&j, now.wall_seconds_);
-  j += ", \"interrupted\": ";
-  j += now.interrupted_ ? "true" : "false";
+  NumberField(&w, "wall_seconds", now.wall_seconds_);
+  BoolField(&w, "interrupted", now.interrupted_);
   // Known only once the run ended: a progress copy has none.
-  if (complete) j += ", \"exit_status\": " + std::to_string(now.exit_status_);
-  AppendHost(now, &j);
-  j += ",\n \"summary\": {\"total\": " + std::to_string(now.total_);
+  if (complete) IntField(&w, "exit_status", now.exit_status_);
+  WriteHost(now, &w);
+  w.Key("summary");
+  w.StartObject();
+  IntField(&w, "total", static_cast<int64_t>(now.total_));
   for (Outcome o : kOutcomes) {
-    j += ", \"" + std::string(OutcomeName(o)) +
-         "\": " + std::to_string(now.counts_[static_cast<int>(o)]);
+    w.Key(OutcomeName(o).data(), static_cast<rapidjson::SizeType>(OutcomeName(o).size()));
+    w.Int64(static_cast<int64_t>(now.counts_[static_cast<int>(o)]));
   }
-  j += ", \"flaky\": " + std::to_string(now.flaky_) + "},\n \"errors\": ";
-  AppendStrings(now.errors_, &j);
-  j += ",\n \"warnings\": ";
-  AppendStrings(now.warnings_, &j);
-  j += ",\n \"late_results_dropped\": " + std::to_string(now.late_results_dropped_);
-  j += ",\n \"tests\": [" + now.tests_ + "\n]";
-  if (!now.perf_.empty()) j += ",\n \"perf\": [" + now.perf_ + "\n]";
-  if (!now.worker_starts_.empty()) j += ",\n \"worker_starts\": [" + now.worker_starts_ + "\n]";
-  if (!now.steals_.empty()) j += ",\n \"steals\": [" + now.steals_ + "\n]";
-  if (!now.quiet_phase_.empty()) j += ",\n \"quiet_phase\": [" + now.quiet_phase_ + "\n]";
-  j += "}\n";
-  return j;
+  IntField(&w, "flaky", static_cast<int64_t>(now.flaky_));
+  w.EndObject();
+  StringsField(&w, "errors", now.errors_);
+  StringsField(&w, "warnings", now.warnings_);
+  IntField(&w, "late_results_dropped", static_cast<int64_t>(now.late_results_dropped_));
+  LinesField(&w, "tests", now.tests_);
+  if (!now.perf_.empty()) LinesField(&w, "perf", now.perf_);
+  if (!now.worker_starts_.empty()) LinesField(&w, "worker_starts", now.worker_starts_);
+  if (!now.steals_.empty()) LinesField(&w, "steals", now.steals_);
+  if (!now.quiet_phase_.empty()) LinesField(&w, "quiet_phase", now.quiet_phase_);
+  w.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize()) + "\n";
 }
 
-void JsonReporter::AppendHost(const JsonReporter& r, std::string* j) {
-  if (!r.command_line_.empty()) {
-    *j += ", \"command_line\": ";
-    AppendStrings(r.command_line_, j);
-  }
-  if (r.host_cpus_ > 0) *j += ", \"host_cpus\": " + std::to_string(r.host_cpus_);
-  if (r.usable_cpus_ > 0) *j += ", \"usable_cpus\": " + std::to_string(r.usable_cpus_);
-  if (!r.pinning_.empty()) {
-    *j += ", \"pinning\": ";
-    AppendJsonString(j, r.pinning_);
-  }
+void JsonReporter::WriteHost(const JsonReporter& r, JsonWriter* w) {
+  if (!r.command_line_.empty()) StringsField(w, "command_line", r.command_line_);
+  if (r.host_cpus_ > 0) IntField(w, "host_cpus", r.host_cpus_);
+  if (r.usable_cpus_ > 0) IntField(w, "usable_cpus", r.usable_cpus_);
+  if (!r.pinning_.empty()) StringField(w, "pinning", r.pinning_);
 }
 
 namespace {
 
-// One event of the timeline: `{"worker": W, "iteration": I, "at_ms": T` and
-// `more` (fields, each led by ", "), closed.
+// One event of the timeline: `{"worker": W, "iteration": I, "at_ms": T}`
+// (no worker for an event of the whole run), and the steals counted if any.
 void AppendEvent(std::string* list, int worker, int iteration, uint64_t at_ns,
-                 const std::string& more = "") {
-  *list += list->empty() ? "\n  " : ",\n  ";
-  if (worker >= 0) *list += "{\"worker\": " + std::to_string(worker) + ", ";
-  if (worker < 0) *list += "{";
-  *list += "\"iteration\": " + std::to_string(iteration) + ", \"at_ms\": ";
-  AppendJsonNumber(list, static_cast<double>(at_ns) / 1e6);
-  *list += more + "}";
+                 int64_t steals = -1) {
+  LineWriter(list).Add([&](JsonWriter* w) {
+    w->StartObject();
+    if (worker >= 0) IntField(w, "worker", worker);
+    IntField(w, "iteration", iteration);
+    NumberField(w, "at_ms", Millis(at_ns));
+    if (steals >= 0) IntField(w, "steals", steals);
+    w->EndObject();
+  });
 }
 
 }  // namespace
@@ -287,7 +286,7 @@ void JsonReporter::OnTick(const RunInfo& run, const Ledger& ledger, const Progre
   for (size_t w = 0; w < progress.steals.size(); ++w) {
     if (progress.steals[w] <= steals_seen_[w]) continue;
     AppendEvent(&steals_, static_cast<int>(w), iterations_ + 1, progress.elapsed_ns,
-                ", \"steals\": " + std::to_string(progress.steals[w] - steals_seen_[w]));
+                static_cast<int64_t>(progress.steals[w] - steals_seen_[w]));
     steals_seen_[w] = progress.steals[w];
   }
   if (ledger.finished() == last_written_finished_ ||

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/json.h"
 #include "core/reporter.h"
 
 namespace mprun::core {
@@ -49,7 +50,7 @@ class JsonReporter : public Reporter {
  private:
   void Write(const std::string& report, bool completes);
   // Where the run happened: command line, CPUs, pinning.
-  static void AppendHost(const JsonReporter& r, std::string* j);
+  static void WriteHost(const JsonReporter& r, JsonWriter* w);
 
   std::string path_;
   Shape shape_;
@@ -69,7 +70,7 @@ class JsonReporter : public Reporter {
   uint64_t late_results_dropped_ = 0;
   size_t counts_[kOutcomeCount + 1] = {};
   std::vector<std::string> errors_;
-  std::string tests_;
+  std::string tests_;  // one test a line (see LineWriter in the .cc)
   std::vector<std::string> warnings_;
   std::string perf_;  // --perf-report: one object per repetition
   // Events of the timeline, as JSON objects: each worker process's start,

@@ -9,16 +9,29 @@ namespace mprun::core {
 
 namespace {
 
-std::string Micros(uint64_t ns) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.3f", static_cast<double>(ns) / 1e3);
-  return buf;
+double Micros(uint64_t ns) { return static_cast<double>(ns) / 1e3; }
+
+// The members every event on the tracks has.
+void WriteTrack(JsonWriter* w, std::string_view name, const char* category, const char* phase,
+                int tid) {
+  StringField(w, "name", name);
+  if (category != nullptr) StringField(w, "cat", category);
+  StringField(w, "ph", phase);
+  IntField(w, "pid", 1);
+  IntField(w, "tid", tid);
 }
 
-std::string Quoted(std::string_view s) {
-  std::string out;
-  AppendJsonString(&out, s);
-  return out;
+// A metadata event: the name of the process or of a worker's track.
+void AppendNameEvent(std::string* events, const char* what, int tid, const std::string& name) {
+  LineWriter(events).Add([&](JsonWriter* w) {
+    w->StartObject();
+    WriteTrack(w, what, nullptr, "M", tid);
+    w->Key("args");
+    w->StartObject();
+    StringField(w, "name", name);
+    w->EndObject();
+    w->EndObject();
+  });
 }
 
 }  // namespace
@@ -27,28 +40,32 @@ void TraceReporter::OnRunStart(const RunInfo& run) {
   ++iteration_;
   offset_ns_ = end_ns_;
   if (iteration_ > 1) return;  // tracks are named once
-  events_.push_back(
-      R"({"name": "process_name", "ph": "M", "pid": 1, "tid": 0, "args": {"name": "mprun"}})");
+  AppendNameEvent(&events_, "process_name", 0, "mprun");
   for (int w = 0; w < run.workers; ++w) {
-    events_.push_back(R"({"name": "thread_name", "ph": "M", "pid": 1, "tid": )" +
-                      std::to_string(w) + R"(, "args": {"name": "worker )" + std::to_string(w) +
-                      "\"}}");
+    AppendNameEvent(&events_, "thread_name", w, "worker " + std::to_string(w));
   }
   steals_.assign(static_cast<size_t>(run.workers), 0);
 }
 
-void TraceReporter::Instant(int worker, uint64_t at_ns, const std::string& name,
-                            const std::string& args_json) {
+void TraceReporter::Instant(int worker, uint64_t at_ns, const char* name,
+                            const std::function<void(JsonWriter*)>& args) {
   at_ns += offset_ns_;
   end_ns_ = std::max(end_ns_, at_ns);
-  events_.push_back(R"({"name": )" + Quoted(name) +
-                    R"(, "cat": "worker", "ph": "i", "s": "t", "pid": 1, "tid": )" +
-                    std::to_string(worker) + R"(, "ts": )" + Micros(at_ns) + R"(, "args": )" +
-                    args_json + "}");
+  LineWriter(&events_).Add([&](JsonWriter* w) {
+    w->StartObject();
+    WriteTrack(w, name, "worker", "i", worker);
+    StringField(w, "s", "t");
+    NumberField(w, "ts", Micros(at_ns));
+    w->Key("args");
+    w->StartObject();
+    if (args) args(w);
+    w->EndObject();
+    w->EndObject();
+  });
 }
 
 void TraceReporter::OnWorkerStarted(int worker, uint64_t at_ns) {
-  Instant(worker, at_ns, "worker started", "{}");
+  Instant(worker, at_ns, "worker started");
 }
 
 void TraceReporter::OnTestFinished(const RunInfo& run, uint32_t test, const TestResult& r) {
@@ -56,14 +73,20 @@ void TraceReporter::OnTestFinished(const RunInfo& run, uint32_t test, const Test
   const TestName& name = run.tests[test];
   const uint64_t start = r.start_ns + offset_ns_;
   end_ns_ = std::max(end_ns_, start + r.duration_ns);
-  std::string args =
-      R"({"binary": )" + Quoted(run.binaries.empty() ? "" : run.binaries[name.binary]) +
-      R"(, "outcome": )" + Quoted(OutcomeName(r.outcome)) + R"(, "attempt": )" +
-      std::to_string(r.attempts) + R"(, "iteration": )" + std::to_string(iteration_) + "}";
-  events_.push_back(R"({"name": )" + Quoted(name.FullName()) +
-                    R"(, "cat": "test", "ph": "X", "pid": 1, "tid": )" + std::to_string(r.worker) +
-                    R"(, "ts": )" + Micros(start) + R"(, "dur": )" + Micros(r.duration_ns) +
-                    R"(, "args": )" + args + "}");
+  LineWriter(&events_).Add([&](JsonWriter* w) {
+    w->StartObject();
+    WriteTrack(w, name.FullName(), "test", "X", r.worker);
+    NumberField(w, "ts", Micros(start));
+    NumberField(w, "dur", Micros(r.duration_ns));
+    w->Key("args");
+    w->StartObject();
+    StringField(w, "binary", run.binaries.empty() ? "" : run.binaries[name.binary]);
+    StringField(w, "outcome", OutcomeName(r.outcome));
+    IntField(w, "attempt", r.attempts);
+    IntField(w, "iteration", iteration_);
+    w->EndObject();
+    w->EndObject();
+  });
 }
 
 void TraceReporter::OnTestRetried(const RunInfo& run, uint32_t test, const TestResult& attempt) {
@@ -71,29 +94,32 @@ void TraceReporter::OnTestRetried(const RunInfo& run, uint32_t test, const TestR
 }
 
 void TraceReporter::OnTimeout(int worker, uint32_t test, uint64_t at_ns) {
-  Instant(worker, at_ns, "timeout", R"({"test": )" + std::to_string(test) + "}");
+  Instant(worker, at_ns, "timeout", [&](JsonWriter* w) { IntField(w, "test", test); });
 }
 
 void TraceReporter::OnWorkerEnded(int worker, const ProcessEnd& end, bool normal, uint64_t at_ns) {
   Instant(worker, at_ns, normal ? "worker done" : "worker died",
-          R"({"end": )" + Quoted(DescribeEnd(end)) + "}");
+          [&](JsonWriter* w) { StringField(w, "end", DescribeEnd(end)); });
 }
 
 void TraceReporter::OnTick(const RunInfo&, const Ledger&, const Progress& progress) {
   for (size_t w = 0; w < progress.steals.size() && w < steals_.size(); ++w) {
     if (progress.steals[w] > steals_[w]) {
       Instant(static_cast<int>(w), progress.elapsed_ns, "steal",
-              R"({"steals": )" + std::to_string(progress.steals[w]) + "}");
+              [&](JsonWriter* jw) { IntField(jw, "steals", progress.steals[w]); });
     }
     steals_[w] = progress.steals[w];
   }
 }
 
 std::string TraceReporter::Render() const {
-  std::string j = "{\"displayTimeUnit\": \"ms\", \"traceEvents\": [";
-  for (size_t i = 0; i < events_.size(); ++i) j += (i ? ",\n  " : "\n  ") + events_[i];
-  j += "\n]}\n";
-  return j;
+  rapidjson::StringBuffer buffer;
+  JsonWriter w(buffer);
+  w.StartObject();
+  StringField(&w, "displayTimeUnit", "ms");
+  LinesField(&w, "traceEvents", events_);
+  w.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize()) + "\n";
 }
 
 void TraceReporter::OnRunEnd(const RunInfo&, const Ledger&, const RunSummary&) {

@@ -8,9 +8,11 @@
 #ifndef MPRUN_CORE_TRACE_REPORTER_H_
 #define MPRUN_CORE_TRACE_REPORTER_H_
 
+#include <functional>
 #include <string>
 #include <vector>
 
+#include "core/json.h"
 #include "core/reporter.h"
 
 namespace mprun::core {
@@ -31,11 +33,14 @@ class TraceReporter : public Reporter {
   const std::string& error() const { return error_; }
 
  private:
-  void Instant(int worker, uint64_t at_ns, const std::string& name, const std::string& args_json);
+  // A marker on the worker's track; `args` writes the members of its
+  // "args" object.
+  void Instant(int worker, uint64_t at_ns, const char* name,
+               const std::function<void(JsonWriter*)>& args = nullptr);
 
   std::string path_;
   std::string error_;
-  std::vector<std::string> events_;
+  std::string events_;  // JSON objects, one a line (LineWriter)
   std::vector<uint32_t> steals_;
   int iteration_ = 0;
   // With --gtest_repeat, each repetition's times start at 0: later ones are

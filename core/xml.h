@@ -1,4 +1,12 @@
-// XML text helpers for reports (gtest's own schema now, JUnit later). Pure.
+// XML text helpers for the JUnit and gtest XML reports. Pure; any process.
+//
+// Written here rather than with pugixml (measured for issue 16): pugixml
+// writes what XML 1.0 cannot hold as it is (a C0 control as "&#01;",
+// invalid UTF-8 byte for byte), so XmlValidText, the part that needs care,
+// would stay ours; it would replace only the five entities and the CDATA
+// split, and building its tree made the JUnit report of 10,000 tests 1.2x
+// slower than these strings (median of 9 interleaved pairs, for a
+// prototype that wrote fewer attributes than the real report).
 #ifndef MPRUN_CORE_XML_H_
 #define MPRUN_CORE_XML_H_
 

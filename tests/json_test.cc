@@ -11,7 +11,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <map>
+#include <random>
 #include <set>
 
 #include "core/json_reporter.h"
@@ -23,9 +25,17 @@ namespace mprun::core {
 namespace {
 
 std::string Quote(std::string_view s) {
-  std::string out;
-  AppendJsonString(&out, s);
-  return out;
+  rapidjson::StringBuffer buffer;
+  JsonWriter w(buffer);
+  WriteJsonString(&w, s);
+  return {buffer.GetString(), buffer.GetSize()};
+}
+
+std::string Number(double v) {
+  rapidjson::StringBuffer buffer;
+  JsonWriter w(buffer);
+  WriteJsonNumber(&w, v);
+  return {buffer.GetString(), buffer.GetSize()};
 }
 
 TEST(JsonTest, EscapesControlCharactersAndQuotes) {
@@ -43,6 +53,31 @@ TEST(JsonTest, AnyBytesBecomeValidJson) {
   const std::string back(d["s"].GetString(), d["s"].GetStringLength());
   EXPECT_NE(back.find("\xe2\x82\xac euro"), std::string::npos);
   EXPECT_NE(back.find("\xef\xbf\xbd"), std::string::npos) << "invalid bytes become U+FFFD";
+}
+
+TEST(JsonTest, NumbersHaveAtMostThreeDecimalsAndNeverNaN) {
+  EXPECT_EQ(Number(1.5), "1.5");
+  EXPECT_EQ(Number(1.2346), "1.235") << "rounded, not cut";
+  EXPECT_EQ(Number(0.0004), "0.0");
+  EXPECT_EQ(Number(2), "2.0") << "still a double for readers that ask";
+  EXPECT_EQ(Number(1e6 / 3), "333333.333");
+  EXPECT_EQ(Number(std::nan("")), "0");
+  EXPECT_EQ(Number(-INFINITY), "0");
+}
+
+TEST(JsonTest, NumbersRoundAsPrintfRounds) {
+  // The reports wrote "%.3f" before; readers see the same numbers.
+  std::mt19937_64 rng(7);
+  std::uniform_real_distribution<double> any(-1e6, 1e6);
+  std::vector<double> values = {0.0005, 0.0015, 1.2345, 2.0625, -1.0625, 1e-9, 123456789.0005};
+  for (uint64_t ns = 0; ns < 200'000; ns += 7) values.push_back(static_cast<double>(ns) / 1e6);
+  for (int i = 0; i < 100'000; ++i) values.push_back(any(rng));
+  for (int i = 0; i < 100'000; ++i) values.push_back(std::round(any(rng) * 1e4) / 1e7);  // halves
+  for (double v : values) {
+    char printed[64];
+    std::snprintf(printed, sizeof printed, "%.3f", v);
+    ASSERT_EQ(ReportNumber(v), std::strtod(printed, nullptr)) << printed << " from " << v;
+  }
 }
 
 TEST(JsonTest, ReportFollowsTheContractSchema) {
@@ -83,6 +118,23 @@ TEST(JsonTest, ReportFollowsTheContractSchema) {
   EXPECT_EQ(t1["worker"].GetInt(), 1);
   EXPECT_EQ(t1["attempts"].GetInt(), 1);
   EXPECT_STREQ(d["tests"][2]["outcome"].GetString(), "not_run");
+}
+
+TEST(JsonTest, ReportHoldsOneTestALine) {
+  // People read, grep and diff reports of thousands of tests.
+  RunInfo run;
+  run.binaries = {"bin/t"};
+  run.tests = {{0, "S", "a"}, {0, "S", "b"}};
+  Ledger ledger(2);
+  TestResult r;
+  r.outcome = Outcome::kFailed;
+  r.message = "two\nlines";
+  ledger.Record(0, r);
+  const std::string text = RenderJsonReport(run, ledger, RunSummary());
+  EXPECT_NE(text.find("\n  {\"binary\":\"bin/t\",\"name\":\"S.a\",\"outcome\":\"failed\","),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("},\n  {\"binary\":\"bin/t\",\"name\":\"S.b\","), std::string::npos) << text;
 }
 
 TEST(JsonTest, ReportsAreReplacedAtomically) {
