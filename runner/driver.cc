@@ -1,9 +1,7 @@
 #include "runner/driver.h"
 
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -26,6 +24,7 @@
 #include "runner/driver_executor.h"
 #include "runner/engine.h"
 #include "runner/run_setup.h"
+#include "runner/spawn.h"
 #include "shm/segment.h"
 
 namespace mprun::runner {
@@ -182,37 +181,17 @@ struct Listing {
 };
 
 bool SpawnListing(const std::string& path, Listing* l, std::string* err) {
-  int out[2], errp[2];
-  if (pipe2(out, O_CLOEXEC) != 0 || pipe2(errp, O_CLOEXEC) != 0) {
-    *err = std::string("pipe: ") + std::strerror(errno);
-    return false;
-  }
-  std::fflush(nullptr);
+  ProgramSpec spec;
+  spec.argv = {path, "--gtest_list_tests"};
+  spec.separate_stderr = true;
+  spec.exec_failed = "cannot run it";
   l->start_ns = shm::MonotonicNs();
-  const pid_t parent = getpid();
-  const pid_t pid = fork();
-  if (pid < 0) {
-    *err = std::string("fork: ") + std::strerror(errno);
-    return false;
-  }
-  if (pid == 0) {
-    setpgid(0, 0);
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) _exit(127);
-    dup2(out[1], STDOUT_FILENO);
-    dup2(errp[1], STDERR_FILENO);
-    const int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    if (null >= 0) dup2(null, STDIN_FILENO);
-    execl(path.c_str(), path.c_str(), "--gtest_list_tests", static_cast<char*>(nullptr));
-    std::fprintf(stderr, "cannot run it: %s\n", std::strerror(errno));
-    _exit(127);
-  }
-  setpgid(pid, pid);
-  close(out[1]);
-  close(errp[1]);
-  l->pid = pid;
-  l->out_fd = out[0];
-  l->err_fd = errp[0];
+  Program listing;
+  int error_number = 0;
+  if (!StartProgram(spec, &listing, err, &error_number)) return false;
+  l->pid = listing.pid;
+  l->out_fd = listing.out_fd;
+  l->err_fd = listing.err_fd;
   return true;
 }
 
