@@ -19,7 +19,7 @@
 #include "core/json_reporter.h"
 #include "core/junit_reporter.h"
 #include "core/trace_reporter.h"
-#include "tests/e2e_util.h"
+#include "tests/e2e/e2e_util.h"
 
 namespace mprun::core {
 namespace {

@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <fstream>
 
-#include "tests/e2e_util.h"
+#include "tests/e2e/e2e_util.h"
 
 namespace mprun::core {
 namespace {

@@ -1,4 +1,4 @@
-#include "tests/e2e_util.h"
+#include "tests/e2e/e2e_util.h"
 
 #include <dirent.h>
 #include <fcntl.h>

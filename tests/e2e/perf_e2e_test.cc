@@ -16,7 +16,7 @@
 #include "core/perf.h"
 #include "core/topology.h"
 #include "runner/cpus.h"
-#include "tests/e2e_util.h"
+#include "tests/e2e/e2e_util.h"
 
 namespace mprun {
 namespace {

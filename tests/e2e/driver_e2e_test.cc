@@ -16,7 +16,7 @@
 #include <sstream>
 #include <string>
 
-#include "tests/e2e_util.h"
+#include "tests/e2e/e2e_util.h"
 
 namespace mprun {
 namespace {

@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "tests/e2e_util.h"
+#include "tests/e2e/e2e_util.h"
 
 namespace mprun {
 namespace {

@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "core/outcome.h"
-#include "tests/e2e_util.h"
+#include "tests/e2e/e2e_util.h"
 
 namespace mprun {
 namespace {

@@ -9,7 +9,7 @@
 #include <regex>
 
 #include "core/json.h"
-#include "tests/e2e_util.h"
+#include "tests/e2e/e2e_util.h"
 
 namespace mprun::core {
 namespace {
