@@ -164,6 +164,23 @@ Apply Whole(long lo, long hi, const char* expected, int* out) {
     return ParseWhole(what, v, lo, hi, expected, out, e);
   };
 }
+Apply AnyInt(std::optional<int>* out) {
+  return [out](std::string_view what, const std::string& v, std::string* e) {
+    int n;
+    if (!ParseInt(what, v, &n, e)) return false;
+    *out = n;
+    return true;
+  };
+}
+// A value parsed by `parse`, else an error listing the `choices`.
+template <typename T>
+Apply Named(bool (*parse)(std::string_view, T*), const char* choices, T* out) {
+  return [=](std::string_view what, const std::string& v, std::string* e) {
+    if (parse(v, out)) return true;
+    *e = std::string(what) + ": '" + v + "' is not one of " + choices;
+    return false;
+  };
+}
 
 // The flag `arg` names: exactly, as `--name=value`, or as `-jVALUE` (a
 // one-letter alias of a flag with a value); null for none.
@@ -248,25 +265,12 @@ bool ParseWith(const std::vector<Flag>& table, int argc, char** argv, const Othe
 // variables are read in (the first bad one is the error).
 std::vector<Flag> RunFlags(Options* o, Shard* shard_flag) {
   return {
-      {"--processes", "-j", true,
-       [o](std::string_view what, const std::string& v, std::string* e) {
-         int n;
-         if (!ParseInt(what, v, &n, e)) return false;
-         o->processes = n;
-         return true;
-       },
-       "MPRUN_PROCESSES"},
+      {"--processes", "-j", true, AnyInt(&o->processes), "MPRUN_PROCESSES"},
       {"--process-timeout", nullptr, true, Seconds(&o->process_timeout_s), "MPRUN_PROCESS_TIMEOUT"},
       {"--interrupt-grace", nullptr, true, Seconds(&o->interrupt_grace_s), "MPRUN_INTERRUPT_GRACE"},
       {"--json", nullptr, true, File(&o->json_path)},
       {"--html", nullptr, true, File(&o->html_path)},
-      {"--dist", nullptr, true,
-       [o](std::string_view what, const std::string& v, std::string* e) {
-         if (ParseDist(v, &o->dist)) return true;
-         *e = std::string(what) + ": '" + v + "' is not one of auto, test, suite";
-         return false;
-       },
-       "MPRUN_DIST"},
+      {"--dist", nullptr, true, Named(ParseDist, "auto, test, suite", &o->dist), "MPRUN_DIST"},
       {"--list", nullptr, false, Switch(&o->list)},
       {"--junit-xml", nullptr, true, File(&o->junit_path)},
       {"--trace", nullptr, true, File(&o->trace_path)},
@@ -305,13 +309,7 @@ std::vector<Flag> RunFlags(Options* o, Shard* shard_flag) {
        [shard_flag](std::string_view, const std::string& v, std::string* e) {
          return ParseShardFlag(v, shard_flag, e);
        }},
-      {"--pin", nullptr, true,
-       [o](std::string_view what, const std::string& v, std::string* e) {
-         if (ParsePinMode(v, &o->pin)) return true;
-         *e = std::string(what) + ": '" + v + "' is not one of auto, cores, none";
-         return false;
-       },
-       "MPRUN_PIN"},
+      {"--pin", nullptr, true, Named(ParsePinMode, "auto, cores, none", &o->pin), "MPRUN_PIN"},
       {"--exclusive", nullptr, true,
        [o](std::string_view what, const std::string& v, std::string* e) {
          return Pattern(what, v, &o->exclusive, e);
