@@ -1,4 +1,4 @@
-// ConsoleReporter: what people read (DESIGN.md §3 "Console"). Supervisor only.
+// ConsoleReporter: what people read (README, "Outcomes and exit status"). Supervisor only.
 //
 // While running, by mode: a dot per test (`.` pass, `F` fail, `C` crash,
 // `T` timeout, `S` skip) — the default when the output is not a terminal, so

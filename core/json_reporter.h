@@ -1,5 +1,5 @@
-// JsonReporter: the `--json=F` report in the schema of DESIGN.md §3.
-// Supervisor only. Written atomically at the end of the run.
+// JsonReporter: the `--json=F` report (its fields: docs/reports.md).
+// Supervisor only. Written from the start of the run, each write atomic.
 #ifndef MPRUN_CORE_JSON_REPORTER_H_
 #define MPRUN_CORE_JSON_REPORTER_H_
 

@@ -1,5 +1,5 @@
 // Options: the command line of every mprun command (a run, `mprun merge`,
-// `mprun report`) and the MPRUN_* variables (DESIGN.md §3), parsed by one
+// `mprun report`) and the MPRUN_* variables (README, "Options"), parsed by one
 // table-driven parser. Pure parsing; any process may call it.
 //
 // Flags take `--opt=value` or `--opt value`; a run's have environment

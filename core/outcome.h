@@ -43,7 +43,7 @@ std::string DescribeEnd(const ProcessEnd& end);
 // "SIGSEGV"; "signal 77" for numbers without a name.
 std::string SignalName(int signal);
 
-// The process exit status of a run (DESIGN.md §3).
+// The process exit status of a run (README, "Outcomes and exit status").
 enum class ExitStatus : int {
   kSuccess = 0,      // every selected test passed or was skipped
   kTestsFailed = 1,  // some test failed, crashed or timed out

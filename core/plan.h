@@ -1,5 +1,6 @@
-// Plan: how the selected tests go out to workers (DESIGN.md §3, fixture
-// rules). Pure; computed by the supervisor before any fork.
+// Plan: how the selected tests go out to workers (README, "nose's rules, in
+// GoogleTest terms": fixture rules). Pure; computed by the supervisor before
+// any fork.
 //
 // nose's rules in GoogleTest terms: a suite whose fixture defines
 // SetUpTestSuite/TearDownTestSuite is a unit (one worker, its set-up once)

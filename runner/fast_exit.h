@@ -5,9 +5,9 @@
 // teardown of a large test binary (10,000 tests: ~20 ms measured, one page
 // fault per page it frees) costs more than the run itself. In a parallel run
 // no test ran in the supervisor, and workers never run static destructors
-// (DESIGN.md §2), so the supervisor started by mprun::gtest_main skips them
-// too. Coverage counters are still written (__gcov_dump, when linked in);
-// sanitizer builds keep the normal exit so their leak checks run.
+// (docs/design.md, "Rules every change keeps"), so the supervisor started by mprun::gtest_main
+// skips them too. Coverage counters are still written (__gcov_dump, when linked in); sanitizer
+// builds keep the normal exit so their leak checks run.
 #ifndef MPRUN_RUNNER_FAST_EXIT_H_
 #define MPRUN_RUNNER_FAST_EXIT_H_
 

@@ -1,4 +1,4 @@
-// GtestExecutor: runs claimed tests inside a worker process, in the
+// The gtest executor (RunGtestWorker): runs claimed tests inside a worker process, in the
 // already-initialised test binary (linked mode). Worker processes only.
 //
 // Two ways, one listener:

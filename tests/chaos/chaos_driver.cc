@@ -1,4 +1,4 @@
-// The chaos driver (issue #11): runs the chaos suite again and again, in
+// The chaos driver: runs the chaos suite again and again, in
 // linked and driver mode with random worker counts and seeds, while it
 // SIGKILLs random workers from outside, and checks after each run:
 //   - the report is complete and lists every test exactly once, with an

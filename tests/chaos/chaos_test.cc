@@ -1,4 +1,4 @@
-// The chaos suite (issue #11): CHAOS_TESTS tests (default 60), each doing
+// The chaos suite: CHAOS_TESTS tests (default 60), each doing
 // what tests/chaos/chaos_plan.h's FaultOf(CHAOS_SEED, index) says. Each
 // first appends "index pid" to $CHAOS_DIR/ran, so the driver can count how
 // often a test began. Built linked (chaos_test) and plain (chaos_plain).

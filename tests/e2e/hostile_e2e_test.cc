@@ -1,4 +1,4 @@
-// Exhaustion and hostile surroundings (issue #11), end to end: no processes
+// Exhaustion and hostile surroundings, end to end: no processes
 // left to fork, too few file descriptors, a full disk for reports and
 // history, and links placed where mprun writes. Each ends in a clear error
 // or a degraded run, never a hang, a crash or a silent loss.

@@ -1,4 +1,4 @@
-// Performance-regression runs (issue #10), end to end with
+// Performance-regression runs, end to end with
 // tests/fixtures/perf_test.cc in both modes: durations judged against a
 // seeded synthetic history (--perf-report, --fail-on-slowdown), exclusive
 // tests alone and pinned, --repeat-each, --pin.

@@ -1,4 +1,4 @@
-// Reports and the terminal end to end (issue #6): the JSON report survives
+// Reports and the terminal end to end: the JSON report survives
 // a SIGKILLed supervisor, SIGUSR1 shows what runs, the trace and JUnit files
 // of a real run, colours only where asked.
 #include <gtest/gtest.h>

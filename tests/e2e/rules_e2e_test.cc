@@ -1,4 +1,4 @@
-// nose's distribution rules and gtest's flags over a parallel run (issue #4),
+// nose's distribution rules and gtest's flags over a parallel run,
 // end to end with tests/fixtures/rules_test.cc (its own main() calling
 // mprun::RunAllTests) and the misbehaving fixture.
 // cereal's rapidxml needs cereal's macros first (kept in this order).

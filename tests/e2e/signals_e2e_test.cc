@@ -1,4 +1,4 @@
-// Signals a user or a CI system sends a run (issue #11), end to end in both
+// Signals a user or a CI system sends a run, end to end in both
 // modes: a first SIGINT/SIGTERM/SIGHUP lets running tests finish and starts
 // no new ones, a second stops everything at once; SIGTSTP suspends the whole
 // run (workers included) and SIGCONT resumes it without the pause counting
