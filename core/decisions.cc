@@ -168,6 +168,17 @@ bool ShouldStartWorker(const SlotFacts& slot, uint32_t slot_index, bool serial_p
   return true;
 }
 
+uint32_t BatchSize(double mean_test_ns, double batch_time_ns, uint32_t max_batch,
+                   uint32_t first_batch) {
+  if (mean_test_ns <= 0) return std::max<uint32_t>(first_batch, 1);
+  return static_cast<uint32_t>(
+      std::clamp(batch_time_ns / mean_test_ns, 1.0, static_cast<double>(std::max(max_batch, 1u))));
+}
+
+bool TakesAnotherBatch(bool stop_requested, bool restart_after_batch, bool took_one) {
+  return !stop_requested && !(restart_after_batch && took_one);
+}
+
 bool BinaryDied(const ProcessEnd& end, bool crashed_in_test) {
   return crashed_in_test || end.signaled || end.code > 1;
 }

@@ -21,6 +21,7 @@
 //   retries, --repeat-each, flaky, fail-fast    AttemptBook
 //   interrupt grace, the exit grace             StopRules
 //   serial/exclusive phase; which slot starts   SerialPhaseDue, ShouldStartWorker
+//   batch sizes; --process-restartworker         BatchSize, TakesAnotherBatch
 //   driver launches: after a binary ended       LaunchBook
 //   driver launches refused: back-off           ShortageBackoff
 //   messages of crashes and timeouts            CrashedInWorker, TimedOutMessage, ...
@@ -259,6 +260,18 @@ struct SlotFacts {
 bool ShouldStartWorker(const SlotFacts& slot, uint32_t slot_index, bool serial_phase,
                        uint32_t live_workers, bool nobody_was_left, uint64_t queued,
                        uint32_t* spare);
+
+// --- A worker's batches.
+
+// How many tests a worker takes at once: enough to fill `batch_time_ns` at
+// the mean duration seen (or expected from history), 1 to `max_batch`;
+// `first_batch` while no duration is known.
+uint32_t BatchSize(double mean_test_ns, double batch_time_ns, uint32_t max_batch,
+                   uint32_t first_batch);
+// Whether a worker takes another batch: not once the run stops, and under
+// --process-restartworker not after its first (a fresh process takes the
+// next).
+bool TakesAnotherBatch(bool stop_requested, bool restart_after_batch, bool took_one);
 
 // --- Driver mode: launches of a binary.
 

@@ -15,6 +15,7 @@
 #include <cstring>
 #include <iostream>
 
+#include "core/decisions.h"
 #include "core/shard.h"
 
 extern "C" void __gcov_dump(void) __attribute__((weak));
@@ -164,12 +165,8 @@ void WorkerRuntime::NextBatch(std::vector<uint32_t>* out) {
   // release: the supervisor stops holding the start-up against the time
   // limit once it sees this.
   slot_.state.store(static_cast<uint32_t>(shm::WorkerState::kRunning), std::memory_order_release);
-  if (StopRequested() || (restart_after_batch_ && batch_taken_)) return;
-  uint32_t want = first_batch_;
-  if (mean_test_ns_ > 0) {
-    want = static_cast<uint32_t>(
-        std::clamp(batch_time_ns_ / mean_test_ns_, 1.0, static_cast<double>(max_batch_)));
-  }
+  if (!core::TakesAnotherBatch(StopRequested(), restart_after_batch_, batch_taken_)) return;
+  const uint32_t want = core::BatchSize(mean_test_ns_, batch_time_ns_, max_batch_, first_batch_);
   const uint32_t got = taker_.Next(out, want);
   // relaxed: a figure for the trace, read at the supervisor's ticks.
   slot_.steals.store(static_cast<uint32_t>(taker_.steals()), std::memory_order_relaxed);

@@ -372,6 +372,23 @@ TEST(ShouldStartWorkerTest, ASlotGetsAProcessOnlyForWorkItCanDo) {
   }
 }
 
+// --- Batches.
+
+TEST(BatchSizeTest, FillsTheBatchTimeAtTheMeanWithinOneAndTheMaximum) {
+  EXPECT_EQ(BatchSize(0, 2e6, 64, 4), 4u);       // nothing known yet: the first batch
+  EXPECT_EQ(BatchSize(0, 2e6, 64, 0), 1u);       // at least one
+  EXPECT_EQ(BatchSize(100e3, 2e6, 64, 4), 20u);  // 2 ms of 0.1 ms tests
+  EXPECT_EQ(BatchSize(1e3, 2e6, 64, 4), 64u);    // tiny tests: the maximum
+  EXPECT_EQ(BatchSize(5e9, 2e6, 64, 4), 1u);     // long tests: one at a time
+}
+
+TEST(BatchSizeTest, RestartWorkerTakesOneBatchPerProcess) {
+  EXPECT_TRUE(TakesAnotherBatch(false, false, true));
+  EXPECT_TRUE(TakesAnotherBatch(false, true, false));
+  EXPECT_FALSE(TakesAnotherBatch(false, true, true));
+  EXPECT_FALSE(TakesAnotherBatch(true, false, false));
+}
+
 // --- Driver launches.
 
 LaunchEnd Launch(bool ran_any, bool tests_left, bool died, bool shim_fork_failed = false) {
