@@ -24,7 +24,7 @@
 #include "runner/driver_executor.h"
 #include "runner/engine.h"
 #include "runner/run_setup.h"
-#include "runner/spawn.h"
+#include "runner/spawner.h"
 #include "shm/segment.h"
 
 namespace mprun::runner {
@@ -180,7 +180,7 @@ struct Listing {
   uint64_t start_ns = 0, end_ns = 0;
 };
 
-bool SpawnListing(const std::string& path, Listing* l, std::string* err) {
+bool SpawnListing(Spawner& spawner, const std::string& path, Listing* l, std::string* err) {
   ProgramSpec spec;
   spec.argv = {path, "--gtest_list_tests"};
   spec.separate_stderr = true;
@@ -188,7 +188,7 @@ bool SpawnListing(const std::string& path, Listing* l, std::string* err) {
   l->start_ns = shm::MonotonicNs();
   Program listing;
   int error_number = 0;
-  if (!StartProgram(spec, &listing, err, &error_number)) return false;
+  if (!spawner.StartProgram(spec, &listing, err, &error_number)) return false;
   l->pid = listing.pid;
   l->out_fd = listing.out_fd;
   l->err_fd = listing.err_fd;
@@ -205,8 +205,8 @@ struct Watch {
 
 // Kills the listings past their limit, reaps those whose streams are both
 // closed, and gathers the open pipes of the rest.
-Watch WatchListings(std::vector<Listing>& ls, size_t started, std::vector<bool>& reaped,
-                    uint64_t limit_ns) {
+Watch WatchListings(Spawner& spawner, std::vector<Listing>& ls, size_t started,
+                    std::vector<bool>& reaped, uint64_t limit_ns) {
   Watch w;
   const uint64_t now = shm::MonotonicNs();
   for (size_t i = 0; i < started; ++i) {
@@ -214,12 +214,11 @@ Watch WatchListings(std::vector<Listing>& ls, size_t started, std::vector<bool>&
     Listing& l = ls[i];
     if (now >= l.start_ns + limit_ns) {  // too long: killed, judged below
       l.timed_out = true;
-      kill(-l.pid, SIGKILL);
+      spawner.SignalProgramGroup(l.pid, SIGKILL);
     }
     if (l.out_fd < 0 && l.err_fd < 0) {
       // Both streams closed: it is done once it has exited.
-      const pid_t r = waitpid(l.pid, &l.status, WNOHANG);
-      if (r == l.pid || (r < 0 && errno == ECHILD)) {
+      if (spawner.ProgramEnded(l.pid, &l.status)) {
         reaped[i] = true;
         if (l.end_ns == 0) l.end_ns = shm::MonotonicNs();
       } else {
@@ -284,8 +283,9 @@ bool JudgeListing(const std::string& shown, const Listing& l, double timeout_s, 
 
 // Lists the binaries, up to `parallel` at a time, each within `timeout_s`
 // of its start; false with `err` naming the first that failed.
-bool ListAll(const std::vector<std::string>& shown, const std::vector<std::string>& paths,
-             double timeout_s, size_t parallel, std::vector<Listing>* out, std::string* err) {
+bool ListAll(Spawner& spawner, const std::vector<std::string>& shown,
+             const std::vector<std::string>& paths, double timeout_s, size_t parallel,
+             std::vector<Listing>* out, std::string* err) {
   std::vector<Listing>& ls = *out;
   ls.resize(paths.size());
   const auto limit_ns = static_cast<uint64_t>(timeout_s * 1e9);
@@ -295,16 +295,16 @@ bool ListAll(const std::vector<std::string>& shown, const std::vector<std::strin
     size_t running = 0;
     for (size_t i = 0; i < next; ++i) running += reaped[i] ? 0 : 1;
     for (; running < parallel && next < ls.size(); ++next, ++running) {
-      if (!SpawnListing(paths[next], &ls[next], err)) {
+      if (!SpawnListing(spawner, paths[next], &ls[next], err)) {
         *err = shown[next] + ": " + *err;
         for (size_t j = 0; j < next; ++j) {
-          if (!reaped[j]) kill(-ls[j].pid, SIGKILL);
+          if (!reaped[j]) spawner.SignalProgramGroup(ls[j].pid, SIGKILL);
         }
         return false;
       }
     }
     if (running == 0) break;
-    Watch w = WatchListings(ls, next, reaped, limit_ns);
+    Watch w = WatchListings(spawner, ls, next, reaped, limit_ns);
     const int wait_ms = static_cast<int>(w.wait_ns / 1000000 + 1);
     if (poll(w.fds.data(), w.fds.size(), w.fds.empty() ? std::min(wait_ms, 2) : wait_ms) < 0 &&
         errno != EINTR) {
@@ -336,8 +336,8 @@ size_t ParallelListings() {
 // it per batch with an exact filter (driver_executor.h).
 class DriverWay : public WayIn {
  public:
-  DriverWay(const Args& args, std::vector<std::string> exec_paths)
-      : args_(args), exec_paths_(std::move(exec_paths)) {}
+  DriverWay(const Args& args, std::vector<std::string> exec_paths, Spawner& spawner)
+      : args_(args), exec_paths_(std::move(exec_paths)), spawner_(spawner) {}
 
   // The run's table from the binaries' listings: the tests gtest's rules
   // select, across all of them. False with `err` for a listing that cannot
@@ -382,6 +382,7 @@ class DriverWay : public WayIn {
     setup_.also_run_disabled = args_.gtest.also_run_disabled;
     setup_.whole_suite_size = WholeSuiteSizes(run);
     setup_.chdir_to_binary = args_.chdir_to_binary;
+    setup_.spawner = &spawner_;
     spec->work = [this](WorkerRuntime& runtime) { RunDriverWorker(setup_, runtime); };
   }
 
@@ -413,6 +414,7 @@ class DriverWay : public WayIn {
   // not disabled unless asked for.
   std::map<std::pair<uint32_t, std::string>, size_t> suite_runs_;
   uint64_t startup_ns_ = 0;  // the slowest listing
+  Spawner& spawner_;
   DriverSetup setup_;
 };
 
@@ -477,11 +479,14 @@ int RunDriver(int argc, char** argv) {
     if (!ExecPathOf(args.binaries[i], &exec_paths[i], &err)) return fail();
   }
   std::vector<Listing> listings;
-  if (!ListAll(args.binaries, exec_paths, args.list_timeout_s, ParallelListings(), &listings,
-               &err)) {
+  // Every test binary starts through it: the listings here, the launches
+  // in the workers (which inherit it).
+  ForkSpawner programs;
+  if (!ListAll(programs, args.binaries, exec_paths, args.list_timeout_s, ParallelListings(),
+               &listings, &err)) {
     return fail();
   }
-  DriverWay way(args, std::move(exec_paths));
+  DriverWay way(args, std::move(exec_paths), programs);
   core::RunInfo run;
   if (!way.Table(listings, &run, &err)) return fail();
   return RunTests(opts, opts.processes.value_or(-1), args.gtest, "mprun", std::move(run), way);

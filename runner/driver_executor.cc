@@ -22,7 +22,6 @@
 #include "core/decisions.h"
 #include "core/outcome.h"
 #include "runner/console_follower.h"
-#include "runner/spawn.h"
 #include "shm/segment.h"
 
 namespace mprun::runner {
@@ -62,12 +61,15 @@ void WriteAll(int fd, std::string_view text) {
 // read after the stop may have started before it, and may finish.
 class RuntimeSink : public FollowerSink {
  public:
-  RuntimeSink(WorkerRuntime& runtime, pid_t child)
-      : runtime_(runtime), child_(child), stop_before_(runtime.StopRequested()) {}
+  RuntimeSink(WorkerRuntime& runtime, Spawner& spawner, pid_t child)
+      : runtime_(runtime),
+        spawner_(spawner),
+        child_(child),
+        stop_before_(runtime.StopRequested()) {}
   void TestStarted(uint32_t test) override {
     if (!stopped_ && stop_before_) {
       stopped_ = true;
-      kill(child_, SIGKILL);
+      spawner_.SignalProgram(child_, SIGKILL);
     }
     if (stopped_) return;
     if (!ran_any_) runtime_.LaunchRan();
@@ -84,6 +86,7 @@ class RuntimeSink : public FollowerSink {
 
  private:
   WorkerRuntime& runtime_;
+  Spawner& spawner_;
   pid_t child_;
   bool stop_before_;
   bool stopped_ = false;
@@ -97,7 +100,7 @@ std::string TailOf(const std::string& text) {
 class DriverWorker {
  public:
   DriverWorker(const DriverSetup& setup, WorkerRuntime& runtime)
-      : setup_(setup), runtime_(runtime), run_(*setup.run) {
+      : setup_(setup), runtime_(runtime), run_(*setup.run), spawner_(*setup.spawner) {
     const char* tmp = std::getenv("TMPDIR");
     temp_dir_ = tmp && *tmp ? tmp : "/tmp";
   }
@@ -199,7 +202,7 @@ class DriverWorker {
     spec.under_shim = true;
     Program child;
     int error_number = 0;
-    if (!StartProgram(spec, &child, &err, &error_number)) {
+    if (!spawner_.StartProgram(spec, &child, &err, &error_number)) {
       if (IsShortage(error_number)) {
         ShortOfResources(group, path, err);
       } else {
@@ -211,7 +214,7 @@ class DriverWorker {
     const pid_t pid = child.pid;
     const int fd = child.out_fd;
     runtime_.SetChildGroup(pid);
-    RuntimeSink sink(runtime_, pid);
+    RuntimeSink sink(runtime_, spawner_, pid);
     std::vector<std::string> names;
     names.reserve(group.size());
     for (uint32_t t : group) names.push_back(run_.tests[t].FullName());
@@ -220,10 +223,8 @@ class DriverWorker {
     // What the binary's tests left in its group goes now, while the shim's
     // unreaped pid still holds the group id (so this never hits a stranger).
     runtime_.SetChildGroup(0);  // before the reaping frees the group id
-    kill(-pid, SIGKILL);
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
+    spawner_.SignalProgramGroup(pid, SIGKILL);
+    const int status = spawner_.WaitProgram(pid);
     if (!flagfile.empty()) unlink(flagfile.c_str());
     const core::ProcessEnd end = EndOf(status);
     const bool crashed_in_test = follow.Ended(
@@ -268,7 +269,7 @@ class DriverWorker {
       pollfd exited = {exited_fd, POLLIN, 0};
       if (poll(&exited, 1, 100) == 0) {
         stdout_closed = true;
-        kill(pid, SIGKILL);
+        spawner_.SignalProgram(pid, SIGKILL);
       }
     }
     if (exited_fd >= 0) close(exited_fd);
@@ -355,6 +356,7 @@ class DriverWorker {
   const DriverSetup& setup_;
   WorkerRuntime& runtime_;
   const core::RunInfo& run_;
+  Spawner& spawner_;
   std::string temp_dir_;
   core::LaunchBook launches_{setup_.max_launches_without_a_test};
   core::ShortageBackoff shortage_;

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "core/results.h"
+#include "runner/spawner.h"
 #include "runner/worker.h"
 
 namespace mprun::runner {
@@ -42,6 +43,9 @@ struct DriverSetup {
   // holding all of them names the suite by that wildcard (a shorter filter:
   // less for gtest to parse and match).
   std::vector<uint32_t> whole_suite_size;
+  // Starts, signals and waits for the binaries (in the worker process: the
+  // supervisor's copy, inherited by fork).
+  Spawner* spawner = nullptr;
   bool chdir_to_binary = false;
   // A binary that dies before running any test this many times in a row
   // (in one worker) fails the tests it was given.

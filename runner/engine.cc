@@ -17,8 +17,8 @@
 #include "core/topology.h"
 #include "runner/cpus.h"
 #include "runner/fast_exit.h"
-#include "runner/launcher.h"
 #include "runner/reporters.h"
+#include "runner/spawner.h"
 #include "runner/strays.h"
 #include "runner/temp_dir.h"
 #include "shm/segment.h"
@@ -177,11 +177,11 @@ class Engine {
   void LoadHistory();
   void LaunchWorker(uint32_t slot, uint32_t lease, int output_fd);
   SupervisorOptions SupervisorOptionsFor() const;
-  core::ExitStatus Repeat(ForkLauncher& launcher, const std::vector<core::Reporter*>& reporters,
+  core::ExitStatus Repeat(ForkSpawner& launcher, const std::vector<core::Reporter*>& reporters,
                           SupervisorOptions& sopt, bool keys_wanted);
   // What every repetition runs with.
   struct Repetitions {
-    ForkLauncher& launcher;
+    ForkSpawner& launcher;
     const std::vector<core::Reporter*>& reporters;
     const SupervisorOptions& sopt;
     int signal_fd;
@@ -366,7 +366,7 @@ bool Engine::RunRepetition(int it, Repetitions& reps, core::ExitStatus* status) 
 
 // Every repetition, with the run's signals taken through the supervisor's
 // poll and the strays of the tests reaped.
-core::ExitStatus Engine::Repeat(ForkLauncher& launcher,
+core::ExitStatus Engine::Repeat(ForkSpawner& launcher,
                                 const std::vector<core::Reporter*>& reporters,
                                 SupervisorOptions& sopt, bool keys_wanted) {
   core::ExitStatus status = core::ExitStatus::kSuccess;
@@ -400,9 +400,9 @@ int Engine::Run(int processes) {
     std::fprintf(stderr, "mprun: error: %s\n", err.c_str());
     return kUsage;
   }
-  ForkLauncher launcher([this](uint32_t slot, uint32_t lease,
-                               int output_fd) { LaunchWorker(slot, lease, output_fd); },
-                        kOutputFileSpan);
+  ForkSpawner launcher([this](uint32_t slot, uint32_t lease,
+                              int output_fd) { LaunchWorker(slot, lease, output_fd); },
+                       kOutputFileSpan);
   const core::ConsoleOptions console = ConsoleFor(opts_, spec_.brief);
   Reporters reporters(stdout, console,
                       {opts_.junit_path, opts_.trace_path, opts_.json_path, opts_.html_path,

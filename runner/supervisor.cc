@@ -23,7 +23,7 @@ WorkerPhase PhaseOf(uint32_t word) { return static_cast<WorkerPhase>(word); }
 
 }  // namespace
 
-Supervisor::Supervisor(shm::Segment& segment, shm::Doorbell& bell, WorkerLauncher& launcher,
+Supervisor::Supervisor(shm::Segment& segment, shm::Doorbell& bell, Spawner& launcher,
                        const core::RunInfo& run, core::Ledger& ledger,
                        std::vector<core::Reporter*> reporters, SupervisorOptions options,
                        std::function<uint64_t()> now_ns)
@@ -579,7 +579,8 @@ void Supervisor::Suspend() {
   for (uint32_t slot = 0; slot < workers_.size(); ++slot) {
     // acquire: pairs with the worker's release when it set the group.
     const uint32_t group = seg_.slot(slot).child_group.load(std::memory_order_acquire);
-    if (workers_[slot].live && group > 1) launcher_.SignalBinaryGroup(group, SIGSTOP);
+    if (workers_[slot].live && group > 1)
+      launcher_.SignalProgramGroup(static_cast<pid_t>(group), SIGSTOP);
   }
   const uint64_t stopped_at = now_ns_();
   std::fflush(stdout);
@@ -593,7 +594,7 @@ void Supervisor::ResumeWorkers(uint64_t paused_ns) {
     if (!w.live) continue;
     // acquire: as in Suspend.
     const uint32_t group = seg_.slot(slot).child_group.load(std::memory_order_acquire);
-    if (group > 1) launcher_.SignalBinaryGroup(group, SIGCONT);
+    if (group > 1) launcher_.SignalProgramGroup(static_cast<pid_t>(group), SIGCONT);
     launcher_.SignalGroup(w.proc, SIGCONT);
     // The time stopped does not count against the running test (nor a
     // starting worker, nor a pending kill after the dump signal).

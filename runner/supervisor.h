@@ -20,7 +20,7 @@
 #include "core/decisions.h"
 #include "core/reporter.h"
 #include "core/results.h"
-#include "runner/launcher.h"
+#include "runner/spawner.h"
 #include "shm/doorbell.h"
 #include "shm/segment.h"
 
@@ -72,7 +72,7 @@ struct SupervisorOptions {
 
 class Supervisor {
  public:
-  Supervisor(shm::Segment& segment, shm::Doorbell& bell, WorkerLauncher& launcher,
+  Supervisor(shm::Segment& segment, shm::Doorbell& bell, Spawner& launcher,
              const core::RunInfo& run, core::Ledger& ledger, std::vector<core::Reporter*> reporters,
              SupervisorOptions options, std::function<uint64_t()> now_ns);
 
@@ -201,7 +201,7 @@ class Supervisor {
 
   shm::Segment& seg_;
   shm::Doorbell& bell_;
-  WorkerLauncher& launcher_;
+  Spawner& launcher_;
   const core::RunInfo& run_;
   core::Ledger& ledger_;
   std::vector<core::Reporter*> reporters_;

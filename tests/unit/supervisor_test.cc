@@ -23,7 +23,7 @@ namespace {
 
 using core::Outcome;
 
-class FakeLauncher : public WorkerLauncher {
+class FakeLauncher : public Spawner {
  public:
   struct Proc {
     uint32_t slot = 0;
@@ -43,7 +43,7 @@ class FakeLauncher : public WorkerLauncher {
       return false;
     }
     if (child_then_refuse && child_then_refuse(slot, lease)) {
-      // As ForkLauncher when pidfd_open fails: the child ran, and is killed.
+      // As ForkSpawner when pidfd_open fails: the child ran, and is killed.
       *err = "pidfd_open: Too many open files";
       return false;
     }
@@ -72,6 +72,18 @@ class FakeLauncher : public WorkerLauncher {
   void StopSupervisor() override {
     if (while_stopped) while_stopped();
   }
+  // The supervisor starts no test binary; a driver worker does.
+  bool StartProgram(const ProgramSpec&, Program*, std::string* err, int* error_number) override {
+    *err = "not in the supervisor's tests";
+    *error_number = ENOSYS;
+    return false;
+  }
+  void SignalProgram(pid_t, int) override {}
+  void SignalProgramGroup(pid_t group, int signal) override {
+    program_group_signals.push_back({group, signal});
+  }
+  int WaitProgram(pid_t) override { return 0; }
+  bool ProgramEnded(pid_t, int*) override { return true; }
   core::ProcessEnd Reap(LaunchedWorker* w) override {
     Proc& p = procs[static_cast<size_t>(w->pid - 1000)];
     close(p.event_fd);
@@ -95,6 +107,7 @@ class FakeLauncher : public WorkerLauncher {
   std::function<bool(uint32_t slot, uint32_t lease)> child_then_refuse;
   // What happens while the supervisor is stopped (SIGTSTP): e.g. time passes.
   std::function<void()> while_stopped;
+  std::vector<std::pair<pid_t, int>> program_group_signals;
 };
 
 // The test's stand-in for a worker process.
