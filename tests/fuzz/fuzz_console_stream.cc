@@ -60,7 +60,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   follow.Close();
   const bool was_running = sink.running_ >= 0;
   // As if the child was killed by SIGSEGV: the running test (if any) crashed.
-  if (follow.Ended(mprun::runner::EndOf(/*wait status=*/11)) != was_running || sink.running_ >= 0) std::abort();
+  if (follow.Ended(mprun::runner::EndOf(/*wait status=*/11)) != was_running || sink.running_ >= 0)
+    std::abort();
   // Every test is either finished or given back, never both.
   const std::vector<uint32_t> rest = follow.Unstarted();
   if (rest.size() + sink.finished_.size() != group.size()) std::abort();
