@@ -5,6 +5,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/decisions.h"
+
 namespace mprun::core {
 
 namespace {
@@ -74,6 +76,7 @@ void ConsoleReporter::ClearStatusLine() {
 }
 
 void ConsoleReporter::OnRunStart(const RunInfo& run) {
+  run_ = &run;
   if (opt_.verbosity < 1) return;
   std::string shard;
   if (run.shard.total > 0) {
@@ -112,6 +115,38 @@ void ConsoleReporter::OnTestRetried(const RunInfo& run, uint32_t test, const Tes
   std::fprintf(out_, "%s %s (attempt %u %s, running it again)\n",
                Paint("RETRY    ", Outcome::kSkipped).c_str(), run.tests[test].FullName().c_str(),
                r.attempts, std::string(OutcomeName(r.outcome)).c_str());
+}
+
+void ConsoleReporter::OnSlow(int worker, uint32_t test, uint64_t at_ns) {
+  (void)at_ns;
+  if (opt_.verbosity < 2 || run_ == nullptr || test >= run_->tests.size()) return;
+  ClearStatusLine();
+  std::fprintf(out_, "%s %s (worker %d, still running after %s)\n",
+               Paint("SLOW     ", Outcome::kSkipped).c_str(), run_->tests[test].FullName().c_str(),
+               worker, Seconds(run_->slow_after_s).c_str());
+  std::fflush(out_);
+}
+
+// The tests that ran slow_after_s or longer, longest first (ten named).
+void ConsoleReporter::PrintSlow(const RunInfo& run, const Ledger& ledger) {
+  std::vector<uint32_t> slow;
+  for (uint32_t t = 0; t < ledger.size(); ++t) {
+    if (ledger.Finished(t) && IsSlow(run, ledger.Get(t))) slow.push_back(t);
+  }
+  if (slow.empty()) return;
+  std::sort(slow.begin(), slow.end(), [&](uint32_t a, uint32_t b) {
+    return ledger.Get(a).duration_ns > ledger.Get(b).duration_ns;
+  });
+  std::fprintf(out_, "%s\nSlow (%s or longer): %zu test%s\n", kHeavyRule,
+               Seconds(run.slow_after_s).c_str(), slow.size(), slow.size() == 1 ? "" : "s");
+  const size_t shown = std::min<size_t>(slow.size(), 10);
+  for (size_t i = 0; i < shown; ++i) {
+    const TestResult& r = ledger.Get(slow[i]);
+    std::fprintf(out_, "  %9s  %s (%s)\n", Duration(r.duration_ns).c_str(),
+                 run.tests[slow[i]].FullName().c_str(),
+                 std::string(OutcomeName(r.outcome)).c_str());
+  }
+  if (shown < slow.size()) std::fprintf(out_, "  ... and %zu more\n", slow.size() - shown);
 }
 
 std::string ConsoleReporter::StatusLine(const RunInfo& run, const Ledger& ledger,
@@ -395,6 +430,7 @@ void ConsoleReporter::OnRunEnd(const RunInfo& run, const Ledger& ledger,
   }
   const size_t not_run = ledger.size() - ledger.finished() + ledger.Count(Outcome::kNotRun);
   if (not_run > 0 && opt_.verbosity >= 1) PrintNotRun(run, ledger, not_run);
+  if (opt_.verbosity >= 1) PrintSlow(run, ledger);
   if (opt_.durations > 0) PrintSlowest(run, ledger);
   PrintRepeats(run, ledger);
   PrintPerf(run, summary.perf);

@@ -21,11 +21,11 @@ namespace mprun::core {
 struct ConsoleOptions {
   enum class Mode { kDots, kStatusLine, kNone };
   Mode mode = Mode::kDots;
-  int verbosity = 1;        // 0 failures and summary only, 1 default, 2 a line per test
-  bool color = false;       // ANSI colours
-  int durations = 0;        // list the N slowest tests at the end
-  int width = 80;           // of the terminal, for the status line
-  double slow_after_s = 5;  // the status line names tests running longer
+  int verbosity = 1;         // 0 failures and summary only, 1 default, 2 a line per test
+  bool color = false;        // ANSI colours
+  int durations = 0;         // list the N slowest tests at the end
+  int width = 80;            // of the terminal, for the status line
+  double slow_after_s = 10;  // the status line (and -v) names tests running longer
 };
 
 class ConsoleReporter : public Reporter {
@@ -37,6 +37,7 @@ class ConsoleReporter : public Reporter {
   void OnRunStart(const RunInfo& run) override;
   void OnTestFinished(const RunInfo& run, uint32_t test, const TestResult& result) override;
   void OnTestRetried(const RunInfo& run, uint32_t test, const TestResult& attempt) override;
+  void OnSlow(int worker, uint32_t test, uint64_t at_ns) override;
   void OnTick(const RunInfo& run, const Ledger& ledger, const Progress& progress) override;
   void OnStatusRequest(const RunInfo& run, const Progress& progress) override;
   void OnRunEnd(const RunInfo& run, const Ledger& ledger, const RunSummary& summary) override;
@@ -53,6 +54,7 @@ class ConsoleReporter : public Reporter {
   void PrintFlaky(const RunInfo& run, const Ledger& ledger);
   void PrintNotRun(const RunInfo& run, const Ledger& ledger, size_t not_run);
   void PrintSlowest(const RunInfo& run, const Ledger& ledger);
+  void PrintSlow(const RunInfo& run, const Ledger& ledger);
   void ClearStatusLine();
   void PrintRepeats(const RunInfo& run, const Ledger& ledger);
   void PrintPerf(const RunInfo& run, const PerfReport& perf);
@@ -67,6 +69,7 @@ class ConsoleReporter : public Reporter {
   bool status_drawn_ = false;
   uint64_t last_draw_ns_ = 0;
   size_t failures_ = 0;
+  const RunInfo* run_ = nullptr;  // from OnRunStart, for OnSlow's names
 };
 
 }  // namespace mprun::core

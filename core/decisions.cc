@@ -66,14 +66,45 @@ bool GiveUpCounts::DiedOutsideTests(bool had_records, bool launching) {
   return ++deaths_ >= max_;
 }
 
-TimeoutRules::TimeoutRules(double timeout_s, int dump_grace_ms, int hand_back_after_ms)
-    : timeout_s_(timeout_s),
-      limit_ns_(timeout_s > 0 ? static_cast<uint64_t>(timeout_s * 1e9) : kNever),
-      dump_grace_ns_(dump_grace_ms > 0 ? static_cast<uint64_t>(dump_grace_ms) * 1'000'000 : 0),
-      hand_back_ns_(static_cast<uint64_t>(std::max(hand_back_after_ms, 0)) * 1'000'000) {}
+double AutoLimitS(double longest_ms) {
+  if (!(longest_ms > 0)) return kUnknownTestLimitS;
+  return std::max(kAutoLimitFloorS, kAutoLimitFactor * longest_ms / 1000);
+}
 
-uint64_t TimeoutRules::DeadlineOf(uint64_t started_ns, uint64_t paused_ns) const {
-  return started_ns + limit_ns_ + paused_ns;
+TimeoutRules::TimeoutRules(const TimeLimits& l)
+    : run_limit_s_(l.run_limit_s),
+      run_limit_ns_(Ns(l.run_limit_s)),
+      test_limits_s_(l.test_limits_s),
+      automatic_(l.automatic),
+      any_limit_(run_limit_ns_ != kNever),
+      slow_after_s_(l.slow_after_s),
+      slow_ns_(Ns(l.slow_after_s)),
+      dump_grace_ns_(l.dump_grace_ms > 0 ? static_cast<uint64_t>(l.dump_grace_ms) * 1'000'000 : 0),
+      hand_back_ns_(static_cast<uint64_t>(std::max(l.hand_back_after_ms, 0)) * 1'000'000) {
+  test_limits_ns_.reserve(test_limits_s_.size());
+  for (double s : test_limits_s_) {
+    test_limits_ns_.push_back(Ns(s));
+    any_limit_ = any_limit_ || s > 0;
+  }
+}
+
+double TimeoutRules::LimitS(uint32_t test, WorkerPhase phase) const {
+  return OwnLimit(test, phase) ? test_limits_s_[test] : run_limit_s_;
+}
+
+std::string TimeoutRules::LimitSource(uint32_t test, WorkerPhase phase) const {
+  if (!automatic_) return OwnLimit(test, phase) ? "(its own limit)" : "(--process-timeout)";
+  if (!OwnLimit(test, phase) || test_limits_s_[test] == kUnknownTestLimitS) {
+    return "(the limit without history; --process-timeout=SECONDS sets one)";
+  }
+  return "(its limit: 5 times its longest recorded run, at least 60s; --process-timeout=SECONDS "
+         "sets one)";
+}
+
+uint64_t TimeoutRules::DeadlineOf(uint32_t test, WorkerPhase phase, uint64_t started_ns,
+                                  uint64_t paused_ns) const {
+  const uint64_t limit = OwnLimit(test, phase) ? test_limits_ns_[test] : run_limit_ns_;
+  return started_ns + limit + paused_ns;
 }
 
 DeadlineJudgement TimeoutRules::AtDeadline(const DeadlineFacts& f) const {
@@ -175,6 +206,18 @@ uint32_t BatchSize(double mean_test_ns, double batch_time_ns, uint32_t max_batch
       std::clamp(batch_time_ns / mean_test_ns, 1.0, static_cast<double>(std::max(max_batch, 1u))));
 }
 
+uint32_t GrownBatch(uint32_t want, uint32_t last_batch, uint32_t growth) {
+  if (growth == 0 || last_batch == 0) return want;
+  const uint64_t most = static_cast<uint64_t>(last_batch) * growth;
+  return static_cast<uint32_t>(std::min<uint64_t>(want, most));
+}
+
+uint64_t LongTestAt(uint64_t started_ns, uint64_t paused_ns, double mean_finished_ns) {
+  const double after = std::max(static_cast<double>(kLongTestFloorNs),
+                                kLongTestMeans * std::max(mean_finished_ns, 0.0));
+  return started_ns + paused_ns + static_cast<uint64_t>(std::min(after, 1e18));
+}
+
 bool TakesAnotherBatch(bool stop_requested, bool restart_after_batch, bool took_one) {
   return !stop_requested && !(restart_after_batch && took_one);
 }
@@ -220,13 +263,13 @@ Verdict CrashedInWorker(const ProcessEnd& end, WorkerPhase phase) {
   return v;
 }
 
-Verdict TimedOutInWorker(double timeout_s, WorkerPhase phase, bool wanted_backtrace,
-                         bool got_backtrace) {
+Verdict TimedOutInWorker(double limit_s, const std::string& source, WorkerPhase phase,
+                         bool wanted_backtrace, bool got_backtrace) {
   Verdict v;
   v.outcome = Outcome::kTimedOut;
   const std::string where = phase == WorkerPhase::kSuiteSetUp ? " in SetUpTestSuite()" : "";
-  v.message = "timed out" + where + ": still running after " + Seconds(timeout_s) +
-              " (--process-timeout); the worker was killed";
+  v.message = "timed out" + where + ": still running after " + Seconds(limit_s) + " " + source +
+              "; the worker was killed";
   if (wanted_backtrace && !got_backtrace) {
     v.message +=
         "; no backtrace: the test kept the worker from taking the dump signal (it blocks or "

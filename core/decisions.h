@@ -139,18 +139,55 @@ struct DeadlineJudgement {
   bool blames_test = false;  // timed out inside the test (or its SetUpTestSuite)
 };
 
+// Without --process-timeout every test has its own limit, one that never
+// kills a healthy test: 5 times the longest of its recorded durations and
+// at least a minute; a test without history gets a quarter of an hour
+// (ctest's default is 25 minutes; nose's 10 s suits Python unit tests, not
+// C++ suites with healthy minute-long tests). The phases outside a test
+// (a worker's start, SetUpTestSuite, between tests) have the latter.
+inline constexpr double kAutoLimitFloorS = 60;
+inline constexpr double kAutoLimitFactor = 5;
+inline constexpr double kUnknownTestLimitS = 900;
+// The automatic limit of a test whose longest recorded run took
+// `longest_ms` (0 or less: never seen).
+double AutoLimitS(double longest_ms);
+
+// How long each test may run, and when it counts as slow.
+struct TimeLimits {
+  double run_limit_s = 0;  // every phase; 0: none
+  // Per test of the table, its own limit while it runs (its kTest phase),
+  // 0: none; empty: run_limit_s for every test.
+  std::vector<double> test_limits_s;
+  bool automatic = false;         // the limits are AutoLimitS's (for the message)
+  double slow_after_s = 0;        // a test running this long is slow; 0: never
+  int dump_grace_ms = 1000;       // backtrace time after the decision (0: kill at once)
+  int hand_back_after_ms = 1000;  // a test this long hands back its batch-mates
+};
+
 class TimeoutRules {
  public:
-  TimeoutRules(double timeout_s, int dump_grace_ms, int hand_back_after_ms);
-  bool limited() const { return limit_ns_ != kNever; }
-  // A test's deadline: its start, the limit, and the time the run spent
-  // suspended while it ran.
-  uint64_t DeadlineOf(uint64_t started_ns, uint64_t paused_ns) const;
-  // A worker still starting (its global environments) has the same limit.
-  uint64_t StartupDeadline(uint64_t launched_ns) const { return launched_ns + limit_ns_; }
+  explicit TimeoutRules(const TimeLimits& limits);
+  bool limited() const { return any_limit_; }
+  // The limit of the word naming `test` (kNoTest-like values: none) in
+  // `phase`, in seconds (0: none) for messages.
+  double LimitS(uint32_t test, WorkerPhase phase) const;
+  // Where that limit came from, for messages: "(--process-timeout)", ...
+  std::string LimitSource(uint32_t test, WorkerPhase phase) const;
+  // The deadline of a word: its start, its limit, and the time the run
+  // spent suspended while it was current.
+  uint64_t DeadlineOf(uint32_t test, WorkerPhase phase, uint64_t started_ns,
+                      uint64_t paused_ns) const;
+  // A worker still starting (its global environments) has the run's limit.
+  uint64_t StartupDeadline(uint64_t launched_ns) const { return launched_ns + run_limit_ns_; }
   // A test running this long makes the worker hand back the tests it holds
   // but has not started.
   uint64_t HandBackAt(uint64_t started_ns) const { return started_ns + hand_back_ns_; }
+  // When a test started at `started_ns` becomes slow (never: UINT64_MAX / 4).
+  uint64_t SlowAt(uint64_t started_ns, uint64_t paused_ns) const {
+    return started_ns + slow_ns_ + paused_ns;
+  }
+  bool announces_slow() const { return slow_ns_ != kNever; }
+  double slow_after_s() const { return slow_after_s_; }
   DeadlineJudgement AtDeadline(const DeadlineFacts& facts) const;
   uint64_t RecheckAt(uint64_t now_ns) const { return now_ns + kRecheckNs; }
   // After the decision: a backtrace is asked for (the dump signal) and the
@@ -160,13 +197,22 @@ class TimeoutRules {
   bool KillNow(bool backtrace_written, uint64_t now_ns, uint64_t kill_at_ns) const {
     return backtrace_written || now_ns >= kill_at_ns;
   }
-  double timeout_s() const { return timeout_s_; }
 
  private:
   static constexpr uint64_t kNever = UINT64_MAX / 4;
   static constexpr uint64_t kRecheckNs = 1'000'000;
-  double timeout_s_;
-  uint64_t limit_ns_;
+  static uint64_t Ns(double s) { return s > 0 ? static_cast<uint64_t>(s * 1e9) : kNever; }
+  bool OwnLimit(uint32_t test, WorkerPhase phase) const {
+    return phase == WorkerPhase::kTest && test < test_limits_ns_.size();
+  }
+  double run_limit_s_;
+  uint64_t run_limit_ns_;
+  std::vector<double> test_limits_s_;
+  std::vector<uint64_t> test_limits_ns_;
+  bool automatic_;
+  bool any_limit_;
+  double slow_after_s_;
+  uint64_t slow_ns_;
   uint64_t dump_grace_ns_;
   uint64_t hand_back_ns_;
 };
@@ -268,6 +314,20 @@ bool ShouldStartWorker(const SlotFacts& slot, uint32_t slot_index, bool serial_p
 // `first_batch` while no duration is known.
 uint32_t BatchSize(double mean_test_ns, double batch_time_ns, uint32_t max_batch,
                    uint32_t first_batch);
+// Driver mode without durations: a batch is at most `growth` times the
+// last one (the first is first_batch), so that a binary's first launches
+// are small and grow only as its tests prove short: a launch holds its tests
+// until it ends, and one long test in it holds up every other. Tiny tests
+// still reach the start-up-amortising size in a few launches (0: no limit).
+uint32_t GrownBatch(uint32_t want, uint32_t last_batch, uint32_t growth);
+// A test still running this long (after a start at `started_ns`; the tests
+// finished so far took `mean_finished_ns` on average, 0 if none) is long for
+// its run: its unstarted neighbours in its suite are taken first
+// (core::NeighbourUnits), since long tests sit together. Ten times the
+// mean, and never under 50 ms.
+inline constexpr uint64_t kLongTestFloorNs = 50'000'000;
+inline constexpr double kLongTestMeans = 10;
+uint64_t LongTestAt(uint64_t started_ns, uint64_t paused_ns, double mean_finished_ns);
 // Whether a worker takes another batch: not once the run stops, and under
 // --process-restartworker not after its first (a fresh process takes the
 // next).
@@ -343,8 +403,8 @@ struct Verdict {
   std::string signal;  // "SIGSEGV", when a signal ended it
 };
 Verdict CrashedInWorker(const ProcessEnd& end, WorkerPhase phase);
-Verdict TimedOutInWorker(double timeout_s, WorkerPhase phase, bool wanted_backtrace,
-                         bool got_backtrace);
+Verdict TimedOutInWorker(double limit_s, const std::string& source, WorkerPhase phase,
+                         bool wanted_backtrace, bool got_backtrace);
 // Driver mode: the binary ended during the test; `note` replaces the
 // description of its end when mprun ended it.
 std::string BinaryEndedInTest(const ProcessEnd& end, std::string_view note);

@@ -423,6 +423,14 @@ double TestHistory::EstimateMs() const {
   return std::max(d[n / 2], 1u) / 1e3;  // never 0: 0 means "never seen"
 }
 
+double TestHistory::LongestMs() const {
+  uint32_t longest = 0;
+  const size_t n =
+      durations_us.size() - (last_outcome == Outcome::kTimedOut && !durations_us.empty());
+  for (size_t i = 0; i < n; ++i) longest = std::max(longest, durations_us[i]);
+  return longest / 1e3;
+}
+
 History History::Load(const std::string& path, const std::string& binary,
                       const std::vector<TestName>* tests, std::string* warning) {
   warning->clear();

@@ -40,6 +40,11 @@ struct TestHistory {
   uint32_t flaky_count = 0;
   // Median of the recent durations: robust to the odd slow run. 0 if none.
   double EstimateMs() const;
+  // The longest of the recent durations (for the automatic time limit),
+  // leaving out the last one after a timeout: that one is the limit, not the
+  // test's duration, and would let a hang raise its own limit run by run.
+  // 0 if none.
+  double LongestMs() const;
 };
 
 class History {

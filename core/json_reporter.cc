@@ -46,6 +46,7 @@ void WriteTest(JsonWriter* w, const RunInfo& run, const TestName& name, const Te
   IntField(w, "worker", r.worker);
   IntField(w, "attempts", r.attempts);
   BoolField(w, "flaky", r.flaky);
+  if (IsSlow(run, r)) BoolField(w, "slow", true);
   IntField(w, "iteration", iteration);
   NumberField(w, "start_ms", Millis(r.start_ns));
   StringField(w, "message", r.message);

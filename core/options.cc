@@ -268,6 +268,8 @@ std::vector<Flag> RunFlags(Options* o, Shard* shard_flag) {
       {"--processes", "-j", true, AnyInt(&o->processes), "MPRUN_PROCESSES"},
       {"--process-timeout", nullptr, true, Seconds(&o->process_timeout_s), "MPRUN_PROCESS_TIMEOUT"},
       {"--interrupt-grace", nullptr, true, Seconds(&o->interrupt_grace_s), "MPRUN_INTERRUPT_GRACE"},
+      {"--slow-after", nullptr, true, Seconds(&o->slow_after_s), "MPRUN_SLOW_AFTER"},
+      {"--history-from", nullptr, true, File(&o->history_from), "MPRUN_HISTORY_FROM"},
       {"--json", nullptr, true, File(&o->json_path)},
       {"--html", nullptr, true, File(&o->html_path)},
       {"--dist", nullptr, true, Named(ParseDist, "auto, test, suite", &o->dist), "MPRUN_DIST"},
@@ -458,8 +460,13 @@ const char* OptionsHelp() {
   return R"(mprun (parallel runs):
   --processes=NUM, -j NUM   Run tests in NUM worker processes; negative: all usable
                             cores; 0: plain GoogleTest. [MPRUN_PROCESSES]
-  --process-timeout=SECONDS Per-test time limit (fractions allowed; 0: none; default 10).
-                            [MPRUN_PROCESS_TIMEOUT]
+  --process-timeout=SECONDS One time limit for every test (fractions allowed; 0: none).
+                            Not given: each test's own, 5 times its longest recorded
+                            duration and at least 60 s, or 15 minutes for a test without
+                            history (a healthy test is never killed). [MPRUN_PROCESS_TIMEOUT]
+  --slow-after=SECONDS      Announce a test still running after SECONDS as slow (on the
+                            status line, with -v, in the summary and reports; default 10;
+                            0: never). [MPRUN_SLOW_AFTER]
   --interrupt-grace=SECONDS After a first ^C (SIGINT, SIGTERM, SIGHUP) no new test starts and
                             running ones may finish within SECONDS (default 3); a second
                             stops everything at once. [MPRUN_INTERRUPT_GRACE]
@@ -497,9 +504,13 @@ const char* OptionsHelp() {
                             terminal), or nothing. On the status line, `t` (or SIGUSR1)
                             shows every running test with its output so far.
   --color=auto|always|never Colour outcomes (auto: on a terminal, unless NO_COLOR is set).
-  --history=FILE            Durations and outcomes of earlier runs, for placement (default
-                            .mprun/history.json) [MPRUN_HISTORY]; --no-history: neither
-                            read nor write it [MPRUN_NO_HISTORY=1].
+  --history=FILE            Durations and outcomes of earlier runs, for placement and time
+                            limits (default .mprun/history.json) [MPRUN_HISTORY];
+                            --no-history: neither read nor write it [MPRUN_NO_HISTORY=1].
+  --history-from=REPORT     The durations in an earlier run's --json or --junit-xml report
+                            (or `mprun merge`'s of a sharded run), for tests the history
+                            does not know: a first run on a fresh CI machine is placed
+                            as well as the second. [MPRUN_HISTORY_FROM]
   --retries=N               Run a failed, crashed or timed-out test again, up to N times;
                             one that then passes is reported flaky.
   --flaky-fails             A flaky test fails the run.

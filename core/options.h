@@ -37,7 +37,18 @@ struct Options {
   // Workers as asked for: negative = all usable cores, 0 = no parallelism.
   // Unset means the mode's default (linked: 0).
   std::optional<int> processes;
-  double process_timeout_s = 10.0;  // per test; 0 = none
+  // --process-timeout=S [MPRUN_PROCESS_TIMEOUT]: nose's one limit for every
+  // test (0: none). Not given (kAutoTimeout): each test's limit comes from
+  // its history (core::AutoLimitS), never nose's 10 s.
+  double process_timeout_s = kAutoTimeout;
+  static constexpr double kAutoTimeout = -1;
+  bool auto_timeout() const { return process_timeout_s < 0; }
+  // --slow-after=S [MPRUN_SLOW_AFTER]: a test running this long is announced
+  // as slow (the status line, -v, the summary, the reports); 0: never.
+  double slow_after_s = 10.0;
+  // --history-from=REPORT: durations of an earlier run (its --json or
+  // --junit-xml report) for the tests the history does not know.
+  std::string history_from;
   // After a first SIGINT/SIGTERM/SIGHUP, how long running tests may take to
   // finish before they are killed (--interrupt-grace, MPRUN_INTERRUPT_GRACE).
   double interrupt_grace_s = 3.0;

@@ -1,6 +1,8 @@
 #include "core/plan.h"
 
 #include <algorithm>
+#include <cmath>
+#include <numeric>
 #include <random>
 
 #include "core/gtest_filter.h"
@@ -31,14 +33,15 @@ Plan MakePlan(const std::vector<uint32_t>& suite_of, const std::vector<SuiteTrai
     } else if (dist == Dist::kAuto && traits.has_fixtures && !traits.split) {
       why = "SetUpTestSuite/TearDownTestSuite";
     }
+    const uint32_t suite = suite_of[begin];
     if (why != nullptr && end - begin > 1) {
       bool exclusive = traits.exclusive;
       for (uint32_t t = begin; t < end; ++t) exclusive = exclusive || marked(t);
-      plan.units.push_back({begin, end, true, traits.serial || exclusive, exclusive, why});
+      plan.units.push_back({begin, end, true, traits.serial || exclusive, exclusive, why, suite});
     } else {
       for (uint32_t t = begin; t < end; ++t) {
         const bool exclusive = traits.exclusive || marked(t);
-        plan.units.push_back({t, t + 1, false, traits.serial || exclusive, exclusive, ""});
+        plan.units.push_back({t, t + 1, false, traits.serial || exclusive, exclusive, "", suite});
       }
     }
     for (uint32_t u = first_unit; u < plan.units.size(); ++u) {
@@ -46,7 +49,31 @@ Plan MakePlan(const std::vector<uint32_t>& suite_of, const std::vector<SuiteTrai
     }
     begin = end;
   }
+  plan.unit_of_test.resize(n);
+  for (uint32_t u = 0; u < plan.units.size(); ++u) {
+    for (uint32_t t = plan.units[u].first; t < plan.units[u].end; ++t) plan.unit_of_test[t] = u;
+  }
   return plan;
+}
+
+std::vector<uint32_t> NeighbourUnits(const Plan& plan, uint32_t test, uint32_t per_side) {
+  std::vector<uint32_t> items;
+  if (test >= plan.unit_of_test.size()) return items;
+  const uint32_t home = plan.unit_of_test[test];
+  const uint32_t suite = plan.units[home].suite;
+  auto usable = [&](int64_t u) {
+    return u >= 0 && u < static_cast<int64_t>(plan.units.size()) &&
+           plan.units[static_cast<size_t>(u)].suite == suite &&
+           !plan.units[static_cast<size_t>(u)].serial;
+  };
+  bool after = true, before = true;
+  for (int64_t k = 1; k <= per_side && (after || before); ++k) {
+    after = after && usable(home + k);
+    if (after) items.push_back(plan.units[static_cast<size_t>(home + k)].first);
+    before = before && usable(home - k);
+    if (before) items.push_back(plan.units[static_cast<size_t>(home - k)].first);
+  }
+  return items;
 }
 
 std::vector<bool> MarkMatching(const std::string& pattern, size_t count,
@@ -58,8 +85,23 @@ std::vector<bool> MarkMatching(const std::string& pattern, size_t count,
   return marks;
 }
 
+std::vector<uint32_t> SpreadOrder(uint32_t n) {
+  std::vector<uint32_t> order(n);
+  if (n == 0) return order;
+  auto step = static_cast<uint32_t>(std::llround(n * 0.6180339887498949));
+  step = std::max<uint32_t>(step, 1);
+  while (std::gcd(step, n) != 1) ++step;  // a permutation needs it coprime
+  uint64_t at = 0;
+  for (uint32_t i = 0; i < n; ++i) {
+    order[static_cast<uint32_t>(at)] = i;
+    at = (at + step) % n;
+  }
+  return order;
+}
+
 std::vector<std::vector<uint32_t>> DealUnits(const Plan& plan, int workers,
-                                             std::optional<uint32_t> shuffle_seed) {
+                                             std::optional<uint32_t> shuffle_seed,
+                                             DealOrder order) {
   std::vector<const Unit*> units;
   size_t total = 0;
   for (const Unit& u : plan.units) {
@@ -70,6 +112,11 @@ std::vector<std::vector<uint32_t>> DealUnits(const Plan& plan, int workers,
   if (shuffle_seed) {
     std::mt19937 rng(*shuffle_seed);
     std::shuffle(units.begin(), units.end(), rng);
+  } else if (order == DealOrder::kSpread) {
+    std::vector<const Unit*> spread(units.size());
+    const std::vector<uint32_t> at = SpreadOrder(static_cast<uint32_t>(units.size()));
+    for (size_t i = 0; i < units.size(); ++i) spread[i] = units[at[i]];
+    units = std::move(spread);
   }
   std::vector<std::vector<uint32_t>> shares(static_cast<size_t>(std::max(workers, 1)));
   // Contiguous shares of about total/workers tests each.
@@ -115,10 +162,11 @@ std::vector<double> Costs(const std::vector<Expectation>& expected, bool* any_kn
 }  // namespace
 
 std::vector<std::vector<uint32_t>> DealByHistory(const Plan& plan, int workers,
-                                                 const std::vector<Expectation>& expected) {
+                                                 const std::vector<Expectation>& expected,
+                                                 DealOrder without_durations) {
   bool any_known = false;
   const std::vector<double> cost = Costs(expected, &any_known);
-  if (!any_known) return DealUnits(plan, workers, std::nullopt);
+  if (!any_known) return DealUnits(plan, workers, std::nullopt, without_durations);
   struct Item {
     uint32_t first;
     double cost;

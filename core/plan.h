@@ -36,12 +36,21 @@ struct Unit {
   bool serial = false;         // runs in the quiet phase, nothing else running
   bool exclusive = false;      // and is timed there: pinned (serial is set too)
   const char* why = "";        // for --list -v: "SetUpTestSuite/TearDownTestSuite", "--dist=suite"
+  uint32_t suite = 0;          // the index of its suite (MakePlan's suite_of)
 };
 
 struct Plan {
   std::vector<Unit> units;  // in table order
   size_t serial_tests = 0;
+  std::vector<uint32_t> unit_of_test;  // per test of the table: its unit
 };
+
+// The parallel units beside `test`'s in its suite, nearest first (the next,
+// the one before, the one after that, ...), at most `per_side` on each side,
+// as deque items (their first tests). Long tests sit together: when one
+// runs long, these are the likeliest to be long too, and the supervisor has
+// them taken first (Supervisor::CheckNeighbours).
+std::vector<uint32_t> NeighbourUnits(const Plan& plan, uint32_t test, uint32_t per_side);
 
 // `suite_of` gives, per test in table order, the index of its suite in
 // `suites`; a suite's tests are consecutive. `exclusive_tests` (per test, or
@@ -57,18 +66,32 @@ Plan MakePlan(const std::vector<uint32_t>& suite_of, const std::vector<SuiteTrai
 std::vector<bool> MarkMatching(const std::string& pattern, size_t count,
                                const std::function<std::string(size_t)>& full_name);
 
+// How units are ordered before they are cut into shares.
+enum class DealOrder {
+  kTable,   // table order: neighbours stay together (linked mode: see DealByHistory)
+  kSpread,  // neighbours far apart (SpreadOrder): driver mode without durations
+};
 // The parallel units as deque items (their first tests), dealt into
-// `workers` shares of about equal test counts. In table order, so that
-// neighbours stay together, or shuffled with `seed`.
+// `workers` contiguous shares of about equal test counts, in `order`, or
+// shuffled with `seed`.
 std::vector<std::vector<uint32_t>> DealUnits(const Plan& plan, int workers,
-                                             std::optional<uint32_t> shuffle_seed);
+                                             std::optional<uint32_t> shuffle_seed,
+                                             DealOrder order = DealOrder::kTable);
+// A permutation of 0..n-1 that puts neighbours far apart: i goes to
+// position (i * s) mod n for s near n/phi, coprime with n, so that units
+// k apart in the table are about frac(k/phi) * n apart in the deal for
+// every small k. Tests that are long tend to sit together (one suite of
+// heavy cases); without durations spreading them is what keeps two of them
+// out of one worker's launch, which cannot be split once it started.
+std::vector<uint32_t> SpreadOrder(uint32_t n);
 // The serial units as deque items, in table order.
 std::vector<uint32_t> SerialItems(const Plan& plan);
 
 // What history says about one test.
 struct Expectation {
-  double cost_ms = 0;  // expected duration; 0 = never seen
-  bool first = false;  // failed last time, or never seen: run early
+  double cost_ms = 0;     // expected duration; 0 = never seen
+  bool first = false;     // failed last time, or never seen: run early
+  double longest_ms = 0;  // the longest recorded duration; 0 = never seen
 };
 
 // Placement with history: units with a test that failed last time or was
@@ -82,7 +105,8 @@ struct Expectation {
 // never seen count as the median of the known ones. With no known test at
 // all this is DealUnits in table order.
 std::vector<std::vector<uint32_t>> DealByHistory(const Plan& plan, int workers,
-                                                 const std::vector<Expectation>& expected);
+                                                 const std::vector<Expectation>& expected,
+                                                 DealOrder without_durations = DealOrder::kTable);
 // The largest expected share of a deal (for tests).
 double LargestShareMs(const Plan& plan, const std::vector<std::vector<uint32_t>>& shares,
                       const std::vector<Expectation>& expected);

@@ -1,7 +1,7 @@
 // Reporter: the one event interface every report listens on (console, JSON,
 // JUnit, gtest's own format, trace). Called by the supervisor only, in
 // lifecycle order: OnRunStart, then any number of OnWorkerStarted,
-// OnTestFinished, OnTimeout, OnWorkerEnded, OnTick and OnStatusRequest,
+// OnTestFinished, OnSlow, OnTimeout, OnWorkerEnded, OnTick and OnStatusRequest,
 // then OnRunEnd.
 #ifndef MPRUN_CORE_REPORTER_H_
 #define MPRUN_CORE_REPORTER_H_
@@ -49,6 +49,11 @@ class Reporter {
   }
   // The supervisor sent the timeout signal to the worker running `test`.
   virtual void OnTimeout(int worker, uint32_t test, uint64_t at_ns) {
+    (void)worker, (void)test, (void)at_ns;
+  }
+  // `test` has run for RunInfo::slow_after_s and is still running (once
+  // per attempt).
+  virtual void OnSlow(int worker, uint32_t test, uint64_t at_ns) {
     (void)worker, (void)test, (void)at_ns;
   }
   // The quiet phase began: serial and exclusive tests now run one at a time

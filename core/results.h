@@ -94,6 +94,8 @@ struct RunInfo {
   int host_cpus = 0;    // CPUs online on the host
   int usable_cpus = 0;  // of those, what the affinity mask and CPU quota allow
   std::string pinning;  // the pinning plan in words (core/topology.h)
+  // A test that ran at least this long is slow (--slow-after; 0: none).
+  double slow_after_s = 0;
 };
 
 struct RunSummary {
@@ -112,6 +114,11 @@ struct RunSummary {
   // --fail-on-slowdown fails the run.
   PerfReport perf;
 };
+
+// Whether `r` ran for the run's slow_after_s or longer.
+inline bool IsSlow(const RunInfo& run, const TestResult& r) {
+  return run.slow_after_s > 0 && static_cast<double>(r.duration_ns) >= run.slow_after_s * 1e9;
+}
 
 // The exit status the contract promises for a finished run.
 ExitStatus StatusOf(const Ledger& ledger, const RunSummary& summary);

@@ -1,6 +1,9 @@
 #include "core/run_history.h"
 
 #include <algorithm>
+#include <unordered_map>
+
+#include "core/report_reader.h"
 
 namespace mprun::core {
 
@@ -31,6 +34,66 @@ void RunHistory::Load(const std::string& path, const RunInfo& run,
   }
 }
 
+namespace {
+
+std::string FileName(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+}  // namespace
+
+size_t FillFromReport(const MergedReports& report, const RunInfo& run,
+                      std::vector<Expectation>* expected) {
+  // binary file name + '\n' + full name, and the full name alone (when one
+  // test of the report bears it).
+  std::unordered_map<std::string, size_t> by_binary, by_name;
+  std::unordered_map<std::string, int> names;
+  for (size_t i = 0; i < report.run.tests.size() && i < report.results.size(); ++i) {
+    const TestName& t = report.run.tests[i];
+    const std::string full = t.FullName();
+    const std::string file =
+        t.binary < report.run.binaries.size() ? FileName(report.run.binaries[t.binary]) : "";
+    by_binary.emplace(file + "\n" + full, i);
+    by_name.emplace(full, i);
+    ++names[full];
+  }
+  size_t filled = 0;
+  for (size_t t = 0; t < run.tests.size() && t < expected->size(); ++t) {
+    Expectation& e = (*expected)[t];
+    if (e.cost_ms > 0) continue;
+    const TestName& name = run.tests[t];
+    const std::string full = name.FullName();
+    const std::string file =
+        name.binary < run.binaries.size() ? FileName(run.binaries[name.binary]) : "";
+    auto it = by_binary.find(file + "\n" + full);
+    if (it == by_binary.end()) {
+      it = by_name.find(full);
+      if (it == by_name.end() || names[full] != 1) continue;
+    }
+    const TestResult& r = report.results[it->second];
+    if (r.outcome == Outcome::kNotRun || r.outcome == Outcome::kSkipped) continue;
+    e.cost_ms = std::max(static_cast<double>(r.duration_ns) / 1e6, 0.001);
+    // A timeout's duration is its limit, not the test's (as LongestMs).
+    e.longest_ms = r.outcome == Outcome::kTimedOut ? 0 : e.cost_ms;
+    e.first = IsFailure(r.outcome);
+    ++filled;
+  }
+  return filled;
+}
+
+double MeanExpectedNs(const std::vector<Expectation>& expected) {
+  double sum_ms = 0;
+  size_t seen = 0;
+  for (const Expectation& e : expected) {
+    if (e.cost_ms <= 0) continue;
+    sum_ms += e.cost_ms;
+    ++seen;
+  }
+  if (seen == 0 || seen * 2 < expected.size()) return 0;
+  return std::max(1000.0, sum_ms * 1e6 / static_cast<double>(seen));
+}
+
 std::vector<Expectation> RunHistory::Expected(size_t tests) const {
   std::vector<Expectation> expected(tests);
   TestHistory h;
@@ -38,26 +101,14 @@ std::vector<Expectation> RunHistory::Expected(size_t tests) const {
     for (uint32_t i = 0; i < p.count; ++i) {
       const bool seen = p.history.Find(i, &h);
       expected[p.first + i].cost_ms = seen ? h.EstimateMs() : 0;
+      expected[p.first + i].longest_ms = seen ? h.LongestMs() : 0;
       expected[p.first + i].first = !seen || IsFailure(h.last_outcome);
     }
   }
   return expected;
 }
 
-double RunHistory::MeanNs(size_t tests) const {
-  double sum_ms = 0;
-  size_t seen = 0;
-  TestHistory h;
-  for (const Part& p : parts_) {
-    for (uint32_t i = 0; i < p.count; ++i) {
-      if (!p.history.Find(i, &h)) continue;
-      sum_ms += h.EstimateMs();
-      ++seen;
-    }
-  }
-  if (seen == 0 || seen * 2 < tests) return 0;
-  return std::max(1000.0, sum_ms * 1e6 / static_cast<double>(seen));
-}
+double RunHistory::MeanNs(size_t tests) const { return MeanExpectedNs(Expected(tests)); }
 
 PerfReport RunHistory::Judge(const Ledger& ledger, double fail_on_slowdown_pct) const {
   PerfReport report;

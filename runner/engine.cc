@@ -8,11 +8,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <vector>
 
+#include "core/report_reader.h"
 #include "core/run_history.h"
 #include "core/topology.h"
 #include "runner/cpus.h"
@@ -81,6 +84,7 @@ core::ConsoleOptions ConsoleFor(const core::Options& opts, bool brief) {
       opts.color == core::ColorMode::kAlways ||
       (opts.color == core::ColorMode::kAuto && tty && (no_color == nullptr || *no_color == '\0'));
   c.durations = opts.durations;
+  c.slow_after_s = opts.slow_after_s > 0 ? opts.slow_after_s : 1e18;
   struct winsize ws;
   if (tty && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) c.width = ws.ws_col;
   return c;
@@ -174,9 +178,11 @@ class Engine {
  private:
   bool PlanWorkers(int processes, std::string* err);
   bool MapSegment(std::string* err);
-  void LoadHistory();
+  bool LoadHistory(std::string* err);
+  bool FillFromEarlierReport(std::string* err);
   void LaunchWorker(uint32_t slot, uint32_t lease, int output_fd);
   SupervisorOptions SupervisorOptionsFor() const;
+  std::vector<double> TestLimits() const;
   core::ExitStatus Repeat(ForkSpawner& launcher, const std::vector<core::Reporter*>& reporters,
                           SupervisorOptions& sopt, bool keys_wanted);
   // What every repetition runs with.
@@ -234,6 +240,7 @@ bool Engine::PlanWorkers(int processes, std::string* err) {
   run_.host_cpus = static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN));
   run_.usable_cpus = usable;
   run_.pinning = pins_.description;
+  run_.slow_after_s = opts_.slow_after_s;
   return true;
 }
 
@@ -253,7 +260,7 @@ bool Engine::MapSegment(std::string* err) {
 }
 
 // History: the longest and the recently failed tests go first.
-void Engine::LoadHistory() {
+bool Engine::LoadHistory(std::string* err) {
   if (!opts_.no_history) {
     std::vector<std::string> warnings;
     history_.Load(opts_.history_path, run_, &warnings);
@@ -267,8 +274,32 @@ void Engine::LoadHistory() {
         opts_.history_path.c_str());
   }
   expected_ = history_.Expected(tests_);
+  if (!opts_.history_from.empty() && !FillFromEarlierReport(err)) return false;
   // With durations for most tests, the first batches are sized by them.
-  expected_mean_ns_ = history_.MeanNs(tests_);
+  expected_mean_ns_ = core::MeanExpectedNs(expected_);
+  return true;
+}
+
+// --history-from: a missing report is a warning (a CI job's first run has
+// none to carry), one that is not an mprun report an error.
+bool Engine::FillFromEarlierReport(std::string* err) {
+  const std::string& path = opts_.history_from;
+  if (access(path.c_str(), F_OK) != 0) {
+    std::fprintf(stderr, "mprun: warning: --history-from: %s: %s; placing without it\n",
+                 path.c_str(), std::strerror(errno));
+    return true;
+  }
+  core::MergedReports report;
+  if (!core::ReadReports({path}, &report, err)) {
+    *err = "--history-from: " + *err;
+    return false;
+  }
+  const size_t filled = core::FillFromReport(report, run_, &expected_);
+  if (opts_.verbosity >= 2) {
+    std::printf("mprun: --history-from %s: durations for %zu test%s\n", path.c_str(), filled,
+                filled == 1 ? "" : "s");
+  }
+  return true;
 }
 
 // In the forked worker process: its configuration, then the way in's work.
@@ -286,10 +317,7 @@ void Engine::LaunchWorker(uint32_t slot, uint32_t lease, int output_fd) {
   config.batch_time_ns = spec_.batch_time_ns;
   config.max_batch = spec_.max_batch;
   config.expected_mean_test_ns = expected_mean_ns_;
-  if (spec_.first_batch_share_divisor > 0) {
-    config.first_batch = static_cast<uint32_t>(
-        tests_ / (static_cast<size_t>(workers_) * spec_.first_batch_share_divisor));
-  }
+  config.batch_growth = spec_.batch_growth;
   config.dump_backtrace = spec_.dump_grace_ms > 0;
   mkdir(config.temp_dir.c_str(), 0700);
   std::string why;
@@ -302,9 +330,31 @@ void Engine::LaunchWorker(uint32_t slot, uint32_t lease, int output_fd) {
   ExitWorkerProcess(*segment_, slot);
 }
 
+// Each test's own limit: the way in's (a CTest TIMEOUT) where it set one,
+// else, without --process-timeout, the one its history allows; empty when
+// every test has the run's.
+std::vector<double> Engine::TestLimits() const {
+  const bool own = !spec_.test_limits_s.empty();
+  if (!own && !opts_.auto_timeout()) return {};
+  std::vector<double> limits(tests_, opts_.process_timeout_s);
+  for (size_t t = 0; t < tests_; ++t) {
+    if (own && t < spec_.test_limits_s.size() && spec_.test_limits_s[t] >= 0) {
+      limits[t] = spec_.test_limits_s[t];
+    } else if (opts_.auto_timeout()) {
+      limits[t] = core::AutoLimitS(t < expected_.size() ? expected_[t].longest_ms : 0);
+    }
+  }
+  return limits;
+}
+
 SupervisorOptions Engine::SupervisorOptionsFor() const {
   SupervisorOptions sopt;
-  sopt.timeout_s = opts_.process_timeout_s;
+  sopt.timeout_s = opts_.auto_timeout() ? core::kUnknownTestLimitS : opts_.process_timeout_s;
+  sopt.auto_limits = opts_.auto_timeout();
+  sopt.test_limits_s = TestLimits();
+  sopt.slow_after_s = opts_.slow_after_s;
+  // Without durations, a test that runs long has its neighbours taken first.
+  if (expected_mean_ns_ == 0) sopt.neighbours_of = &spec_.plan;
   sopt.restart_worker = opts_.restart_worker;
   sopt.serial_items = core::SerialItems(spec_.plan);
   sopt.stop_on_failure = opts_.stop_on_failure || spec_.fail_fast;
@@ -334,9 +384,10 @@ bool Engine::RunRepetition(int it, Repetitions& reps, core::ExitStatus* status) 
   // the rest.
   std::optional<uint32_t> seed = spec_.shuffle_seed;
   if (seed) *seed += static_cast<uint32_t>(it);
-  const auto shares = seed || opts_.no_history
-                          ? core::DealUnits(spec_.plan, workers_, seed)
-                          : core::DealByHistory(spec_.plan, workers_, expected_);
+  const auto shares =
+      seed || opts_.no_history
+          ? core::DealUnits(spec_.plan, workers_, seed, spec_.order_without_durations)
+          : core::DealByHistory(spec_.plan, workers_, expected_, spec_.order_without_durations);
   for (int w = 0; w < workers_; ++w) segment_->deque(static_cast<uint32_t>(w)).PushBack(shares[w]);
   core::Ledger ledger(tests_);
   Supervisor supervisor(*segment_, bell_, reps.launcher, run_, ledger, reps.reporters, reps.sopt,
@@ -391,7 +442,10 @@ int Engine::Run(int processes) {
     std::fprintf(stderr, "mprun: error: %s\n", err.c_str());
     return kUsage;
   }
-  LoadHistory();
+  if (!LoadHistory(&err)) {
+    std::fprintf(stderr, "mprun: error: %s\n", err.c_str());
+    return kUsage;
+  }
   if (spec_.shuffle_seed) {
     std::printf("mprun: shuffling the order with --gtest_random_seed=%u\n", *spec_.shuffle_seed);
   }

@@ -16,6 +16,10 @@ namespace mprun::runner {
 
 namespace {
 
+// Units beside a long test queued on each side (CheckNeighbours): enough for
+// a cluster of heavy cases, few enough to cost nothing when none is long.
+constexpr uint32_t kNeighboursQueued = 8;
+
 using core::Outcome;
 using core::WorkerPhase;
 
@@ -37,7 +41,8 @@ Supervisor::Supervisor(shm::Segment& segment, shm::Doorbell& bell, Spawner& laun
       now_ns_(std::move(now_ns)),
       workers_(segment.workers()),
       retry_launch_at_(segment.workers(), 0),
-      timeouts_(opt_.timeout_s, opt_.dump_grace_ms, opt_.hand_back_after_ms),
+      timeouts_(core::TimeLimits{opt_.timeout_s, opt_.test_limits_s, opt_.auto_limits,
+                                 opt_.slow_after_s, opt_.dump_grace_ms, opt_.hand_back_after_ms}),
       attempts_(ledger.size(), core::AttemptRules{opt_.retries, opt_.flaky_fails, opt_.repeat_each,
                                                   opt_.stop_on_failure}),
       stops_(opt_.interrupt_grace_ms, opt_.exit_grace_ms),
@@ -173,6 +178,10 @@ void Supervisor::Report(uint32_t test, core::TestResult result, uint32_t lease) 
     }
     return;
   }
+  if (result.outcome != core::Outcome::kNotRun) {
+    finished_ns_ += static_cast<double>(result.duration_ns);
+    ++finished_count_;
+  }
   if (!ledger_.Record(test, std::move(result))) return;
   for (core::Reporter* r : reporters_) r->OnTestFinished(run_, test, ledger_.Get(test));
 }
@@ -256,7 +265,8 @@ void Supervisor::BlameRunning(uint32_t slot, uint64_t packed, const core::Proces
   const core::Verdict verdict =
       timed_out
           ? core::TimedOutInWorker(
-                timeouts_.timeout_s(), PhaseOf(phase), timeouts_.wants_backtrace(),
+                timeouts_.LimitS(test, PhaseOf(phase)), timeouts_.LimitSource(test, PhaseOf(phase)),
+                PhaseOf(phase), timeouts_.wants_backtrace(),
                 // acquire: pairs with the handler's release.
                 seg_.slot(slot).timeout.load(std::memory_order_acquire) == shm::kTimeoutDumped)
           : core::CrashedInWorker(end, PhaseOf(phase));
@@ -277,7 +287,8 @@ void Supervisor::NoteDeathOutsideTests(uint32_t slot, const core::ProcessEnd& en
                                        uint32_t last_test) {
   const Worker& w = workers_[slot];
   std::string what = "worker " + std::to_string(slot) + " ";
-  what += w.killed_for_timeout ? "hung for more than " + core::Seconds(opt_.timeout_s)
+  what += w.killed_for_timeout ? "hung for more than " +
+                                     core::Seconds(timeouts_.LimitS(shm::kNoTest, PhaseOf(phase)))
                                : "died (" + core::DescribeEnd(end) + ")";
   what += " ";
   what += core::PhaseWords(PhaseOf(phase), opt_.driver_launches);
@@ -398,14 +409,60 @@ void Supervisor::CheckTimeouts(uint64_t now, uint64_t* next_event) {
         *next_event = std::min(*next_event, hand_back_at);
       }
     }
-    const uint64_t deadline =
-        timeouts_.DeadlineOf(started, w.paused_word == packed ? w.paused_ns : 0);
+    const uint64_t paused = w.paused_word == packed ? w.paused_ns : 0;
+    // relaxed: written before the word's release store, read after its acquire.
+    const WorkerPhase phase = PhaseOf(s.phase.load(std::memory_order_relaxed));
+    const uint32_t test = shm::CurrentTest(packed);
+    if (phase == WorkerPhase::kTest && w.slow_word != packed)
+      CheckSlow(slot, packed, now, next_event);
+    if (phase == WorkerPhase::kTest && opt_.neighbours_of != nullptr && w.long_word != packed) {
+      CheckNeighbours(slot, packed, now, next_event);
+    }
+    const uint64_t deadline = timeouts_.DeadlineOf(test, phase, started, paused);
     if (now >= deadline) {
       DecideTimeout(slot, packed, now, next_event);
     } else {
       *next_event = std::min(*next_event, deadline);
     }
   }
+}
+
+void Supervisor::CheckNeighbours(uint32_t slot, uint64_t packed, uint64_t now,
+                                 uint64_t* next_event) {
+  Worker& w = workers_[slot];
+  const double mean = finished_count_ > 0 ? finished_ns_ / static_cast<double>(finished_count_) : 0;
+  const uint64_t long_at = core::LongTestAt(shm::CurrentStartMicros(packed) * 1000,
+                                            w.paused_word == packed ? w.paused_ns : 0, mean);
+  if (now < long_at) {
+    *next_event = std::min(*next_event, long_at);
+    return;
+  }
+  w.long_word = packed;
+  // Copies, farthest first: thieves take from the back. The claims decide
+  // who runs each (a copy whose test someone claims first is skipped), so
+  // exactly-once does not depend on this; only neighbours nobody holds now
+  // are queued, and a push that does not fit is dropped (it is a hint).
+  shm::ClaimTable claims = seg_.claims();
+  std::vector<uint32_t> items =
+      core::NeighbourUnits(*opt_.neighbours_of, shm::CurrentTest(packed), kNeighboursQueued);
+  std::erase_if(items, [&](uint32_t t) { return claims.Word(t) != shm::kUnclaimed; });
+  std::reverse(items.begin(), items.end());
+  if (!items.empty()) (void)seg_.deque(seg_.supervisor_deque()).PushBack(items);
+}
+
+void Supervisor::CheckSlow(uint32_t slot, uint64_t packed, uint64_t now, uint64_t* next_event) {
+  Worker& w = workers_[slot];
+  if (!timeouts_.announces_slow()) return;
+  const uint64_t started = shm::CurrentStartMicros(packed) * 1000;
+  const uint64_t slow_at = timeouts_.SlowAt(started, w.paused_word == packed ? w.paused_ns : 0);
+  if (now < slow_at) {
+    *next_event = std::min(*next_event, slow_at);
+    return;
+  }
+  w.slow_word = packed;
+  const uint32_t test = shm::CurrentTest(packed);
+  if (test >= ledger_.size()) return;
+  for (core::Reporter* r : reporters_) r->OnSlow(static_cast<int>(slot), test, now - start_ns_);
 }
 
 void Supervisor::CheckStartup(uint32_t slot, uint64_t now, uint64_t* next_event) {

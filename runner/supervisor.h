@@ -27,7 +27,17 @@
 namespace mprun::runner {
 
 struct SupervisorOptions {
-  double timeout_s = 10;  // per test; 0 = none
+  double timeout_s = 10;  // every phase's limit; 0 = none (core::TimeLimits)
+  // Per test of the table, its own limit while it runs (0: none); empty:
+  // timeout_s. `auto_limits`: they are core::AutoLimitS's (for messages).
+  std::vector<double> test_limits_s;
+  bool auto_limits = false;
+  // A test running this long is announced as slow (Reporter::OnSlow); 0: never.
+  double slow_after_s = 0;
+  // Without durations: the run's plan, whose units beside a test that runs
+  // long (core::LongTestAt) are queued on the supervisor's deque, which
+  // workers take from first. Null: none are.
+  const core::Plan* neighbours_of = nullptr;
   bool restart_worker = false;
   // Workers that die before running any test this many times in a row mean
   // the binary or its environment is broken: the run stops.
@@ -123,6 +133,8 @@ class Supervisor {
     uint64_t kill_at_ns = 0;
     uint64_t launched_ns = 0;
     uint64_t took_back_for = 0;  // the current-word whose batch-mates were handed back
+    uint64_t slow_word = 0;      // the current-word announced as slow
+    uint64_t long_word = 0;      // the current-word whose neighbours were queued
     // Time the run spent suspended (SIGTSTP) while this current-word's test
     // ran: added to its deadline.
     uint64_t paused_word = 0;
@@ -145,6 +157,10 @@ class Supervisor {
   void CheckTimeouts(uint64_t now, uint64_t* next_event);
   // A worker still starting (its global environments' SetUp) is held to the
   // same limit as a test.
+  // Queues the unstarted neighbours of the test of `packed` once it runs long.
+  void CheckNeighbours(uint32_t slot, uint64_t packed, uint64_t now, uint64_t* next_event);
+  // Announces the test of `packed` as slow once it has run slow_after_s.
+  void CheckSlow(uint32_t slot, uint64_t packed, uint64_t now, uint64_t* next_event);
   void CheckStartup(uint32_t slot, uint64_t now, uint64_t* next_event);
   // After a decided timeout: the kill follows the backtrace, or its grace.
   void KillAfterTimeout(uint32_t slot, uint64_t now, uint64_t* next_event);
@@ -216,6 +232,9 @@ class Supervisor {
   uint32_t launches_ = 0;
   // The rules (core/decisions.h); this class reads the facts and acts.
   core::TimeoutRules timeouts_;
+  // Durations of the tests finished so far (for core::LongTestAt).
+  double finished_ns_ = 0;
+  uint64_t finished_count_ = 0;
   core::AttemptBook attempts_;
   core::StopRules stops_;
   core::GiveUpCounts give_up_;

@@ -16,10 +16,41 @@ BatchTaker::BatchTaker(Segment& segment, uint32_t worker, uint32_t lease, Hook h
   buffer_.resize(std::max<uint32_t>(std::min(segment.tests(), kMaxSteal), 1));
 }
 
+void BatchTaker::Claim(const uint32_t* items, uint32_t count, std::vector<uint32_t>* out) {
+  ClaimTable claims = segment_.claims();
+  for (uint32_t k = 0; k < count; ++k) {
+    const uint32_t item = items[k];
+    if (item >= segment_.tests()) {  // a wild write; nothing to run
+      ++stale_skipped_;
+      continue;
+    }
+    const uint32_t end = segment_.UnitEnd(item);
+    for (uint32_t test = item; test < end; ++test) {
+      if (claims.TryClaim(test, lease_)) {
+        out->push_back(test);
+      } else {
+        ++stale_skipped_;
+      }
+    }
+  }
+}
+
+void BatchTaker::TakeQueued(std::vector<uint32_t>* out, uint32_t max) {
+  WorkDeque queued = segment_.deque(segment_.supervisor_deque());
+  if (queued.SizeGuess() == 0) return;  // the common case: one load
+  uint32_t items[64];
+  const uint32_t want = segment_.header().has_units != 0 ? 1 : std::min<uint32_t>(64, max);
+  const WorkDeque::Taken t = queued.StealBack(items, want);
+  if (t.status != WorkDeque::Status::kTook) return;
+  At(Point::kAfterSteal);
+  Claim(items, t.count, out);
+  At(Point::kAfterClaim);
+}
+
 uint32_t BatchTaker::Next(std::vector<uint32_t>* out, uint32_t max) {
   out->clear();
-  ClaimTable claims = segment_.claims();
   WorkDeque own = segment_.deque(worker_);
+  TakeQueued(out, max);
   while (out->size() < max) {
     // As many items as tests still wanted (one CAS); an item may stand for
     // a whole suite, so with units in the run only one at a time.
@@ -34,21 +65,7 @@ uint32_t BatchTaker::Next(std::vector<uint32_t>* out, uint32_t max) {
       continue;
     }
     At(Point::kAfterPop);
-    for (uint32_t k = 0; k < t.count; ++k) {
-      const uint32_t item = items[k];
-      if (item >= segment_.tests()) {  // a wild write; nothing to run
-        ++stale_skipped_;
-        continue;
-      }
-      const uint32_t end = segment_.UnitEnd(item);
-      for (uint32_t test = item; test < end; ++test) {
-        if (claims.TryClaim(test, lease_)) {
-          out->push_back(test);
-        } else {
-          ++stale_skipped_;
-        }
-      }
-    }
+    Claim(items, t.count, out);
     At(Point::kAfterClaim);
   }
   return static_cast<uint32_t>(out->size());

@@ -1,7 +1,10 @@
 // BatchTaker: how a worker gets its next tests. Owning worker only (one per
 // worker process).
 //
-// Pops items from the worker's own deque; when that is empty, steals about
+// First takes what the supervisor queued on its deque (tests handed back or
+// to run again, and the neighbours of a test that runs long: they should not
+// wait for the worker's own share), then pops items from the worker's own
+// deque; when that is empty, steals about
 // half of the fullest other deque into its own (so that later thieves can
 // take from it in turn) and pops from there. An item stands for a unit of
 // tests (Segment::UnitEnd), claimed whole, so a suite kept together reaches
@@ -41,6 +44,10 @@ class BatchTaker {
 
  private:
   bool StealIntoOwnDeque();
+  // Up to `max` tests (or one unit) from the supervisor's deque, claimed.
+  void TakeQueued(std::vector<uint32_t>* out, uint32_t max);
+  // Claims the tests of `items` (unit heads) into `out`; skips stale ones.
+  void Claim(const uint32_t* items, uint32_t count, std::vector<uint32_t>* out);
   void At(Point p) {
     if (hook_) hook_(p);
   }

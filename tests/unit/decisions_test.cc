@@ -134,8 +134,16 @@ DeadlineFacts Deadline(bool moved, bool names, bool open, bool rechecked, Worker
   return {moved, names, open, rechecked, phase};
 }
 
+TimeLimits Limits(double run_s, int dump_grace_ms, int hand_back_ms) {
+  TimeLimits l;
+  l.run_limit_s = run_s;
+  l.dump_grace_ms = dump_grace_ms;
+  l.hand_back_after_ms = hand_back_ms;
+  return l;
+}
+
 TEST(TimeoutRulesTest, AtTheDeadlineAResultAlreadyPublishedCountsAndOtherwiseItIsFinal) {
-  const TimeoutRules rules(10, 1000, 1000);
+  const TimeoutRules rules(Limits(10, 1000, 1000));
   const std::vector<DeadlineRow> rows = {
       {"finished and moved on", Deadline(true, true, false, false, WorkerPhase::kTest),
        DeadlineAction::kMovedOn, false},
@@ -162,32 +170,80 @@ TEST(TimeoutRulesTest, AtTheDeadlineAResultAlreadyPublishedCountsAndOtherwiseItI
 }
 
 TEST(TimeoutRulesTest, DeadlinesCountTheLimitAndTheTimeSuspended) {
-  const TimeoutRules rules(1.5, 1000, 250);
+  const TimeoutRules rules(Limits(1.5, 1000, 250));
   EXPECT_TRUE(rules.limited());
-  EXPECT_EQ(rules.DeadlineOf(5 * kS, 0), 5 * kS + 1500 * kMs);
-  EXPECT_EQ(rules.DeadlineOf(5 * kS, 2 * kS), 7 * kS + 1500 * kMs);
+  EXPECT_EQ(rules.DeadlineOf(0, WorkerPhase::kTest, 5 * kS, 0), 5 * kS + 1500 * kMs);
+  EXPECT_EQ(rules.DeadlineOf(0, WorkerPhase::kTest, 5 * kS, 2 * kS), 7 * kS + 1500 * kMs);
   EXPECT_EQ(rules.StartupDeadline(3 * kS), 3 * kS + 1500 * kMs);
   EXPECT_EQ(rules.HandBackAt(5 * kS), 5 * kS + 250 * kMs);
   EXPECT_EQ(rules.RecheckAt(9 * kS), 9 * kS + kMs);
+  EXPECT_EQ(rules.LimitS(0, WorkerPhase::kTest), 1.5);
+  EXPECT_EQ(rules.LimitSource(0, WorkerPhase::kTest), "(--process-timeout)");
 }
 
 TEST(TimeoutRulesTest, WithoutALimitNoDeadlineIsEverReached) {
-  const TimeoutRules rules(0, 1000, 1000);
+  const TimeoutRules rules(Limits(0, 1000, 1000));
   EXPECT_FALSE(rules.limited());
   // A day of running at a fake clock a year on is still before it.
   const uint64_t year = 365ULL * 24 * 3600 * kS;
-  EXPECT_GT(rules.DeadlineOf(year, 0), year + 24ULL * 3600 * kS);
+  EXPECT_GT(rules.DeadlineOf(0, WorkerPhase::kTest, year, 0), year + 24ULL * 3600 * kS);
+  EXPECT_FALSE(rules.announces_slow());
+}
+
+// Without --process-timeout: 5 times the longest recorded run, at least a
+// minute; a quarter of an hour for a test never seen.
+TEST(TimeoutRulesTest, TheAutomaticLimitNeverKillsAHealthyTest) {
+  EXPECT_EQ(AutoLimitS(0), 900);
+  EXPECT_EQ(AutoLimitS(-1), 900);
+  EXPECT_EQ(AutoLimitS(3), 60);          // a 3 ms test: the floor
+  EXPECT_EQ(AutoLimitS(12'000), 60);     // 12 s: 5 times is exactly the floor
+  EXPECT_EQ(AutoLimitS(40'000), 200);    // 40 s: 5 times
+  EXPECT_EQ(AutoLimitS(600'000), 3000);  // 10 min: 50 min, past the unknown test's
+}
+
+// Each test's own limit holds while it runs; the phases around tests (a
+// worker's start, SetUpTestSuite, between tests) keep the run's.
+TEST(TimeoutRulesTest, EachTestHasItsOwnLimitInsideItselfOnly) {
+  TimeLimits l = Limits(900, 0, 1000);
+  l.test_limits_s = {60, 200, 0};
+  l.automatic = true;
+  const TimeoutRules rules(l);
+  EXPECT_TRUE(rules.limited());
+  EXPECT_EQ(rules.DeadlineOf(0, WorkerPhase::kTest, 1 * kS, 0), 61 * kS);
+  EXPECT_EQ(rules.DeadlineOf(1, WorkerPhase::kTest, 1 * kS, 2 * kS), 203 * kS);
+  EXPECT_GT(rules.DeadlineOf(2, WorkerPhase::kTest, 1 * kS, 0), 1'000'000 * kS);  // 0: none
+  EXPECT_EQ(rules.DeadlineOf(0, WorkerPhase::kSuiteTearDown, 1 * kS, 0), 901 * kS);
+  EXPECT_EQ(rules.DeadlineOf(1, WorkerPhase::kSuiteSetUp, 1 * kS, 0), 901 * kS);
+  EXPECT_EQ(rules.DeadlineOf(7, WorkerPhase::kTest, 1 * kS, 0), 901 * kS);  // not in the table
+  EXPECT_EQ(rules.StartupDeadline(1 * kS), 901 * kS);
+  EXPECT_EQ(rules.LimitS(1, WorkerPhase::kTest), 200);
+  EXPECT_EQ(rules.LimitS(1, WorkerPhase::kSuiteTearDown), 900);
+  EXPECT_NE(rules.LimitSource(1, WorkerPhase::kTest).find("5 times its longest"),
+            std::string::npos);
+  EXPECT_NE(rules.LimitSource(1, WorkerPhase::kSuiteTearDown).find("without history"),
+            std::string::npos);
+  l.automatic = false;
+  EXPECT_EQ(TimeoutRules(l).LimitSource(1, WorkerPhase::kTest), "(its own limit)");
+}
+
+TEST(TimeoutRulesTest, ATestIsSlowAfterSlowAfterOfItsOwnTimeNotCountingAPause) {
+  TimeLimits l = Limits(0, 0, 1000);
+  l.slow_after_s = 10;
+  const TimeoutRules rules(l);
+  EXPECT_TRUE(rules.announces_slow());
+  EXPECT_EQ(rules.SlowAt(5 * kS, 0), 15 * kS);
+  EXPECT_EQ(rules.SlowAt(5 * kS, 3 * kS), 18 * kS);
 }
 
 TEST(TimeoutRulesTest, AfterTheDecisionTheKillWaitsForTheBacktraceUntilTheGraceEnds) {
-  const TimeoutRules rules(10, 1000, 1000);
+  const TimeoutRules rules(Limits(10, 1000, 1000));
   ASSERT_TRUE(rules.wants_backtrace());
   const uint64_t kill_at = rules.KillAt(20 * kS);
   EXPECT_EQ(kill_at, 21 * kS);
   EXPECT_FALSE(rules.KillNow(false, 20 * kS + 999 * kMs, kill_at));
   EXPECT_TRUE(rules.KillNow(true, 20 * kS + 1 * kMs, kill_at));  // written: at once
   EXPECT_TRUE(rules.KillNow(false, 21 * kS, kill_at));
-  EXPECT_FALSE(TimeoutRules(10, 0, 1000).wants_backtrace());  // driver mode: kill at once
+  EXPECT_FALSE(TimeoutRules(Limits(10, 0, 1000)).wants_backtrace());  // driver mode: kill at once
 }
 
 // --- Attempts.
@@ -382,6 +438,16 @@ TEST(BatchSizeTest, FillsTheBatchTimeAtTheMeanWithinOneAndTheMaximum) {
   EXPECT_EQ(BatchSize(5e9, 2e6, 64, 4), 1u);     // long tests: one at a time
 }
 
+// Driver mode without durations: 1, 8, 64, ... until the batch time caps it.
+TEST(BatchSizeTest, WithoutDurationsBatchesGrowAtMostByTheFactor) {
+  EXPECT_EQ(GrownBatch(5000, 0, 8), 5000u);  // the first batch is first_batch's
+  EXPECT_EQ(GrownBatch(5000, 1, 8), 8u);
+  EXPECT_EQ(GrownBatch(5000, 8, 8), 64u);
+  EXPECT_EQ(GrownBatch(12, 64, 8), 12u);                         // the batch time wins when smaller
+  EXPECT_EQ(GrownBatch(5000, 64, 0), 5000u);                     // no growth limit
+  EXPECT_EQ(GrownBatch(UINT32_MAX, UINT32_MAX, 8), UINT32_MAX);  // no overflow
+}
+
 TEST(BatchSizeTest, RestartWorkerTakesOneBatchPerProcess) {
   EXPECT_TRUE(TakesAnotherBatch(false, false, true));
   EXPECT_TRUE(TakesAnotherBatch(false, true, false));
@@ -476,16 +542,18 @@ TEST(VerdictTest, ACrashSaysHowAndWhereItEnded) {
 }
 
 TEST(VerdictTest, ATimeoutSaysItsLimitAndWhyThereIsNoBacktrace) {
-  const Verdict plain = TimedOutInWorker(2.5, WorkerPhase::kTest, true, true);
+  const Verdict plain =
+      TimedOutInWorker(2.5, "(--process-timeout)", WorkerPhase::kTest, true, true);
   EXPECT_EQ(plain.outcome, Outcome::kTimedOut);
   EXPECT_EQ(plain.message,
             "timed out: still running after 2.5s (--process-timeout); the worker was killed");
-  const Verdict fought = TimedOutInWorker(1, WorkerPhase::kSuiteSetUp, true, false);
-  EXPECT_NE(fought.message.find("timed out in SetUpTestSuite(): still running after 1s"),
+  const Verdict fought = TimedOutInWorker(1, "(x)", WorkerPhase::kSuiteSetUp, true, false);
+  EXPECT_NE(fought.message.find("timed out in SetUpTestSuite(): still running after 1s (x)"),
             std::string::npos);
   EXPECT_NE(fought.message.find("no backtrace: the test kept the worker"), std::string::npos);
-  EXPECT_EQ(TimedOutInWorker(1, WorkerPhase::kTest, false, false).message.find("no backtrace"),
-            std::string::npos);
+  EXPECT_EQ(
+      TimedOutInWorker(1, "(x)", WorkerPhase::kTest, false, false).message.find("no backtrace"),
+      std::string::npos);
 }
 
 }  // namespace

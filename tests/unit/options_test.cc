@@ -30,12 +30,21 @@ Parsed Parse(std::vector<std::string> args, std::map<std::string, std::string> e
   return p;
 }
 
-TEST(OptionsTest, DefaultsFollowNose) {
+// nose's flags, except the limit: not given, each test gets its own from
+// its history (never nose's 10 s), and a test past 10 s is called slow.
+TEST(OptionsTest, DefaultsFollowNoseButTheLimitIsEachTestsOwn) {
   Parsed p = Parse({});
   ASSERT_TRUE(p.ok);
   EXPECT_FALSE(p.opts.processes.has_value());
-  EXPECT_EQ(p.opts.process_timeout_s, 10.0);
+  EXPECT_TRUE(p.opts.auto_timeout());
+  EXPECT_EQ(p.opts.slow_after_s, 10.0);
+  EXPECT_TRUE(p.opts.history_from.empty());
   EXPECT_FALSE(p.opts.restart_worker);
+  EXPECT_FALSE(Parse({"--process-timeout=10"}).opts.auto_timeout());
+  EXPECT_FALSE(Parse({"--process-timeout=0"}).opts.auto_timeout());
+  EXPECT_EQ(Parse({"--slow-after=2.5"}).opts.slow_after_s, 2.5);
+  EXPECT_EQ(Parse({"--history-from", "r.json"}).opts.history_from, "r.json");
+  EXPECT_FALSE(Parse({"--slow-after=soon"}).ok);
 }
 
 TEST(OptionsTest, AcceptsEqualsSpaceAndShortForms) {

@@ -45,22 +45,63 @@ TEST(PlanTest, DealingCoversEveryParallelUnitOnceInBalancedShares) {
   const Plan p = MakePlan(suite_of, traits, Dist::kAuto);
   for (int workers : {1, 2, 3, 7, 16}) {
     for (std::optional<uint32_t> seed : {std::optional<uint32_t>{}, std::optional<uint32_t>{42}}) {
-      const auto shares = DealUnits(p, workers, seed);
-      ASSERT_EQ(shares.size(), static_cast<size_t>(workers));
-      std::set<uint32_t> items;
-      size_t biggest = 0;
-      for (const auto& share : shares) {
-        size_t tests = 0;
-        for (uint32_t first : share) {
-          EXPECT_TRUE(items.insert(first).second) << "dealt twice";
-          for (const Unit& u : p.units) {
-            if (u.first == first) tests += u.end - u.first;
+      for (DealOrder order : {DealOrder::kTable, DealOrder::kSpread}) {
+        const auto shares = DealUnits(p, workers, seed, order);
+        ASSERT_EQ(shares.size(), static_cast<size_t>(workers));
+        std::set<uint32_t> items;
+        size_t biggest = 0;
+        for (const auto& share : shares) {
+          size_t tests = 0;
+          for (uint32_t first : share) {
+            EXPECT_TRUE(items.insert(first).second) << "dealt twice";
+            for (const Unit& u : p.units) {
+              if (u.first == first) tests += u.end - u.first;
+            }
           }
+          biggest = std::max(biggest, tests);
         }
-        biggest = std::max(biggest, tests);
+        EXPECT_EQ(items.size(), p.units.size());
+        EXPECT_LE(biggest, 1000 / static_cast<size_t>(workers) + 10) << workers << " workers";
       }
-      EXPECT_EQ(items.size(), p.units.size());
-      EXPECT_LE(biggest, 1000 / static_cast<size_t>(workers) + 10) << workers << " workers";
+    }
+  }
+}
+
+// Every index once; neighbours (1 to 3 apart in the table) land far apart.
+TEST(PlanTest, TheSpreadOrderIsAPermutationThatPullsNeighboursApart) {
+  for (uint32_t n : {0u, 1u, 2u, 3u, 10u, 100u, 402u, 1000u, 10007u}) {
+    const std::vector<uint32_t> order = SpreadOrder(n);
+    ASSERT_EQ(order.size(), n);
+    std::vector<uint32_t> position(n, UINT32_MAX);
+    for (uint32_t at = 0; at < n; ++at) {
+      ASSERT_LT(order[at], n);
+      ASSERT_EQ(position[order[at]], UINT32_MAX) << "index " << order[at] << " twice, n " << n;
+      position[order[at]] = at;
+    }
+    if (n < 100) continue;
+    for (uint32_t i = 0; i + 3 < n; ++i) {
+      for (uint32_t k = 1; k <= 3; ++k) {
+        const uint32_t a = position[i], b = position[i + k];
+        const uint32_t apart = std::min(a > b ? a - b : b - a, n - (a > b ? a - b : b - a));
+        EXPECT_GE(apart, n / 10) << i << " and " << i + k << " of " << n;
+      }
+    }
+  }
+}
+
+// Two long tests next to each other in one suite go to different workers,
+// or far apart in one worker's share (in different launches).
+TEST(PlanTest, SpreadDealingPutsNeighboursInDifferentSharesOrFarApart) {
+  std::vector<uint32_t> suite_of(402);
+  for (uint32_t t = 0; t < 402; ++t) suite_of[t] = t < 202 ? 0 : 1;
+  const Plan p = MakePlan(suite_of, std::vector<SuiteTraits>(2), Dist::kAuto);
+  for (uint32_t long_one = 0; long_one + 1 < 202; ++long_one) {
+    const auto shares = DealUnits(p, 2, std::nullopt, DealOrder::kSpread);
+    for (const std::vector<uint32_t>& share : shares) {
+      const auto a = std::find(share.begin(), share.end(), long_one);
+      const auto b = std::find(share.begin(), share.end(), long_one + 1);
+      if (a == share.end() || b == share.end()) continue;
+      EXPECT_GE(std::abs(a - b), 100) << long_one;
     }
   }
 }

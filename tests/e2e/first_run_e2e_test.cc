@@ -1,0 +1,135 @@
+// A first run, as a new user's on a fresh CI machine: default options, no
+// history, plain GoogleTest binaries (tests/fixtures/first_run_test.cc).
+// No healthy test is killed by the default limit, a long one is announced
+// as slow, and long tests that sit together in one suite do not end up one
+// after the other on one worker while the other idles.
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+#include <time.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "tests/e2e/e2e_util.h"
+
+namespace mprun {
+namespace {
+
+using testing_util::Proc;
+using testing_util::ScratchDir;
+
+const char kMprun[] = MPRUN_BINARY;
+const char kLong[] = MPRUN_FIRST_RUN_LONG;
+const char kShort[] = MPRUN_FIRST_RUN_SHORT;
+const char kSlow[] = MPRUN_FIRST_RUN_SLOW;
+const char kLongLinked[] = MPRUN_FIRST_RUN_LONG_LINKED;
+
+double NowS() {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+// Nothing of the caller's environment changes the defaults under test.
+std::map<std::string, std::string> Defaults(std::map<std::string, std::string> more = {}) {
+  for (const char* v :
+       {"MPRUN_PROCESS_TIMEOUT", "MPRUN_SLOW_AFTER", "MPRUN_HISTORY_FROM", "MPRUN_PROCESSES"}) {
+    more.emplace(v, "\x01unset");
+  }
+  return more;
+}
+
+// The report's tests as name -> the test's object.
+std::map<std::string, const rapidjson::Value*> Tests(const rapidjson::Document& doc) {
+  std::map<std::string, const rapidjson::Value*> tests;
+  for (const rapidjson::Value& t : doc["tests"].GetArray()) tests[t["name"].GetString()] = &t;
+  return tests;
+}
+
+// max(longest, total / workers) over the report's measured durations: no
+// schedule of these tests on `workers` workers can end sooner.
+double LowerBoundS(const rapidjson::Document& doc, int workers) {
+  double total = 0, longest = 0;
+  for (const rapidjson::Value& t : doc["tests"].GetArray()) {
+    const double s = t["duration_ms"].GetDouble() / 1000;
+    total += s;
+    longest = std::max(longest, s);
+  }
+  return std::max(longest, total / workers);
+}
+
+// A healthy 20 s test, with nose's 10 s default it would have been killed:
+// it passes, and it is announced as slow while it runs (-v), listed as slow
+// at the end, and marked slow in the JSON report.
+TEST(FirstRunTest, ATwentySecondTestPassesWithTheDefaultsAndIsReportedSlow) {
+  ScratchDir dir;
+  const Proc p = testing_util::Run(
+      {kMprun, "-j2", "-v", "--json=" + dir.File("r.json"), kSlow, kShort}, Defaults(), dir);
+  ASSERT_EQ(p.status, 0) << p.out << p.err;
+  rapidjson::Document doc;
+  auto rows = testing_util::ParseReport(testing_util::ReadFile(dir.File("r.json")), &doc);
+  EXPECT_EQ(rows["Slow.Twenty"].outcome, "passed") << rows["Slow.Twenty"].message;
+  auto tests = Tests(doc);
+  ASSERT_TRUE(tests.count("Slow.Twenty"));
+  const rapidjson::Value& twenty = *tests["Slow.Twenty"];
+  ASSERT_TRUE(twenty.HasMember("slow")) << "the 20 s test is not marked slow";
+  EXPECT_TRUE(twenty["slow"].GetBool());
+  EXPECT_GE(twenty["duration_ms"].GetDouble(), 20000);
+  EXPECT_FALSE(tests["Slow.Quick"]->HasMember("slow"));
+  // Announced while it ran: the SLOW line comes before its PASSED line.
+  const size_t slow = p.out.find("SLOW      Slow.Twenty");
+  const size_t passed = p.out.find("PASSED    Slow.Twenty");
+  ASSERT_NE(slow, std::string::npos) << p.out;
+  ASSERT_NE(passed, std::string::npos) << p.out;
+  EXPECT_LT(slow, passed) << p.out;
+  EXPECT_NE(p.out.find("still running after 10s"), std::string::npos) << p.out;
+  EXPECT_NE(p.out.find("Slow (10s or longer): 1 test"), std::string::npos) << p.out;
+}
+
+struct Balanced {
+  double wall_s = 0;
+  double bound_s = 0;
+  std::string out;
+};
+
+Balanced RunBalanced(const std::vector<std::string>& argv, const ScratchDir& dir) {
+  const double start = NowS();
+  const Proc p = testing_util::Run(argv, Defaults(), dir);
+  Balanced b;
+  b.wall_s = NowS() - start;
+  b.out = p.out + p.err;
+  EXPECT_EQ(p.status, 0) << b.out;
+  rapidjson::Document doc;
+  auto rows = testing_util::ParseReport(testing_util::ReadFile(dir.File("r.json")), &doc);
+  EXPECT_EQ(rows["Mixed.Long0"].outcome, "passed");
+  EXPECT_EQ(rows["Mixed.Long1"].outcome, "passed");
+  b.bound_s = LowerBoundS(doc, 2);
+  return b;
+}
+
+// Driver mode: the long suite (3 s and 2 s side by side among 200 short
+// tests) and a binary of short tests, at 2 workers without history. Its
+// wall time, measured from outside (listing and start-up included), is
+// within 1.15 times the lower bound of the durations measured in the run.
+TEST(FirstRunTest, DriverModeBalancesLongTestsThatSitTogether) {
+  ScratchDir dir;
+  const Balanced b =
+      RunBalanced({kMprun, "-j2", "-q", "--json=" + dir.File("r.json"), kLong, kShort}, dir);
+  EXPECT_LE(b.wall_s, 1.15 * b.bound_s)
+      << "wall " << b.wall_s << " s, lower bound " << b.bound_s << " s\n"
+      << b.out;
+}
+
+// Linked mode: the long suite alone, the same bound.
+TEST(FirstRunTest, LinkedModeBalancesLongTestsThatSitTogether) {
+  ScratchDir dir;
+  const Balanced b =
+      RunBalanced({kLongLinked, "--processes=2", "-q", "--json=" + dir.File("r.json")}, dir);
+  EXPECT_LE(b.wall_s, 1.15 * b.bound_s)
+      << "wall " << b.wall_s << " s, lower bound " << b.bound_s << " s\n"
+      << b.out;
+}
+
+}  // namespace
+}  // namespace mprun
