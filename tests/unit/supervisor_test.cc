@@ -15,6 +15,7 @@
 #include <functional>
 #include <memory>
 
+#include "core/plan.h"
 #include "runner/worker.h"
 #include "shm/batch_taker.h"
 
@@ -187,6 +188,9 @@ class RecordingReporter : public core::Reporter {
   void OnTimeout(int worker, uint32_t test, uint64_t) override {
     events.push_back("timeout of test " + std::to_string(test) + " in worker " +
                      std::to_string(worker));
+  }
+  void OnSlow(int worker, uint32_t test, uint64_t) override {
+    events.push_back("test " + std::to_string(test) + " slow in worker " + std::to_string(worker));
   }
   void OnQuietPhase(uint64_t) override { events.push_back("quiet phase"); }
   void OnWorkerEnded(int worker, const core::ProcessEnd&, bool normal, uint64_t) override {
@@ -809,6 +813,89 @@ TEST_F(SupervisorTest, NoWorkerAtAllIsASetupError) {
   EXPECT_TRUE(sup_->summary().setup_error);
   EXPECT_NE(sup_->summary().errors.back().find("Resource temporarily unavailable"),
             std::string::npos);
+}
+
+// A test past --slow-after is announced once, while it runs, before its
+// result; a short one never.
+TEST_F(SupervisorTest, ATestPastSlowAfterIsAnnouncedOnceWhileItRuns) {
+  tweak_ = [](SupervisorOptions& o) { o.slow_after_s = 2; };
+  Build(1, 2);
+  ASSERT_TRUE(sup_->Start());
+  FakeWorker w = Worker(0);
+  w.Take(2);
+  w.Start(0);
+  now_ += 100'000'000;
+  w.Finish(0, Outcome::kPassed);
+  w.Start(1);
+  Step();
+  now_ += 1'900'000'000;
+  Step();  // 1.9 s into test 1: not yet
+  now_ += 200'000'000;
+  Step();
+  Step();  // once only
+  w.Finish(1, Outcome::kPassed);
+  w.Done();
+  Step();
+  const std::vector<std::string> expected = {"run start", "worker 0 started", "test 0 passed",
+                                             "test 1 slow in worker 0", "test 1 passed"};
+  EXPECT_EQ(std::vector<std::string>(
+                recorder_.events.begin(),
+                recorder_.events.begin() + std::min<size_t>(5, recorder_.events.size())),
+            expected);
+}
+
+// Each test's own limit (CTest's TIMEOUT, or the history's) holds inside it;
+// test 1 without one has the run's.
+TEST_F(SupervisorTest, EachTestIsTimedOutAtItsOwnLimit) {
+  tweak_ = [](SupervisorOptions& o) { o.test_limits_s = {5, 0.5}; };
+  Build(1, 2, /*timeout_s=*/60);
+  ASSERT_TRUE(sup_->Start());
+  FakeWorker w = Worker(0);
+  ASSERT_EQ(w.Take(1), (std::vector<uint32_t>{0}));
+  w.Start(0);
+  now_ += 4'000'000'000;  // within test 0's 5 s
+  Step();
+  w.Finish(0, Outcome::kPassed);
+  ASSERT_EQ(w.Take(1), (std::vector<uint32_t>{1}));
+  w.Start(1);
+  now_ += 600'000'000;  // past test 1's 0.5 s
+  Step();
+  launcher_.End(0, {true, SIGKILL});
+  Step();
+  ASSERT_TRUE(ledger_->Finished(0) && ledger_->Finished(1));
+  EXPECT_EQ(OutcomeOf(0), Outcome::kPassed);
+  EXPECT_EQ(OutcomeOf(1), Outcome::kTimedOut);
+  EXPECT_NE(ledger_->Get(1).message.find("still running after 0.5s (its own limit)"),
+            std::string::npos)
+      << ledger_->Get(1).message;
+}
+
+// Without durations: when test 1 runs long, its unstarted neighbours in its
+// suite (0 and 2, in the other worker's share) are queued for whoever takes
+// work next, ahead of that worker's own share; each still runs once.
+TEST_F(SupervisorTest, ALongTestHasItsNeighboursTakenFirst) {
+  std::vector<uint32_t> suite_of = {0, 0, 0, 1, 1, 1};
+  const core::Plan plan =
+      core::MakePlan(suite_of, std::vector<core::SuiteTraits>(2), core::Dist::kAuto);
+  tweak_ = [&plan](SupervisorOptions& o) { o.neighbours_of = &plan; };
+  Build(2, 6);
+  // The deal: worker 0 holds 0..2, worker 1 holds 3..5.
+  ASSERT_TRUE(sup_->Start());
+  FakeWorker a = Worker(0), b = Worker(1);
+  std::vector<uint32_t> first = a.Take(1);
+  ASSERT_EQ(first, (std::vector<uint32_t>{0}));
+  a.Start(0);
+  now_ += 10'000'000;
+  a.Finish(0, Outcome::kPassed);  // mean 10 ms: long is 100 ms
+  ASSERT_EQ(a.Take(1), (std::vector<uint32_t>{1}));
+  a.Start(1);
+  Step();
+  now_ += 120'000'000;
+  Step();  // test 1 is long: 2 (and 0, finished) are its neighbours
+  EXPECT_EQ(b.Take(1), (std::vector<uint32_t>{2})) << "the neighbour before its own share";
+  EXPECT_EQ(b.Take(1), (std::vector<uint32_t>{3}));
+  const std::vector<uint32_t> rest = a.Take(8);  // its own copy of 2 is stale; it steals
+  EXPECT_EQ(std::count(rest.begin(), rest.end(), 2u), 0) << "2 is taken once";
 }
 
 }  // namespace
