@@ -12,9 +12,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <memory>
+#include <sstream>
 #include <vector>
 
+#include "core/junit_reader.h"
 #include "core/report_reader.h"
 #include "core/run_history.h"
 #include "core/topology.h"
@@ -289,9 +292,26 @@ bool Engine::FillFromEarlierReport(std::string* err) {
                  path.c_str(), std::strerror(errno));
     return true;
   }
+  std::ifstream in(path);
+  std::stringstream text;
+  if (in.is_open()) text << in.rdbuf();
+  if (!in.is_open() || in.bad()) {
+    *err = "--history-from: " + path + ": cannot be read: " + std::strerror(errno);
+    return false;
+  }
+  const std::string all = text.str();
+  const size_t begins = all.find_first_not_of(" \t\r\n");
   core::MergedReports report;
-  if (!core::ReadReports({path}, &report, err)) {
-    *err = "--history-from: " + *err;
+  bool read = false;
+  if (begins != std::string::npos && all[begins] == '<') {
+    read = core::ReadJunit(path, all, &report, err);
+  } else {
+    core::ReportReader reader;
+    read = reader.Add(path, all, err);
+    if (read) report = reader.Finish();
+  }
+  if (!read) {
+    *err = "--history-from: " + *err + " (it takes an mprun --json report or JUnit XML)";
     return false;
   }
   const size_t filled = core::FillFromReport(report, run_, &expected_);

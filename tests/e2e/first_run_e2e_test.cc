@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include <algorithm>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -129,6 +130,35 @@ TEST(FirstRunTest, LinkedModeBalancesLongTestsThatSitTogether) {
   EXPECT_LE(b.wall_s, 1.15 * b.bound_s)
       << "wall " << b.wall_s << " s, lower bound " << b.bound_s << " s\n"
       << b.out;
+}
+
+// --history-from: the durations of an earlier run's report, mprun's JSON or
+// GoogleTest's own XML (what a CI job already keeps), for a run without
+// history; a report not there yet is a warning, one that is not a report
+// is an error (exit 2) naming the option and the file.
+TEST(FirstRunTest, HistoryFromTakesAnEarlierRunsReport) {
+  ScratchDir dir;
+  Proc p = testing_util::Run({kMprun, "-j2", "-q", "--json=" + dir.File("a.json"), kShort},
+                             Defaults(), dir);
+  ASSERT_EQ(p.status, 0) << p.out << p.err;
+  p = testing_util::Run({kShort, "--gtest_output=xml:" + dir.File("g.xml")}, Defaults(), dir);
+  ASSERT_EQ(p.status, 0) << p.out << p.err;
+  for (const char* report : {"a.json", "g.xml"}) {
+    p = testing_util::Run({kMprun, "-j2", "-v", "--history-from=" + dir.File(report), kShort},
+                          Defaults(), dir);
+    EXPECT_EQ(p.status, 0) << p.out << p.err;
+    EXPECT_NE(p.out.find("durations for 100 tests"), std::string::npos) << report << "\n" << p.out;
+  }
+  p = testing_util::Run({kMprun, "-j2", "-q", "--history-from=" + dir.File("none.json"), kShort},
+                        Defaults(), dir);
+  EXPECT_EQ(p.status, 0) << p.err;
+  EXPECT_NE(p.err.find("warning: --history-from: " + dir.File("none.json")), std::string::npos)
+      << p.err;
+  std::ofstream(dir.File("junk.txt")) << "not a report\n";
+  p = testing_util::Run({kMprun, "-j2", "-q", "--history-from=" + dir.File("junk.txt"), kShort},
+                        Defaults(), dir);
+  EXPECT_EQ(p.status, 2) << p.out << p.err;
+  EXPECT_NE(p.err.find("--history-from: " + dir.File("junk.txt")), std::string::npos) << p.err;
 }
 
 }  // namespace

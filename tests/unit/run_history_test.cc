@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "core/junit_reader.h"
+#include "core/report_reader.h"
 #include "tests/e2e/e2e_util.h"
 
 namespace mprun::core {
@@ -172,6 +174,56 @@ TEST(RunHistoryTest, ChangesAreSortedBiggestSlowdownFirst) {
   EXPECT_EQ(report.changes[1].test, 0u);
   EXPECT_EQ(report.changes[2].test, 2u);
   EXPECT_EQ(report.changes[2].verdict.move, PerfMove::kFaster);
+}
+
+// --history-from: a test the history does not know takes the report's
+// duration (as its cost and its longest); one the history knows keeps its
+// own; names match with the binary's file name, or alone where unique.
+TEST(EarlierReportTest, FillsOnlyWhatTheHistoryDoesNotKnow) {
+  const RunInfo run = TwoBinaries();
+  MergedReports report;
+  report.run.binaries = {"/elsewhere/a", "/elsewhere/other"};
+  report.run.tests = {{0, "A", "x"}, {0, "A", "y"}, {1, "B", "z"}};
+  report.results = {Result(Outcome::kPassed, 40), Result(Outcome::kFailed, 7),
+                    Result(Outcome::kTimedOut, 900)};
+  std::vector<Expectation> expected(3);
+  expected[0].cost_ms = 5;  // the history's
+  expected[0].longest_ms = 6;
+  EXPECT_EQ(FillFromReport(report, run, &expected), 2u);
+  EXPECT_EQ(expected[0].cost_ms, 5);
+  EXPECT_EQ(expected[0].longest_ms, 6);
+  EXPECT_EQ(expected[1].cost_ms, 7);
+  EXPECT_EQ(expected[1].longest_ms, 7);
+  EXPECT_TRUE(expected[1].first) << "it failed there";
+  EXPECT_EQ(expected[2].cost_ms, 900) << "by name alone: another binary's file name";
+  EXPECT_EQ(expected[2].longest_ms, 0) << "a timeout's duration is its limit";
+  EXPECT_GT(MeanExpectedNs(expected), 0);
+}
+
+TEST(EarlierReportTest, ReadsGoogleTestsAndMprunsJunitXml) {
+  const std::string xml = R"(<?xml version="1.0" encoding="UTF-8"?>
+<testsuites tests="3" name="AllTests">
+  <testsuite name="A" tests="2">
+    <testcase name="x" status="run" result="completed" time="0.04" classname="A" />
+    <testcase name="y" classname="A" time="0.007"><failure message="m">boom</failure></testcase>
+  </testsuite>
+  <testsuite name="B"><testcase name="z" classname="B" time="1.5"><skipped/></testcase></testsuite>
+</testsuites>)";
+  MergedReports report;
+  std::string err;
+  ASSERT_TRUE(ReadJunit("g.xml", xml, &report, &err)) << err;
+  ASSERT_EQ(report.run.tests.size(), 3u);
+  EXPECT_EQ(report.run.tests[1].FullName(), "A.y");
+  EXPECT_EQ(report.results[0].outcome, Outcome::kPassed);
+  EXPECT_EQ(report.results[0].duration_ns, 40'000'000u);
+  EXPECT_EQ(report.results[1].outcome, Outcome::kFailed);
+  EXPECT_EQ(report.results[2].outcome, Outcome::kSkipped);
+  std::vector<Expectation> expected(3);
+  EXPECT_EQ(FillFromReport(report, TwoBinaries(), &expected), 2u) << "a skipped test says nothing";
+  EXPECT_FALSE(ReadJunit("bad.xml", "<a><b></a>", &report, &err));
+  EXPECT_NE(err.find("bad.xml: not XML"), std::string::npos) << err;
+  EXPECT_FALSE(ReadJunit("empty.xml", "<testsuites/>", &report, &err));
+  EXPECT_NE(err.find("no <testcase>"), std::string::npos) << err;
 }
 
 }  // namespace
