@@ -206,12 +206,6 @@ uint32_t BatchSize(double mean_test_ns, double batch_time_ns, uint32_t max_batch
       std::clamp(batch_time_ns / mean_test_ns, 1.0, static_cast<double>(std::max(max_batch, 1u))));
 }
 
-uint32_t GrownBatch(uint32_t want, uint32_t last_batch, uint32_t growth) {
-  if (growth == 0 || last_batch == 0) return want;
-  const uint64_t most = static_cast<uint64_t>(last_batch) * growth;
-  return static_cast<uint32_t>(std::min<uint64_t>(want, most));
-}
-
 uint64_t LongTestAt(uint64_t started_ns, uint64_t paused_ns, double mean_finished_ns) {
   const double after = std::max(static_cast<double>(kLongTestFloorNs),
                                 kLongTestMeans * std::max(mean_finished_ns, 0.0));

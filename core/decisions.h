@@ -314,12 +314,6 @@ bool ShouldStartWorker(const SlotFacts& slot, uint32_t slot_index, bool serial_p
 // `first_batch` while no duration is known.
 uint32_t BatchSize(double mean_test_ns, double batch_time_ns, uint32_t max_batch,
                    uint32_t first_batch);
-// Driver mode without durations: a batch is at most `growth` times the
-// last one (the first is first_batch), so that a binary's first launches
-// are small and grow only as its tests prove short: a launch holds its tests
-// until it ends, and one long test in it holds up every other. Tiny tests
-// still reach the start-up-amortising size in a few launches (0: no limit).
-uint32_t GrownBatch(uint32_t want, uint32_t last_batch, uint32_t growth);
 // A test still running this long (after a start at `started_ns`; the tests
 // finished so far took `mean_finished_ns` on average, 0 if none) is long for
 // its run: its unstarted neighbours in its suite are taken first

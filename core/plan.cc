@@ -113,10 +113,17 @@ std::vector<std::vector<uint32_t>> DealUnits(const Plan& plan, int workers,
     std::mt19937 rng(*shuffle_seed);
     std::shuffle(units.begin(), units.end(), rng);
   } else if (order == DealOrder::kSpread) {
-    std::vector<const Unit*> spread(units.size());
-    const std::vector<uint32_t> at = SpreadOrder(static_cast<uint32_t>(units.size()));
-    for (size_t i = 0; i < units.size(); ++i) spread[i] = units[at[i]];
-    units = std::move(spread);
+    // Within each suite only: a share (and so a launch) keeps to few suites,
+    // and a suite's SetUpTestSuite runs in few launches.
+    for (size_t begin = 0; begin < units.size();) {
+      size_t end = begin + 1;
+      while (end < units.size() && units[end]->suite == units[begin]->suite) ++end;
+      const std::vector<const Unit*> suite(units.begin() + static_cast<long>(begin),
+                                           units.begin() + static_cast<long>(end));
+      const std::vector<uint32_t> at = SpreadOrder(static_cast<uint32_t>(end - begin));
+      for (size_t i = 0; i < suite.size(); ++i) units[begin + i] = suite[at[i]];
+      begin = end;
+    }
   }
   std::vector<std::vector<uint32_t>> shares(static_cast<size_t>(std::max(workers, 1)));
   // Contiguous shares of about total/workers tests each.

@@ -369,13 +369,13 @@ class DriverWay : public WayIn {
     // (the worker's own backtrace would say nothing about the test).
     spec->batch_time_ns = std::clamp(20.0 * static_cast<double>(startup_ns_), 2e6, 2e9);
     spec->max_batch = 1u << 20;
-    // Without durations nothing says which tests are long, and a launch
-    // cannot hand back the tests it holds: a worker's first launch holds one
-    // test and each next at most eight times the last (tiny tests reach the
-    // start-up-amortising size in a few launches), and the units are dealt
-    // spread out, so that long tests sitting together in one suite end up
-    // in different launches (core::SpreadOrder).
-    spec->batch_growth = 8;
+    // A launch per test would cost a start-up per test: without durations,
+    // a first batch is a quarter of a worker's share (the rest can be
+    // stolen). A launch cannot hand back the tests it holds, so without
+    // durations each suite's units are dealt spread out: long tests that sit
+    // together in a suite end up in different launches (core::SpreadOrder),
+    // and the supervisor moves a long test's neighbours to another worker.
+    spec->first_batch_share_divisor = 4;
     spec->order_without_durations = core::DealOrder::kSpread;
     spec->dump_grace_ms = 0;
     spec->driver_launches = true;

@@ -337,7 +337,10 @@ void Engine::LaunchWorker(uint32_t slot, uint32_t lease, int output_fd) {
   config.batch_time_ns = spec_.batch_time_ns;
   config.max_batch = spec_.max_batch;
   config.expected_mean_test_ns = expected_mean_ns_;
-  config.batch_growth = spec_.batch_growth;
+  if (spec_.first_batch_share_divisor > 0) {
+    config.first_batch = static_cast<uint32_t>(
+        tests_ / (static_cast<size_t>(workers_) * spec_.first_batch_share_divisor));
+  }
   config.dump_backtrace = spec_.dump_grace_ms > 0;
   mkdir(config.temp_dir.c_str(), 0700);
   std::string why;

@@ -43,10 +43,10 @@ struct EngineSpec {
   // Batch sizing for the workers (WorkerConfig).
   double batch_time_ns = 2e6;
   uint32_t max_batch = 64;
-  // Without durations: each batch at most this many times the last (the
-  // first is one test; core::GrownBatch; 0: no limit), and the units dealt
-  // in this order (core::DealOrder).
-  uint32_t batch_growth = 0;
+  // Without durations, a first batch is one test, or with this set, this
+  // fraction (1/N) of a worker's share: the rest stays to be stolen.
+  uint32_t first_batch_share_divisor = 0;
+  // Without durations, the units are dealt in this order (core::DealOrder).
   core::DealOrder order_without_durations = core::DealOrder::kTable;
   // Per test of the final table, its own time limit in seconds (a CTest
   // TIMEOUT): 0 for none, negative (or past the end) for the run's rule

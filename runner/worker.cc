@@ -143,8 +143,7 @@ WorkerRuntime::WorkerRuntime(shm::Segment& segment, shm::Doorbell& bell, const W
       slot_index_(config.slot),
       batch_time_ns_(config.batch_time_ns),
       max_batch_(config.max_batch),
-      first_batch_(std::max<uint32_t>(config.first_batch, 1)),
-      batch_growth_(config.expected_mean_test_ns > 0 ? 0 : config.batch_growth) {
+      first_batch_(std::max<uint32_t>(config.first_batch, 1)) {
   mean_test_ns_ = config.expected_mean_test_ns;
   // The launcher sized the output file to kOutputFileSpan (a sparse file);
   // without the mapping (e.g. under a low `ulimit -v`) every test asks lseek.
@@ -167,15 +166,12 @@ void WorkerRuntime::NextBatch(std::vector<uint32_t>* out) {
   // limit once it sees this.
   slot_.state.store(static_cast<uint32_t>(shm::WorkerState::kRunning), std::memory_order_release);
   if (!core::TakesAnotherBatch(StopRequested(), restart_after_batch_, batch_taken_)) return;
-  const uint32_t want =
-      core::GrownBatch(core::BatchSize(mean_test_ns_, batch_time_ns_, max_batch_, first_batch_),
-                       last_batch_, batch_growth_);
+  const uint32_t want = core::BatchSize(mean_test_ns_, batch_time_ns_, max_batch_, first_batch_);
   const uint32_t got = taker_.Next(out, want);
   // relaxed: a figure for the trace, read at the supervisor's ticks.
   slot_.steals.store(static_cast<uint32_t>(taker_.steals()), std::memory_order_relaxed);
   if (got > 0) {
     batch_taken_ = true;
-    last_batch_ = got;
     std::sort(out->begin(), out->end());  // table order keeps suites together
     slot_.batch_size.store(got, std::memory_order_relaxed);
     slot_.batch_done.store(0, std::memory_order_relaxed);

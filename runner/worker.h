@@ -45,9 +45,6 @@ struct WorkerConfig {
   double expected_mean_test_ns = 0;
   // Tests in a batch before any duration is known (or expected).
   uint32_t first_batch = 1;
-  // Without expected durations, each batch at most this many times the
-  // last (core::GrownBatch; 0: no limit).
-  uint32_t batch_growth = 0;
   // Whether the timeout signal makes the worker write its own backtrace
   // (linked mode: the test runs in it); otherwise the signal is ignored.
   bool dump_backtrace = true;
@@ -152,8 +149,6 @@ class WorkerRuntime {
   double batch_time_ns_;
   uint32_t max_batch_;
   uint32_t first_batch_;
-  uint32_t batch_growth_;    // 0 once durations were expected from history
-  uint32_t last_batch_ = 0;  // the size of the batch taken last
   bool batch_taken_ = false;
   bool OutputMayHaveGrown();
 

@@ -438,16 +438,6 @@ TEST(BatchSizeTest, FillsTheBatchTimeAtTheMeanWithinOneAndTheMaximum) {
   EXPECT_EQ(BatchSize(5e9, 2e6, 64, 4), 1u);     // long tests: one at a time
 }
 
-// Driver mode without durations: 1, 8, 64, ... until the batch time caps it.
-TEST(BatchSizeTest, WithoutDurationsBatchesGrowAtMostByTheFactor) {
-  EXPECT_EQ(GrownBatch(5000, 0, 8), 5000u);  // the first batch is first_batch's
-  EXPECT_EQ(GrownBatch(5000, 1, 8), 8u);
-  EXPECT_EQ(GrownBatch(5000, 8, 8), 64u);
-  EXPECT_EQ(GrownBatch(12, 64, 8), 12u);                         // the batch time wins when smaller
-  EXPECT_EQ(GrownBatch(5000, 64, 0), 5000u);                     // no growth limit
-  EXPECT_EQ(GrownBatch(UINT32_MAX, UINT32_MAX, 8), UINT32_MAX);  // no overflow
-}
-
 TEST(BatchSizeTest, RestartWorkerTakesOneBatchPerProcess) {
   EXPECT_TRUE(TakesAnotherBatch(false, false, true));
   EXPECT_TRUE(TakesAnotherBatch(false, true, false));

@@ -243,6 +243,13 @@ std::vector<Workload> Workloads(const std::string& bin_dir, bool quick, int core
     loads.push_back({"sleep", "400 sleeping (IO-like) tests", bin("sleep_linked"),
                      bin("sleep_plain"), w, total, longest});
   }
+  {
+    auto [total, longest] = TotalAndLongestS(bench::kClusterTests, bench::ClusterMs);
+    // The mprun driver and linked rows are first runs (no history): this
+    // is what a fresh CI machine sees.
+    loads.push_back({"cluster", "first run, no history, long tests together", bin("cluster_linked"),
+                     bin("cluster_plain"), TwoAndCores(cores), total, longest});
+  }
   Workload f{"fixture", "20 suites x 10 tests, 50 ms SetUpTestSuite", bin("fixture_linked"),
              bin("fixture_plain"), TwoAndCores(cores)};
   f.total_s = bench::kFixtureSuites * bench::FixtureSetUpMs() / 1e3;

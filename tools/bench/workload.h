@@ -50,6 +50,16 @@ inline constexpr uint32_t kFixtureSuites = 20;
 inline constexpr uint32_t kFixtureTestsPerSuite = 10;
 inline double FixtureSetUpMs() { return 50.0 * Scale(); }
 
+// A first run without history: 300 sleeping tests of 3 ms in suites of 20,
+// two of them long (1.5 s and 1 s) side by side in one suite, the way heavy
+// cases sit together in real suites.
+inline constexpr uint32_t kClusterTests = 300;
+inline double ClusterMs(uint32_t i) {
+  if (i == 150) return 1500 * Scale();
+  if (i == 151) return 1000 * Scale();
+  return 3 * Scale();
+}
+
 // Crashy suite: 500 tests of 1 ms; every 33rd segfaults, every 97th hangs.
 inline constexpr uint32_t kCrashyTests = 500;
 inline bool CrashyCrashes(uint32_t i) { return i % 33 == 5; }

@@ -1,5 +1,5 @@
 // The benchmark's generated suites, one binary per MPRUN_BENCH_SUITE value
-// (cpu, sleep, fixture, crashy), each built linked with mprun::gtest_main
+// (cpu, sleep, cluster, fixture, crashy), each built linked with mprun::gtest_main
 // and as a plain gtest binary. Tests are registered in a loop.
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -78,6 +78,11 @@ const bool kRegistered = [] {
   for (uint32_t i = 0; i < bench::kSleepTests; ++i) {
     Register("Sleep" + std::to_string(i / 20), "Test" + std::to_string(i),
              [i] { Sleep(bench::SleepMs(i)); });
+  }
+#elif MPRUN_BENCH_SUITE_CLUSTER
+  for (uint32_t i = 0; i < bench::kClusterTests; ++i) {
+    Register("Cluster" + std::to_string(i / 20), "Test" + std::to_string(i),
+             [i] { Sleep(bench::ClusterMs(i)); });
   }
 #elif MPRUN_BENCH_SUITE_FIXTURE
   RegisterFixtureSuites(std::make_integer_sequence<int, bench::kFixtureSuites>());
