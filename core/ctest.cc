@@ -56,6 +56,7 @@ const std::map<std::string, Setter>& Setters() {
       {"FIXTURES_CLEANUP", [](const Value& v, CtestTest* t) { t->fixtures_cleanup = Strings(v); }},
       {"FIXTURES_REQUIRED",
        [](const Value& v, CtestTest* t) { t->fixtures_required = Strings(v); }},
+      {"DEPENDS", [](const Value& v, CtestTest* t) { t->depends = Strings(v); }},
       {"COST", [](const Value& v, CtestTest* t) { t->cost = Number(v); }},
       {"PROCESSORS",
        [](const Value& v, CtestTest* t) { t->processors = static_cast<int>(Number(v)); }},
@@ -230,6 +231,62 @@ CommandVerdict JudgeCommand(const CtestTest& test, const ProcessEnd& end, std::s
   }
   if (passed) return {Outcome::kPassed, ""};
   return {Outcome::kFailed, why};
+}
+
+std::vector<std::string> CtestEnvironment(const CtestTest& test,
+                                          const std::function<const char*(const char*)>& getenv,
+                                          std::vector<std::string>* bad) {
+  std::map<std::string, std::optional<std::string>> changed;  // nullopt: unset
+  auto value = [&](const std::string& name) -> std::optional<std::string> {
+    if (const auto it = changed.find(name); it != changed.end()) return it->second;
+    const char* v = getenv(name.c_str());
+    return v ? std::optional<std::string>(v) : std::nullopt;
+  };
+  std::vector<std::string> order;
+  auto set = [&](const std::string& name, std::optional<std::string> v) {
+    if (changed.count(name) == 0) order.push_back(name);
+    changed[name] = std::move(v);
+  };
+  for (const std::string& e : test.environment) {
+    const size_t eq = e.find('=');
+    if (eq != std::string::npos) set(e.substr(0, eq), e.substr(eq + 1));
+  }
+  for (const std::string& m : test.environment_modification) {
+    const size_t eq = m.find('='), colon = m.find(':', eq == std::string::npos ? 0 : eq);
+    if (eq == std::string::npos || colon == std::string::npos) {
+      bad->push_back(m);
+      continue;
+    }
+    const std::string name = m.substr(0, eq), op = m.substr(eq + 1, colon - eq - 1);
+    const std::string v = m.substr(colon + 1);
+    const std::optional<std::string> now = value(name);
+    const std::string old = now.value_or("");
+    const char* sep = op.rfind("path_list", 0) == 0 ? ":" : ";";
+    if (op == "reset") {
+      const char* given = getenv(name.c_str());
+      set(name, given ? std::optional<std::string>(given) : std::nullopt);
+    } else if (op == "set") {
+      set(name, v);
+    } else if (op == "unset") {
+      set(name, std::nullopt);
+    } else if (op == "string_append") {
+      set(name, old + v);
+    } else if (op == "string_prepend") {
+      set(name, v + old);
+    } else if (op == "path_list_append" || op == "cmake_list_append") {
+      set(name, old.empty() ? v : old + sep + v);
+    } else if (op == "path_list_prepend" || op == "cmake_list_prepend") {
+      set(name, old.empty() ? v : v + sep + old);
+    } else {
+      bad->push_back(m);
+    }
+  }
+  std::vector<std::string> out;
+  for (const std::string& name : order) {
+    const std::optional<std::string>& v = changed[name];
+    out.push_back(v ? name + "=" + *v : name);
+  }
+  return out;
 }
 
 }  // namespace mprun::core

@@ -7,6 +7,7 @@
 #ifndef MPRUN_CORE_CTEST_H_
 #define MPRUN_CORE_CTEST_H_
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,6 +33,7 @@ struct CtestTest {
   std::vector<std::string> pass_regex, fail_regex, skip_regex;
   std::vector<std::string> labels, resource_locks;
   std::vector<std::string> fixtures_setup, fixtures_cleanup, fixtures_required;
+  std::vector<std::string> depends;  // DEPENDS: names of tests to run first
   double cost = 0;
   int processors = 1;
   // Properties mprun does not honour, by name (each is warned about).
@@ -62,6 +64,15 @@ struct CommandVerdict {
   std::string message;
 };
 CommandVerdict JudgeCommand(const CtestTest& test, const ProcessEnd& end, std::string_view output);
+
+// The changes ctest makes to the environment of `test` (ENVIRONMENT, then
+// ENVIRONMENT_MODIFICATION's NAME=OP:VALUE in order), as ProgramSpec::env
+// takes them: "NAME=VALUE" sets, "NAME" unsets. `getenv` reads the
+// environment mprun was given. An operation ctest does not define is
+// named in `bad` and left out.
+std::vector<std::string> CtestEnvironment(const CtestTest& test,
+                                          const std::function<const char*(const char*)>& getenv,
+                                          std::vector<std::string>* bad);
 
 // The SKIP_REGULAR_EXPRESSION gtest_discover_tests gives every test it
 // writes: GoogleTest's own skip, which mprun reads from the binary anyway.

@@ -49,6 +49,9 @@ struct EngineSpec {
   // Before the first repetition (e.g. shared environments' SetUp): false,
   // with why, means no test runs. After the last, whatever happened.
   std::function<bool(std::string* why)> before_run;
+  // Per test of the final table, its time limit in seconds (0 = no limit);
+  // empty = every test has the run's limit.
+  std::vector<double> test_limits_s;
   std::function<void(Supervisor*)> after_run;
 };
 

@@ -142,3 +142,27 @@ TEST(CtestJudgeTest, FollowsCtestsRules) {
 
 }  // namespace
 }  // namespace mprun::core
+
+namespace mprun::core {
+namespace {
+
+TEST(CtestEnvironmentTest, SetsThenModifiesInOrder) {
+  CtestTest t;
+  t.environment = {"A=1", "B=two"};
+  t.environment_modification = {
+      "PATH=path_list_prepend:/opt/bin", "A=string_append:x", "B=unset:", "HOME=reset:",
+      "C=cmake_list_append:v",           "D=frobnicate:1",    "nonsense"};
+  std::vector<std::string> bad;
+  const auto env = CtestEnvironment(
+      t,
+      [](const char* n) -> const char* {
+        return std::string(n) == "PATH" ? "/usr/bin" : std::string(n) == "HOME" ? "/h" : nullptr;
+      },
+      &bad);
+  EXPECT_EQ(env,
+            (std::vector<std::string>{"A=1x", "B", "PATH=/opt/bin:/usr/bin", "HOME=/h", "C=v"}));
+  EXPECT_EQ(bad, (std::vector<std::string>{"D=frobnicate:1", "nonsense"}));
+}
+
+}  // namespace
+}  // namespace mprun::core
