@@ -194,7 +194,7 @@ bool Classify(const core::CtestTest& t, Classified* c, std::string* err) {
   if (t.disabled) return true;  // never run: its command need not exist
   if (t.command.empty()) {
     *err = "ctest test " + t.name +
-           ": ctest has no command for it (not built for this configuration? -C CONFIG)";
+           ": ctest found no program to run (not built? built for another configuration: -C CONFIG?)";
     return false;
   }
   if (!ExecPathOf(t.command[0], &c->exec_path, err)) {

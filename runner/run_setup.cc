@@ -73,7 +73,8 @@ void PrintTestList(FILE* out, const core::RunInfo& run, const core::Plan& plan, 
                    u.end - u.first, u.why, mark);
     }
     for (uint32_t t = u.first; t < u.end; ++t) {
-      if (run.binaries.size() > 1) {
+      // A ctest test is known by its name, as `ctest -N` shows it.
+      if (run.binaries.size() > 1 && run.tests[t].ctest_name.empty()) {
         std::fprintf(out, "%s: ", run.binaries[run.tests[t].binary].c_str());
       }
       std::fprintf(out, "%s%s%s\n", heading ? "  " : "", run.tests[t].FullName().c_str(),
