@@ -193,8 +193,9 @@ struct Classified {
 bool Classify(const core::CtestTest& t, Classified* c, std::string* err) {
   if (t.disabled) return true;  // never run: its command need not exist
   if (t.command.empty()) {
-    *err = "ctest test " + t.name +
-           ": ctest found no program to run (not built? built for another configuration: -C CONFIG?)";
+    *err =
+        "ctest test " + t.name +
+        ": ctest found no program to run (not built? built for another configuration: -C CONFIG?)";
     return false;
   }
   if (!ExecPathOf(t.command[0], &c->exec_path, err)) {
@@ -402,6 +403,21 @@ double LimitOf(const core::CtestTest& t, const core::CtestOptions& c) {
   return c.timeout_s.value_or(kCtestDefaultTimeoutS);
 }
 
+// The run's own limit, until every supervisor honours the per-test ones
+// (EngineSpec::test_limits_s): the largest, so that it never kills a test
+// before its own limit; none when a test has none. It replaces mprun's
+// --process-timeout (--timeout is ctest's way to give one).
+double RunLimitS(const Table& table, const std::vector<core::CtestTest>& listed,
+                 const core::CtestOptions& c) {
+  double most = 0;
+  for (uint32_t i : table.ctest_of) {
+    const double limit = LimitOf(listed[i], c);
+    if (limit == 0) return 0;
+    most = std::max(most, limit);
+  }
+  return most;
+}
+
 // mprun ctest's way in: the table above; GoogleTest binaries run by the
 // driver executor, commands by the command executor.
 class CtestWay : public WayIn {
@@ -574,6 +590,7 @@ int RunCtest(int argc, char** argv) {
   AddCommands(listed, picked, how, &table);
   GtestFlags flags;
   ApplyRepeat(c, &opts, &flags);
+  opts.process_timeout_s = RunLimitS(table, listed, c);
   CtestWay way(std::move(table), std::move(listed), std::move(how), c, slowest_ns, programs);
   core::RunInfo run = way.Run();
   return RunTests(opts, opts.processes.value_or(-1), flags, "mprun", std::move(run), way);
