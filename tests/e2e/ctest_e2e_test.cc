@@ -208,5 +208,25 @@ TEST(CtestBadInputTest, AProgramThatIsNoGoogleTestBinaryIsNeverGivenAGtestFlag) 
   EXPECT_NE(p.out.find("mprun: 1 passed, 0 failed, 0 skipped"), std::string::npos) << p.out;
 }
 
+TEST(CtestCommandTest, GetsTheWorkersTmpdirAndAnUnhonouredPropertyIsNamed) {
+  ScratchDir dir;
+  const std::string folder =
+      Folder(dir, "misc",
+             "add_test(tmpdir /bin/sh -c \"test -d \\\"$TMPDIR\\\" && test \\\"$TMPDIR\\\" = "
+             "\\\"$TEST_TMPDIR\\\" && test \\\"$TMPDIR\\\" != \\\"$OUTER_TMPDIR\\\"\")\n"
+             "add_test(measured /bin/true)\n"
+             "set_tests_properties(measured PROPERTIES MEASUREMENT x=1)\n");
+  std::map<std::string, std::string> env = Env();
+  env["OUTER_TMPDIR"] = env["TMPDIR"] = dir.path();
+  const Proc p =
+      testing_util::Run({kMprun, "ctest", "--test-dir", folder, "--no-history", "-j2"}, env, dir);
+  EXPECT_EQ(p.status, 0) << p.out << p.err;
+  EXPECT_NE(p.out.find("mprun: 2 passed, 0 failed, 0 skipped"), std::string::npos) << p.out;
+  EXPECT_NE(p.err.find("mprun ctest: warning: test measured: property MEASUREMENT is not "
+                       "honoured by mprun ctest"),
+            std::string::npos)
+      << p.err;
+}
+
 }  // namespace
 }  // namespace mprun
