@@ -153,6 +153,42 @@ TEST_F(CtestE2eTest, ListsWithDashNAndPullsInAFixturesSetUp) {
   EXPECT_EQ(p.out, "Other.Passes\ndb_setup\ndb_user\ndb_cleanup\n");
 }
 
+void Copy(const std::string& from, const std::string& to) {
+  unlink(to.c_str());
+  std::ofstream(to, std::ios::binary) << std::ifstream(from, std::ios::binary).rdbuf();
+  chmod(to.c_str(), 0755);
+}
+
+// The listing of a whole binary is kept beside the history, and a binary
+// that changed is listed again.
+TEST_F(CtestE2eTest, KeepsTheListingOfAnUnchangedBinaryOnly) {
+  ScratchDir dir;
+  const std::string bin = dir.File("bin");
+  Copy(build_->File("whole"), bin);
+  mkdir(dir.File("b").c_str(), 0700);
+  WriteFile(dir.File("b/CTestTestfile.cmake"), "add_test(w \"" + bin + "\")\n");
+  auto run = [&] {
+    return testing_util::Run(
+        {kMprun, "ctest", "--test-dir", dir.File("b"), "-v",
+         "--history=" + dir.File("h/history.json"), "--json=" + dir.File("r.json")},
+        Env(), dir);
+  };
+  const char kFromCache[] = "1 of 1 binaries' listings from the cache";
+  Proc p = run();
+  EXPECT_EQ(p.status, 0) << p.out << p.err;
+  EXPECT_EQ(p.err.find(kFromCache), std::string::npos) << p.err;
+  p = run();
+  EXPECT_EQ(p.status, 0) << p.out << p.err;
+  EXPECT_NE(p.err.find(kFromCache), std::string::npos) << p.err;
+  Copy(build_->File("discovered"), bin);  // another binary at the same path
+  p = run();
+  EXPECT_EQ(p.err.find(kFromCache), std::string::npos) << p.err;
+  rapidjson::Document doc;
+  const auto rows = testing_util::ParseReport(testing_util::ReadFile(dir.File("r.json")), &doc);
+  EXPECT_EQ(rows.count("Discovered.Passes"), 1u) << p.out;
+  EXPECT_EQ(rows.count("Whole.One"), 0u) << p.out;
+}
+
 // A build folder of one hand-written CTestTestfile.cmake (ctest runs it as
 // a script: it may fail or hang).
 std::string Folder(const ScratchDir& dir, const std::string& name, const std::string& script) {
