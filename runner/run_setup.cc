@@ -68,9 +68,15 @@ void PrintTestList(FILE* out, const core::RunInfo& run, const core::Plan& plan, 
   for (const core::Unit& u : plan.units) {
     const char* mark = !verbose ? "" : u.exclusive ? " [exclusive]" : u.serial ? " [serial]" : "";
     const bool heading = verbose && u.kept_together;
+    // mprun ctest's commands have no suite: a unit of them is one
+    // binary of the table, kept together for its lock, fixture or order.
+    const core::TestName& first = run.tests[u.first];
+    const bool commands = first.suite.empty();
     if (heading) {
-      std::fprintf(out, "%s: %u tests kept together (%s)%s\n", run.tests[u.first].suite.c_str(),
-                   u.end - u.first, u.why, mark);
+      std::fprintf(out, "%s: %u tests kept together (%s)%s\n",
+                   commands ? run.binaries[first.binary].c_str() : first.suite.c_str(),
+                   u.end - u.first, commands ? "RESOURCE_LOCK, FIXTURES_* or DEPENDS" : u.why,
+                   mark);
     }
     for (uint32_t t = u.first; t < u.end; ++t) {
       // A ctest test is known by its name, as `ctest -N` shows it.

@@ -151,6 +151,15 @@ TEST_F(CtestE2eTest, ListsWithDashNAndPullsInAFixturesSetUp) {
       {kMprun, "ctest", "--test-dir", build_->path(), "-N", "-R", "db_user|^Other"}, Env(), dir);
   EXPECT_EQ(p.status, 0) << p.err;
   EXPECT_EQ(p.out, "Other.Passes\ndb_setup\ndb_user\ndb_cleanup\n");
+  // The plan: RUN_SERIAL in the serial phase, the lock's tests on one worker.
+  const Proc v = testing_util::Run(
+      {kMprun, "ctest", "--test-dir", build_->path(), "-N", "-v", "-R", "^serial$|^lock_"}, Env(),
+      dir);
+  EXPECT_EQ(v.status, 0) << v.err;
+  EXPECT_EQ(v.out,
+            "serial [serial]\n"
+            "ctest:lock_a: 2 tests kept together (RESOURCE_LOCK, FIXTURES_* or DEPENDS)\n"
+            "  lock_a\n  lock_b\n");
 }
 
 void Copy(const std::string& from, const std::string& to) {
