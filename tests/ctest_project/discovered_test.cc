@@ -1,7 +1,6 @@
 // Tests that gtest_discover_tests lists one by one.
 #include <gtest/gtest.h>
 
-
 TEST(Discovered, Passes) { EXPECT_EQ(1 + 1, 2); }
 TEST(Discovered, Fails) { EXPECT_EQ(1 + 1, 3); }
 TEST(Discovered, Skips) { GTEST_SKIP() << "not today"; }
