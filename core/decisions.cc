@@ -75,6 +75,7 @@ TimeoutRules::TimeoutRules(const TimeLimits& l)
     : run_limit_s_(l.run_limit_s),
       run_limit_ns_(Ns(l.run_limit_s)),
       test_limits_s_(l.test_limits_s),
+      own_limits_(l.own_limits),
       automatic_(l.automatic),
       any_limit_(run_limit_ns_ != kNever),
       slow_after_s_(l.slow_after_s),
@@ -93,7 +94,9 @@ double TimeoutRules::LimitS(uint32_t test, WorkerPhase phase) const {
 }
 
 std::string TimeoutRules::LimitSource(uint32_t test, WorkerPhase phase) const {
-  if (!automatic_) return OwnLimit(test, phase) ? "(its own limit)" : "(--process-timeout)";
+  const bool own = OwnLimit(test, phase) && test < own_limits_.size() && own_limits_[test];
+  if (own || (!automatic_ && OwnLimit(test, phase))) return "(its own limit)";
+  if (!automatic_) return "(--process-timeout)";
   if (!OwnLimit(test, phase) || test_limits_s_[test] == kUnknownTestLimitS) {
     return "(the limit without history; --process-timeout=SECONDS sets one)";
   }

@@ -158,7 +158,10 @@ struct TimeLimits {
   // Per test of the table, its own limit while it runs (its kTest phase),
   // 0: none; empty: run_limit_s for every test.
   std::vector<double> test_limits_s;
-  bool automatic = false;         // the limits are AutoLimitS's (for the message)
+  // Per test, whether its limit is its own (a CTest TIMEOUT), not the run's
+  // rule (for the message); empty: none is.
+  std::vector<bool> own_limits;
+  bool automatic = false;         // the run's rule is AutoLimitS (for the message)
   double slow_after_s = 0;        // a test running this long is slow; 0: never
   int dump_grace_ms = 1000;       // backtrace time after the decision (0: kill at once)
   int hand_back_after_ms = 1000;  // a test this long hands back its batch-mates
@@ -209,6 +212,7 @@ class TimeoutRules {
   uint64_t run_limit_ns_;
   std::vector<double> test_limits_s_;
   std::vector<uint64_t> test_limits_ns_;
+  std::vector<bool> own_limits_;
   bool automatic_;
   bool any_limit_;
   double slow_after_s_;

@@ -41,6 +41,9 @@ void WriteTest(JsonWriter* w, const RunInfo& run, const TestName& name, const Te
   w->StartObject();
   StringField(w, "binary", run.binaries.empty() ? "" : run.binaries[name.binary]);
   StringField(w, "name", name.FullName());
+  // mprun ctest: the ctest test a GoogleTest test came from (or, for any
+  // other test, the name again), so that readers can match ctest's list.
+  if (!name.ctest_name.empty()) StringField(w, "ctest_name", name.ctest_name);
   StringField(w, "outcome", OutcomeName(r.outcome));
   NumberField(w, "duration_ms", Millis(r.duration_ns));
   IntField(w, "worker", r.worker);

@@ -351,7 +351,65 @@ struct CommandWord {
   Command command;
   const char* word;
 };
-constexpr CommandWord kCommands[] = {{Command::kMerge, "merge"}, {Command::kReport, "report"}};
+constexpr CommandWord kCommands[] = {
+    {Command::kMerge, "merge"}, {Command::kReport, "report"}, {Command::kCtest, "ctest"}};
+
+constexpr char kCtestUsage[] = "usage: mprun ctest [CTEST OPTIONS] [MPRUN OPTIONS]";
+
+// --repeat until-fail:N | until-pass:N | after-timeout:N (ctest's words).
+Apply Repeat(CtestRepeat* mode, int* count) {
+  return [=](std::string_view what, const std::string& v, std::string* e) {
+    const size_t colon = v.find(':');
+    const std::string word = v.substr(0, colon);
+    static const std::pair<const char*, CtestRepeat> kModes[] = {
+        {"until-fail", CtestRepeat::kUntilFail},
+        {"until-pass", CtestRepeat::kUntilPass},
+        {"after-timeout", CtestRepeat::kAfterTimeout}};
+    for (const auto& [name, m] : kModes) {
+      if (colon == std::string::npos || word != name) continue;
+      *mode = m;
+      return ParseWhole(what, v.substr(colon + 1), 1, 1000000, "a count from 1", count, e);
+    }
+    *e = std::string(what) + ": '" + v + "' is not until-fail:N, until-pass:N or after-timeout:N";
+    return false;
+  };
+}
+Apply Text(std::string* out) {
+  return [out](std::string_view, const std::string& v, std::string*) { return *out = v, true; };
+}
+Apply OptionalSeconds(std::optional<double>* out) {
+  return [out](std::string_view what, const std::string& v, std::string* e) {
+    double s = 0;
+    if (!ParseSeconds(what, v, &s, e)) return false;
+    *out = s;
+    return true;
+  };
+}
+
+// ctest's options, before a run's in the table: "-LE" must be matched
+// before "-L" would take "E" as its value.
+std::vector<Flag> CtestFlags(CtestOptions* c, Options* o) {
+  return {
+      {"--test-dir", nullptr, true, Text(&c->test_dir)},
+      {"--build-config", "-C", true, Text(&c->config)},
+      {"--label-exclude", "-LE", true, Text(&c->label_exclude)},
+      {"--label-regex", "-L", true, Text(&c->label)},
+      {"--tests-regex", "-R", true, Text(&c->include)},
+      {"--exclude-regex", "-E", true, Text(&c->exclude)},
+      {"--timeout", nullptr, true, OptionalSeconds(&c->timeout_s)},
+      {"--stop-on-failure", nullptr, false, Switch(&o->stop_on_failure)},
+      // mprun prints the output of every test that did not pass anyway.
+      {"--output-on-failure", nullptr, false,
+       [](std::string_view, const std::string&, std::string*) { return true; }},
+      {"--repeat", nullptr, true, Repeat(&c->repeat, &c->repeat_count)},
+      {"--show-only", "-N", false, Switch(&o->list)},
+      {"--output-junit", nullptr, true, File(&o->junit_path)},
+      {"--extra-verbose", "-VV", false, Set(&o->verbosity, 2)},
+      {"--verbose-ctest", "-V", false, Set(&o->verbosity, 2)},
+      {"--list-timeout", nullptr, true, Seconds(&c->list_timeout_s)},
+      {"--help", "-h", false, Switch(&c->help), nullptr, nullptr, true},
+  };
+}
 
 }  // namespace
 
@@ -394,6 +452,55 @@ bool ParseOptions(int* argc, char** argv, const GetEnv& getenv, Options* out, st
   o.shard_flag_given = shard_flag.total > 0;
   *out = std::move(o);
   return true;
+}
+
+bool ParseCtestOptions(int argc, char** argv, const GetEnv& getenv, Options* run, CtestOptions* out,
+                       std::string* err) {
+  Options o;
+  CtestOptions c;
+  Shard shard_flag;
+  o.command_line.assign(argv, argv + argc);
+  std::vector<Flag> table = CtestFlags(&c, &o);
+  for (Flag& f : RunFlags(&o, &shard_flag)) table.push_back(std::move(f));
+  const Other refuse = [](char* arg, bool, std::string* e) {
+    *e = std::string(arg) + ": unknown ctest option (" + kCtestUsage + "; --help lists them)";
+    return false;
+  };
+  if (!ParseWith(table, argc, argv, refuse, getenv, err)) return false;
+  if (c.list_timeout_s <= 0) {
+    *err = "--list-timeout: must be above 0 seconds";
+    return false;
+  }
+  if (!ResolveShard(shard_flag, getenv, &o.shard, &o.shard_status_file, err)) return false;
+  o.shard_flag_given = shard_flag.total > 0;
+  *run = std::move(o);
+  *out = std::move(c);
+  return true;
+}
+
+const char* CtestHelp() {
+  static const std::string text =
+      std::string(kCtestUsage) +
+      "\n\n"
+      "Runs the CTest suite of a CMake build folder through mprun's pool. The tests come\n"
+      "from `ctest --show-only=json-v1`; GoogleTest binaries are run in batches of their\n"
+      "own tests, any other test as one command, as ctest runs it.\n"
+      "ctest's options:\n"
+      "  --test-dir DIR          the build folder (default: the current directory)\n"
+      "  -C, --build-config CFG  the configuration (multi-config generators)\n"
+      "  -R/-E REGEX             tests whose name matches / does not match\n"
+      "  -L/-LE REGEX            tests with a label that matches / none that matches\n"
+      "  -j N                    parallel workers (default: all usable cores)\n"
+      "  --timeout SECONDS       limit for tests without a TIMEOUT property\n"
+      "  --stop-on-failure       stop at the first failure\n"
+      "  --output-on-failure     accepted: mprun always shows a failed test's output\n"
+      "  --repeat until-fail:N | until-pass:N | after-timeout:N\n"
+      "  -N, --show-only         list the tests and exit\n"
+      "  --output-junit FILE     JUnit XML report\n"
+      "  -V, -VV                 one line per test\n"
+      "  --list-timeout SECONDS  limit on ctest's listing and each binary's (default 60)\n"
+      "Every mprun option (mprun --help) works too.\n";
+  return text.c_str();
 }
 
 bool ParseMergeOptions(int argc, char** argv, MergeOptions* out, std::string* err) {

@@ -20,9 +20,9 @@
 
 namespace mprun::core {
 
-// The sub-commands, named by argv[1] ("merge", "report"); anything else is
-// a run. Room for more (a `ctest` one) in the table of options.cc.
-enum class Command { kRun, kMerge, kReport };
+// The sub-commands, named by argv[1] ("merge", "report", "ctest"); anything
+// else is a run. Room for more in the table of options.cc.
+enum class Command { kRun, kMerge, kReport, kCtest };
 Command CommandOf(int argc, char** argv);
 // How an error on the command line of `command` starts, the same for every
 // one: "mprun: error: ", "mprun merge: error: ", "mprun report: error: ".
@@ -117,6 +117,26 @@ struct ReportOptions {
 // argv[0] is "report". On error false, with `err` naming the option.
 bool ParseReportOptions(int argc, char** argv, ReportOptions* out, std::string* err);
 const char* ReportHelp();
+
+// `mprun ctest [OPTIONS]`: ctest's everyday options beside a run's. What
+// ctest's options mean for a run (-j, -N, --stop-on-failure,
+// --output-junit) goes into Options; the rest is here.
+enum class CtestRepeat { kNone, kUntilFail, kUntilPass, kAfterTimeout };
+struct CtestOptions {
+  std::string test_dir;  // --test-dir (default: the current directory)
+  std::string config;    // -C/--build-config
+  // -R, -E, -L, -LE (extended regular expressions; "" = not given).
+  std::string include, exclude, label, label_exclude;
+  std::optional<double> timeout_s;          // --timeout: for tests without TIMEOUT
+  CtestRepeat repeat = CtestRepeat::kNone;  // --repeat MODE:N
+  int repeat_count = 1;
+  double list_timeout_s = 60;  // --list-timeout: ctest's listing and each binary's
+  bool help = false;
+};
+// argv[0] is "ctest". Unknown options are errors naming them.
+bool ParseCtestOptions(int argc, char** argv, const GetEnv& getenv, Options* run, CtestOptions* out,
+                       std::string* err);
+const char* CtestHelp();
 
 }  // namespace mprun::core
 

@@ -19,7 +19,11 @@ struct TestName {
   uint32_t binary = 0;  // index into RunInfo::binaries
   std::string suite;
   std::string name;
-  std::string FullName() const { return suite + "." + name; }
+  // `mprun ctest`: the ctest test this one is or belongs to ("" otherwise).
+  // A ctest test that is no GoogleTest test has no suite: its name is the
+  // ctest name.
+  std::string ctest_name = {};  // (initialised: aggregates of three fields stay warning-free)
+  std::string FullName() const { return suite.empty() ? name : suite + "." + name; }
 };
 
 // An earlier attempt of a test that was run again (--retries).

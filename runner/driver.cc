@@ -23,6 +23,7 @@
 #include "runner/cpus.h"
 #include "runner/driver_executor.h"
 #include "runner/engine.h"
+#include "runner/listing.h"
 #include "runner/run_setup.h"
 #include "runner/spawner.h"
 #include "shm/segment.h"
@@ -143,193 +144,6 @@ bool ParseRest(int argc, char** argv, const std::vector<std::string>& user_args,
     return false;
   }
   return true;
-}
-
-// The path to execute for `given`, checked: an existing, executable regular
-// file; made absolute (a launch may run in another directory).
-bool ExecPathOf(const std::string& given, std::string* out, std::string* err) {
-  struct stat st;
-  if (stat(given.c_str(), &st) != 0) {
-    *err = given + ": " + std::strerror(errno);
-    return false;
-  }
-  if (!S_ISREG(st.st_mode)) {
-    *err = given + ": not a regular file";
-    return false;
-  }
-  if (access(given.c_str(), X_OK) != 0) {
-    *err = given + ": not executable";
-    return false;
-  }
-  char resolved[PATH_MAX];
-  if (realpath(given.c_str(), resolved) == nullptr) {
-    *err = given + ": " + std::strerror(errno);
-    return false;
-  }
-  *out = resolved;
-  return true;
-}
-
-struct Listing {
-  pid_t pid = -1;
-  int out_fd = -1;
-  int err_fd = -1;
-  std::string out, err;
-  int status = 0;
-  bool timed_out = false;
-  uint64_t start_ns = 0, end_ns = 0;
-};
-
-bool SpawnListing(Spawner& spawner, const std::string& path, Listing* l, std::string* err) {
-  ProgramSpec spec;
-  spec.argv = {path, "--gtest_list_tests"};
-  spec.separate_stderr = true;
-  spec.exec_failed = "cannot run it";
-  l->start_ns = shm::MonotonicNs();
-  Program listing;
-  int error_number = 0;
-  if (!spawner.StartProgram(spec, &listing, err, &error_number)) return false;
-  l->pid = listing.pid;
-  l->out_fd = listing.out_fd;
-  l->err_fd = listing.err_fd;
-  return true;
-}
-
-// The listings under way (started and not yet reaped), their pipes
-// watched in one poll.
-struct Watch {
-  std::vector<pollfd> fds;
-  std::vector<std::pair<size_t, bool>> who;  // listing, is-stdout
-  uint64_t wait_ns = 1000000000;
-};
-
-// Kills the listings past their limit, reaps those whose streams are both
-// closed, and gathers the open pipes of the rest.
-Watch WatchListings(Spawner& spawner, std::vector<Listing>& ls, size_t started,
-                    std::vector<bool>& reaped, uint64_t limit_ns) {
-  Watch w;
-  const uint64_t now = shm::MonotonicNs();
-  for (size_t i = 0; i < started; ++i) {
-    if (reaped[i]) continue;
-    Listing& l = ls[i];
-    if (now >= l.start_ns + limit_ns) {  // too long: killed, judged below
-      l.timed_out = true;
-      spawner.SignalProgramGroup(l.pid, SIGKILL);
-    }
-    if (l.out_fd < 0 && l.err_fd < 0) {
-      // Both streams closed: it is done once it has exited.
-      if (spawner.ProgramEnded(l.pid, &l.status)) {
-        reaped[i] = true;
-        if (l.end_ns == 0) l.end_ns = shm::MonotonicNs();
-      } else {
-        w.wait_ns = std::min<uint64_t>(w.wait_ns, 2000000);
-      }
-      continue;
-    }
-    w.wait_ns = std::min(w.wait_ns, l.start_ns + limit_ns > now ? l.start_ns + limit_ns - now : 0);
-    if (l.out_fd >= 0) w.fds.push_back({l.out_fd, POLLIN, 0}), w.who.push_back({i, true});
-    if (l.err_fd >= 0) w.fds.push_back({l.err_fd, POLLIN, 0}), w.who.push_back({i, false});
-  }
-  return w;
-}
-
-// What the poll found ready: read, or closed at the end of the stream.
-void ReadListings(const Watch& w, std::vector<Listing>& ls) {
-  for (size_t k = 0; k < w.fds.size(); ++k) {
-    if (w.fds[k].revents == 0) continue;
-    Listing& l = ls[w.who[k].first];
-    const bool is_out = w.who[k].second;
-    int& fd = is_out ? l.out_fd : l.err_fd;
-    std::string& text = is_out ? l.out : l.err;
-    char buf[65536];
-    const ssize_t n = read(fd, buf, sizeof buf);
-    if (n > 0) {
-      text.append(buf, static_cast<size_t>(n));
-      if (!is_out && text.size() > 65536) text.erase(0, text.size() - 32768);
-    } else if (n == 0 || errno != EINTR) {
-      close(fd);
-      fd = -1;
-      if (l.out_fd < 0 && l.err_fd < 0) l.end_ns = shm::MonotonicNs();
-    }
-  }
-}
-
-// False with `err` when the listing of `shown` did not end well.
-bool JudgeListing(const std::string& shown, const Listing& l, double timeout_s, std::string* err) {
-  auto fail = [&](const std::string& why) {
-    *err = shown + ": " + why;
-    std::string tail = l.err.size() > 2000 ? l.err.substr(l.err.size() - 2000) : l.err;
-    while (!tail.empty() && tail.back() == '\n') tail.pop_back();
-    if (!tail.empty()) *err += "; it wrote to stderr:\n" + tail;
-    return false;
-  };
-  if (l.timed_out) {
-    char limit[32];
-    std::snprintf(limit, sizeof limit, "%g", timeout_s);
-    return fail(std::string("--gtest_list_tests did not finish within ") + limit +
-                " s (--list-timeout); killed");
-  }
-  if (WIFSIGNALED(l.status)) {
-    return fail(std::string("--gtest_list_tests was killed by signal ") +
-                strsignal(WTERMSIG(l.status)));
-  }
-  if (WEXITSTATUS(l.status) != 0) {
-    return fail("--gtest_list_tests exited with status " + std::to_string(WEXITSTATUS(l.status)) +
-                (WEXITSTATUS(l.status) == 127 ? " (could not be run)" : "") +
-                "; is it a GoogleTest binary?");
-  }
-  return true;
-}
-
-// Lists the binaries, up to `parallel` at a time, each within `timeout_s`
-// of its start; false with `err` naming the first that failed.
-bool ListAll(Spawner& spawner, const std::vector<std::string>& shown,
-             const std::vector<std::string>& paths, double timeout_s, size_t parallel,
-             std::vector<Listing>* out, std::string* err) {
-  std::vector<Listing>& ls = *out;
-  ls.resize(paths.size());
-  const auto limit_ns = static_cast<uint64_t>(timeout_s * 1e9);
-  std::vector<bool> reaped(paths.size(), false);
-  size_t next = 0;
-  for (;;) {
-    size_t running = 0;
-    for (size_t i = 0; i < next; ++i) running += reaped[i] ? 0 : 1;
-    for (; running < parallel && next < ls.size(); ++next, ++running) {
-      if (!SpawnListing(spawner, paths[next], &ls[next], err)) {
-        *err = shown[next] + ": " + *err;
-        for (size_t j = 0; j < next; ++j) {
-          if (!reaped[j]) spawner.SignalProgramGroup(ls[j].pid, SIGKILL);
-        }
-        return false;
-      }
-    }
-    if (running == 0) break;
-    Watch w = WatchListings(spawner, ls, next, reaped, limit_ns);
-    const int wait_ms = static_cast<int>(w.wait_ns / 1000000 + 1);
-    if (poll(w.fds.data(), w.fds.size(), w.fds.empty() ? std::min(wait_ms, 2) : wait_ms) < 0 &&
-        errno != EINTR) {
-      *err = std::string("poll: ") + std::strerror(errno);
-      return false;
-    }
-    ReadListings(w, ls);
-  }
-  for (size_t i = 0; i < ls.size(); ++i) {
-    if (!JudgeListing(shown[i], ls[i], timeout_s, err)) return false;
-  }
-  return true;
-}
-
-// Listings at once: enough to hide each one's start-up, few enough for the
-// file-descriptor limit with hundreds of binaries.
-size_t ParallelListings() {
-  size_t parallel = static_cast<size_t>(std::clamp(2 * UsableCores(), 4, 64));
-  struct rlimit files;
-  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur != RLIM_INFINITY) {
-    // Each listing holds two pipe ends; leave room for everything else.
-    const auto room = static_cast<size_t>(files.rlim_cur > 48 ? (files.rlim_cur - 32) / 2 : 1);
-    parallel = std::max<size_t>(1, std::min(parallel, room));
-  }
-  return parallel;
 }
 
 // Driver mode's way in: tests listed by each binary, executed by launching
@@ -453,19 +267,6 @@ bool ParseCommandLine(int argc, char** argv, core::Options* opts, Args* args, st
   return ParseRest(ours, argv, user_args, args, err);
 }
 
-// The binaries run as plain GoogleTest, unsharded, with mprun's filter:
-// nothing in the environment may change what a launch runs or writes.
-void ClearGtestEnvironment() {
-  for (const char* v :
-       {"MPRUN_PROCESSES", "GTEST_FILTER", "GTEST_TOTAL_SHARDS", "GTEST_SHARD_INDEX",
-        "GTEST_SHARD_STATUS_FILE", "GTEST_OUTPUT", "GTEST_REPEAT", "GTEST_SHUFFLE",
-        "GTEST_RANDOM_SEED", "GTEST_FAIL_FAST", "GTEST_LIST_TESTS", "GTEST_BRIEF",
-        "GTEST_ALSO_RUN_DISABLED_TESTS", "GTEST_COLOR", "GTEST_PREMATURE_EXIT_FILE"}) {
-    unsetenv(v);
-  }
-  for (const char* v : core::ShardVariables()) unsetenv(v);
-}
-
 }  // namespace
 
 int RunDriver(int argc, char** argv) {
@@ -483,12 +284,17 @@ int RunDriver(int argc, char** argv) {
   for (size_t i = 0; i < args.binaries.size(); ++i) {
     if (!ExecPathOf(args.binaries[i], &exec_paths[i], &err)) return fail();
   }
+  std::vector<ListingJob> jobs(args.binaries.size());
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    jobs[i].shown = args.binaries[i];
+    jobs[i].argv = {exec_paths[i], "--gtest_list_tests"};
+  }
   std::vector<Listing> listings;
   // Every test binary starts through it: the listings here, the launches
   // in the workers (which inherit it).
   ForkSpawner programs;
-  if (!ListAll(programs, args.binaries, exec_paths, args.list_timeout_s, ParallelListings(),
-               &listings, &err)) {
+  if (!ListAll(programs, jobs, {"--gtest_list_tests", "; is it a GoogleTest binary?"},
+               args.list_timeout_s, ParallelListings(), &listings, &err)) {
     return fail();
   }
   DriverWay way(args, std::move(exec_paths), programs);

@@ -121,7 +121,7 @@ class DriverWorker {
         // All at once: the child will run every test it is given, so none
         // may be handed to another worker meanwhile.
         runtime_.StartTests(&group);
-        if (!group.empty()) Launch(binary, group);
+        if (!group.empty()) RunGroup(binary, group);
         begin = end;
       }
       runtime_.Idle();
@@ -129,6 +129,14 @@ class DriverWorker {
   }
 
  private:
+  void RunGroup(uint32_t binary, const std::vector<uint32_t>& group) {
+    if (!setup_.commands.empty() && setup_.commands[binary]) {
+      setup_.run_commands(group, runtime_);
+    } else {
+      Launch(binary, group);
+    }
+  }
+
   // The filter naming `group` (in table order): a whole suite by its
   // wildcard, every other test by name.
   std::string FilterFor(const std::vector<uint32_t>& group) const {
@@ -173,11 +181,18 @@ class DriverWorker {
     }
     argv->push_back("--gtest_color=no");
     if (setup_.also_run_disabled) argv->push_back("--gtest_also_run_disabled_tests");
+    if (!setup_.binary_args.empty()) {
+      argv->insert(argv->end(), setup_.binary_args[binary].begin(),
+                   setup_.binary_args[binary].end());
+    }
     argv->insert(argv->end(), setup_.extra_args.begin(), setup_.extra_args.end());
     return true;
   }
 
   std::string WorkingDirectory(uint32_t binary) const {
+    if (!setup_.binary_dirs.empty() && !setup_.binary_dirs[binary].empty()) {
+      return setup_.binary_dirs[binary];
+    }
     if (!setup_.chdir_to_binary) return {};
     const std::string& exec_path = setup_.exec_paths[binary];
     const size_t slash = exec_path.rfind('/');
@@ -199,6 +214,7 @@ class DriverWorker {
     ProgramSpec spec;
     spec.argv = std::move(argv);
     spec.dir = WorkingDirectory(binary);
+    if (!setup_.binary_env.empty()) spec.env = setup_.binary_env[binary];
     spec.under_shim = true;
     Program child;
     int error_number = 0;

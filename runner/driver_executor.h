@@ -21,6 +21,7 @@
 #ifndef MPRUN_RUNNER_DRIVER_EXECUTOR_H_
 #define MPRUN_RUNNER_DRIVER_EXECUTOR_H_
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,17 @@ struct DriverSetup {
   // A binary that dies before running any test this many times in a row
   // (in one worker) fails the tests it was given.
   int max_launches_without_a_test = 3;
+  // mprun ctest, per binary (empty: none for any): the working directory
+  // ("" = as above), changes to the environment (ProgramSpec::env) and
+  // arguments before extra_args that its ctest tests give it.
+  std::vector<std::string> binary_dirs;
+  std::vector<std::vector<std::string>> binary_env;
+  std::vector<std::vector<std::string>> binary_args;
+  // mprun ctest, per binary (empty: none): its tests are commands of their
+  // own, no GoogleTest binary's. They are run by `run_commands` (a group of
+  // them, started, in table order), never given a gtest flag.
+  std::vector<bool> commands;
+  std::function<void(const std::vector<uint32_t>& tests, WorkerRuntime& runtime)> run_commands;
 };
 
 void RunDriverWorker(const DriverSetup& setup, WorkerRuntime& runtime);

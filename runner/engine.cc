@@ -278,6 +278,9 @@ bool Engine::LoadHistory(std::string* err) {
   }
   expected_ = history_.Expected(tests_);
   if (!opts_.history_from.empty() && !FillFromEarlierReport(err)) return false;
+  for (size_t t = 0; t < spec_.cost_ms.size() && t < expected_.size(); ++t) {
+    if (expected_[t].cost_ms == 0 && spec_.cost_ms[t] > 0) expected_[t].cost_ms = spec_.cost_ms[t];
+  }
   // With durations for most tests, the first batches are sized by them.
   expected_mean_ns_ = core::MeanExpectedNs(expected_);
   return true;
@@ -375,6 +378,10 @@ SupervisorOptions Engine::SupervisorOptionsFor() const {
   sopt.timeout_s = opts_.auto_timeout() ? core::kUnknownTestLimitS : opts_.process_timeout_s;
   sopt.auto_limits = opts_.auto_timeout();
   sopt.test_limits_s = TestLimits();
+  if (!spec_.test_limits_s.empty()) sopt.own_limits.assign(tests_, false);
+  for (size_t t = 0; t < spec_.test_limits_s.size() && t < tests_; ++t) {
+    sopt.own_limits[t] = spec_.test_limits_s[t] >= 0;
+  }
   sopt.slow_after_s = opts_.slow_after_s;
   // Without durations, a test that runs long has its neighbours taken first.
   if (expected_mean_ns_ == 0) sopt.neighbours_of = &spec_.plan;

@@ -52,6 +52,9 @@ struct EngineSpec {
   // TIMEOUT): 0 for none, negative (or past the end) for the run's rule
   // (--process-timeout, or the history's automatic limit).
   std::vector<double> test_limits_s;
+  // Per test of the final table, its expected duration in ms where the
+  // history has none (CTest's COST; 0: none), for placement.
+  std::vector<double> cost_ms;
   // Before the first repetition (e.g. shared environments' SetUp): false,
   // with why, means no test runs. After the last, whatever happened.
   std::function<bool(std::string* why)> before_run;

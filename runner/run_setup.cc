@@ -68,12 +68,19 @@ void PrintTestList(FILE* out, const core::RunInfo& run, const core::Plan& plan, 
   for (const core::Unit& u : plan.units) {
     const char* mark = !verbose ? "" : u.exclusive ? " [exclusive]" : u.serial ? " [serial]" : "";
     const bool heading = verbose && u.kept_together;
+    // mprun ctest's commands have no suite: a unit of them is one
+    // binary of the table, kept together for its lock, fixture or order.
+    const core::TestName& first = run.tests[u.first];
+    const bool commands = first.suite.empty();
     if (heading) {
-      std::fprintf(out, "%s: %u tests kept together (%s)%s\n", run.tests[u.first].suite.c_str(),
-                   u.end - u.first, u.why, mark);
+      std::fprintf(out, "%s: %u tests kept together (%s)%s\n",
+                   commands ? run.binaries[first.binary].c_str() : first.suite.c_str(),
+                   u.end - u.first, commands ? "RESOURCE_LOCK, FIXTURES_* or DEPENDS" : u.why,
+                   mark);
     }
     for (uint32_t t = u.first; t < u.end; ++t) {
-      if (run.binaries.size() > 1) {
+      // A ctest test is known by its name, as `ctest -N` shows it.
+      if (run.binaries.size() > 1 && run.tests[t].ctest_name.empty()) {
         std::fprintf(out, "%s: ", run.binaries[run.tests[t].binary].c_str());
       }
       std::fprintf(out, "%s%s%s\n", heading ? "  " : "", run.tests[t].FullName().c_str(),

@@ -74,7 +74,8 @@ core::Plan PlanTests(const core::RunInfo& run, const core::Options& opts, const 
 
 // --list: the selected tests, one a line, in plan order; with verbosity 2,
 // the units kept together under a heading and [serial]/[exclusive] marks.
-// With several binaries each test line starts with its binary.
+// With several binaries each test line starts with its binary (unless it
+// is a ctest test: its names are ctest's).
 void PrintTestList(FILE* out, const core::RunInfo& run, const core::Plan& plan, int verbosity);
 
 // The whole run of `run`'s selected tests (binaries and tests set, in table

@@ -20,7 +20,8 @@ namespace {
 
 // In the child: the program's own process, from fork to exec.
 [[noreturn]] void ExecProgram(const std::vector<char*>& args, const ProgramSpec& spec,
-                              const char* exec_failed, int out_fd, int err_fd, pid_t parent) {
+                              const char* exec_failed, int out_fd, int err_fd, pid_t parent,
+                              char* const* envp) {
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (getppid() != parent) _exit(127);  // the parent died before prctl
   const sched_param normal = {};
@@ -33,7 +34,11 @@ namespace {
     std::fprintf(stderr, "mprun: cannot enter %s: %s\n", spec.dir.c_str(), std::strerror(errno));
     _exit(127);
   }
-  execv(args[0], args.data());
+  if (envp != nullptr) {
+    execve(args[0], args.data(), envp);
+  } else {
+    execv(args[0], args.data());
+  }
   std::fprintf(stderr, "%s: %s\n", exec_failed, std::strerror(errno));
   _exit(127);
 }
@@ -41,7 +46,7 @@ namespace {
 // In the child: the shim, which starts the program, waits for it, and ends
 // the way it ended (the same signal, without a core file of its own).
 [[noreturn]] void RunShim(const std::vector<char*>& args, const ProgramSpec& spec,
-                          const char* exec_failed, int out_fd, int err_fd) {
+                          const char* exec_failed, int out_fd, int err_fd, char* const* envp) {
   const pid_t shim = getpid();
   const pid_t child = fork();
   if (child < 0) {
@@ -49,7 +54,7 @@ namespace {
     dprintf(out_fd, "%s%s\n", kShimForkFailed, std::strerror(errno));
     _exit(kShimFailed);
   }
-  if (child == 0) ExecProgram(args, spec, exec_failed, out_fd, err_fd, shim);
+  if (child == 0) ExecProgram(args, spec, exec_failed, out_fd, err_fd, shim, envp);
   close(out_fd);
   if (err_fd != out_fd) close(err_fd);
   int status = 0;
@@ -66,6 +71,23 @@ namespace {
     _exit(128 + WTERMSIG(status));
   }
   _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 127);
+}
+
+// This process's environment with `changes` (ProgramSpec::env) made, as
+// strings in `storage` and the pointers execve takes in `envp`.
+void ChangedEnvironment(const std::vector<std::string>& changes, std::vector<std::string>* storage,
+                        std::vector<char*>* envp) {
+  for (char** e = environ; *e != nullptr; ++e) storage->push_back(*e);
+  for (const std::string& c : changes) {
+    const std::string name = c.substr(0, c.find('='));
+    std::erase_if(*storage, [&name](const std::string& e) {
+      return e.size() > name.size() && e[name.size()] == '=' &&
+             e.compare(0, name.size(), name) == 0;
+    });
+    if (c.find('=') != std::string::npos) storage->push_back(c);
+  }
+  for (std::string& e : *storage) envp->push_back(e.data());
+  envp->push_back(nullptr);
 }
 
 bool Fail(const char* what, std::string* err, int* error_number) {
@@ -211,6 +233,10 @@ bool ForkSpawner::StartProgram(const ProgramSpec& spec, Program* out, std::strin
   // Composed here: the child only calls what is safe after fork.
   const std::string exec_failed =
       spec.exec_failed.empty() ? "mprun: cannot run " + spec.argv[0] : spec.exec_failed;
+  std::vector<std::string> env_storage;
+  std::vector<char*> envp;
+  if (!spec.env.empty()) ChangedEnvironment(spec.env, &env_storage, &envp);
+  char* const* env = spec.env.empty() ? nullptr : envp.data();
   const pid_t parent = getpid();
   std::fflush(nullptr);  // no buffered output may be written twice
   const pid_t pid = fork();
@@ -225,10 +251,12 @@ bool ForkSpawner::StartProgram(const ProgramSpec& spec, Program* out, std::strin
     setpgid(0, 0);
     close(outp[0]);
     if (errp[0] >= 0) close(errp[0]);
-    if (!spec.under_shim) ExecProgram(args, spec, exec_failed.c_str(), outp[1], child_err, parent);
+    if (!spec.under_shim) {
+      ExecProgram(args, spec, exec_failed.c_str(), outp[1], child_err, parent, env);
+    }
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) _exit(127);
-    RunShim(args, spec, exec_failed.c_str(), outp[1], child_err);
+    RunShim(args, spec, exec_failed.c_str(), outp[1], child_err, env);
   }
   setpgid(pid, pid);  // also here, so that the group exists at once (either call wins)
   close(outp[1]);

@@ -41,6 +41,9 @@ struct ProgramSpec {
   // What the child prints (then ": " and the error) when exec fails; ""
   // for "mprun: cannot run PATH".
   std::string exec_failed;
+  // Changes to the environment it inherits: "NAME=VALUE" sets NAME,
+  // "NAME" alone unsets it (mprun ctest's ENVIRONMENT properties).
+  std::vector<std::string> env;
 };
 
 struct Program {

@@ -31,6 +31,7 @@ struct SupervisorOptions {
   // Per test of the table, its own limit while it runs (0: none); empty:
   // timeout_s. `auto_limits`: they are core::AutoLimitS's (for messages).
   std::vector<double> test_limits_s;
+  std::vector<bool> own_limits;  // per test: its limit is the way in's (core::TimeLimits)
   bool auto_limits = false;
   // A test running this long is announced as slow (Reporter::OnSlow); 0: never.
   double slow_after_s = 0;

@@ -222,7 +222,11 @@ TEST(TimeoutRulesTest, EachTestHasItsOwnLimitInsideItselfOnly) {
             std::string::npos);
   EXPECT_NE(rules.LimitSource(1, WorkerPhase::kSuiteTearDown).find("without history"),
             std::string::npos);
+  l.own_limits = {false, true, false};
+  EXPECT_EQ(TimeoutRules(l).LimitSource(1, WorkerPhase::kTest), "(its own limit)");
+  EXPECT_NE(TimeoutRules(l).LimitSource(0, WorkerPhase::kTest).find("5 times"), std::string::npos);
   l.automatic = false;
+  l.own_limits.clear();
   EXPECT_EQ(TimeoutRules(l).LimitSource(1, WorkerPhase::kTest), "(its own limit)");
 }
 

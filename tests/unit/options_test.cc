@@ -269,5 +269,80 @@ TEST(OptionsTest, MergeAndReportRefuseWhatTheyDoNotKnow) {
   }
 }
 
+struct CtestParsed {
+  bool ok;
+  Options run;
+  CtestOptions ctest;
+  std::string err;
+};
+CtestParsed ParseCtest(std::vector<std::string> args) {
+  args.insert(args.begin(), "ctest");
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  CtestParsed p;
+  p.ok = ParseCtestOptions(
+      static_cast<int>(args.size()), argv.data(), [](const char*) { return nullptr; }, &p.run,
+      &p.ctest, &p.err);
+  return p;
+}
+
+TEST(OptionsTest, CtestTakesCtestsOptionsAndARunsOptions) {
+  char prog[] = "mprun", word[] = "ctest";
+  char* c[] = {prog, word, nullptr};
+  EXPECT_EQ(CommandOf(2, c), Command::kCtest);
+  EXPECT_EQ(ErrorPrefix(Command::kCtest), "mprun ctest: error: ");
+  auto p = ParseCtest({"--test-dir",
+                       "b",
+                       "-C",
+                       "Debug",
+                       "-R",
+                       "a.*",
+                       "-E",
+                       "slow",
+                       "-LE",
+                       "gpu",
+                       "-L",
+                       "unit",
+                       "-j4",
+                       "--timeout",
+                       "2.5",
+                       "--stop-on-failure",
+                       "--output-on-failure",
+                       "--repeat",
+                       "until-pass:3",
+                       "-N",
+                       "--output-junit",
+                       "j.xml",
+                       "--json=r.json"});
+  ASSERT_TRUE(p.ok) << p.err;
+  EXPECT_EQ(p.ctest.test_dir, "b");
+  EXPECT_EQ(p.ctest.config, "Debug");
+  EXPECT_EQ(p.ctest.include, "a.*");
+  EXPECT_EQ(p.ctest.exclude, "slow");
+  EXPECT_EQ(p.ctest.label, "unit");
+  EXPECT_EQ(p.ctest.label_exclude, "gpu");  // not -L with the value "E"
+  EXPECT_EQ(p.run.processes.value_or(0), 4);
+  EXPECT_EQ(p.ctest.timeout_s.value_or(0), 2.5);
+  EXPECT_TRUE(p.run.stop_on_failure);
+  EXPECT_EQ(p.ctest.repeat, CtestRepeat::kUntilPass);
+  EXPECT_EQ(p.ctest.repeat_count, 3);
+  EXPECT_TRUE(p.run.list);
+  EXPECT_EQ(p.run.junit_path, "j.xml");
+  EXPECT_EQ(p.run.json_path, "r.json");
+}
+
+TEST(OptionsTest, CtestRefusesWhatItDoesNotKnow) {
+  EXPECT_EQ(ParseCtest({"--schedule-random"}).err,
+            "--schedule-random: unknown ctest option (usage: mprun ctest [CTEST OPTIONS] "
+            "[MPRUN OPTIONS]; --help lists them)");
+  EXPECT_EQ(ParseCtest({"build"}).err.rfind("build: unknown ctest option", 0), 0u);
+  EXPECT_EQ(ParseCtest({"--repeat", "forever:2"}).err,
+            "--repeat: 'forever:2' is not until-fail:N, until-pass:N or after-timeout:N");
+  EXPECT_FALSE(ParseCtest({"--repeat", "until-fail:0"}).ok);
+  EXPECT_FALSE(ParseCtest({"--timeout", "soon"}).ok);
+  EXPECT_TRUE(ParseCtest({"--help", "--bogus"}).ctest.help);
+}
+
 }  // namespace
 }  // namespace mprun::core

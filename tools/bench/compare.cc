@@ -6,7 +6,8 @@
 // gtest's own sharding (W processes with GTEST_TOTAL_SHARDS/GTEST_SHARD_INDEX);
 // `ctest -jW` over one test per process (the add_test lines
 // gtest_discover_tests would write; ctest keeps its cost data between
-// repetitions); mprun's driver mode over the plain binary (a first run); and
+// repetitions); `mprun ctest -jW` over the same folder (a first run);
+// mprun's driver mode over the plain binary (a first run); and
 // mprun's linked mode, as a first run and with the history of an earlier
 // run. It reports
 // medians, ratios to serial and to the lower bound max(total/W, longest),
@@ -288,6 +289,7 @@ std::vector<Cell> CellsFor(const Workload& w, bool ctest_ok) {
   for (int W : w.workers) {
     if (w.serial_and_shards) cells.push_back({"gtest sharding", W, {}});
     if (ctest_ok) cells.push_back({"ctest -j", W, {}});
+    if (ctest_ok) cells.push_back({"mprun ctest", W, {}});
     cells.push_back({"mprun driver", W, {}});
     cells.push_back({"mprun linked", W, {}});
     cells.push_back({"mprun +history", W, {}});
@@ -309,6 +311,13 @@ std::vector<Job> JobsFor(const Setup& setup, const Workload& w, const Cell& c) {
   }
   if (c.tool == "ctest -j") {
     return {{{"/usr/bin/ctest", "--test-dir", CtestDir(setup, w), "-j", workers, "-Q"}, {}}};
+  }
+  // The ctest front-end over the same folder: what replacing `ctest -jW`
+  // with `mprun ctest -jW` gives (a first run: no history).
+  if (c.tool == "mprun ctest") {
+    return {{{setup.mprun_cli, "ctest", "--test-dir", CtestDir(setup, w), "-j", workers, "-q",
+              "--no-history"},
+             {}}};
   }
   // mprun: the driver runs the plain binary through the mprun command; the
   // linked binary runs as a first run ("mprun linked") or having seen the

@@ -1,7 +1,8 @@
 // The mprun command: driver mode over unmodified GoogleTest binaries, and
 // `mprun merge` for the reports of a sharded run, `mprun report` for the
-// HTML page of saved reports.
+// HTML page of saved reports, `mprun ctest` for a build folder's CTest suite.
 #include "core/options.h"
+#include "runner/ctest.h"
 #include "runner/driver.h"
 #include "runner/merge.h"
 #include "runner/report.h"
@@ -12,6 +13,8 @@ int main(int argc, char** argv) {
       return mprun::runner::RunMerge(argc - 1, argv + 1);
     case mprun::core::Command::kReport:
       return mprun::runner::RunReport(argc - 1, argv + 1);
+    case mprun::core::Command::kCtest:
+      return mprun::runner::RunCtest(argc - 1, argv + 1);
     case mprun::core::Command::kRun:
       break;
   }

@@ -1,0 +1,3 @@
+#!/bin/sh
+echo "this script fails"
+exit 1

@@ -1,0 +1,301 @@
+// mprun ctest end to end: tests/ctest_project (gtest_discover_tests, a
+// whole-binary add_test, scripts, WILL_FAIL, a fixture pair and a broken
+// one, RUN_SERIAL, a RESOURCE_LOCK pair, SKIP_RETURN_CODE, ENVIRONMENT,
+// PASS_REGULAR_EXPRESSION, DISABLED) is configured and built once, run by
+// ctest and by mprun ctest, and every ctest test must end the same way in
+// both. Then bad input: each exits 2 with a message naming it.
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <string>
+
+#include "tests/e2e/e2e_util.h"
+
+namespace mprun {
+namespace {
+
+using testing_util::Proc;
+using testing_util::ScratchDir;
+
+const char kMprun[] = MPRUN_BINARY;
+const char kProject[] = MPRUN_CTEST_PROJECT;
+const char kCmake[] = MPRUN_CMAKE;
+const char kCtest[] = MPRUN_CTEST;
+
+// ctest's folder first on PATH: mprun ctest asks the ctest it finds there.
+std::map<std::string, std::string> Env() {
+  std::string ctest_dir = kCtest;
+  ctest_dir.erase(ctest_dir.rfind('/'));
+  const char* path = std::getenv("PATH");
+  return {{"PATH", ctest_dir + ":" + (path ? path : "/usr/bin:/bin")},
+          {"MPRUN_PROCESSES", "\x01unset"},
+          {"MPRUN_PROCESS_TIMEOUT", "\x01unset"}};
+}
+
+void WriteFile(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
+
+// Per ctest test, how ctest's own run ended, from its progress lines
+// ("  3/23 Test  #3: Discovered.Skips ....   Skipped   0.00 sec").
+std::map<std::string, std::string> CtestOutcomes(const std::string& out) {
+  // Read by hand: std::regex trips gcc 12's -Wmaybe-uninitialized under ASan.
+  std::map<std::string, std::string> outcomes;
+  std::istringstream in(out);
+  for (std::string l; std::getline(in, l);) {
+    const size_t test = l.find("Test ");
+    const size_t colon = l.find(": ", test == std::string::npos ? 0 : test);
+    const size_t sec = l.rfind(" sec");
+    if (test == std::string::npos || l.find('#', test) > colon || colon == std::string::npos ||
+        sec == std::string::npos || sec + 4 != l.size()) {
+      continue;
+    }
+    const size_t name_end = l.find(' ', colon + 2);
+    const std::string name = l.substr(colon + 2, name_end - colon - 2);
+    const size_t word = l.find_first_not_of(" .*", name_end);
+    size_t word_end = l.find_last_not_of("0123456789.", sec - 1);  // before the seconds
+    word_end = l.find_last_not_of(' ', word_end);
+    const std::string w = l.substr(word, word_end + 1 - word);
+    outcomes[name] = w == "Passed"                ? "passed"
+                     : w.rfind("Skipped", 0) == 0 ? "skipped"
+                     : w == "Not Run (Disabled)"  ? "skipped"
+                                                  : "failed";  // Failed, Not Run, Timeout...
+  }
+  return outcomes;
+}
+
+// Per ctest test, how mprun's run ended: a ctest test run as GoogleTest
+// tests failed if any of them failed, was skipped if all were.
+std::map<std::string, std::string> MprunOutcomes(const std::string& report) {
+  rapidjson::Document doc;
+  doc.Parse(report.c_str());
+  std::map<std::string, std::string> outcomes;
+  if (!doc.IsObject() || !doc.HasMember("tests")) return outcomes;
+  for (const auto& t : doc["tests"].GetArray()) {
+    const std::string name = t["ctest_name"].GetString();
+    std::string o = t["outcome"].GetString();
+    if (o == "crashed" || o == "timed_out") o = "failed";
+    std::string& seen = outcomes[name];
+    if (seen.empty() || o == "failed" || (o == "passed" && seen == "skipped")) seen = o;
+  }
+  return outcomes;
+}
+
+class CtestE2eTest : public ::testing::Test {
+ protected:
+  // One build of the project for every test here (a suite with a set-up
+  // runs on one worker).
+  static void SetUpTestSuite() {
+    build_ = std::make_unique<ScratchDir>();
+    const Proc config = testing_util::Run(
+        {kCmake, "-S", kProject, "-B", build_->path(), "-G", MPRUN_CMAKE_GENERATOR,
+         "-DCMAKE_MAKE_PROGRAM=" MPRUN_CMAKE_MAKE_PROGRAM, "-DCMAKE_BUILD_TYPE=Debug"},
+        Env(), *build_);
+    const Proc build = testing_util::Run({kCmake, "--build", build_->path()}, Env(), *build_);
+    built_ = config.status == 0 && build.status == 0;
+    why_ = config.out + config.err + build.out + build.err;
+  }
+  static void TearDownTestSuite() { build_.reset(); }
+  void SetUp() override { ASSERT_TRUE(built_) << "the project did not build:\n" << why_; }
+
+  static std::unique_ptr<ScratchDir> build_;
+  static bool built_;
+  static std::string why_;
+};
+std::unique_ptr<ScratchDir> CtestE2eTest::build_;
+bool CtestE2eTest::built_ = false;
+std::string CtestE2eTest::why_;
+
+TEST_F(CtestE2eTest, EveryTestEndsAsUnderCtest) {
+  ScratchDir dir;
+  const Proc ctest = testing_util::Run({kCtest, "--test-dir", build_->path(), "-j4"}, Env(), dir);
+  const std::map<std::string, std::string> want = CtestOutcomes(ctest.out);
+  ASSERT_EQ(want.size(), 25u) << ctest.out;
+  EXPECT_NE(ctest.status, 0);  // the project holds failing tests
+  const Proc p = testing_util::Run({kMprun, "ctest", "--test-dir", build_->path(), "-j4",
+                                    "--no-history", "--json=" + dir.File("r.json")},
+                                   Env(), dir);
+  EXPECT_EQ(p.status, 1) << p.out << p.err;
+  EXPECT_EQ(MprunOutcomes(testing_util::ReadFile(dir.File("r.json"))), want) << p.out << p.err;
+  // Spot checks of what the comparison could hide: ctest's verdicts.
+  EXPECT_EQ(want.at("will_fail"), "passed");
+  EXPECT_EQ(want.at("skipped_by_code"), "skipped");
+  EXPECT_EQ(want.at("db_user"), "passed");
+  EXPECT_EQ(want.at("broken_user"), "failed");
+  EXPECT_EQ(want.at("lock_a"), "passed");
+  EXPECT_EQ(want.at("Prefix/Param.IsSmall/30"), "failed");
+  EXPECT_EQ(want.at("times_out"), "failed");
+  EXPECT_EQ(want.at("within_its_timeout"), "passed");
+  // TIMEOUT is the test's own limit: timed_out at 1 s, not at the 5 s of
+  // the other nor at any run-wide limit.
+  rapidjson::Document doc;
+  doc.Parse(testing_util::ReadFile(dir.File("r.json")).c_str());
+  ASSERT_TRUE(doc.IsObject());
+  for (const auto& t : doc["tests"].GetArray()) {
+    if (std::string(t["name"].GetString()) != "times_out") continue;
+    EXPECT_EQ(std::string(t["outcome"].GetString()), "timed_out");
+    EXPECT_NE(std::string(t["message"].GetString()).find("still running after 1s (its own limit)"),
+              std::string::npos)
+        << t["message"].GetString();
+    EXPECT_LT(t["duration_ms"].GetDouble(), 4000);
+  }
+}
+
+TEST_F(CtestE2eTest, GoogleTestTestsAreNamedByGtestWithTheirCtestNameBeside) {
+  ScratchDir dir;
+  const Proc p = testing_util::Run(
+      {kMprun, "ctest", "--test-dir", build_->path(), "--no-history", "-R",
+       "^(whole|Prefix/Param.IsSmall/30|script_passes)$", "--json=" + dir.File("r.json")},
+      Env(), dir);
+  EXPECT_EQ(p.status, 1) << p.out << p.err;
+  rapidjson::Document doc;
+  const auto rows = testing_util::ParseReport(testing_util::ReadFile(dir.File("r.json")), &doc);
+  std::map<std::string, std::string> ctest_names;
+  for (const auto& t : doc["tests"].GetArray()) {
+    ctest_names[t["name"].GetString()] = t["ctest_name"].GetString();
+  }
+  // gtest_discover_tests names a parameterised test by its value.
+  EXPECT_EQ(ctest_names, (std::map<std::string, std::string>{
+                             {"Prefix/Param.IsSmall/2", "Prefix/Param.IsSmall/30"},
+                             {"Whole.One", "whole"},
+                             {"Whole.Two", "whole"},
+                             {"Whole.Three", "whole"},
+                             {"script_passes", "script_passes"}}));
+  EXPECT_EQ(rows.at("Whole.Two").outcome, "passed");
+  EXPECT_EQ(rows.at("Prefix/Param.IsSmall/2").outcome, "failed");
+}
+
+TEST_F(CtestE2eTest, ListsWithDashNAndPullsInAFixturesSetUp) {
+  ScratchDir dir;
+  const Proc p = testing_util::Run(
+      {kMprun, "ctest", "--test-dir", build_->path(), "-N", "-R", "db_user|^Other"}, Env(), dir);
+  EXPECT_EQ(p.status, 0) << p.err;
+  EXPECT_EQ(p.out, "Other.Passes\ndb_setup\ndb_user\ndb_cleanup\n");
+  // The plan: RUN_SERIAL in the serial phase, the lock's tests on one worker.
+  const Proc v = testing_util::Run(
+      {kMprun, "ctest", "--test-dir", build_->path(), "-N", "-v", "-R", "^serial$|^lock_"}, Env(),
+      dir);
+  EXPECT_EQ(v.status, 0) << v.err;
+  EXPECT_EQ(v.out,
+            "serial [serial]\n"
+            "ctest:lock_a: 2 tests kept together (RESOURCE_LOCK, FIXTURES_* or DEPENDS)\n"
+            "  lock_a\n  lock_b\n");
+}
+
+void Copy(const std::string& from, const std::string& to) {
+  unlink(to.c_str());
+  std::ofstream(to, std::ios::binary) << std::ifstream(from, std::ios::binary).rdbuf();
+  chmod(to.c_str(), 0755);
+}
+
+// The listing of a whole binary is kept beside the history, and a binary
+// that changed is listed again.
+TEST_F(CtestE2eTest, KeepsTheListingOfAnUnchangedBinaryOnly) {
+  ScratchDir dir;
+  const std::string bin = dir.File("bin");
+  Copy(build_->File("whole"), bin);
+  mkdir(dir.File("b").c_str(), 0700);
+  WriteFile(dir.File("b/CTestTestfile.cmake"), "add_test(w \"" + bin + "\")\n");
+  auto run = [&] {
+    return testing_util::Run(
+        {kMprun, "ctest", "--test-dir", dir.File("b"), "-v",
+         "--history=" + dir.File("h/history.json"), "--json=" + dir.File("r.json")},
+        Env(), dir);
+  };
+  const char kFromCache[] = "1 of 1 binaries' listings from the cache";
+  Proc p = run();
+  EXPECT_EQ(p.status, 0) << p.out << p.err;
+  EXPECT_EQ(p.err.find(kFromCache), std::string::npos) << p.err;
+  p = run();
+  EXPECT_EQ(p.status, 0) << p.out << p.err;
+  EXPECT_NE(p.err.find(kFromCache), std::string::npos) << p.err;
+  Copy(build_->File("discovered"), bin);  // another binary at the same path
+  p = run();
+  EXPECT_EQ(p.err.find(kFromCache), std::string::npos) << p.err;
+  rapidjson::Document doc;
+  const auto rows = testing_util::ParseReport(testing_util::ReadFile(dir.File("r.json")), &doc);
+  EXPECT_EQ(rows.count("Discovered.Passes"), 1u) << p.out;
+  EXPECT_EQ(rows.count("Whole.One"), 0u) << p.out;
+}
+
+// A build folder of one hand-written CTestTestfile.cmake (ctest runs it as
+// a script: it may fail or hang).
+std::string Folder(const ScratchDir& dir, const std::string& name, const std::string& script) {
+  const std::string folder = dir.File(name);
+  mkdir(folder.c_str(), 0700);
+  WriteFile(folder + "/CTestTestfile.cmake", script);
+  return folder;
+}
+
+TEST(CtestBadInputTest, ExitsTwoNamingTheProblem) {
+  ScratchDir dir;
+  mkdir(dir.File("empty").c_str(), 0700);
+  const struct {
+    std::vector<std::string> args;
+    std::string message;
+  } cases[] = {
+      {{"--test-dir", dir.File("nowhere")}, dir.File("nowhere") + ": not a build folder"},
+      {{"--test-dir", dir.File("empty")}, dir.File("empty") + ": no CTestTestfile.cmake"},
+      {{"--test-dir", Folder(dir, "fails", "message(FATAL_ERROR \"no listing today\")\n")},
+       "--show-only=json-v1 exited with status"},
+      {{"--test-dir", Folder(dir, "hangs", "execute_process(COMMAND sleep 60)\n"),
+        "--list-timeout=0.5"},
+       "--show-only=json-v1 did not finish within 0.5 s (--list-timeout); killed"},
+      {{"--test-dir",
+        Folder(dir, "missing", "add_test(gone \"" + dir.File("no-such-prog") + "\")\n")},
+       "ctest test gone: ctest found no program to run"},
+      {{"--test-dir", dir.File("empty"), "--schedule-random"},
+       "--schedule-random: unknown ctest option"},
+  };
+  for (const auto& c : cases) {
+    std::vector<std::string> argv = {kMprun, "ctest"};
+    argv.insert(argv.end(), c.args.begin(), c.args.end());
+    const Proc p = testing_util::Run(argv, Env(), dir);
+    EXPECT_EQ(p.status, 2) << c.message << "\n" << p.err;
+    EXPECT_NE(p.err.find("mprun ctest: error: "), std::string::npos) << p.err;
+    EXPECT_NE(p.err.find(c.message), std::string::npos) << p.err;
+  }
+}
+
+TEST(CtestBadInputTest, AProgramThatIsNoGoogleTestBinaryIsNeverGivenAGtestFlag) {
+  ScratchDir dir;
+  // /bin/echo is an ELF program that takes any argument: listed with
+  // --gtest_list_tests it would print that and "pass". It must run once,
+  // as written.
+  const std::string folder = Folder(dir, "echo",
+                                    "add_test(says /bin/echo hello)\n"
+                                    "set_tests_properties(says PROPERTIES "
+                                    "FAIL_REGULAR_EXPRESSION \"gtest\" PASS_REGULAR_EXPRESSION "
+                                    "\"^hello\")\n");
+  const Proc p =
+      testing_util::Run({kMprun, "ctest", "--test-dir", folder, "--no-history", "-v"}, Env(), dir);
+  EXPECT_EQ(p.status, 0) << p.out << p.err;
+  EXPECT_NE(p.out.find("mprun: 1 passed, 0 failed, 0 skipped"), std::string::npos) << p.out;
+}
+
+TEST(CtestCommandTest, GetsTheWorkersTmpdirAndAnUnhonouredPropertyIsNamed) {
+  ScratchDir dir;
+  const std::string folder =
+      Folder(dir, "misc",
+             "add_test(tmpdir /bin/sh -c \"test -d \\\"$TMPDIR\\\" && test \\\"$TMPDIR\\\" = "
+             "\\\"$TEST_TMPDIR\\\" && test \\\"$TMPDIR\\\" != \\\"$OUTER_TMPDIR\\\"\")\n"
+             "add_test(measured /bin/true)\n"
+             "set_tests_properties(measured PROPERTIES MEASUREMENT x=1)\n");
+  std::map<std::string, std::string> env = Env();
+  env["OUTER_TMPDIR"] = env["TMPDIR"] = dir.path();
+  const Proc p =
+      testing_util::Run({kMprun, "ctest", "--test-dir", folder, "--no-history", "-j2"}, env, dir);
+  EXPECT_EQ(p.status, 0) << p.out << p.err;
+  EXPECT_NE(p.out.find("mprun: 2 passed, 0 failed, 0 skipped"), std::string::npos) << p.out;
+  EXPECT_NE(p.err.find("mprun ctest: warning: test measured: property MEASUREMENT is not "
+                       "honoured by mprun ctest"),
+            std::string::npos)
+      << p.err;
+}
+
+}  // namespace
+}  // namespace mprun
