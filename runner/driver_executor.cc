@@ -108,14 +108,30 @@ class DriverWorker {
   void Run() {
     std::vector<uint32_t> batch;
     std::vector<uint32_t> group;
+    // The last binary's tests of a batch of several binaries wait for the
+    // next batch: a batch ends at a count, often inside a binary whose rest
+    // the next batch brings, and one launch then runs both parts (on many
+    // small binaries, a launch saved per batch). They stay claimed by this
+    // worker meanwhile, as the rest of a batch does while it runs.
+    std::vector<uint32_t> carried;
     for (;;) {
       runtime_.NextBatch(&batch);
-      if (batch.empty()) break;
+      if (batch.empty() && carried.empty()) break;
+      const bool last = batch.empty();
+      if (!carried.empty()) {
+        batch.insert(batch.end(), carried.begin(), carried.end());
+        std::sort(batch.begin(), batch.end());  // table order: binaries together
+        carried.clear();
+      }
       // One launch per binary of the batch (it is in table order).
       for (size_t begin = 0; begin < batch.size();) {
         size_t end = begin + 1;
         const uint32_t binary = run_.tests[batch[begin]].binary;
         while (end < batch.size() && run_.tests[batch[end]].binary == binary) ++end;
+        if (end == batch.size() && begin > 0 && !last) {
+          carried.assign(batch.begin() + static_cast<long>(begin), batch.end());
+          break;
+        }
         group.assign(batch.begin() + static_cast<long>(begin),
                      batch.begin() + static_cast<long>(end));
         // All at once: the child will run every test it is given, so none
@@ -125,6 +141,7 @@ class DriverWorker {
         begin = end;
       }
       runtime_.Idle();
+      if (last) break;
     }
   }
 

@@ -198,12 +198,12 @@ class SuspendTest : public ::testing::TestWithParam<bool> {};
 TEST_P(SuspendTest, StopsWorkersTooAndThePauseDoesNotCountAgainstTheTimeLimit) {
   ScratchDir dir;
   const std::string token = "tstp" + std::to_string(getpid()) + (GetParam() ? "d" : "l");
-  const pid_t pid =
-      testing_util::Start(Command(GetParam(),
-                                  {"--processes=1", "--no-history", "--process-timeout=5",
-                                   "--json=" + dir.File("r.json")},
-                                  "Timed.Tunable"),
-                          Env(dir, token, {{"PERF_TUNABLE_MS", "1500"}}), dir);
+  const pid_t pid = testing_util::Start(
+      Command(
+          GetParam(),
+          {"--processes=1", "--no-history", "--process-timeout=5", "--json=" + dir.File("r.json")},
+          "Timed.Tunable"),
+      Env(dir, token, {{"PERF_TUNABLE_MS", "1500"}}), dir);
   ASSERT_TRUE(testing_util::WaitFor([&] { return Running(dir, "Timed.Tunable"); }, 20000));
   kill(pid, SIGTSTP);
   int status = 0;

@@ -9,7 +9,10 @@
 // repetitions); `mprun ctest -jW` over the same folder (a first run);
 // mprun's driver mode over the plain binary (a first run); and
 // mprun's linked mode, as a first run and with the history of an earlier
-// run. It reports
+// run. Workloads of whole binaries (one ctest test per binary, as a plain
+// `add_test(NAME x COMMAND x)` registers it) time the binaries run one after
+// another, `ctest -jW`, `mprun ctest -jW` as a first run and with the history
+// (and listings) of an earlier run, and the driver over every binary. It reports
 // medians, ratios to serial and to the lower bound max(total/W, longest),
 // and the peak RSS of any one process of each tool, as a Markdown table and
 // a JSON file of every sample.
@@ -24,6 +27,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -87,6 +91,18 @@ Sample RunAll(const std::vector<Job>& jobs) {
   return s;
 }
 
+// Runs the processes one after another: the wall time of them all.
+Sample RunInTurn(const std::vector<Job>& jobs) {
+  Sample s;
+  for (const Job& job : jobs) {
+    const Sample one = RunAll({job});
+    s.wall_s += one.wall_s;
+    s.max_rss_kb = std::max(s.max_rss_kb, one.max_rss_kb);
+    s.ok = s.ok && one.ok;
+  }
+  return s;
+}
+
 std::string Capture(const std::string& cmd) {
   std::string out;
   FILE* p = popen(cmd.c_str(), "r");
@@ -137,7 +153,34 @@ struct Workload {
   // ctest starts a process per test: on trivial suites one run says it all
   // (10,000 tests take minutes), so it is run once there.
   bool ctest_once = false;
+  // A workload of whole binaries: these binaries, each copied `copies`
+  // times into the ctest folder, each copy one ctest test (linked and plain
+  // unused).
+  std::vector<std::pair<std::string, int>> whole = {};
+  std::vector<std::string> copies = {};  // filled by WriteWholeCtestDir
 };
+
+// The CTestTestfile.cmake of a folder of whole binaries: each of `w.whole`
+// copied into `dir` (a distinct file, as distinct binaries are), each copy
+// registered as one test running it with no arguments.
+bool WriteWholeCtestDir(const std::string& dir, Workload* w) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  std::ofstream out(dir + "/CTestTestfile.cmake");
+  w->copies.clear();
+  for (const auto& [binary, copies] : w->whole) {
+    for (int k = 0; k < copies; ++k) {
+      const std::string name = fs::path(binary).filename().string() + "_" + std::to_string(k);
+      const std::string copy = dir + "/" + name;
+      fs::copy_file(binary, copy, fs::copy_options::overwrite_existing, ec);
+      if (ec) return false;
+      out << "add_test([=[" << name << "]=] \"" << copy << "\")\n";
+      w->copies.push_back(copy);
+    }
+  }
+  return !w->copies.empty();
+}
 
 struct Cell {
   std::string tool;
@@ -256,6 +299,20 @@ std::vector<Workload> Workloads(const std::string& bin_dir, bool quick, int core
   f.total_s = bench::kFixtureSuites * bench::FixtureSetUpMs() / 1e3;
   f.longest_s = bench::FixtureSetUpMs() / 1e3;
   loads.push_back(f);
+  {
+    // Several whole binaries, one long: ctest runs the long one whole.
+    Workload w{"whole_long", "4 whole binaries, one long (10 x 200 ms)", "", "", {2}};
+    w.whole = {{bin_dir + "/whole_long_plain", 1},
+               {bin_dir + "/whole_short_plain", static_cast<int>(bench::kWholeShortCopies)}};
+    w.total_s = (bench::kWholeLongTests * bench::WholeLongMs() +
+                 bench::kWholeShortCopies * bench::kWholeShortTests * bench::WholeShortMs()) /
+                1e3;
+    w.longest_s = bench::WholeLongMs() / 1e3;
+    loads.push_back(w);
+    Workload t{"tiny_binaries", "20 whole binaries of 20 trivial tests", "", "", {2}};
+    t.whole = {{bin_dir + "/trivial_20_plain", static_cast<int>(bench::kTinyBinaries)}};
+    loads.push_back(t);
+  }
   if (!quick) {
     Workload c{"crashy", "500 tests, 15 segfault, 5 hang (1 s timeout)", bin("crashy_linked"),
                bin("crashy_plain"), TwoAndCores(cores)};
@@ -285,6 +342,16 @@ std::string HistoryPath(const Setup& setup, const Workload& w, int workers) {
 // The tools timed on `w`, in the order they alternate within a repetition.
 std::vector<Cell> CellsFor(const Workload& w, bool ctest_ok) {
   std::vector<Cell> cells;
+  if (!w.whole.empty()) {
+    cells.push_back({"gtest serial", 1, {}});
+    for (int W : w.workers) {
+      if (ctest_ok) cells.push_back({"ctest -j", W, {}});
+      if (ctest_ok) cells.push_back({"mprun ctest", W, {}});
+      if (ctest_ok) cells.push_back({"mprun ctest +history", W, {}});
+      cells.push_back({"mprun driver", W, {}});
+    }
+    return cells;
+  }
   if (w.serial_and_shards) cells.push_back({"gtest serial", 1, {}});
   for (int W : w.workers) {
     if (w.serial_and_shards) cells.push_back({"gtest sharding", W, {}});
@@ -300,6 +367,11 @@ std::vector<Cell> CellsFor(const Workload& w, bool ctest_ok) {
 // The processes that one sample of `c` runs at once.
 std::vector<Job> JobsFor(const Setup& setup, const Workload& w, const Cell& c) {
   const std::string workers = std::to_string(c.workers);
+  if (c.tool == "gtest serial" && !w.copies.empty()) {
+    std::vector<Job> jobs;  // run in turn (Measure)
+    for (const std::string& b : w.copies) jobs.push_back({{b}, {}});
+    return jobs;
+  }
   if (c.tool == "gtest serial") return {{{w.plain}, {}}};
   if (c.tool == "gtest sharding") {
     std::vector<Job> jobs;
@@ -314,9 +386,10 @@ std::vector<Job> JobsFor(const Setup& setup, const Workload& w, const Cell& c) {
   }
   // The ctest front-end over the same folder: what replacing `ctest -jW`
   // with `mprun ctest -jW` gives (a first run: no history).
-  if (c.tool == "mprun ctest") {
+  if (c.tool == "mprun ctest" || c.tool == "mprun ctest +history") {
     return {{{setup.mprun_cli, "ctest", "--test-dir", CtestDir(setup, w), "-j", workers, "-q",
-              "--no-history"},
+              c.tool == "mprun ctest" ? "--no-history"
+                                      : "--history=" + HistoryPath(setup, w, c.workers)},
              {}}};
   }
   // mprun: the driver runs the plain binary through the mprun command; the
@@ -328,7 +401,8 @@ std::vector<Job> JobsFor(const Setup& setup, const Workload& w, const Cell& c) {
       driver ? setup.mprun_cli : w.linked, "--processes=" + workers, "-q",
       learned ? "--history=" + HistoryPath(setup, w, c.workers) : "--no-history"};
   if (w.timeout_s > 0) a.push_back("--process-timeout=" + Fixed(w.timeout_s, 1));
-  if (driver) a.push_back(w.plain);
+  if (driver && w.copies.empty()) a.push_back(w.plain);
+  if (driver) a.insert(a.end(), w.copies.begin(), w.copies.end());
   return {{a, {}}};
 }
 
@@ -339,11 +413,13 @@ void Measure(const Setup& setup, const Workload& w, std::vector<Cell>* cells) {
     for (Cell& c : *cells) {
       if (c.tool == "ctest -j" && w.ctest_once && r > 0) continue;
       const std::vector<Job> jobs = JobsFor(setup, w, c);
-      if (c.tool == "mprun +history" && r == 0) {
+      const bool learns = c.tool == "mprun +history" || c.tool == "mprun ctest +history";
+      if (learns && r == 0) {
         unlink(HistoryPath(setup, w, c.workers).c_str());
         RunAll(jobs);
       }
-      c.samples.push_back(RunAll(jobs));
+      const bool in_turn = c.tool == "gtest serial" && !w.copies.empty();
+      c.samples.push_back(in_turn ? RunInTurn(jobs) : RunAll(jobs));
       std::fprintf(stderr, "   %-15s W=%-3d %.3f s\n", c.tool.c_str(), c.workers,
                    c.samples.back().wall_s);
     }
@@ -413,15 +489,23 @@ int main(int argc, char** argv) {
   std::string json =
       "{\"cores\": " + std::to_string(cores) + ", \"scale\": " + scale + ", \"workloads\": [";
   for (size_t li = 0; li < loads.size(); ++li) {
-    const Workload& w = loads[li];
+    Workload w = loads[li];
     std::fprintf(stderr, "== %s\n", w.description.c_str());
-    // A machine without ctest (a bare benchmark host) measures the rest.
-    const bool ctest_ok = w.with_ctest && access("/usr/bin/ctest", X_OK) == 0 &&
-                          WriteCtestDir(w.plain, CtestDir(setup, w), w.timeout_s);
+    // A machine without ctest (a bare benchmark host) measures the rest; the
+    // binaries of a whole-binary workload are copied into its ctest folder
+    // either way (the driver runs those copies).
+    const bool written = w.whole.empty() ? WriteCtestDir(w.plain, CtestDir(setup, w), w.timeout_s)
+                                         : WriteWholeCtestDir(CtestDir(setup, w), &w);
+    const bool ctest_ok = w.with_ctest && access("/usr/bin/ctest", X_OK) == 0 && written;
+    if (!w.whole.empty() && !written) {
+      std::fprintf(stderr, "   (left out: its binaries could not be copied to %s)\n",
+                   CtestDir(setup, w).c_str());
+      continue;
+    }
     std::vector<Cell> cells = CellsFor(w, ctest_ok);
     Measure(setup, w, &cells);
     md += MarkdownRows(w, cells);
-    json += std::string(li ? "," : "") + WorkloadJson(w, cells);
+    json += std::string(json.back() == '[' ? "" : ",") + WorkloadJson(w, cells);
   }
   json += "\n]}\n";
   std::ofstream(opts.out_dir + "/results.md") << md;

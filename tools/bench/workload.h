@@ -60,6 +60,18 @@ inline double ClusterMs(uint32_t i) {
   return 3 * Scale();
 }
 
+// Whole binaries, each one ctest test (`add_test(NAME x COMMAND x)`): one
+// long binary of 10 sleeping tests of 200 ms beside kWholeShortCopies copies
+// of a short one of 20 tests of 5 ms; ctest cannot split the long one.
+inline constexpr uint32_t kWholeLongTests = 10;
+inline double WholeLongMs() { return 200 * Scale(); }
+inline constexpr uint32_t kWholeShortTests = 20;
+inline double WholeShortMs() { return 5 * Scale(); }
+inline constexpr uint32_t kWholeShortCopies = 3;
+
+// Many small binaries: kTinyBinaries copies of a binary of 20 trivial tests.
+inline constexpr uint32_t kTinyBinaries = 20;
+
 // Crashy suite: 500 tests of 1 ms; every 33rd segfaults, every 97th hangs.
 inline constexpr uint32_t kCrashyTests = 500;
 inline bool CrashyCrashes(uint32_t i) { return i % 33 == 5; }

@@ -1,6 +1,7 @@
 // The benchmark's generated suites, one binary per MPRUN_BENCH_SUITE value
-// (cpu, sleep, cluster, fixture, crashy), each built linked with mprun::gtest_main
-// and as a plain gtest binary. Tests are registered in a loop.
+// (cpu, sleep, cluster, fixture, crashy, whole_long, whole_short), each built
+// as a plain gtest binary and, but for the whole_ ones, linked with
+// mprun::gtest_main. Tests are registered in a loop.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <time.h>
@@ -83,6 +84,14 @@ const bool kRegistered = [] {
   for (uint32_t i = 0; i < bench::kClusterTests; ++i) {
     Register("Cluster" + std::to_string(i / 20), "Test" + std::to_string(i),
              [i] { Sleep(bench::ClusterMs(i)); });
+  }
+#elif MPRUN_BENCH_SUITE_WHOLE_LONG
+  for (uint32_t i = 0; i < bench::kWholeLongTests; ++i) {
+    Register("Long", "Test" + std::to_string(i), [] { Sleep(bench::WholeLongMs()); });
+  }
+#elif MPRUN_BENCH_SUITE_WHOLE_SHORT
+  for (uint32_t i = 0; i < bench::kWholeShortTests; ++i) {
+    Register("Short", "Test" + std::to_string(i), [] { Sleep(bench::WholeShortMs()); });
   }
 #elif MPRUN_BENCH_SUITE_FIXTURE
   RegisterFixtureSuites(std::make_integer_sequence<int, bench::kFixtureSuites>());
