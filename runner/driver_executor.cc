@@ -112,13 +112,15 @@ class DriverWorker {
     // next batch: a batch ends at a count, often inside a binary whose rest
     // the next batch brings, and one launch then runs both parts (on many
     // small binaries, a launch saved per batch). They stay claimed by this
-    // worker meanwhile, as the rest of a batch does while it runs.
+    // worker meanwhile, as the rest of a batch does while it runs, and wait
+    // one batch at most.
     std::vector<uint32_t> carried;
     for (;;) {
       runtime_.NextBatch(&batch);
       if (batch.empty() && carried.empty()) break;
       const bool last = batch.empty();
-      if (!carried.empty()) {
+      const bool carried_in = !carried.empty();
+      if (carried_in) {
         batch.insert(batch.end(), carried.begin(), carried.end());
         std::sort(batch.begin(), batch.end());  // table order: binaries together
         carried.clear();
@@ -128,7 +130,7 @@ class DriverWorker {
         size_t end = begin + 1;
         const uint32_t binary = run_.tests[batch[begin]].binary;
         while (end < batch.size() && run_.tests[batch[end]].binary == binary) ++end;
-        if (end == batch.size() && begin > 0 && !last) {
+        if (end == batch.size() && begin > 0 && !last && !carried_in) {
           carried.assign(batch.begin() + static_cast<long>(begin), batch.end());
           break;
         }
