@@ -709,9 +709,12 @@ bool Supervisor::HandleSignal(int signal_fd, bool* status_requested) {
   } else if (sig == SIGTSTP) {
     Suspend();
   } else if (sig == SIGCONT) {
-    // Continued after a SIGSTOP mprun did not see coming (kill -STOP): the
-    // workers may have been stopped with it (a job's whole group).
-    ResumeWorkers(0);
+    // Continued after a SIGSTOP mprun did not see coming (kill -STOP). The
+    // workers and binaries run in groups of their own, so no job-wide stop
+    // reached them, and mprun continues only what it stopped: a SIGCONT
+    // discards a running process's pending stop signals, and so can
+    // deadlock a ptrace attach in flight (LSan's leak check at exit
+    // attaches to every thread of the binary and waits for its SIGSTOP).
   } else {
     Interrupt(std::string("interrupted by ") + core::SignalName(sig));
   }

@@ -86,7 +86,7 @@ TEST_P(FirstInterruptTest, RunningTestsFinishNoNewOneStartsExit130) {
           GetParam().driver,
           {"--processes=1", "--no-history", "--interrupt-grace=30", "--json=" + dir.File("r.json")},
           "Timed.Tunable:Timed.Spin"),
-      Env(dir, token, {{"PERF_TUNABLE_MS", "1500"}}), dir);
+      Env(dir, token, {{"PERF_TUNABLE_MS", "1500"}, {"PERF_COUNT_CONTINUES", "500"}}), dir);
   ASSERT_TRUE(testing_util::WaitFor([&] { return Running(dir, "Timed.Tunable"); }, 20000));
   kill(pid, GetParam().signal);
   const Proc p = testing_util::Finish(pid, dir);
@@ -191,10 +191,8 @@ class SuspendTest : public ::testing::TestWithParam<bool> {};
 // SIGTSTP stops the supervisor and every worker; six seconds later SIGCONT
 // resumes them. The test (1.5 s of sleep; a sleep's end is fixed when it
 // begins, so it ends as soon as it is resumed) has a limit of 5 s: it
-// passes only if the pause does not count against it. The limit is also
-// what the binary has to end after its test: under ASan on a loaded machine
-// an exit after the pause was seen to outlast 3 s (1 in 8 tries beside
-// hostile_e2e_tests), and CI once took longer than 1.5 s.
+// passes only if the pause does not count against it. Then the test
+// watches 0.5 s more for a second SIGCONT (see the end).
 TEST_P(SuspendTest, StopsWorkersTooAndThePauseDoesNotCountAgainstTheTimeLimit) {
   ScratchDir dir;
   const std::string token = "tstp" + std::to_string(getpid()) + (GetParam() ? "d" : "l");
@@ -203,7 +201,7 @@ TEST_P(SuspendTest, StopsWorkersTooAndThePauseDoesNotCountAgainstTheTimeLimit) {
           GetParam(),
           {"--processes=1", "--no-history", "--process-timeout=5", "--json=" + dir.File("r.json")},
           "Timed.Tunable"),
-      Env(dir, token, {{"PERF_TUNABLE_MS", "1500"}}), dir);
+      Env(dir, token, {{"PERF_TUNABLE_MS", "1500"}, {"PERF_COUNT_CONTINUES", "500"}}), dir);
   ASSERT_TRUE(testing_util::WaitFor([&] { return Running(dir, "Timed.Tunable"); }, 20000));
   kill(pid, SIGTSTP);
   int status = 0;
@@ -234,6 +232,15 @@ TEST_P(SuspendTest, StopsWorkersTooAndThePauseDoesNotCountAgainstTheTimeLimit) {
   rapidjson::Document doc;
   auto rows = testing_util::ParseReport(testing_util::ReadFile(dir.File("r.json")), &doc);
   EXPECT_EQ(rows["Timed.Tunable"].outcome, "passed") << rows["Timed.Tunable"].message;
+  // One SIGCONT, not two: mprun's own continue must not also be read back
+  // from its signalfd as a stop it did not see and sent on again. A SIGCONT
+  // to a running binary discards its pending stop signals, which deadlocked
+  // ASan binaries in the exit-time leak check (its tracer waits for the
+  // SIGSTOP of its ptrace attach): the binary then "hung after its test".
+  // Two SIGCONTs that come before the first is handled count as one, so
+  // this can miss a second one (driver mode mostly does); the exact check is
+  // SupervisorTest.AContinueAfterAStopMprunDidNotMakeIsNotSentOn.
+  EXPECT_EQ(testing_util::ReadFile(dir.File("continues")), "1\n");
   ExpectNothingLeft(token);
 }
 

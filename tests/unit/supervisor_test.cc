@@ -563,6 +563,30 @@ TEST_F(SupervisorTest, TheTimeSuspendedDoesNotCountAgainstTheRunningTest) {
   EXPECT_EQ(launcher_.procs[0].signals, (std::vector<int>{TimeoutDumpSignal()}));
 }
 
+// kill -STOP mprun, then kill -CONT: the workers were never stopped (they
+// run in groups of their own) and get no SIGCONT, which would discard a
+// running process's pending stop signals (a ptrace attach in flight).
+TEST_F(SupervisorTest, AContinueAfterAStopMprunDidNotMakeIsNotSentOn) {
+  Build(1, 1, /*timeout_s=*/1);
+  ASSERT_TRUE(sup_->Start());
+  FakeWorker w = Worker(0);
+  w.Take(1);
+  w.Start(0);
+  sigset_t cont, old;
+  sigemptyset(&cont);
+  sigaddset(&cont, SIGCONT);
+  ASSERT_EQ(pthread_sigmask(SIG_BLOCK, &cont, &old), 0);
+  const int sfd = signalfd(-1, &cont, SFD_CLOEXEC);
+  ASSERT_GE(sfd, 0);
+  ASSERT_EQ(pthread_kill(pthread_self(), SIGCONT), 0);
+  sup_->Step(0, sfd);
+  close(sfd);
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  EXPECT_TRUE(launcher_.procs[0].group_signals.empty());
+  EXPECT_TRUE(launcher_.program_group_signals.empty());
+  EXPECT_FALSE(ledger_->Finished(0));
+}
+
 TEST_F(SupervisorTest, ARunEndsWhenEveryTestHasAResultAndWorkersLeave) {
   Build(2, 3);
   ASSERT_TRUE(sup_->Start());
