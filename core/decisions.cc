@@ -146,8 +146,9 @@ AttemptAction AttemptBook::Judge(uint32_t test, TestResult& result, bool may_run
   if (rules_.retries > 0 && test < attempts_.size() && result.outcome != Outcome::kNotRun) {
     const uint32_t attempt = ++attempts_[test];
     result.attempts = attempt;
-    if (IsFailure(result.outcome) && attempt <= static_cast<uint32_t>(rules_.retries) &&
-        may_run_again) {
+    const bool retried =
+        rules_.timeouts_only ? result.outcome == Outcome::kTimedOut : IsFailure(result.outcome);
+    if (retried && attempt <= static_cast<uint32_t>(rules_.retries) && may_run_again) {
       earlier_[test].push_back(
           {result.outcome, result.message, result.output, result.duration_ns, result.worker});
       return AttemptAction::kRetry;

@@ -228,6 +228,7 @@ struct AttemptRules {
   bool flaky_fails = false;
   int repeat_each = 1;  // a passed test runs again until it ran this often
   bool stop_on_failure = false;
+  bool timeouts_only = false;  // only a timed-out test runs again (ctest's after-timeout)
 };
 
 enum class AttemptAction {

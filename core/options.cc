@@ -368,7 +368,8 @@ Apply Repeat(CtestRepeat* mode, int* count) {
     for (const auto& [name, m] : kModes) {
       if (colon == std::string::npos || word != name) continue;
       *mode = m;
-      return ParseWhole(what, v.substr(colon + 1), 1, 1000000, "a count from 1", count, e);
+      return ParseWhole(what, v.substr(colon + 1), 1, 10000, "a count between 1 and 10000", count,
+                        e);
     }
     *e = std::string(what) + ": '" + v + "' is not until-fail:N, until-pass:N or after-timeout:N";
     return false;

@@ -69,6 +69,7 @@ struct Options {
   bool no_history = false;                           // --no-history [MPRUN_NO_HISTORY]
   int retries = 0;                                   // --retries=N
   bool flaky_fails = false;                          // --flaky-fails
+  bool retry_timeouts_only = false;                  // mprun ctest --repeat after-timeout:N
   Dist dist = Dist::kAuto;                           // --dist=auto|test|suite
   bool list = false;                                 // --list: print the selected tests and exit
   bool stop_on_failure = false;                      // -x/--stop (also --gtest_fail_fast)

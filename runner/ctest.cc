@@ -521,23 +521,21 @@ class CtestWay : public WayIn {
 };
 
 // --repeat in mprun's terms.
-void ApplyRepeat(const core::CtestOptions& c, core::Options* opts, GtestFlags* flags) {
+void ApplyRepeat(const core::CtestOptions& c, core::Options* opts) {
   switch (c.repeat) {
     case core::CtestRepeat::kNone:
       return;
     case core::CtestRepeat::kUntilFail:
-      // Every test N times over (mprun repeats the whole run); the run
-      // stops at the first failure as ctest stops that test.
-      flags->repeat = c.repeat_count;
+      // Each test until it fails, N runs at most: --repeat-each stops
+      // repeating a test at its first failure, which is then its outcome.
+      opts->repeat_each = c.repeat_count;
       return;
     case core::CtestRepeat::kUntilPass:
       opts->retries = c.repeat_count - 1;
       return;
     case core::CtestRepeat::kAfterTimeout:
       opts->retries = c.repeat_count - 1;
-      Warn(
-          "--repeat after-timeout:N runs again every test that did not pass, not only those "
-          "that timed out (mprun's --retries)");
+      opts->retry_timeouts_only = true;
       return;
   }
 }
@@ -608,7 +606,7 @@ int RunCtest(int argc, char** argv) {
   }
   AddCommands(listed, picked, how, &table);
   GtestFlags flags;
-  ApplyRepeat(c, &opts, &flags);
+  ApplyRepeat(c, &opts);
   CtestWay way(std::move(table), std::move(listed), std::move(how), c, slowest_ns, programs);
   core::RunInfo run = way.Run();
   return RunTests(opts, opts.processes.value_or(-1), flags, "mprun", std::move(run), way);

@@ -391,6 +391,7 @@ SupervisorOptions Engine::SupervisorOptionsFor() const {
   sopt.keep_passing_output = opts_.show_all_output;
   sopt.retries = opts_.retries;
   sopt.flaky_fails = opts_.flaky_fails;
+  sopt.retry_timeouts_only = opts_.retry_timeouts_only;
   sopt.dump_grace_ms = spec_.dump_grace_ms;
   sopt.repeat_each = opts_.repeat_each;
   sopt.driver_launches = spec_.driver_launches;

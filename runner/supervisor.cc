@@ -45,7 +45,7 @@ Supervisor::Supervisor(shm::Segment& segment, shm::Doorbell& bell, Spawner& laun
                                  opt_.auto_limits, opt_.slow_after_s, opt_.dump_grace_ms,
                                  opt_.hand_back_after_ms}),
       attempts_(ledger.size(), core::AttemptRules{opt_.retries, opt_.flaky_fails, opt_.repeat_each,
-                                                  opt_.stop_on_failure}),
+                                                  opt_.stop_on_failure, opt_.retry_timeouts_only}),
       stops_(opt_.interrupt_grace_ms, opt_.exit_grace_ms),
       give_up_(opt_.max_deaths_before_any_test),
       serial_(ledger.size(), false) {

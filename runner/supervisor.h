@@ -68,6 +68,7 @@ struct SupervisorOptions {
   // pass after a failure is flaky, and counts as passed unless flaky_fails.
   int retries = 0;
   bool flaky_fails = false;
+  bool retry_timeouts_only = false;  // only timed-out tests are retried
   // After the first SIGINT/SIGTERM/SIGHUP, how long running tests have to
   // finish (no new test starts); then, or at a second signal, everything is
   // killed. 0: killed at once.

@@ -277,6 +277,57 @@ TEST(CtestBadInputTest, AProgramThatIsNoGoogleTestBinaryIsNeverGivenAGtestFlag) 
   EXPECT_NE(p.out.find("mprun: 1 passed, 0 failed, 0 skipped"), std::string::npos) << p.out;
 }
 
+// A test that counts its runs in $REPEAT_DIR/KIND and acts by the count.
+const char kNthRun[] = R"(f="$REPEAT_DIR/$1"
+n=$(( $(cat "$f" 2>/dev/null || echo 0) + 1 ))
+echo "$n" > "$f"
+case "$1" in
+  fails_first) [ "$n" -gt 1 ] ;;
+  fails_second) [ "$n" -ne 2 ] ;;
+  hangs_first) if [ "$n" -eq 1 ]; then exec sleep 30; fi ;;
+esac
+)";
+
+// ctest's --repeat, each mode: every test runs as often as under ctest and
+// ends as it does there (until-fail stops a test at its first failure,
+// until-pass at its first pass, after-timeout retries timeouts only).
+TEST(CtestRepeatTest, EveryTestRunsAsOftenAsUnderCtestAndEndsTheSame) {
+  ScratchDir dir;
+  const std::string script = dir.File("nth_run.sh");
+  WriteFile(script, kNthRun);
+  const std::vector<std::string> kinds = {"steady", "fails_first", "fails_second", "hangs_first"};
+  std::string file;
+  for (const std::string& k : kinds)
+    file += "add_test(" + k + " sh \"" + script + "\" " + k + ")\n";
+  file += "set_tests_properties(hangs_first PROPERTIES TIMEOUT 1)\n";
+  const std::string folder = Folder(dir, "b", file);
+  auto runs = [&](const std::string& counts) {
+    std::map<std::string, std::string> n;
+    for (const std::string& k : kinds) n[k] = testing_util::ReadFile(counts + "/" + k);
+    return n;
+  };
+  const std::vector<std::string> modes = {"until-fail:3", "until-pass:3", "after-timeout:3"};
+  for (const std::string& mode : modes) {
+    const std::string c = dir.File("ctest-" + mode), m = dir.File("mprun-" + mode);
+    mkdir(c.c_str(), 0700);
+    mkdir(m.c_str(), 0700);
+    std::map<std::string, std::string> env = Env();
+    env["REPEAT_DIR"] = c;
+    const Proc ctest =
+        testing_util::Run({kCtest, "--test-dir", folder, "-j2", "--repeat", mode}, env, dir);
+    const std::map<std::string, std::string> want = CtestOutcomes(ctest.out);
+    ASSERT_EQ(want.size(), kinds.size()) << ctest.out;
+    env["REPEAT_DIR"] = m;
+    const Proc p = testing_util::Run({kMprun, "ctest", "--test-dir", folder, "-j2", "--repeat",
+                                      mode, "--no-history", "--json=" + dir.File("r.json")},
+                                     env, dir);
+    EXPECT_EQ(p.status != 0, ctest.status != 0) << mode << "\n" << p.out << p.err;
+    EXPECT_EQ(MprunOutcomes(testing_util::ReadFile(dir.File("r.json"))), want) << mode << "\n"
+                                                                               << p.out << p.err;
+    EXPECT_EQ(runs(m), runs(c)) << mode << ": how often each test ran";
+  }
+}
+
 TEST(CtestCommandTest, GetsTheWorkersTmpdirAndAnUnhonouredPropertyIsNamed) {
   ScratchDir dir;
   const std::string folder =

@@ -289,6 +289,25 @@ TEST(AttemptBookTest, RetriesRunOutAndTheLastFailureIsRecorded) {
   EXPECT_EQ(r.earlier.size(), 1u);
 }
 
+// ctest's --repeat after-timeout:N: a timed-out test runs again, a failure
+// or a crash is final at once.
+TEST(AttemptBookTest, WithTimeoutsOnlyOnlyATimedOutTestRunsAgain) {
+  AttemptBook book(3, {2, false, 1, false, /*timeouts_only=*/true});
+  TestResult r = Result(Outcome::kTimedOut, 0, "slow once");
+  EXPECT_EQ(book.Judge(0, r, true), AttemptAction::kRetry);
+  r = Result(Outcome::kPassed);
+  EXPECT_EQ(book.Judge(0, r, true), AttemptAction::kRecord);
+  EXPECT_EQ(r.outcome, Outcome::kPassed);
+  EXPECT_EQ(r.attempts, 2u);
+  for (Outcome o : {Outcome::kFailed, Outcome::kCrashed}) {
+    const uint32_t test = o == Outcome::kFailed ? 1 : 2;
+    r = Result(o);
+    EXPECT_EQ(book.Judge(test, r, true), AttemptAction::kRecord) << OutcomeName(o);
+    EXPECT_EQ(r.outcome, o);
+    EXPECT_EQ(r.attempts, 1u);
+  }
+}
+
 TEST(AttemptBookTest, ATestThatCannotRunAgainIsRecordedAtOnce) {
   AttemptBook book(1, {3, false, 1, false});
   TestResult r = Result(Outcome::kFailed);
