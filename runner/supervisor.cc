@@ -709,9 +709,10 @@ bool Supervisor::HandleSignal(int signal_fd, bool* status_requested) {
   } else if (sig == SIGTSTP) {
     Suspend();
   } else if (sig == SIGCONT) {
-    // Continued after a SIGSTOP mprun did not see coming (kill -STOP). The
-    // workers and binaries run in groups of their own, so no job-wide stop
-    // reached them, and mprun continues only what it stopped: a SIGCONT
+    // The continue after mprun's own ^Z (Suspend has continued what it
+    // stopped), or after a SIGSTOP mprun did not see coming (kill -STOP).
+    // The workers and binaries run in groups of their own, so no job-wide
+    // stop reached them, and mprun continues only what it stopped: a SIGCONT
     // discards a running process's pending stop signals, and so can
     // deadlock a ptrace attach in flight (LSan's leak check at exit
     // attaches to every thread of the binary and waits for its SIGSTOP).
