@@ -236,6 +236,20 @@ class SupervisorTest : public ::testing::Test {
   }
   FakeWorker Worker(size_t proc) { return FakeWorker(*seg_, bell_, launcher_.procs[proc], &now_); }
   void Step() { sup_->Step(0, -1); }
+  // One step with `sig` pending, taken through a signalfd as the real run
+  // takes it.
+  void StepWithSignal(int sig) {
+    sigset_t set, old;
+    sigemptyset(&set);
+    sigaddset(&set, sig);
+    ASSERT_EQ(pthread_sigmask(SIG_BLOCK, &set, &old), 0);
+    const int sfd = signalfd(-1, &set, SFD_CLOEXEC);
+    ASSERT_GE(sfd, 0);
+    ASSERT_EQ(pthread_kill(pthread_self(), sig), 0);
+    sup_->Step(0, sfd);
+    close(sfd);
+    pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  }
   Outcome OutcomeOf(uint32_t t) { return ledger_->Get(t).outcome; }
 
   uint64_t now_ = 1'000'000'000;
@@ -542,17 +556,7 @@ TEST_F(SupervisorTest, TheTimeSuspendedDoesNotCountAgainstTheRunningTest) {
   w.Start(0);
   now_ += 500'000'000;
   launcher_.while_stopped = [this] { now_ += 5'000'000'000; };
-  // ^Z: SIGTSTP, taken through a signalfd as the real run takes it.
-  sigset_t tstp, old;
-  sigemptyset(&tstp);
-  sigaddset(&tstp, SIGTSTP);
-  ASSERT_EQ(pthread_sigmask(SIG_BLOCK, &tstp, &old), 0);
-  const int sfd = signalfd(-1, &tstp, SFD_CLOEXEC);
-  ASSERT_GE(sfd, 0);
-  ASSERT_EQ(pthread_kill(pthread_self(), SIGTSTP), 0);
-  sup_->Step(0, sfd);
-  close(sfd);
-  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  StepWithSignal(SIGTSTP);  // ^Z
   EXPECT_EQ(launcher_.procs[0].group_signals, (std::vector<int>{SIGSTOP, SIGCONT}));
   now_ += 300'000'000;  // 5.8 s since the start, 5 s of it suspended
   Step();
@@ -572,16 +576,7 @@ TEST_F(SupervisorTest, AContinueAfterAStopMprunDidNotMakeIsNotSentOn) {
   FakeWorker w = Worker(0);
   w.Take(1);
   w.Start(0);
-  sigset_t cont, old;
-  sigemptyset(&cont);
-  sigaddset(&cont, SIGCONT);
-  ASSERT_EQ(pthread_sigmask(SIG_BLOCK, &cont, &old), 0);
-  const int sfd = signalfd(-1, &cont, SFD_CLOEXEC);
-  ASSERT_GE(sfd, 0);
-  ASSERT_EQ(pthread_kill(pthread_self(), SIGCONT), 0);
-  sup_->Step(0, sfd);
-  close(sfd);
-  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  StepWithSignal(SIGCONT);
   EXPECT_TRUE(launcher_.procs[0].group_signals.empty());
   EXPECT_TRUE(launcher_.program_group_signals.empty());
   EXPECT_FALSE(ledger_->Finished(0));
