@@ -28,11 +28,32 @@ char StateOf(pid_t pid) {
 
 }  // namespace
 
-std::set<pid_t> ChildrenOfSelf() {
+namespace {
+
+// The children of every thread of this process, from the kernel's own list
+// (/proc/self/task/TID/children, where the kernel has CONFIG_PROC_CHILDREN):
+// as many reads as there are children, not one per process on the machine.
+// False when the kernel does not have it.
+bool ChildrenFromTasks(std::set<pid_t>* out) {
+  DIR* tasks = opendir("/proc/self/task");
+  if (tasks == nullptr) return false;
+  bool any_file = false;
+  while (const dirent* e = readdir(tasks)) {
+    if (e->d_name[0] == '.') continue;
+    std::ifstream in(std::string("/proc/self/task/") + e->d_name + "/children");
+    if (!in.is_open()) continue;
+    any_file = true;
+    long pid = 0;
+    while (in >> pid) out->insert(static_cast<pid_t>(pid));
+  }
+  closedir(tasks);
+  return any_file;
+}
+
+// Every process's parent, from /proc/PID/stat: works on every kernel.
+std::set<pid_t> ChildrenByScan() {
   std::set<pid_t> out;
   const pid_t self = getpid();
-  // Every thread's children file would do where the kernel has it
-  // (CONFIG_PROC_CHILDREN); /proc/PID/stat's ppid works everywhere.
   DIR* d = opendir("/proc");
   if (d == nullptr) return out;
   while (const dirent* e = readdir(d)) {
@@ -53,6 +74,14 @@ std::set<pid_t> ChildrenOfSelf() {
   }
   closedir(d);
   return out;
+}
+
+}  // namespace
+
+std::set<pid_t> ChildrenOfSelf() {
+  std::set<pid_t> out;
+  if (ChildrenFromTasks(&out)) return out;
+  return ChildrenByScan();
 }
 
 StrayReaper::StrayReaper() {
