@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -36,14 +37,19 @@ bool SpawnListing(Spawner& spawner, const ListingJob& job, Listing* l, std::stri
   l->pid = listing.pid;
   l->out_fd = listing.out_fd;
   l->err_fd = listing.err_fd;
+  // Readable once it has ended: its streams close a moment before it can
+  // be reaped, and the poll waits for that moment on it (-1 on a kernel
+  // without pidfds: then in steps of 2 ms).
+  l->exit_fd = static_cast<int>(syscall(SYS_pidfd_open, listing.pid, 0));
   return true;
 }
 
 // The listings under way (started and not yet reaped), their pipes
 // watched in one poll.
+enum class Stream { kOut, kErr, kExit };
 struct Watch {
   std::vector<pollfd> fds;
-  std::vector<std::pair<size_t, bool>> who;  // listing, is-stdout
+  std::vector<std::pair<size_t, Stream>> who;  // listing, what of it
   uint64_t wait_ns = 1000000000;
 };
 
@@ -60,19 +66,25 @@ Watch WatchListings(Spawner& spawner, std::vector<Listing>& ls, size_t started,
       l.timed_out = true;
       spawner.SignalProgramGroup(l.pid, SIGKILL);
     }
-    if (l.out_fd < 0 && l.err_fd < 0) {
-      // Both streams closed: it is done once it has exited.
-      if (spawner.ProgramEnded(l.pid, &l.status)) {
-        reaped[i] = true;
-        if (l.end_ns == 0) l.end_ns = shm::MonotonicNs();
-      } else {
-        w.wait_ns = std::min<uint64_t>(w.wait_ns, 2000000);
-      }
+    const bool streams_open = l.out_fd >= 0 || l.err_fd >= 0;
+    // Both streams closed: it is done once it has exited.
+    if (!streams_open && spawner.ProgramEnded(l.pid, &l.status)) {
+      reaped[i] = true;
+      if (l.end_ns == 0) l.end_ns = shm::MonotonicNs();
+      if (l.exit_fd >= 0) close(l.exit_fd);
+      l.exit_fd = -1;
       continue;
     }
-    w.wait_ns = std::min(w.wait_ns, l.start_ns + limit_ns > now ? l.start_ns + limit_ns - now : 0);
-    if (l.out_fd >= 0) w.fds.push_back({l.out_fd, POLLIN, 0}), w.who.push_back({i, true});
-    if (l.err_fd >= 0) w.fds.push_back({l.err_fd, POLLIN, 0}), w.who.push_back({i, false});
+    const uint64_t deadline = l.start_ns + limit_ns;
+    w.wait_ns = std::min(w.wait_ns, deadline > now ? deadline - now : 0);
+    if (l.out_fd >= 0) w.fds.push_back({l.out_fd, POLLIN, 0}), w.who.push_back({i, Stream::kOut});
+    if (l.err_fd >= 0) w.fds.push_back({l.err_fd, POLLIN, 0}), w.who.push_back({i, Stream::kErr});
+    if (streams_open) continue;
+    if (l.exit_fd >= 0) {
+      w.fds.push_back({l.exit_fd, POLLIN, 0}), w.who.push_back({i, Stream::kExit});
+    } else {
+      w.wait_ns = std::min<uint64_t>(w.wait_ns, 2000000);
+    }
   }
   return w;
 }
@@ -80,9 +92,9 @@ Watch WatchListings(Spawner& spawner, std::vector<Listing>& ls, size_t started,
 // What the poll found ready: read, or closed at the end of the stream.
 void ReadListings(const Watch& w, std::vector<Listing>& ls) {
   for (size_t k = 0; k < w.fds.size(); ++k) {
-    if (w.fds[k].revents == 0) continue;
+    if (w.fds[k].revents == 0 || w.who[k].second == Stream::kExit) continue;
     Listing& l = ls[w.who[k].first];
-    const bool is_out = w.who[k].second;
+    const bool is_out = w.who[k].second == Stream::kOut;
     int& fd = is_out ? l.out_fd : l.err_fd;
     std::string& text = is_out ? l.out : l.err;
     char buf[65536];
@@ -146,6 +158,10 @@ bool ListAll(Spawner& spawner, const std::vector<ListingJob>& jobs, const Listin
     }
     if (running == 0) break;
     Watch w = WatchListings(spawner, ls, next, reaped, limit_ns);
+    if (std::find(reaped.begin(), reaped.begin() + static_cast<long>(next), false) ==
+        reaped.begin() + static_cast<long>(next)) {
+      continue;  // every one started has ended: start more, or done
+    }
     const int wait_ms = static_cast<int>(w.wait_ns / 1000000 + 1);
     if (poll(w.fds.data(), w.fds.size(), w.fds.empty() ? std::min(wait_ms, 2) : wait_ms) < 0 &&
         errno != EINTR) {

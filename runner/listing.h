@@ -28,6 +28,7 @@ struct Listing {
   pid_t pid = -1;
   int out_fd = -1;
   int err_fd = -1;
+  int exit_fd = -1;  // a pidfd, while it runs
   std::string out, err;
   int status = 0;
   bool timed_out = false;
