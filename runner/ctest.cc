@@ -191,7 +191,27 @@ struct Classified {
   std::vector<std::string> env;   // ProgramSpec::env
 };
 
-bool Classify(const core::CtestTest& t, Classified* c, std::string* err) {
+// What one program named by ctest tests is: checked once, however many
+// tests run it (gtest_discover_tests names one binary per test).
+struct ProgramFacts {
+  bool ok = false;
+  std::string exec_path;  // ok
+  std::string err;        // !ok
+  bool gtest = false;
+};
+using ProgramsSeen = std::map<std::string, ProgramFacts>;
+
+const ProgramFacts& FactsOf(const std::string& command, ProgramsSeen* seen) {
+  auto [it, fresh] = seen->try_emplace(command);
+  if (fresh) {
+    ProgramFacts& f = it->second;
+    f.ok = ExecPathOf(command, &f.exec_path, &f.err);
+    f.gtest = f.ok && HasGtest(f.exec_path);
+  }
+  return it->second;
+}
+
+bool Classify(const core::CtestTest& t, ProgramsSeen* seen, Classified* c, std::string* err) {
   if (t.disabled) return true;  // never run: its command need not exist
   if (t.command.empty()) {
     *err =
@@ -199,10 +219,12 @@ bool Classify(const core::CtestTest& t, Classified* c, std::string* err) {
         ": ctest found no program to run (not built? built for another configuration: -C CONFIG?)";
     return false;
   }
-  if (!ExecPathOf(t.command[0], &c->exec_path, err)) {
-    *err = "ctest test " + t.name + ": its command " + *err;
+  const ProgramFacts& program = FactsOf(t.command[0], seen);
+  if (!program.ok) {
+    *err = "ctest test " + t.name + ": its command " + program.err;
     return false;
   }
+  c->exec_path = program.exec_path;
   std::vector<std::string> bad;
   c->env = core::CtestEnvironment(
       t, [](const char* n) { return std::getenv(n); }, &bad);
@@ -210,7 +232,7 @@ bool Classify(const core::CtestTest& t, Classified* c, std::string* err) {
     Warn("test " + t.name + ": ENVIRONMENT_MODIFICATION '" + b +
          "' is not one ctest knows; left out");
   }
-  c->kind = KindOf(t, HasGtest(c->exec_path), &c->filter, &c->args);
+  c->kind = KindOf(t, program.gtest, &c->filter, &c->args);
   return true;
 }
 
@@ -550,9 +572,10 @@ bool PickTests(const std::vector<core::CtestTest>& listed, const core::CtestOpti
     return false;
   }
   how->resize(listed.size());
+  ProgramsSeen seen;
   for (uint32_t i = 0; i < listed.size(); ++i) {
     if (!selected[i]) continue;
-    if (!Classify(listed[i], &(*how)[i], err)) return false;
+    if (!Classify(listed[i], &seen, &(*how)[i], err)) return false;
     WarnUnhonoured(listed[i]);
     picked->push_back(i);
   }
