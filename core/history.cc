@@ -109,26 +109,52 @@ constexpr const char* kColumnNames[kColumns] = {"tests", "durations_us", "last_o
 
 struct History::File {
   struct Entry {
-    uint32_t name_at = 0, name_len = 0;            // in `names`
+    uint32_t name_at = 0, name_len = 0;            // in its Part's `names`
     uint32_t durations_at = 0, durations_len = 0;  // the array's text, in `text`
     Outcome outcome = Outcome::kNotRun;
     uint32_t flaky = 0;
   };
-  struct Section {  // another binary's, left as text
+  struct Other {  // another binary's section, left as text
     std::string binary;
     size_t at, len;
   };
+  // The section of one of this history's binaries.
+  struct Part {
+    std::string names;              // its test names, end to end
+    std::vector<Entry> entries;     // its tests, in the file's order
+    std::vector<int32_t> entry_of;  // by this run's test: its entry, or -1
+    std::vector<bool> matched;      // by entry: a test of this run
+
+    std::string_view Name(const Entry& e) const {
+      return std::string_view(names).substr(e.name_at, e.name_len);
+    }
+    // Pairs this run's tests with entries: by position while the names
+    // agree (the common case: the same suite as last time), by name after.
+    void Match(const std::vector<TestName>& tests) {
+      entry_of.assign(tests.size(), -1);
+      matched.assign(entries.size(), false);
+      size_t t = 0;
+      for (; t < tests.size() && t < entries.size() && IsNamed(Name(entries[t]), tests[t]); ++t) {
+        entry_of[t] = static_cast<int32_t>(t);
+        matched[t] = true;
+      }
+      if (t == tests.size() || t == entries.size()) return;
+      std::unordered_map<std::string_view, uint32_t> index(entries.size() - t);
+      for (size_t e = t; e < entries.size(); ++e) index.emplace(Name(entries[e]), e);
+      for (; t < tests.size(); ++t) {
+        const auto it = index.find(tests[t].FullName());
+        if (it == index.end() || matched[it->second]) continue;
+        entry_of[t] = static_cast<int32_t>(it->second);
+        matched[it->second] = true;
+      }
+    }
+  };
+
   std::string text;
   FileId id;
-  std::vector<Section> others;
-  std::string names;              // this binary's test names, end to end
-  std::vector<Entry> entries;     // this binary's tests, in the file's order
-  std::vector<int32_t> entry_of;  // by this run's test: its entry, or -1
-  std::vector<bool> matched;      // by entry: a test of this run
+  std::vector<Other> others;
+  std::vector<Part> parts;  // by the history's section
 
-  std::string_view Name(const Entry& e) const {
-    return std::string_view(names).substr(e.name_at, e.name_len);
-  }
   std::string_view DurationsText(const Entry& e) const {
     return std::string_view(text).substr(e.durations_at, e.durations_len);
   }
@@ -153,39 +179,22 @@ struct History::File {
     return n;
   }
 
-  bool Parse(const std::string& binary, std::string* why);
-
-  // Pairs this run's tests with entries: by position while the names agree
-  // (the common case: the same suite as last time), by name after.
-  void Match(const std::vector<TestName>& tests) {
-    entry_of.assign(tests.size(), -1);
-    matched.assign(entries.size(), false);
-    size_t t = 0;
-    for (; t < tests.size() && t < entries.size() && IsNamed(Name(entries[t]), tests[t]); ++t) {
-      entry_of[t] = static_cast<int32_t>(t);
-      matched[t] = true;
-    }
-    if (t == tests.size() || t == entries.size()) return;
-    std::unordered_map<std::string_view, uint32_t> index(entries.size() - t);
-    for (size_t e = t; e < entries.size(); ++e) index.emplace(Name(entries[e]), e);
-    for (; t < tests.size(); ++t) {
-      const auto it = index.find(tests[t].FullName());
-      if (it == index.end() || matched[it->second]) continue;
-      entry_of[t] = static_cast<int32_t>(it->second);
-      matched[it->second] = true;
-    }
-  }
+  // `binaries`: the file names of the sections to read into `parts`.
+  bool Parse(const std::vector<std::string>& binaries, std::string* why);
 };
 
 namespace {
 
-// Event handler for rapidjson's reader: fills a File's entries for one
-// binary and notes where the others' sections lie, keeping no tree.
+// Event handler for rapidjson's reader: fills a File's entries for the
+// sections of its binaries and notes where the others' sections lie,
+// keeping no tree.
 class FileReader : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, FileReader> {
  public:
   using Entry = History::File::Entry;
-  FileReader(History::File* file, const std::string& binary, const TextStream* in)
-      : file_(file), binary_(binary), in_(in) {}
+  FileReader(History::File* file, const std::vector<std::string>& binaries, const TextStream* in)
+      : file_(file), in_(in), seen_section_(binaries.size(), false) {
+    for (size_t b = 0; b < binaries.size(); ++b) part_of_.emplace(binaries[b], b);
+  }
 
   const std::string& why() const { return why_; }
   // After a parse without error: whether it was a whole history.
@@ -193,13 +202,6 @@ class FileReader : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, FileRe
     if (!format_) return Fail("not an mprun history file");
     if (!version_) return Fail("unreadable: no version");
     if (!binaries_) return Fail("unreadable: no \"binaries\"");
-    if (!mine_) return true;
-    for (int c = 0; c < kColumns; ++c) {
-      if (!seen_[c]) return Fail(std::string("unreadable: no column \"") + kColumnNames[c] + "\"");
-      if (counts_[c] != file_->entries.size()) {
-        return Fail("unreadable: columns of different lengths");
-      }
-    }
     return true;
   }
 
@@ -216,15 +218,21 @@ class FileReader : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, FileRe
         binaries_ = true;
         depth_ = 2;
         return true;
-      case 2:
-        if (section_ != binary_) {
+      case 2: {
+        const auto it = part_of_.find(section_);
+        if (it == part_of_.end()) {
           section_at_ = in_->Tell() - 1;  // just past the '{'
           return Nest();
         }
-        if (mine_) return Fail("unreadable: \"" + binary_ + "\" appears twice");
-        mine_ = true;
+        if (seen_section_[it->second])
+          return Fail("unreadable: \"" + section_ + "\" appears twice");
+        seen_section_[it->second] = true;
+        part_ = &file_->parts[it->second];
+        seen_ = {};
+        counts_ = {};
         depth_ = 3;
         return true;
+      }
       default:
         if (depth_ == 3 && column_ == kNoColumn) return Nest();
         return Scalar(Kind::kOther, {}, 0);
@@ -248,6 +256,7 @@ class FileReader : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, FileRe
   }
   bool EndObject(rapidjson::SizeType) {
     if (skip_ > 0) return Unnest();
+    if (depth_ == 3 && !SectionComplete()) return false;
     --depth_;
     return true;
   }
@@ -291,9 +300,19 @@ class FileReader : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, FileRe
     why_ = std::move(why);
     return false;
   }
+  // At the end of one of ours: every column there, all of one length.
+  bool SectionComplete() {
+    for (int c = 0; c < kColumns; ++c) {
+      if (!seen_[c]) return Fail(std::string("unreadable: no column \"") + kColumnNames[c] + "\"");
+      if (counts_[c] != part_->entries.size()) {
+        return Fail("unreadable: columns of different lengths");
+      }
+    }
+    return true;
+  }
   Entry& Row() {
-    if (file_->entries.size() <= row_) file_->entries.resize(row_ + 1);
-    return file_->entries[row_];
+    if (part_->entries.size() <= row_) part_->entries.resize(row_ + 1);
+    return part_->entries[row_];
   }
   // Inside a value that is passed over (or copied through as text).
   bool Nest() {
@@ -337,9 +356,9 @@ class FileReader : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, FileRe
           case kTests:
             if (kind != Kind::kString)
               return Fail("unreadable: a test name that is not a string" + at());
-            Row().name_at = static_cast<uint32_t>(file_->names.size());
+            Row().name_at = static_cast<uint32_t>(part_->names.size());
             Row().name_len = static_cast<uint32_t>(s.size());
-            file_->names.append(s);
+            part_->names.append(s);
             break;
           case kOutcomes:
             if (kind != Kind::kString || !ParseOutcome(s, &Row().outcome)) {
@@ -364,32 +383,38 @@ class FileReader : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, FileRe
   }
 
   History::File* file_;
-  const std::string& binary_;
   const TextStream* in_;
+  std::unordered_map<std::string_view, size_t> part_of_;  // by section name
+  std::vector<bool> seen_section_;                        // by part
+  History::File::Part* part_ = nullptr;                   // the section being read
   std::string why_;
   int depth_ = 0;  // 1: the top object, 2: "binaries", 3: this binary's, 4: a column, 5: durations
   int skip_ = 0;   // nesting inside a value passed over
   std::string key_, section_;
   Column column_ = kNoColumn;
   size_t row_ = 0, section_at_ = 0;
-  bool format_ = false, version_ = false, binaries_ = false, mine_ = false;
+  bool format_ = false, version_ = false, binaries_ = false;
   std::array<bool, kColumns> seen_{};
   std::array<size_t, kColumns> counts_{};
 };
 
 }  // namespace
 
-bool History::File::Parse(const std::string& binary, std::string* why) {
+bool History::File::Parse(const std::vector<std::string>& binaries, std::string* why) {
   if (text.size() >= UINT32_MAX) {
     *why = "unreadable: larger than 4 GiB";
     return false;
   }
-  // Room for every entry the text could hold: what is never used is never
-  // touched, while growing by copying would touch it all again.
-  names.reserve(text.size());
-  entries.reserve(text.size() / 16);
+  parts.assign(binaries.size(), {});
+  if (parts.size() == 1) {
+    // Room for every entry the text could hold: what is never used is never
+    // touched, while growing by copying would touch it all again. (Not for
+    // each of many sections: that room would be reserved many times over.)
+    parts[0].names.reserve(text.size());
+    parts[0].entries.reserve(text.size() / 16);
+  }
   TextStream in{text.data(), text.data(), text.data() + text.size()};
-  FileReader handler(this, binary, &in);
+  FileReader handler(this, binaries, &in);
   rapidjson::Reader reader;
   const rapidjson::ParseResult result = reader.Parse(in, handler);
   if (result.IsError() && result.Code() == rapidjson::kParseErrorTermination) {
@@ -431,30 +456,38 @@ double TestHistory::LongestMs() const {
   return longest / 1e3;
 }
 
-History History::Load(const std::string& path, const std::string& binary,
-                      const std::vector<TestName>* tests, std::string* warning) {
+bool History::ParseFile(File* file, std::string* why) const {
+  std::vector<std::string> names;
+  for (const Section& sec : sections_) names.push_back(sec.binary);
+  if (!file->Parse(names, why)) return false;
+  for (size_t b = 0; b < sections_.size(); ++b) file->parts[b].Match(*sections_[b].tests);
+  return true;
+}
+
+History History::Load(const std::string& path, const std::vector<Binary>& binaries,
+                      std::string* warning) {
   warning->clear();
   History h;
-  h.binary_ = BaseName(binary);
-  h.tests_ = tests;
+  for (const Binary& b : binaries) h.sections_.push_back({BaseName(b.name), b.tests, {}});
   FileId id;
   if (!Identify(path, &id)) return h;  // no history yet
   auto file = std::make_unique<File>();
   file->id = id;
   file->text = Slurp(path);
   std::string why;
-  if (!file->Parse(h.binary_, &why)) {
+  if (!h.ParseFile(file.get(), &why)) {
     *warning = "ignoring history " + path + ": " + why;
     return h;
   }
-  file->Match(*tests);
   h.file_ = std::move(file);
   return h;
 }
 
-bool History::Find(size_t test, TestHistory* out) const {
-  if (!file_ || test >= file_->entry_of.size() || file_->entry_of[test] < 0) return false;
-  const File::Entry& e = file_->entries[static_cast<size_t>(file_->entry_of[test])];
+bool History::Find(size_t binary, size_t test, TestHistory* out) const {
+  if (!file_ || binary >= file_->parts.size()) return false;
+  const File::Part& part = file_->parts[binary];
+  if (test >= part.entry_of.size() || part.entry_of[test] < 0) return false;
+  const File::Entry& e = part.entries[static_cast<size_t>(part.entry_of[test])];
   std::array<uint32_t, kKeep> d;
   const size_t n = file_->Durations(e, kKeep, d.data());
   out->durations_us.assign(d.begin(), d.begin() + static_cast<long>(n));
@@ -463,12 +496,15 @@ bool History::Find(size_t test, TestHistory* out) const {
   return true;
 }
 
-size_t History::size() const { return file_ ? file_->entries.size() : 0; }
+size_t History::size(size_t binary) const {
+  return file_ && binary < file_->parts.size() ? file_->parts[binary].entries.size() : 0;
+}
 
-void History::Record(size_t test, double duration_ms, Outcome outcome, bool flaky) {
-  if (tests_ == nullptr) return;  // never loaded: nothing to record against
-  if (recorded_.empty()) recorded_.resize(tests_->size());
-  Recorded& r = recorded_.at(test);
+void History::Record(size_t binary, size_t test, double duration_ms, Outcome outcome, bool flaky) {
+  if (binary >= sections_.size() || sections_[binary].tests == nullptr) return;
+  Section& sec = sections_[binary];
+  if (sec.recorded.empty()) sec.recorded.resize(sec.tests->size());
+  Recorded& r = sec.recorded.at(test);
   if (outcome != Outcome::kNotRun && outcome != Outcome::kSkipped) {
     if (r.durations == kKeep) {
       std::copy(r.durations_us.begin() + 1, r.durations_us.end(), r.durations_us.begin());
@@ -525,8 +561,9 @@ class SaveLock {
 }  // namespace
 
 // Streams the merged file: the other binaries' sections as they were, then
-// this binary's columns. Its rows: this run's tests that ran or ran before,
-// then the file's tests this run did not select, as they were.
+// the columns of each of this history's binaries. Their rows: this run's
+// tests that ran or ran before, then the file's tests this run did not
+// select, as they were.
 class History::Writer {
  public:
   Writer(const History& history, const File* base, std::FILE* out)
@@ -541,18 +578,21 @@ class History::Writer {
     w_.Key("binaries");
     w_.StartObject();
     if (base_) {
-      for (const File::Section& s : base_->others) {
-        String(s.binary);
-        w_.RawValue(base_->text.data() + s.at, s.len, rapidjson::kObjectType);
+      for (const File::Other& o : base_->others) {
+        String(o.binary);
+        w_.RawValue(base_->text.data() + o.at, o.len, rapidjson::kObjectType);
       }
     }
-    String(h_.binary_);
-    w_.StartObject();
-    Names();
-    Durations();
-    Outcomes();
-    Flaky();
-    w_.EndObject();
+    for (sec_ = 0; sec_ < h_.sections_.size(); ++sec_) {
+      part_ = base_ ? &base_->parts[sec_] : nullptr;
+      String(h_.sections_[sec_].binary);
+      w_.StartObject();
+      Names();
+      Durations();
+      Outcomes();
+      Flaky();
+      w_.EndObject();
+    }
     w_.EndObject();
     w_.EndObject();
     stream_.Put('\n');
@@ -562,12 +602,13 @@ class History::Writer {
 
  private:
   const File::Entry* EntryOf(size_t t) const {
-    return base_ && base_->entry_of[t] >= 0
-               ? &base_->entries[static_cast<size_t>(base_->entry_of[t])]
+    return part_ && part_->entry_of[t] >= 0
+               ? &part_->entries[static_cast<size_t>(part_->entry_of[t])]
                : nullptr;
   }
   const Recorded* RecordOf(size_t t) const {
-    return !h_.recorded_.empty() && h_.recorded_[t].any ? &h_.recorded_[t] : nullptr;
+    const std::vector<Recorded>& recorded = h_.sections_[sec_].recorded;
+    return !recorded.empty() && recorded[t].any ? &recorded[t] : nullptr;
   }
   // One column: `test_row` for each of this run's rows, `kept_row` for
   // each of the file's rows kept as they were.
@@ -575,14 +616,14 @@ class History::Writer {
   void Rows(Column c, TestRow&& test_row, KeptRow&& kept_row) {
     w_.Key(kColumnNames[c]);
     w_.StartArray();
-    for (size_t t = 0; t < h_.tests_->size(); ++t) {
+    for (size_t t = 0; t < h_.sections_[sec_].tests->size(); ++t) {
       const File::Entry* e = EntryOf(t);
       const Recorded* r = RecordOf(t);
       if (e || r) test_row(t, e, r);
     }
-    if (base_) {
-      for (size_t i = 0; i < base_->entries.size(); ++i) {
-        if (!base_->matched[i]) kept_row(base_->entries[i]);
+    if (part_) {
+      for (size_t i = 0; i < part_->entries.size(); ++i) {
+        if (!part_->matched[i]) kept_row(part_->entries[i]);
       }
     }
     w_.EndArray();
@@ -592,11 +633,11 @@ class History::Writer {
     Rows(
         kTests,
         [&](size_t t, const File::Entry*, const Recorded*) {
-          const TestName& test = (*h_.tests_)[t];
+          const TestName& test = (*h_.sections_[sec_].tests)[t];
           name.assign(test.suite).append(1, '.').append(test.name);
           String(name);
         },
-        [&](const File::Entry& e) { String(base_->Name(e)); });
+        [&](const File::Entry& e) { String(part_->Name(e)); });
   }
   // The file's durations then this run's, the last kKeep of them.
   void Durations() {
@@ -638,6 +679,8 @@ class History::Writer {
 
   const History& h_;
   const File* base_;
+  size_t sec_ = 0;                    // the section being written
+  const File::Part* part_ = nullptr;  // its part of base_
   char buffer_[1 << 16];
   rapidjson::FileWriteStream stream_;
   rapidjson::Writer<rapidjson::FileWriteStream> w_;
@@ -651,13 +694,12 @@ const History::File* History::Current(const std::string& path,
   *reread = std::make_unique<File>();
   (*reread)->text = Slurp(path);
   std::string ignored;  // an unreadable file is replaced
-  if (!(*reread)->Parse(binary_, &ignored)) return nullptr;
-  (*reread)->Match(*tests_);
+  if (!ParseFile(reread->get(), &ignored)) return nullptr;
   return reread->get();
 }
 
 bool History::Save(const std::string& path, std::string* err) const {
-  if (tests_ == nullptr) {
+  if (sections_.empty()) {
     *err = "no history was loaded";
     return false;
   }

@@ -52,27 +52,44 @@ class History {
   static constexpr int kVersion = 1;
   static constexpr size_t kKeep = 8;
 
+  // One section of the file: the tests of a binary, by its file name.
+  struct Binary {
+    std::string name;  // a path or a file name: its file name names the section
+    const std::vector<TestName>* tests = nullptr;  // must outlive the History
+  };
+
   History();
   History(History&&) noexcept;
   History& operator=(History&&) noexcept;
   ~History();
 
-  // What `path` says about this run's `tests` of `binary`; `tests` must
-  // outlive the History. Never fails: what cannot be read is reported in
-  // `warning` (empty when the file was fine or absent) and the history
-  // starts empty.
+  // What `path` says about this run's tests of each of `binaries` (of
+  // distinct file names), read once however many there are. Never fails:
+  // what cannot be read is reported in `warning` (empty when the file was
+  // fine or absent) and the history starts empty.
+  static History Load(const std::string& path, const std::vector<Binary>& binaries,
+                      std::string* warning);
+  // One binary's.
   static History Load(const std::string& path, const std::string& binary,
-                      const std::vector<TestName>* tests, std::string* warning);
-  // Merges this run's records into what `path` holds now and writes it
-  // atomically (creating the directory). False with `err` on failure.
+                      const std::vector<TestName>* tests, std::string* warning) {
+    return Load(path, {{binary, tests}}, warning);
+  }
+  // Merges this run's records of every binary into what `path` holds now
+  // and writes it atomically, once (creating the directory). False with
+  // `err` on failure.
   bool Save(const std::string& path, std::string* err) const;
 
-  // What earlier runs said about tests[test]; false if it was never seen.
-  bool Find(size_t test, TestHistory* out) const;
-  // This run's result for tests[test] (again with --gtest_repeat).
-  void Record(size_t test, double duration_ms, Outcome outcome, bool flaky);
-  // How many tests of this binary the file knew.
-  size_t size() const;
+  // What earlier runs said about the test `test` of binaries[binary];
+  // false if it was never seen.
+  bool Find(size_t binary, size_t test, TestHistory* out) const;
+  bool Find(size_t test, TestHistory* out) const { return Find(0, test, out); }
+  // This run's result for that test (again with --gtest_repeat).
+  void Record(size_t binary, size_t test, double duration_ms, Outcome outcome, bool flaky);
+  void Record(size_t test, double duration_ms, Outcome outcome, bool flaky) {
+    Record(0, test, duration_ms, outcome, flaky);
+  }
+  // How many tests of binaries[binary] the file knew.
+  size_t size(size_t binary = 0) const;
 
   // The parsed file; opaque outside history.cc.
   struct File;
@@ -85,15 +102,20 @@ class History {
     Outcome outcome = Outcome::kNotRun;
     uint32_t flaky = 0;
   };
+  struct Section {
+    std::string binary;  // its file name
+    const std::vector<TestName>* tests = nullptr;
+    std::vector<Recorded> recorded;  // by test; empty until the first Record
+  };
   class Writer;  // streams the merged file out (history.cc)
   // The file at `path` as it is now, parsed and matched (in `reread` when
   // it is not the one loaded); null when it is absent or unreadable.
   const File* Current(const std::string& path, std::unique_ptr<File>* reread) const;
+  // A fresh parse of `text` for this history's sections; false with `why`.
+  bool ParseFile(File* file, std::string* why) const;
 
-  std::string binary_;  // its file name
-  const std::vector<TestName>* tests_ = nullptr;
+  std::vector<Section> sections_;
   std::unique_ptr<File> file_;
-  std::vector<Recorded> recorded_;  // by test; empty until the first Record
 };
 
 }  // namespace mprun::core

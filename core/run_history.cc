@@ -1,38 +1,12 @@
 #include "core/run_history.h"
 
 #include <algorithm>
+#include <map>
 #include <unordered_map>
 
 #include "core/report_reader.h"
 
 namespace mprun::core {
-
-void RunHistory::Load(const std::string& path, const RunInfo& run,
-                      std::vector<std::string>* warnings) {
-  for (uint32_t b = 0; b < run.binaries.size(); ++b) {
-    Part part;
-    part.first =
-        static_cast<uint32_t>(std::find_if(run.tests.begin(), run.tests.end(),
-                                           [b](const TestName& t) { return t.binary == b; }) -
-                              run.tests.begin());
-    uint32_t end = part.first;
-    while (end < run.tests.size() && run.tests[end].binary == b) ++end;
-    if (end == part.first) continue;
-    // The History keeps a pointer to its tests: the run's own table when
-    // it is all one binary's, else a copy of this binary's part.
-    const std::vector<TestName>* tests = &run.tests;
-    if (part.first != 0 || end != run.tests.size()) {
-      part.own = std::make_unique<std::vector<TestName>>(run.tests.begin() + part.first,
-                                                         run.tests.begin() + end);
-      tests = part.own.get();
-    }
-    std::string warning;
-    part.history = History::Load(path, run.binaries[b], tests, &warning);
-    if (!warning.empty()) warnings->push_back(warning);
-    part.count = end - part.first;
-    parts_.push_back(std::move(part));
-  }
-}
 
 namespace {
 
@@ -42,6 +16,43 @@ std::string FileName(const std::string& path) {
 }
 
 }  // namespace
+
+void RunHistory::Load(const std::string& path, const RunInfo& run,
+                      std::vector<std::string>* warnings) {
+  // One section per file name: binaries of one name (the same program run
+  // with other arguments, or from two folders) share it.
+  std::map<std::string, uint32_t> section_of;
+  std::vector<uint32_t> section_of_binary(run.binaries.size());
+  for (uint32_t b = 0; b < run.binaries.size(); ++b) {
+    const auto [it, fresh] =
+        section_of.try_emplace(FileName(run.binaries[b]), static_cast<uint32_t>(section_of.size()));
+    section_of_binary[b] = it->second;
+  }
+  std::vector<std::vector<uint32_t>> members(section_of.size());  // per section, its tests
+  for (uint32_t t = 0; t < run.tests.size(); ++t) {
+    if (run.tests[t].binary < run.binaries.size()) {
+      members[section_of_binary[run.tests[t].binary]].push_back(t);
+    }
+  }
+  place_.assign(run.tests.size(), Place{});
+  std::vector<History::Binary> sections(section_of.size());
+  for (const auto& [name, s] : section_of) sections[s].name = name;
+  for (uint32_t s = 0; s < members.size(); ++s) {
+    // The History keeps a pointer to its tests: the run's own table when
+    // it is all one section's, else a copy of the section's tests.
+    if (members[s].size() == run.tests.size()) {
+      sections[s].tests = &run.tests;
+    } else {
+      owned_.push_back(std::make_unique<std::vector<TestName>>());
+      for (uint32_t t : members[s]) owned_.back()->push_back(run.tests[t]);
+      sections[s].tests = owned_.back().get();
+    }
+    for (uint32_t row = 0; row < members[s].size(); ++row) place_[members[s][row]] = {s, row, true};
+  }
+  std::string warning;
+  history_ = History::Load(path, sections, &warning);
+  if (!warning.empty()) warnings->push_back(warning);
+}
 
 size_t FillFromReport(const MergedReports& report, const RunInfo& run,
                       std::vector<Expectation>* expected) {
@@ -94,16 +105,20 @@ double MeanExpectedNs(const std::vector<Expectation>& expected) {
   return std::max(1000.0, sum_ms * 1e6 / static_cast<double>(seen));
 }
 
+bool RunHistory::Find(uint32_t test, TestHistory* out) const {
+  if (test >= place_.size() || !place_[test].known) return false;
+  return history_.Find(place_[test].section, place_[test].row, out);
+}
+
 std::vector<Expectation> RunHistory::Expected(size_t tests) const {
   std::vector<Expectation> expected(tests);
   TestHistory h;
-  for (const Part& p : parts_) {
-    for (uint32_t i = 0; i < p.count; ++i) {
-      const bool seen = p.history.Find(i, &h);
-      expected[p.first + i].cost_ms = seen ? h.EstimateMs() : 0;
-      expected[p.first + i].longest_ms = seen ? h.LongestMs() : 0;
-      expected[p.first + i].first = !seen || IsFailure(h.last_outcome);
-    }
+  for (uint32_t t = 0; t < tests && t < place_.size(); ++t) {
+    if (!place_[t].known) continue;
+    const bool seen = Find(t, &h);
+    expected[t].cost_ms = seen ? h.EstimateMs() : 0;
+    expected[t].longest_ms = seen ? h.LongestMs() : 0;
+    expected[t].first = !seen || IsFailure(h.last_outcome);
   }
   return expected;
 }
@@ -121,25 +136,23 @@ PerfReport RunHistory::Judge(const Ledger& ledger, double fail_on_slowdown_pct) 
   }
   report.min_relative_pct = th.min_relative * 100;
   TestHistory h;
-  for (const Part& p : parts_) {
-    for (uint32_t i = 0; i < p.count; ++i) {
-      const uint32_t t = p.first + i;
-      if (!ledger.Finished(t) || ledger.Get(t).outcome != Outcome::kPassed) continue;
-      if (!p.history.Find(i, &h)) h.durations_us.clear();
-      const PerfVerdict v =
-          JudgeDuration(h.durations_us, static_cast<double>(ledger.Get(t).duration_ns) / 1e6, th);
-      if (v.move == PerfMove::kTooLittleHistory) {
-        ++report.without_history;
-        continue;
-      }
-      ++report.judged;
-      if (v.move == PerfMove::kSteady) continue;
-      const bool fails = v.move == PerfMove::kSlower && fail_on_slowdown_pct > 0 &&
-                         v.change_pct >= fail_on_slowdown_pct;
-      report.changes.push_back(
-          {t, v, fails, std::vector<double>(h.durations_us.begin(), h.durations_us.end())});
-      for (double& ms : report.changes.back().history_ms) ms /= 1000;
+  for (uint32_t t = 0; t < place_.size(); ++t) {
+    if (!place_[t].known) continue;
+    if (!ledger.Finished(t) || ledger.Get(t).outcome != Outcome::kPassed) continue;
+    if (!Find(t, &h)) h.durations_us.clear();
+    const PerfVerdict v =
+        JudgeDuration(h.durations_us, static_cast<double>(ledger.Get(t).duration_ns) / 1e6, th);
+    if (v.move == PerfMove::kTooLittleHistory) {
+      ++report.without_history;
+      continue;
     }
+    ++report.judged;
+    if (v.move == PerfMove::kSteady) continue;
+    const bool fails = v.move == PerfMove::kSlower && fail_on_slowdown_pct > 0 &&
+                       v.change_pct >= fail_on_slowdown_pct;
+    report.changes.push_back(
+        {t, v, fails, std::vector<double>(h.durations_us.begin(), h.durations_us.end())});
+    for (double& ms : report.changes.back().history_ms) ms /= 1000;
   }
   std::stable_sort(report.changes.begin(), report.changes.end(),
                    [](const PerfChange& a, const PerfChange& b) {
@@ -149,25 +162,19 @@ PerfReport RunHistory::Judge(const Ledger& ledger, double fail_on_slowdown_pct) 
 }
 
 void RunHistory::Record(const Ledger& ledger) {
-  for (Part& p : parts_) {
-    for (uint32_t i = 0; i < p.count; ++i) {
-      if (!ledger.Finished(p.first + i)) continue;
-      const TestResult& r = ledger.Get(p.first + i);
-      p.history.Record(i, static_cast<double>(r.duration_ns) / 1e6, r.outcome, r.flaky);
-    }
+  for (uint32_t t = 0; t < place_.size(); ++t) {
+    if (!place_[t].known || !ledger.Finished(t)) continue;
+    const TestResult& r = ledger.Get(t);
+    history_.Record(place_[t].section, place_[t].row, static_cast<double>(r.duration_ns) / 1e6,
+                    r.outcome, r.flaky);
   }
 }
 
 bool RunHistory::Save(const std::string& path, std::vector<std::string>* errors) const {
-  bool saved = true;
-  for (const Part& p : parts_) {
-    std::string why;
-    if (!p.history.Save(path, &why)) {
-      errors->push_back(why);
-      saved = false;
-    }
-  }
-  return saved;
+  std::string why;
+  if (history_.Save(path, &why)) return true;
+  errors->push_back(why);
+  return false;
 }
 
 }  // namespace mprun::core

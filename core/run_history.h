@@ -1,8 +1,8 @@
-// RunHistory: the history of a whole run, one History per test binary (each
-// has its section in the file, core/history.h), over the run's one table of
-// tests: what placement expects of each test, the mean duration, which
-// durations moved, and this run's records. Pure apart from the file it
-// loads and saves. Supervisor only.
+// RunHistory: the history of a whole run over its one table of tests, read
+// and written once whatever the number of test binaries (each has its
+// section in the file, core/history.h): what placement expects of each
+// test, the mean duration, which durations moved, and this run's records.
+// Pure apart from the file it loads and saves. Supervisor only.
 #ifndef MPRUN_CORE_RUN_HISTORY_H_
 #define MPRUN_CORE_RUN_HISTORY_H_
 
@@ -48,18 +48,24 @@ class RunHistory {
   PerfReport Judge(const Ledger& ledger, double fail_on_slowdown_pct) const;
   // This run's results (again per --gtest_repeat repetition).
   void Record(const Ledger& ledger);
-  // Every binary's section, merged into `path`; false with one line per
-  // binary that was not saved in `errors`.
+  // Every binary's section, merged into `path` in one write; false with
+  // the reason in `errors`.
   bool Save(const std::string& path, std::vector<std::string>* errors) const;
 
  private:
-  struct Part {
-    uint32_t first = 0;  // its first test in the run's table
-    uint32_t count = 0;
-    std::unique_ptr<std::vector<TestName>> own;  // its tests, unless they are the whole table
-    History history;
+  // What earlier runs said about tests[test] of the run.
+  bool Find(uint32_t test, TestHistory* out) const;
+
+  // Where a test of the table is in the history: its section (one per
+  // binary file name) and its row there.
+  struct Place {
+    uint32_t section = 0;
+    uint32_t row = 0;
+    bool known = false;  // its binary is one of the run's
   };
-  std::vector<Part> parts_;
+  std::vector<Place> place_;                                   // by test of the table
+  std::vector<std::unique_ptr<std::vector<TestName>>> owned_;  // sections' tests, when copies
+  History history_;
 };
 
 }  // namespace mprun::core

@@ -24,35 +24,40 @@ constexpr int kUsage = static_cast<int>(core::ExitStatus::kUsage);
 std::string FileName(const std::string& path) { return path.substr(path.rfind('/') + 1); }
 
 // --history: the merged results recorded as a run records its own, into
-// the section of each binary's file name, for the next run's shards to
-// split by. A test of several iterations adds a duration for each.
+// the section of each binary's file name (in one write), for the next run's
+// shards to split by. A test of several iterations adds a duration for each.
 bool RecordHistory(const std::string& path, const core::RunInfo& run,
                    const std::vector<core::TestResult>& results, std::string* err) {
   std::map<std::string, std::vector<uint32_t>> by_file;
   for (uint32_t t = 0; t < run.tests.size(); ++t) {
     by_file[FileName(run.binaries[run.tests[t].binary])].push_back(t);
   }
+  // Per file: its distinct tests, and the row of each merged result.
+  std::vector<std::vector<core::TestName>> tests(by_file.size());
+  std::vector<std::pair<size_t, size_t>> row(run.tests.size());  // section, row
+  std::vector<core::History::Binary> sections;
+  size_t section = 0;
   for (const auto& [file, merged] : by_file) {
-    std::vector<core::TestName> tests;
     std::map<std::string, size_t> row_of_name;
-    std::vector<size_t> row(merged.size());
-    for (size_t i = 0; i < merged.size(); ++i) {
-      const core::TestName& test = run.tests[merged[i]];
-      const auto [it, added] = row_of_name.emplace(test.FullName(), tests.size());
-      if (added) tests.push_back(test);
-      row[i] = it->second;
+    for (uint32_t t : merged) {
+      const core::TestName& test = run.tests[t];
+      const auto [it, added] = row_of_name.emplace(test.FullName(), tests[section].size());
+      if (added) tests[section].push_back(test);
+      row[t] = {section, it->second};
     }
-    std::string warning;
-    core::History history = core::History::Load(path, file, &tests, &warning);
-    if (!warning.empty()) std::fprintf(stderr, "mprun merge: warning: %s\n", warning.c_str());
-    for (size_t i = 0; i < merged.size(); ++i) {
-      const core::TestResult& r = results[merged[i]];
-      if (r.outcome == core::Outcome::kNotRun) continue;  // says nothing about the test
-      history.Record(row[i], static_cast<double>(r.duration_ns) / 1e6, r.outcome, r.flaky);
-    }
-    if (!history.Save(path, err)) return false;
+    sections.push_back({file, &tests[section]});
+    ++section;
   }
-  return true;
+  std::string warning;
+  core::History history = core::History::Load(path, sections, &warning);
+  if (!warning.empty()) std::fprintf(stderr, "mprun merge: warning: %s\n", warning.c_str());
+  for (uint32_t t = 0; t < run.tests.size(); ++t) {
+    const core::TestResult& r = results[t];
+    if (r.outcome == core::Outcome::kNotRun) continue;  // says nothing about the test
+    history.Record(row[t].first, row[t].second, static_cast<double>(r.duration_ns) / 1e6, r.outcome,
+                   r.flaky);
+  }
+  return sections.empty() || history.Save(path, err);
 }
 
 // The combined reports through the console and the --json and --junit-xml

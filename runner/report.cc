@@ -37,8 +37,7 @@ std::string Str(const rapidjson::Value& obj, const char* key) {
 }
 
 // The moved tests of the report's perf section that carry no durations of
-// their own get the history's, one binary at a time (a History reads one
-// binary's section).
+// their own get the history's (its sections are by binary file name).
 void AddHistory(const std::string& path, rapidjson::Document* doc) {
   if (!doc->HasMember("perf") || !(*doc)["perf"].IsArray()) return;
   std::map<std::string, std::vector<rapidjson::Value*>> by_binary;
@@ -47,29 +46,38 @@ void AddHistory(const std::string& path, rapidjson::Document* doc) {
     for (auto& m : rep["moved"].GetArray()) {
       const bool has = m.IsObject() && m.HasMember("history_ms") && m["history_ms"].IsArray() &&
                        !m["history_ms"].Empty();
-      if (m.IsObject() && !has) by_binary[Str(m, "binary")].push_back(&m);
+      if (!m.IsObject() || has) continue;
+      const std::string binary = Str(m, "binary");
+      by_binary[binary.substr(binary.rfind('/') + 1)].push_back(&m);
     }
   }
   auto& alloc = doc->GetAllocator();
+  std::vector<std::vector<core::TestName>> tests(by_binary.size());
+  std::vector<core::History::Binary> sections;
   for (const auto& [binary, moved] : by_binary) {
-    std::vector<core::TestName> tests;
+    std::vector<core::TestName>& names = tests[sections.size()];
     for (const rapidjson::Value* m : moved) {
       const std::string name = Str(*m, "name");
       const size_t dot = name.find('.');
-      tests.push_back(
+      names.push_back(
           {0, name.substr(0, dot), dot == std::string::npos ? "" : name.substr(dot + 1)});
     }
-    std::string warning;
-    const core::History history = core::History::Load(path, binary, &tests, &warning);
-    if (!warning.empty()) std::fprintf(stderr, "mprun report: warning: %s\n", warning.c_str());
+    sections.push_back({binary, &names});
+  }
+  std::string warning;
+  const core::History history = core::History::Load(path, sections, &warning);
+  if (!warning.empty()) std::fprintf(stderr, "mprun report: warning: %s\n", warning.c_str());
+  size_t section = 0;
+  for (const auto& [binary, moved] : by_binary) {
     core::TestHistory h;
     for (size_t i = 0; i < moved.size(); ++i) {
-      if (!history.Find(i, &h)) continue;
+      if (!history.Find(section, i, &h)) continue;
       rapidjson::Value list(rapidjson::kArrayType);
       for (uint32_t us : h.durations_us) list.PushBack(static_cast<double>(us) / 1000, alloc);
       moved[i]->RemoveMember("history_ms");
       moved[i]->AddMember("history_ms", list, alloc);
     }
+    ++section;
   }
 }
 

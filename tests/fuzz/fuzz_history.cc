@@ -1,6 +1,7 @@
 // A history file as another run (or another version, or a disk error) left
-// it. Loaded for a fixed test table, recorded into and saved; what is saved
-// must load again without a warning.
+// it. Loaded for a fixed test table of two binaries (two sections read and
+// written together), recorded into and saved; what is saved must load again
+// without a warning.
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -37,22 +38,28 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::fclose(f);
   }
   std::string warning;
-  mprun::core::History h = mprun::core::History::Load(path, "unit_tests", &tests, &warning);
+  const std::vector<mprun::core::History::Binary> binaries = {{"unit_tests", &tests},
+                                                              {"other_tests", &tests}};
+  mprun::core::History h = mprun::core::History::Load(path, binaries, &warning);
   mprun::core::TestHistory th;
-  for (size_t t = 0; t < tests.size(); ++t) {
-    if (h.Find(t, &th)) {
-      if (th.durations_us.size() > mprun::core::History::kKeep) std::abort();
-      (void)th.EstimateMs();
+  for (size_t b = 0; b < binaries.size(); ++b) {
+    for (size_t t = 0; t < tests.size(); ++t) {
+      if (h.Find(b, t, &th)) {
+        if (th.durations_us.size() > mprun::core::History::kKeep) std::abort();
+        (void)th.EstimateMs();
+      }
+      h.Record(b, t, 1.5 * static_cast<double>(t), mprun::core::Outcome::kPassed, false);
     }
-    h.Record(t, 1.5 * static_cast<double>(t), mprun::core::Outcome::kPassed, false);
   }
   std::string err;
   if (!h.Save(path, &err)) std::abort();
   warning.clear();
-  mprun::core::History again = mprun::core::History::Load(path, "unit_tests", &tests, &warning);
+  mprun::core::History again = mprun::core::History::Load(path, binaries, &warning);
   if (!warning.empty()) std::abort();  // mprun reads what it wrote
-  for (size_t t = 0; t < tests.size(); ++t) {
-    if (!again.Find(t, &th)) std::abort();
+  for (size_t b = 0; b < binaries.size(); ++b) {
+    for (size_t t = 0; t < tests.size(); ++t) {
+      if (!again.Find(b, t, &th)) std::abort();
+    }
   }
   return 0;
 }

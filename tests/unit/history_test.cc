@@ -118,6 +118,41 @@ TEST(HistoryTest, EachBinaryHasItsOwnSectionAndTheOthersAreKeptAsTheyWere) {
   EXPECT_EQ(t.last_outcome, Outcome::kFailed);
 }
 
+// A run of many binaries reads the file once and writes it once: each of
+// its binaries' sections is read and written together, and the sections of
+// binaries not in the run are copied through.
+TEST(HistoryTest, SeveralBinariesAreReadAndSavedTogetherAndTheOthersAreKept) {
+  testing_util::ScratchDir dir;
+  const std::string path = dir.File("history.json");
+  const auto a_tests = Names({"A.One", "A.Two"});
+  const auto b_tests = Names({"B.One"});
+  const auto c_tests = Names({"C.One"});
+  History c = LoadOk(path, "c", &c_tests);
+  c.Record(0, 9, Outcome::kFailed, false);
+  SaveOk(c, path);
+  std::string warning;
+  History ab = History::Load(path, {{"/x/a", &a_tests}, {"b", &b_tests}}, &warning);
+  EXPECT_EQ(warning, "");
+  TestHistory t;
+  EXPECT_FALSE(ab.Find(0, 0, &t));
+  ab.Record(0, 1, 2, Outcome::kPassed, false);
+  ab.Record(1, 0, 3, Outcome::kPassed, true);
+  ab.Record(0, 0, 4, Outcome::kPassed, false);
+  SaveOk(ab, path);
+  const History again = History::Load(path, {{"b", &b_tests}, {"a", &a_tests}}, &warning);
+  EXPECT_EQ(warning, "");
+  ASSERT_TRUE(again.Find(0, 0, &t));
+  EXPECT_EQ(t.durations_us, std::vector<uint32_t>{3000});
+  EXPECT_EQ(t.flaky_count, 1u);
+  ASSERT_TRUE(again.Find(1, 0, &t));
+  EXPECT_EQ(t.durations_us, std::vector<uint32_t>{4000});
+  ASSERT_TRUE(again.Find(1, 1, &t));
+  EXPECT_EQ(t.durations_us, std::vector<uint32_t>{2000});
+  EXPECT_EQ(again.size(1), 2u);
+  ASSERT_TRUE(LoadOk(path, "c", &c_tests).Find(0, &t)) << "a binary not in the run is kept";
+  EXPECT_EQ(t.last_outcome, Outcome::kFailed);
+}
+
 TEST(HistoryTest, SavingMergesWithWhatAnotherRunWroteMeanwhile) {
   testing_util::ScratchDir dir;
   const std::string path = dir.File("history.json");
