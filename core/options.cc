@@ -325,6 +325,7 @@ std::vector<Flag> RunFlags(Options* o, Shard* shard_flag) {
          return Percentage(what, v, &o->fail_on_slowdown_pct, e);
        }},
       {"--stop", "-x", false, Switch(&o->stop_on_failure)},
+      {"--timings", nullptr, false, BoolSwitch(&o->timings), "MPRUN_TIMINGS"},
       {"--verbose", "-v", false, Set(&o->verbosity, 2)},
       {"--quiet", "-q", false, Set(&o->verbosity, 0)},
   };
@@ -623,6 +624,9 @@ const char* OptionsHelp() {
                             one that then passes is reported flaky.
   --flaky-fails             A flaky test fails the run.
   --durations=N             List the N slowest tests at the end.
+  --timings                 Say where the run's time went, phase by phase (listing, plan,
+                            segment and history, the tests, reports...), on stderr at
+                            the end. [MPRUN_TIMINGS]
   --show-output=failed|all  Show the captured output of failed tests (default) or all.
   -v, --verbose / -q, --quiet
                             One line per test / only the summary.

@@ -85,6 +85,9 @@ struct Options {
   // --fail-on-slowdown=PCT: such a slowdown of at least PCT percent fails
   // the run (0: off).
   double fail_on_slowdown_pct = 0;
+  // --timings [MPRUN_TIMINGS]: where the run's wall time went, phase by
+  // phase, on stderr at the end.
+  bool timings = false;
 };
 
 using GetEnv = std::function<const char*(const char* name)>;

@@ -30,6 +30,7 @@
 #include "runner/listing_cache.h"
 #include "runner/run_setup.h"
 #include "runner/spawner.h"
+#include "runner/timings.h"
 
 namespace mprun::runner {
 
@@ -600,6 +601,7 @@ int RunCtest(int argc, char** argv) {
     std::fputs(core::CtestHelp(), stdout);
     return 0;
   }
+  timings::Mark("options");
   ClearGtestEnvironment();
   const std::string given = c.test_dir.empty() ? "." : c.test_dir;
   if (!CheckBuildFolder(given, &err)) return fail();
@@ -612,9 +614,11 @@ int RunCtest(int argc, char** argv) {
   ForkSpawner programs;  // listings here, launches in the workers
   std::vector<core::CtestTest> listed;
   if (!ListCtest(programs, dir, c, &listed, &err)) return fail();
+  timings::Mark("ctest's listing");
   std::vector<uint32_t> picked;
   std::vector<Classified> how;
   if (!PickTests(listed, c, &picked, &how, &err)) return fail();
+  timings::Mark("selection");
   Table table;
   uint64_t slowest_ns = 0;
   AddOneGtests(listed, picked, how, &table);
@@ -627,6 +631,7 @@ int RunCtest(int argc, char** argv) {
                       &table, &slowest_ns, &err)) {
     return fail();
   }
+  timings::Mark("binaries' listings");
   AddCommands(listed, picked, how, &table);
   GtestFlags flags;
   ApplyRepeat(c, &opts);

@@ -26,6 +26,7 @@
 #include "runner/listing.h"
 #include "runner/run_setup.h"
 #include "runner/spawner.h"
+#include "runner/timings.h"
 #include "shm/segment.h"
 
 namespace mprun::runner {
@@ -279,6 +280,7 @@ int RunDriver(int argc, char** argv) {
     return kUsage;
   };
   if (!ParseCommandLine(argc, argv, &opts, &args, &err)) return fail();
+  timings::Mark("options");
   ClearGtestEnvironment();
   std::vector<std::string> exec_paths(args.binaries.size());
   for (size_t i = 0; i < args.binaries.size(); ++i) {
@@ -297,9 +299,11 @@ int RunDriver(int argc, char** argv) {
                args.list_timeout_s, ParallelListings(), &listings, &err)) {
     return fail();
   }
+  timings::Mark("listing");
   DriverWay way(args, std::move(exec_paths), programs);
   core::RunInfo run;
   if (!way.Table(listings, &run, &err)) return fail();
+  timings::Mark("table");
   return RunTests(opts, opts.processes.value_or(-1), args.gtest, "mprun", std::move(run), way);
 }
 

@@ -27,6 +27,7 @@
 #include "runner/spawner.h"
 #include "runner/strays.h"
 #include "runner/temp_dir.h"
+#include "runner/timings.h"
 #include "shm/segment.h"
 
 namespace mprun::runner {
@@ -427,8 +428,10 @@ bool Engine::RunRepetition(int it, Repetitions& reps, core::ExitStatus* status) 
   if (!reps.ready) {
     supervisor.FailBeforeStart(reps.why);
   } else if (supervisor.Start()) {
+    timings::Mark("workers started");
     while (!supervisor.Finished()) supervisor.Step(50, reps.signal_fd);
   }
+  timings::Mark("tests run, workers gone");
   if (const int n = reps.strays.KillStrays(); n > 0) {
     supervisor.AddWarning("killed " + std::to_string(n) + (n == 1 ? " process" : " processes") +
                           " the tests left running outside their worker (daemonised)");
@@ -439,7 +442,9 @@ bool Engine::RunRepetition(int it, Repetitions& reps, core::ExitStatus* status) 
   if (opts_.perf_report || opts_.fail_on_slowdown_pct > 0) {
     supervisor.SetPerfReport(history_.Judge(ledger, opts_.fail_on_slowdown_pct));
   }
+  timings::Mark("strays");
   supervisor.Finish();
+  timings::Mark("reports");
   current_ = nullptr;
   *status = Worse(*status, core::StatusOf(ledger, supervisor.summary()));
   if (keeps_history_) history_.Record(ledger);
@@ -473,10 +478,12 @@ int Engine::Run(int processes) {
     std::fprintf(stderr, "mprun: error: %s\n", err.c_str());
     return kUsage;
   }
+  timings::Mark("segment");
   if (!LoadHistory(&err)) {
     std::fprintf(stderr, "mprun: error: %s\n", err.c_str());
     return kUsage;
   }
+  timings::Mark("history read");
   if (spec_.shuffle_seed) {
     std::printf("mprun: shuffling the order with --gtest_random_seed=%u\n", *spec_.shuffle_seed);
   }
@@ -504,12 +511,14 @@ int Engine::Run(int processes) {
   core::ExitStatus status = Repeat(launcher, reporters.all(), sopt,
                                    console.mode == core::ConsoleOptions::Mode::kStatusLine);
   RemoveTree(temp_root_);
+  timings::Mark("temporary folders");
   if (tests_ > 0 && keeps_history_) {
     std::vector<std::string> errors;
     history_.Save(opts_.history_path, &errors);
     for (const std::string& e : errors) {
       std::fprintf(stderr, "mprun: warning: history not saved: %s\n", e.c_str());
     }
+    timings::Mark("history saved");
   }
   if (reporters.Failed() && status == core::ExitStatus::kSuccess) status = core::ExitStatus::kUsage;
   return static_cast<int>(status);

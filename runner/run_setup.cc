@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "core/gtest_output.h"
+#include "runner/timings.h"
 #include "shm/segment.h"
 
 namespace mprun::runner {
@@ -95,6 +96,7 @@ int RunTests(const core::Options& opts, int processes, const GtestFlags& flags,
   spec.run = std::move(run);
   spec.plan = PlanTests(spec.run, opts, way);
   if (opts.shard.total > 0) NarrowToShard(opts, way, &spec);
+  timings::Mark("plan");
   if (opts.list) {
     PrintTestList(stdout, spec.run, spec.plan, opts.verbosity);
     return 0;
@@ -111,7 +113,11 @@ int RunTests(const core::Options& opts, int processes, const GtestFlags& flags,
   spec.fail_fast = flags.fail_fast;
   spec.brief = flags.brief;
   way.Prepare(spec.run, &spec);
-  return RunEngine(opts, processes, spec);
+  if (opts.timings) timings::Enable();
+  const int status = RunEngine(opts, processes, spec);
+  timings::Mark("end");
+  timings::Print(stderr);
+  return status;
 }
 
 }  // namespace mprun::runner

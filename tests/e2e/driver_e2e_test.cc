@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <map>
@@ -140,6 +141,42 @@ TEST(DriverTest, TestsRunInMprunsDirectoryOrWithChdirToBinaryInTheirBinarys) {
   binary_dir = binary_dir.substr(0, binary_dir.rfind('/'));
   ASSERT_NE(realpath(binary_dir.c_str(), real), nullptr);
   EXPECT_EQ(testing_util::ReadFile(dir.File("cwd")), real);
+}
+
+// --timings (and MPRUN_TIMINGS): each phase once, in the order they happen,
+// their times adding up to the last mark's; nothing without it.
+TEST(DriverTest, TimingsSayWhereTheRunsTimeWentPhaseByPhase) {
+  ScratchDir dir;
+  for (const bool by_flag : {true, false}) {
+    std::vector<std::string> argv = {kMprun, "-j2", "-q", "--no-history", kOrdinaryA, kOrdinaryB};
+    if (by_flag) argv.insert(argv.begin() + 1, "--timings");
+    const Proc p =
+        testing_util::Run(argv,
+                          by_flag ? std::map<std::string, std::string>{}
+                                  : std::map<std::string, std::string>{{"MPRUN_TIMINGS", "1"}},
+                          dir);
+    EXPECT_EQ(p.status, 0) << p.out << p.err;
+    size_t at = 0;
+    double sum = 0, last_at = 0;
+    for (const char* phase :
+         {"options", "listing", "table", "plan", "segment", "history read", "workers started",
+          "tests run, workers gone", "strays", "reports", "temporary folders", "end"}) {
+      const std::string line = std::string("mprun: timings: ") + phase + " ";
+      const size_t found = p.err.find(line, at);
+      ASSERT_NE(found, std::string::npos) << phase << " missing or out of order:\n" << p.err;
+      double own = 0;
+      ASSERT_EQ(
+          std::sscanf(p.err.c_str() + found + line.size(), " %lf ms (at %lf ms)", &own, &last_at),
+          2)
+          << p.err;
+      EXPECT_GE(own, 0);
+      sum += own;
+      at = found + line.size();
+    }
+    EXPECT_NEAR(sum, last_at, 0.1) << p.err;
+  }
+  const Proc quiet = testing_util::Run({kMprun, "-j2", "-q", "--no-history", kOrdinaryA}, {}, dir);
+  EXPECT_EQ(quiet.err.find("timings"), std::string::npos) << quiet.err;
 }
 
 TEST(DriverTest, TwentyBinariesAreListedWithinAFileDescriptorLimitOf40) {
