@@ -209,7 +209,8 @@ struct Options {
   bool quick = false;
   int reps = 3;
   std::string out_dir = "bench-results";
-  std::string bin_dir;  // empty: the folder of this executable
+  std::string bin_dir;            // empty: the folder of this executable
+  std::vector<std::string> only;  // --only=NAME,...: these workloads (empty: all)
 };
 
 // False on an unknown flag (the caller prints the usage).
@@ -225,6 +226,9 @@ bool ParseArgs(int argc, char** argv, Options* opts) {
       opts->out_dir = a.substr(6);
     } else if (a.rfind("--bin-dir=", 0) == 0) {
       opts->bin_dir = a.substr(10);
+    } else if (a.rfind("--only=", 0) == 0) {
+      std::stringstream names(a.substr(7));
+      for (std::string n; std::getline(names, n, ',');) opts->only.push_back(n);
     } else {
       return false;
     }
@@ -471,7 +475,9 @@ std::string WorkloadJson(const Workload& w, const std::vector<Cell>& cells) {
 int main(int argc, char** argv) {
   Options opts;
   if (!ParseArgs(argc, argv, &opts)) {
-    std::fprintf(stderr, "usage: compare [--quick] [--reps=N] [--out=DIR] [--bin-dir=DIR]\n");
+    std::fprintf(stderr,
+                 "usage: compare [--quick] [--reps=N] [--out=DIR] [--bin-dir=DIR] "
+                 "[--only=WORKLOAD,...]\n");
     return 2;
   }
   if (opts.bin_dir.empty()) opts.bin_dir = SelfDir();
@@ -490,6 +496,10 @@ int main(int argc, char** argv) {
       "{\"cores\": " + std::to_string(cores) + ", \"scale\": " + scale + ", \"workloads\": [";
   for (size_t li = 0; li < loads.size(); ++li) {
     Workload w = loads[li];
+    if (!opts.only.empty() &&
+        std::find(opts.only.begin(), opts.only.end(), w.name) == opts.only.end()) {
+      continue;
+    }
     std::fprintf(stderr, "== %s\n", w.description.c_str());
     // A machine without ctest (a bare benchmark host) measures the rest; the
     // binaries of a whole-binary workload are copied into its ctest folder
