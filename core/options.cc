@@ -298,6 +298,8 @@ std::vector<Flag> RunFlags(Options* o, Shard* shard_flag) {
       {"--history", nullptr, true, File(&o->history_path), "MPRUN_HISTORY"},
       // An explicit --history=F asks for a history, whatever MPRUN_NO_HISTORY says.
       {"--no-history", nullptr, false, BoolSwitch(&o->no_history), "MPRUN_NO_HISTORY", "--history"},
+      {"--no-listing-cache", nullptr, false, BoolSwitch(&o->no_listing_cache),
+       "MPRUN_NO_LISTING_CACHE"},
       {"--process-restartworker", nullptr, false, BoolSwitch(&o->restart_worker),
        "MPRUN_PROCESS_RESTARTWORKER"},
       {"--retries", nullptr, true,
@@ -616,6 +618,11 @@ const char* OptionsHelp() {
   --history=FILE            Durations and outcomes of earlier runs, for placement and time
                             limits (default .mprun/history.json) [MPRUN_HISTORY];
                             --no-history: neither read nor write it [MPRUN_NO_HISTORY=1].
+  --no-listing-cache        List every binary every run. Otherwise a binary's
+                            --gtest_list_tests is kept beside the history and used again
+                            while the binary, its arguments, directory and environment are
+                            the same (a binary whose tests come from data files it reads
+                            at start-up needs this). [MPRUN_NO_LISTING_CACHE]
   --history-from=REPORT     The durations in an earlier run's --json or --junit-xml report
                             (or `mprun merge`'s of a sharded run), for tests the history
                             does not know: a first run on a fresh CI machine is placed

@@ -67,16 +67,19 @@ struct Options {
   bool show_all_output = false;                 // --show-output=all (default: failed)
   std::string history_path = ".mprun/history.json";  // --history=F [MPRUN_HISTORY]
   bool no_history = false;                           // --no-history [MPRUN_NO_HISTORY]
-  int retries = 0;                                   // --retries=N
-  bool flaky_fails = false;                          // --flaky-fails
-  bool retry_timeouts_only = false;                  // mprun ctest --repeat after-timeout:N
-  Dist dist = Dist::kAuto;                           // --dist=auto|test|suite
-  bool list = false;                                 // --list: print the selected tests and exit
-  bool stop_on_failure = false;                      // -x/--stop (also --gtest_fail_fast)
-  Shard shard;                    // --shard=K/N or the environment's protocols (core/shard.h)
-  std::string shard_status_file;  // TEST_SHARD_STATUS_FILE: touched when sharding
-  bool shard_flag_given = false;  // --shard (not only the environment)
-  PinMode pin = PinMode::kAuto;   // --pin=auto|cores|none [MPRUN_PIN]
+  // --no-listing-cache [MPRUN_NO_LISTING_CACHE]: list every binary every run
+  // (the listings are otherwise kept beside the history, runner/listing_cache.h).
+  bool no_listing_cache = false;
+  int retries = 0;                   // --retries=N
+  bool flaky_fails = false;          // --flaky-fails
+  bool retry_timeouts_only = false;  // mprun ctest --repeat after-timeout:N
+  Dist dist = Dist::kAuto;           // --dist=auto|test|suite
+  bool list = false;                 // --list: print the selected tests and exit
+  bool stop_on_failure = false;      // -x/--stop (also --gtest_fail_fast)
+  Shard shard;                       // --shard=K/N or the environment's protocols (core/shard.h)
+  std::string shard_status_file;     // TEST_SHARD_STATUS_FILE: touched when sharding
+  bool shard_flag_given = false;     // --shard (not only the environment)
+  PinMode pin = PinMode::kAuto;      // --pin=auto|cores|none [MPRUN_PIN]
   // --exclusive=PATTERN [MPRUN_EXCLUSIVE]: tests (gtest filter syntax) that
   // run pinned with nothing else running; "" for none.
   std::string exclusive;

@@ -302,35 +302,6 @@ void AddOneGtests(const std::vector<core::CtestTest>& listed, const std::vector<
   }
 }
 
-// The listings of `jobs`: from the cache for binaries unchanged since it
-// was kept, the others run (all at once) and kept.
-bool ListOrRecall(Spawner& spawner, const ListingCache& cache, const std::vector<ListingJob>& jobs,
-                  double timeout_s, bool verbose, std::vector<Listing>* listings,
-                  std::string* err) {
-  listings->assign(jobs.size(), Listing{});
-  std::vector<ListingJob> fresh;
-  std::vector<size_t> fresh_at;
-  for (size_t k = 0; k < jobs.size(); ++k) {
-    if (cache.Find(jobs[k], &(*listings)[k])) continue;
-    fresh.push_back(jobs[k]);
-    fresh_at.push_back(k);
-  }
-  std::vector<Listing> ran;
-  if (!ListAll(spawner, fresh, {"--gtest_list_tests", ""}, timeout_s, ParallelListings(), &ran,
-               err)) {
-    return false;
-  }
-  for (size_t f = 0; f < fresh.size(); ++f) {
-    cache.Store(fresh[f], ran[f]);
-    (*listings)[fresh_at[f]] = std::move(ran[f]);
-  }
-  if (verbose && fresh.size() < jobs.size()) {
-    std::fprintf(stderr, "mprun ctest: %zu of %zu binaries' listings from the cache\n",
-                 jobs.size() - fresh.size(), jobs.size());
-  }
-  return true;
-}
-
 // A ctest test that runs a whole GoogleTest binary: listed with its own
 // arguments, directory and environment, each of its tests one of the table.
 // The slowest listing's time is kept (batch sizing).
@@ -352,7 +323,15 @@ bool AddWholeGtests(Spawner& spawner, const ListingCache& cache,
     jobs.push_back(std::move(job));
   }
   std::vector<Listing> listings;
-  if (!ListOrRecall(spawner, cache, jobs, timeout_s, verbose, &listings, err)) return false;
+  size_t recalled = 0;
+  if (!ListWithCache(spawner, cache, jobs, {"--gtest_list_tests", ""}, timeout_s, &listings,
+                     &recalled, err)) {
+    return false;
+  }
+  if (verbose && recalled > 0) {
+    std::fprintf(stderr, "mprun ctest: %zu of %zu binaries' listings from the cache\n", recalled,
+                 jobs.size());
+  }
   const TestSelector runnable{GtestFlags{}};  // what the binary run whole would run
   for (size_t k = 0; k < whole.size(); ++k) {
     const core::CtestTest& t = listed[whole[k]];
@@ -622,11 +601,8 @@ int RunCtest(int argc, char** argv) {
   Table table;
   uint64_t slowest_ns = 0;
   AddOneGtests(listed, picked, how, &table);
-  // Listings are kept beside the history (not with --no-history).
-  const std::string history_dir = opts.history_path.find('/') == std::string::npos
-                                      ? "."
-                                      : opts.history_path.substr(0, opts.history_path.rfind('/'));
-  const ListingCache cache(opts.no_history ? "" : history_dir + "/ctest-listings");
+  const ListingCache cache(
+      ListingCacheDir(opts.history_path, opts.no_history, opts.no_listing_cache));
   if (!AddWholeGtests(programs, cache, listed, picked, how, c.list_timeout_s, opts.verbosity >= 2,
                       &table, &slowest_ns, &err)) {
     return fail();

@@ -24,6 +24,7 @@
 #include "runner/driver_executor.h"
 #include "runner/engine.h"
 #include "runner/listing.h"
+#include "runner/listing_cache.h"
 #include "runner/run_setup.h"
 #include "runner/spawner.h"
 #include "runner/timings.h"
@@ -295,9 +296,17 @@ int RunDriver(int argc, char** argv) {
   // Every test binary starts through it: the listings here, the launches
   // in the workers (which inherit it).
   ForkSpawner programs;
-  if (!ListAll(programs, jobs, {"--gtest_list_tests", "; is it a GoogleTest binary?"},
-               args.list_timeout_s, ParallelListings(), &listings, &err)) {
+  const ListingCache cache(
+      ListingCacheDir(opts.history_path, opts.no_history, opts.no_listing_cache));
+  size_t recalled = 0;
+  if (!ListWithCache(programs, cache, jobs, {"--gtest_list_tests", "; is it a GoogleTest binary?"},
+                     args.list_timeout_s, &listings, &recalled, &err)) {
     return fail();
+  }
+  if (opts.verbosity >= 2 && recalled > 0) {
+    std::printf(
+        "mprun: %zu of %zu binaries' listings from the cache (--no-listing-cache lists them)\n",
+        recalled, jobs.size());
   }
   timings::Mark("listing");
   DriverWay way(args, std::move(exec_paths), programs);

@@ -1,35 +1,74 @@
 #include "runner/listing_cache.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <functional>
 #include <sstream>
+#include <string_view>
+#include <vector>
 
 namespace mprun::runner {
+
+namespace {
+
+// A digest of the environment the listing inherits, in order, leaving out
+// what a shell changes by itself from one command to the next: what a
+// binary's tests depend on (a variable that selects them) is in it, and no
+// value of it is written to the cache folder.
+std::string EnvironmentDigest() {
+  std::vector<std::string_view> vars;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string_view v(*e);
+    if (v.rfind("OLDPWD=", 0) == 0 || v.rfind("SHLVL=", 0) == 0 || v.rfind("_=", 0) == 0) continue;
+    vars.push_back(v);
+  }
+  std::sort(vars.begin(), vars.end());
+  uint64_t h = 14695981039346656037ull;  // FNV-1a, 64 bits
+  for (std::string_view v : vars) {
+    for (const char c : v) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+    h = (h ^ 0) * 1099511628211ull;
+  }
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+  return hex;
+}
+
+}  // namespace
 
 std::string ListingCache::KeyOf(const ListingJob& job) {
   struct stat st;
   if (job.argv.empty() || stat(job.argv[0].c_str(), &st) != 0) return "";
+  std::string dir = job.dir;
+  if (dir.empty()) {  // mprun's own: it is in the key too (tests may read relative paths)
+    char cwd[PATH_MAX];
+    if (getcwd(cwd, sizeof cwd) == nullptr) return "";
+    dir = cwd;
+  }
   std::string key = std::to_string(st.st_dev) + " " + std::to_string(st.st_ino) + " " +
                     std::to_string(st.st_size) + " " + std::to_string(st.st_mtim.tv_sec) + "." +
-                    std::to_string(st.st_mtim.tv_nsec) + " dir=" + job.dir;
+                    std::to_string(st.st_mtim.tv_nsec) + " dir=" + dir;
   // Every word, NUL-separated: no argument can pass for two.
   for (const std::string& a : job.argv) key.append(1, '\0').append(a);
   key += std::string(1, '\0') + "env";
   for (const std::string& e : job.env) key.append(1, '\0').append(e);
+  key += std::string(1, '\0') + "environment " + EnvironmentDigest();
   return key;
 }
 
 std::string ListingCache::PathOf(const std::string& key) const {
-  // Named by how the binary is listed, not by its file's identity: a
-  // rebuilt binary's listing replaces the old one's.
-  const std::string how = key.substr(key.find(" dir="));
+  // Named by how the binary is listed, not by its file's identity or the
+  // environment: a rebuilt binary's listing replaces the old one's.
+  const std::string how =
+      key.substr(key.find(" dir="), key.rfind("environment ") - key.find(" dir="));
   char name[32];
   std::snprintf(name, sizeof name, "%016zx", std::hash<std::string>{}(how));
   return dir_ + "/" + name + ".txt";
@@ -65,7 +104,9 @@ void ListingCache::Store(const ListingJob& job, const Listing& l) const {
   const std::string tmp = path + ".tmp" + std::to_string(getpid());
   // A new file, never through a link someone placed there (as the history).
   const int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-  if (fd < 0) return;
+  // A cache that cannot be written (a full disk) leaves no empty folder.
+  auto give_up = [this] { rmdir(dir_.c_str()); };
+  if (fd < 0) return give_up();
   const std::string text = std::to_string(key.size()) + "\n" + key + "\n" +
                            std::to_string(l.end_ns - l.start_ns) + "\n" + l.out;
   size_t done = 0;
@@ -77,10 +118,39 @@ void ListingCache::Store(const ListingJob& job, const Listing& l) const {
   }
   if (close(fd) != 0 || done != text.size()) {
     unlink(tmp.c_str());
-    return;
+    return give_up();
   }
   // Renamed into place: a run reading it meanwhile sees the old or the new.
   if (rename(tmp.c_str(), path.c_str()) != 0) unlink(tmp.c_str());
+}
+
+bool ListWithCache(Spawner& spawner, const ListingCache& cache, const std::vector<ListingJob>& jobs,
+                   const ListingWords& words, double timeout_s, std::vector<Listing>* listings,
+                   size_t* recalled, std::string* err) {
+  listings->assign(jobs.size(), Listing{});
+  std::vector<ListingJob> fresh;
+  std::vector<size_t> fresh_at;
+  for (size_t k = 0; k < jobs.size(); ++k) {
+    if (cache.Find(jobs[k], &(*listings)[k])) continue;
+    fresh.push_back(jobs[k]);
+    fresh_at.push_back(k);
+  }
+  *recalled = jobs.size() - fresh.size();
+  std::vector<Listing> ran;
+  if (!ListAll(spawner, fresh, words, timeout_s, ParallelListings(), &ran, err)) return false;
+  for (size_t f = 0; f < fresh.size(); ++f) {
+    cache.Store(fresh[f], ran[f]);
+    (*listings)[fresh_at[f]] = std::move(ran[f]);
+  }
+  return true;
+}
+
+std::string ListingCacheDir(const std::string& history_path, bool no_history,
+                            bool no_listing_cache) {
+  if (no_history || no_listing_cache) return "";
+  const size_t slash = history_path.rfind('/');
+  return (slash == std::string::npos ? std::string(".") : history_path.substr(0, slash)) +
+         "/listings";
 }
 
 }  // namespace mprun::runner

@@ -1,13 +1,22 @@
 // ListingCache: what a GoogleTest binary printed for --gtest_list_tests,
-// kept between runs (`mprun ctest`) for as long as it is the same file
-// (path, device, inode, size, modification time) listed the same way
-// (arguments, directory, environment). One file per listing in a folder
-// beside the history; a file that does not match is ignored and replaced.
-// Supervisor process only.
+// kept between runs (driver mode and `mprun ctest`, beside the history) for
+// as long as it is the same file (path, device, inode, size, modification
+// time) listed the same way (arguments, working directory, the whole
+// environment). One file per listing in a folder beside the history; a
+// file that does not match is ignored and replaced. Supervisor process
+// only.
+//
+// What it cannot see: a binary whose tests come from elsewhere at start-up
+// (parameters read from a data folder, tests registered from files) lists
+// the tests it had when it was kept until the binary changes, as CMake's
+// gtest_discover_tests does. `--no-listing-cache` (or --no-history) lists
+// every binary every run.
 #ifndef MPRUN_RUNNER_LISTING_CACHE_H_
 #define MPRUN_RUNNER_LISTING_CACHE_H_
 
+#include <cstddef>
 #include <string>
+#include <vector>
 
 #include "runner/listing.h"
 
@@ -31,6 +40,18 @@ class ListingCache {
 
   std::string dir_;
 };
+
+// The listings of `jobs`: from `cache` for the programs unchanged since it
+// kept them, the others run (as ListAll: at once, each within `timeout_s`)
+// and kept; `*recalled` says how many came from the cache.
+bool ListWithCache(Spawner& spawner, const ListingCache& cache, const std::vector<ListingJob>& jobs,
+                   const ListingWords& words, double timeout_s, std::vector<Listing>* listings,
+                   size_t* recalled, std::string* err);
+
+// Where a run keeps its listings: beside its history, unless it keeps no
+// history or was told not to ("": nowhere).
+std::string ListingCacheDir(const std::string& history_path, bool no_history,
+                            bool no_listing_cache);
 
 }  // namespace mprun::runner
 

@@ -179,6 +179,43 @@ TEST(DriverTest, TimingsSayWhereTheRunsTimeWentPhaseByPhase) {
   EXPECT_EQ(quiet.err.find("timings"), std::string::npos) << quiet.err;
 }
 
+// With a history, a binary's listing is kept beside it and used again while
+// the binary is the same file run the same way; another binary at the same
+// path, another environment or --no-listing-cache lists it again.
+TEST(DriverTest, KeepsTheListingOfAnUnchangedBinaryRunTheSameWay) {
+  ScratchDir dir;
+  const std::string bin = dir.File("bin");
+  auto copy = [&](const char* from) {
+    std::ifstream in(from, std::ios::binary);
+    std::ofstream(bin + ".new", std::ios::binary) << in.rdbuf();
+    chmod((bin + ".new").c_str(), 0755);
+    rename((bin + ".new").c_str(), bin.c_str());  // a new file, as a build writes one
+  };
+  copy(kOrdinaryA);
+  const char kFromCache[] = "1 of 1 binaries' listings from the cache";
+  auto run = [&](std::vector<std::string> extra, std::map<std::string, std::string> env) {
+    std::vector<std::string> argv = {kMprun, "-j2", "-v", "--history=" + dir.File("h/h.json"),
+                                     "--json=" + dir.File("r.json")};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    argv.push_back(bin);
+    const Proc p = testing_util::Run(argv, env, dir);
+    EXPECT_EQ(p.status, 0) << p.out << p.err;
+    return p.out.find(kFromCache) != std::string::npos;
+  };
+  EXPECT_FALSE(run({}, {})) << "a first run lists";
+  EXPECT_TRUE(run({}, {}));
+  EXPECT_FALSE(run({}, {{"SOME_SETTING", "1"}})) << "another environment";
+  EXPECT_FALSE(run({"--no-listing-cache"}, {}));
+  EXPECT_FALSE(run({"--no-history"}, {}));
+  copy(kOrdinaryB);  // another binary at the same path
+  EXPECT_FALSE(run({}, {}));
+  rapidjson::Document doc;
+  const auto rows = Report(dir.File("r.json"), &doc);
+  EXPECT_EQ(rows.count("BPlain.Adds"), 1u);
+  EXPECT_EQ(rows.count("APlain.Adds"), 0u);
+  EXPECT_TRUE(run({}, {}));
+}
+
 TEST(DriverTest, TwentyBinariesAreListedWithinAFileDescriptorLimitOf40) {
   // Listed all at once, 20 binaries would hold 40 pipe ends.
   ScratchDir dir;
