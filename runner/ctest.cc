@@ -24,6 +24,7 @@
 #include "core/gtest_list.h"
 #include "core/options.h"
 #include "runner/command_executor.h"
+#include "runner/ctest_cache.h"
 #include "runner/driver_executor.h"
 #include "runner/engine.h"
 #include "runner/listing.h"
@@ -77,23 +78,37 @@ bool CheckBuildFolder(const std::string& dir, std::string* err) {
 }
 
 // ctest's own listing of the folder, within the listing limit.
-bool ListCtest(Spawner& spawner, const std::string& dir, const core::CtestOptions& c,
+// ctest's listing as the cache keeps it, or (`*fresh`) as ctest prints it
+// now, within the listing limit.
+struct CtestListing {
+  CtestCache::Inputs inputs;
+  std::string json;
+  bool fresh = false;
+};
+
+bool ListCtest(Spawner& spawner, const CtestCache& cache, const std::string& dir,
+               const core::CtestOptions& c, CtestListing* listing,
                std::vector<core::CtestTest>* tests, std::string* err) {
   std::string ctest;
   if (!FindOnPath("ctest", &ctest)) {
     *err = "ctest: not found on PATH (mprun ctest asks it for the tests)";
     return false;
   }
+  listing->inputs = {dir, c.config, ctest};
   ListingJob job;
   job.shown = "ctest in " + dir;
-  job.argv = {ctest, "--show-only=json-v1"};
-  if (!c.config.empty()) job.argv.insert(job.argv.end(), {"-C", c.config});
-  job.dir = dir;  // not --test-dir: every ctest since 3.14 understands this
-  std::vector<Listing> out;
-  if (!ListAll(spawner, {job}, {"--show-only=json-v1", ""}, c.list_timeout_s, 1, &out, err)) {
-    return false;
+  if (!cache.Find(listing->inputs, &listing->json)) {
+    job.argv = {ctest, "--show-only=json-v1"};
+    if (!c.config.empty()) job.argv.insert(job.argv.end(), {"-C", c.config});
+    job.dir = dir;  // not --test-dir: every ctest since 3.14 understands this
+    std::vector<Listing> out;
+    if (!ListAll(spawner, {job}, {"--show-only=json-v1", ""}, c.list_timeout_s, 1, &out, err)) {
+      return false;
+    }
+    listing->json = std::move(out[0].out);
+    listing->fresh = true;
   }
-  if (!core::ParseCtestJson(out[0].out, tests, err)) {
+  if (!core::ParseCtestJson(listing->json, tests, err)) {
     *err = job.shown + ": --show-only=json-v1: " + *err;
     return false;
   }
@@ -562,6 +577,24 @@ bool PickTests(const std::vector<core::CtestTest>& listed, const core::CtestOpti
   return true;
 }
 
+// A listing ctest just made is kept once every test of it could be run.
+void KeepCtestListing(const CtestCache& cache, const CtestListing& listing,
+                      const std::vector<Classified>& how, bool verbose) {
+  if (!listing.fresh) {
+    if (verbose) std::fprintf(stderr, "mprun ctest: ctest's listing from the cache\n");
+    return;
+  }
+  std::vector<std::string> programs;
+  for (const Classified& c : how) {
+    if (!c.exec_path.empty()) programs.push_back(c.exec_path);
+  }
+  std::string why;
+  if (!cache.Store(listing.inputs, listing.json, programs, &why) && verbose) {
+    std::fprintf(stderr, "mprun ctest: ctest's listing is not kept (asked every run): %s\n",
+                 why.c_str());
+  }
+}
+
 }  // namespace
 
 int RunCtest(int argc, char** argv) {
@@ -591,8 +624,12 @@ int RunCtest(int argc, char** argv) {
   }
   const std::string dir = resolved;
   ForkSpawner programs;  // listings here, launches in the workers
+  const std::string cache_dir =
+      ListingCacheDir(opts.history_path, opts.no_history, opts.no_listing_cache);
+  const CtestCache ctest_cache(cache_dir);
+  CtestListing ctest_listing;
   std::vector<core::CtestTest> listed;
-  if (!ListCtest(programs, dir, c, &listed, &err)) return fail();
+  if (!ListCtest(programs, ctest_cache, dir, c, &ctest_listing, &listed, &err)) return fail();
   timings::Mark("ctest's listing");
   std::vector<uint32_t> picked;
   std::vector<Classified> how;
@@ -601,8 +638,8 @@ int RunCtest(int argc, char** argv) {
   Table table;
   uint64_t slowest_ns = 0;
   AddOneGtests(listed, picked, how, &table);
-  const ListingCache cache(
-      ListingCacheDir(opts.history_path, opts.no_history, opts.no_listing_cache));
+  KeepCtestListing(ctest_cache, ctest_listing, how, opts.verbosity >= 2);
+  const ListingCache cache(cache_dir);
   if (!AddWholeGtests(programs, cache, listed, picked, how, c.list_timeout_s, opts.verbosity >= 2,
                       &table, &slowest_ns, &err)) {
     return fail();

@@ -18,12 +18,6 @@
 
 namespace mprun::runner {
 
-namespace {
-
-// A digest of the environment the listing inherits, in order, leaving out
-// what a shell changes by itself from one command to the next: what a
-// binary's tests depend on (a variable that selects them) is in it, and no
-// value of it is written to the cache folder.
 std::string EnvironmentDigest() {
   std::vector<std::string_view> vars;
   for (char** e = environ; *e != nullptr; ++e) {
@@ -42,20 +36,57 @@ std::string EnvironmentDigest() {
   return hex;
 }
 
-}  // namespace
+std::string FileIdentity(const std::string& path) {
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0) return "absent";
+  return std::to_string(st.st_dev) + " " + std::to_string(st.st_ino) + " " +
+         std::to_string(st.st_size) + " " + std::to_string(st.st_mtim.tv_sec) + "." +
+         std::to_string(st.st_mtim.tv_nsec) + " " + std::to_string(st.st_ctim.tv_sec) + "." +
+         std::to_string(st.st_ctim.tv_nsec);
+}
+
+std::string ReadCacheFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return in ? text.str() : std::string();
+}
+
+void WriteCacheFile(const std::string& dir, const std::string& path, const std::string& text) {
+  mkdir(dir.substr(0, dir.rfind('/')).c_str(), 0755);  // the history's folder
+  mkdir(dir.c_str(), 0755);
+  const std::string tmp = path + ".tmp" + std::to_string(getpid());
+  // A new file, never through a link someone placed there (as the history).
+  const int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+  // A cache that cannot be written (a full disk) leaves no empty folder.
+  auto give_up = [&dir] { rmdir(dir.c_str()); };
+  if (fd < 0) return give_up();
+  size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    done += static_cast<size_t>(n);
+  }
+  if (close(fd) != 0 || done != text.size()) {
+    unlink(tmp.c_str());
+    return give_up();
+  }
+  // Renamed into place: a run reading it meanwhile sees the old or the new.
+  if (rename(tmp.c_str(), path.c_str()) != 0) unlink(tmp.c_str());
+}
 
 std::string ListingCache::KeyOf(const ListingJob& job) {
-  struct stat st;
-  if (job.argv.empty() || stat(job.argv[0].c_str(), &st) != 0) return "";
+  if (job.argv.empty()) return "";
+  const std::string identity = FileIdentity(job.argv[0]);
+  if (identity == "absent") return "";
   std::string dir = job.dir;
   if (dir.empty()) {  // mprun's own: it is in the key too (tests may read relative paths)
     char cwd[PATH_MAX];
     if (getcwd(cwd, sizeof cwd) == nullptr) return "";
     dir = cwd;
   }
-  std::string key = std::to_string(st.st_dev) + " " + std::to_string(st.st_ino) + " " +
-                    std::to_string(st.st_size) + " " + std::to_string(st.st_mtim.tv_sec) + "." +
-                    std::to_string(st.st_mtim.tv_nsec) + " dir=" + dir;
+  std::string key = identity + " dir=" + dir;
   // Every word, NUL-separated: no argument can pass for two.
   for (const std::string& a : job.argv) key.append(1, '\0').append(a);
   key += std::string(1, '\0') + "env";
@@ -78,14 +109,11 @@ bool ListingCache::Find(const ListingJob& job, Listing* out) const {
   if (dir_.empty()) return false;
   const std::string key = KeyOf(job);
   if (key.empty()) return false;
-  std::ifstream in(PathOf(key), std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  const std::string s = text.str();
+  const std::string s = ReadCacheFile(PathOf(key));
   // The key (with its length: it holds NULs and newlines), the start-up
   // time in ns, then the listing.
   const std::string head = std::to_string(key.size()) + "\n" + key + "\n";
-  if (!in || s.compare(0, head.size(), head) != 0) return false;
+  if (s.compare(0, head.size(), head) != 0) return false;
   const size_t eol = s.find('\n', head.size());
   if (eol == std::string::npos) return false;
   out->start_ns = 0;
@@ -98,30 +126,9 @@ void ListingCache::Store(const ListingJob& job, const Listing& l) const {
   if (dir_.empty()) return;
   const std::string key = KeyOf(job);
   if (key.empty()) return;
-  mkdir(dir_.substr(0, dir_.rfind('/')).c_str(), 0755);  // the history's folder
-  mkdir(dir_.c_str(), 0755);
-  const std::string path = PathOf(key);
-  const std::string tmp = path + ".tmp" + std::to_string(getpid());
-  // A new file, never through a link someone placed there (as the history).
-  const int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-  // A cache that cannot be written (a full disk) leaves no empty folder.
-  auto give_up = [this] { rmdir(dir_.c_str()); };
-  if (fd < 0) return give_up();
-  const std::string text = std::to_string(key.size()) + "\n" + key + "\n" +
-                           std::to_string(l.end_ns - l.start_ns) + "\n" + l.out;
-  size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t n = write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    done += static_cast<size_t>(n);
-  }
-  if (close(fd) != 0 || done != text.size()) {
-    unlink(tmp.c_str());
-    return give_up();
-  }
-  // Renamed into place: a run reading it meanwhile sees the old or the new.
-  if (rename(tmp.c_str(), path.c_str()) != 0) unlink(tmp.c_str());
+  WriteCacheFile(dir_, PathOf(key),
+                 std::to_string(key.size()) + "\n" + key + "\n" +
+                     std::to_string(l.end_ns - l.start_ns) + "\n" + l.out);
 }
 
 bool ListWithCache(Spawner& spawner, const ListingCache& cache, const std::vector<ListingJob>& jobs,

@@ -48,6 +48,20 @@ bool ListWithCache(Spawner& spawner, const ListingCache& cache, const std::vecto
                    const ListingWords& words, double timeout_s, std::vector<Listing>* listings,
                    size_t* recalled, std::string* err);
 
+// What the cache files share.
+// A digest of the environment a listing inherits, in order, leaving out
+// what a shell changes by itself from one command to the next: what a
+// binary's tests depend on (a variable that selects them) is in it, and no
+// value of it is written to the cache folder.
+std::string EnvironmentDigest();
+// "DEV INO SIZE MTIME CTIME" of the file at `path`, or "absent".
+std::string FileIdentity(const std::string& path);
+// The whole file, or "" when it cannot be read.
+std::string ReadCacheFile(const std::string& path);
+// `text` into `path` in `dir` (made beside the history if need be), through
+// a new file renamed into place; best effort.
+void WriteCacheFile(const std::string& dir, const std::string& path, const std::string& text);
+
 // Where a run keeps its listings: beside its history, unless it keeps no
 // history or was told not to ("": nowhere).
 std::string ListingCacheDir(const std::string& history_path, bool no_history,

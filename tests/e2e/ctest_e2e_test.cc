@@ -231,6 +231,64 @@ std::string Folder(const ScratchDir& dir, const std::string& name, const std::st
   return folder;
 }
 
+// ctest's own listing is kept beside the history and used again until a
+// file it read, a program its tests run, or the environment changes; a
+// folder whose files do more than CMake writes is asked every run.
+TEST(CtestCacheTest, KeepsCtestsListingUntilWhatItDependsOnChanges) {
+  ScratchDir dir;
+  const std::string b = Folder(dir, "b", "add_test(one \"/bin/true\")\nsubdirs(\"sub\")\n");
+  mkdir((b + "/sub").c_str(), 0700);
+  WriteFile(b + "/sub/CTestTestfile.cmake", "add_test(two \"" + dir.File("prog") + "\")\n");
+  WriteFile(dir.File("prog"), "#!/bin/sh\nexit 0\n");
+  chmod(dir.File("prog").c_str(), 0755);
+  const char kCached[] = "ctest's listing from the cache";
+  const char kNotKept[] = "ctest's listing is not kept";
+  auto run = [&](std::map<std::string, std::string> env = {}) {
+    for (const auto& [k, v] : Env()) env.emplace(k, v);
+    return testing_util::Run(
+        {kMprun, "ctest", "--test-dir", b, "-v", "--history=" + dir.File("h/history.json"),
+         "--json=" + dir.File("r.json")},
+        env, dir);
+  };
+  auto ran = [&](const char* name) {
+    return testing_util::ReadFile(dir.File("r.json")).find(std::string("\"") + name + "\"") !=
+           std::string::npos;
+  };
+  Proc p = run();
+  EXPECT_EQ(p.status, 0) << p.out << p.err;
+  EXPECT_EQ(p.err.find(kCached), std::string::npos) << p.err;
+  p = run();
+  EXPECT_EQ(p.status, 0) << p.out << p.err;
+  EXPECT_NE(p.err.find(kCached), std::string::npos) << p.err;
+  EXPECT_TRUE(ran("one") && ran("two"));
+
+  // A subdirectory's file changes (as cmake rewrites it): a new test.
+  WriteFile(b + "/sub/CTestTestfile.cmake",
+            "add_test(two \"" + dir.File("prog") + "\")\nadd_test(three \"/bin/true\")\n");
+  p = run();
+  EXPECT_EQ(p.err.find(kCached), std::string::npos) << p.err;
+  EXPECT_TRUE(ran("three")) << p.out;
+  EXPECT_NE(run().err.find(kCached), std::string::npos);
+
+  EXPECT_EQ(run({{"SOME_SETTING", "1"}}).err.find(kCached), std::string::npos)
+      << "another environment";
+
+  // A program gone: ctest has no command for it any more, and says so.
+  unlink(dir.File("prog").c_str());
+  p = run();
+  EXPECT_EQ(p.status, 2) << p.out << p.err;
+  EXPECT_NE(p.err.find("ctest test two: ctest found no program to run"), std::string::npos)
+      << p.err;
+
+  // A script of the user's: asked every run.
+  WriteFile(b + "/CTestTestfile.cmake", "set(ENV{X} 1)\nadd_test(one \"/bin/true\")\n");
+  p = run();
+  EXPECT_EQ(p.status, 0) << p.out << p.err;
+  EXPECT_NE(p.err.find(kNotKept), std::string::npos) << p.err;
+  EXPECT_NE(p.err.find("set()"), std::string::npos) << p.err;
+  EXPECT_EQ(run().err.find(kCached), std::string::npos);
+}
+
 TEST(CtestBadInputTest, ExitsTwoNamingTheProblem) {
   ScratchDir dir;
   mkdir(dir.File("empty").c_str(), 0700);
