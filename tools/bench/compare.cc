@@ -6,16 +6,18 @@
 // gtest's own sharding (W processes with GTEST_TOTAL_SHARDS/GTEST_SHARD_INDEX);
 // `ctest -jW` over one test per process (the add_test lines
 // gtest_discover_tests would write; ctest keeps its cost data between
-// repetitions); `mprun ctest -jW` over the same folder (a first run);
-// mprun's driver mode over the plain binary (a first run); and
-// mprun's linked mode, as a first run and with the history of an earlier
-// run. Workloads of whole binaries (one ctest test per binary, as a plain
+// repetitions); `mprun ctest -jW` over the same folder (a first run, and
+// with the history and listings of an earlier run); mprun's driver mode over the plain binary and
+// mprun's linked mode, each as a first run and with the history (and listings) of an earlier run.
+// Workloads of whole binaries (one ctest test per binary, as a plain
 // `add_test(NAME x COMMAND x)` registers it) time the binaries run one after
-// another, `ctest -jW`, `mprun ctest -jW` as a first run and with the history
-// (and listings) of an earlier run, and the driver over every binary. It reports
-// medians, ratios to serial and to the lower bound max(total/W, longest),
-// and the peak RSS of any one process of each tool, as a Markdown table and
-// a JSON file of every sample.
+// another, `ctest -jW`, `mprun ctest -jW` and the driver over every binary,
+// each as a first run and with the history of an earlier run. With
+// --baseline=BUILD_DIR (another build of mprun: an earlier commit's) each
+// driver and linked cell is timed with that build too, in the same
+// alternation. It reports medians, ratios to serial and to the lower bound
+// max(total/W, longest), and the peak RSS of any one process of each tool,
+// as a Markdown table and a JSON file of every sample.
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -24,6 +26,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -211,6 +214,7 @@ struct Options {
   std::string out_dir = "bench-results";
   std::string bin_dir;            // empty: the folder of this executable
   std::vector<std::string> only;  // --only=NAME,...: these workloads (empty: all)
+  std::string baseline_dir;       // --baseline=BUILD_DIR
 };
 
 // False on an unknown flag (the caller prints the usage).
@@ -226,6 +230,8 @@ bool ParseArgs(int argc, char** argv, Options* opts) {
       opts->out_dir = a.substr(6);
     } else if (a.rfind("--bin-dir=", 0) == 0) {
       opts->bin_dir = a.substr(10);
+    } else if (a.rfind("--baseline=", 0) == 0) {
+      opts->baseline_dir = a.substr(11);
     } else if (a.rfind("--only=", 0) == 0) {
       std::stringstream names(a.substr(7));
       for (std::string n; std::getline(names, n, ',');) opts->only.push_back(n);
@@ -333,26 +339,41 @@ struct Setup {
   std::string out_dir;
   std::string mprun_cli;
   int reps;
+  std::string baseline_dir;  // --baseline: another build folder of mprun ("" for none)
 };
 
 std::string CtestDir(const Setup& setup, const Workload& w) {
   return setup.out_dir + "/ctest-" + w.name;
 }
 
-std::string HistoryPath(const Setup& setup, const Workload& w, int workers) {
-  return setup.out_dir + "/history-" + w.name + "-" + std::to_string(workers) + ".json";
+// A tool's name says what it is: "mprun driver +history (baseline)".
+bool Is(const std::string& tool, const char* part) { return tool.find(part) != std::string::npos; }
+
+// Each mprun tool with history has its own file (and listings beside it).
+std::string HistoryPath(const Setup& setup, const Workload& w, const Cell& c) {
+  std::string slug;
+  for (const char ch : c.tool) slug += std::isalnum(static_cast<unsigned char>(ch)) ? ch : '_';
+  return setup.out_dir + "/history-" + w.name + "-" + std::to_string(c.workers) + "-" + slug +
+         "/history.json";
 }
 
 // The tools timed on `w`, in the order they alternate within a repetition.
-std::vector<Cell> CellsFor(const Workload& w, bool ctest_ok) {
+// With a baseline build, each mprun driver and linked tool is timed with
+// it too, beside it.
+std::vector<Cell> CellsFor(const Workload& w, bool ctest_ok, bool baseline) {
   std::vector<Cell> cells;
+  auto mprun = [&](const std::string& tool, int W) {
+    cells.push_back({tool, W, {}});
+    if (baseline && !Is(tool, "ctest")) cells.push_back({tool + " (baseline)", W, {}});
+  };
   if (!w.whole.empty()) {
     cells.push_back({"gtest serial", 1, {}});
     for (int W : w.workers) {
       if (ctest_ok) cells.push_back({"ctest -j", W, {}});
       if (ctest_ok) cells.push_back({"mprun ctest", W, {}});
       if (ctest_ok) cells.push_back({"mprun ctest +history", W, {}});
-      cells.push_back({"mprun driver", W, {}});
+      mprun("mprun driver", W);
+      mprun("mprun driver +history", W);
     }
     return cells;
   }
@@ -361,9 +382,11 @@ std::vector<Cell> CellsFor(const Workload& w, bool ctest_ok) {
     if (w.serial_and_shards) cells.push_back({"gtest sharding", W, {}});
     if (ctest_ok) cells.push_back({"ctest -j", W, {}});
     if (ctest_ok) cells.push_back({"mprun ctest", W, {}});
-    cells.push_back({"mprun driver", W, {}});
-    cells.push_back({"mprun linked", W, {}});
-    cells.push_back({"mprun +history", W, {}});
+    if (ctest_ok) cells.push_back({"mprun ctest +history", W, {}});
+    mprun("mprun driver", W);
+    mprun("mprun driver +history", W);
+    mprun("mprun linked", W);
+    mprun("mprun linked +history", W);
   }
   return cells;
 }
@@ -388,22 +411,27 @@ std::vector<Job> JobsFor(const Setup& setup, const Workload& w, const Cell& c) {
   if (c.tool == "ctest -j") {
     return {{{"/usr/bin/ctest", "--test-dir", CtestDir(setup, w), "-j", workers, "-Q"}, {}}};
   }
+  const std::string history =
+      Is(c.tool, "+history") ? "--history=" + HistoryPath(setup, w, c) : "--no-history";
   // The ctest front-end over the same folder: what replacing `ctest -jW`
-  // with `mprun ctest -jW` gives (a first run: no history).
-  if (c.tool == "mprun ctest" || c.tool == "mprun ctest +history") {
-    return {{{setup.mprun_cli, "ctest", "--test-dir", CtestDir(setup, w), "-j", workers, "-q",
-              c.tool == "mprun ctest" ? "--no-history"
-                                      : "--history=" + HistoryPath(setup, w, c.workers)},
-             {}}};
+  // with `mprun ctest -jW` gives (a first run, or with the history and
+  // listings of an earlier run).
+  if (Is(c.tool, "mprun ctest")) {
+    return {
+        {{setup.mprun_cli, "ctest", "--test-dir", CtestDir(setup, w), "-j", workers, "-q", history},
+         {}}};
   }
   // mprun: the driver runs the plain binary through the mprun command; the
-  // linked binary runs as a first run ("mprun linked") or having seen the
-  // suite before ("+history": a warm-up run seeds its history file).
-  const bool driver = c.tool == "mprun driver";
-  const bool learned = c.tool == "mprun +history";
-  std::vector<std::string> a = {
-      driver ? setup.mprun_cli : w.linked, "--processes=" + workers, "-q",
-      learned ? "--history=" + HistoryPath(setup, w, c.workers) : "--no-history"};
+  // linked binary runs itself; each as a first run, or having seen the
+  // suite before ("+history": a warm-up run seeds its history file). The
+  // baseline's own mprun and linked binaries stand in for it.
+  const bool driver = Is(c.tool, "driver");
+  const bool baseline = Is(c.tool, "(baseline)");
+  const std::string linked =
+      baseline ? setup.baseline_dir + "/tools/bench/" + w.linked.substr(w.linked.rfind('/') + 1)
+               : w.linked;
+  const std::string cli = baseline ? setup.baseline_dir + "/mprun" : setup.mprun_cli;
+  std::vector<std::string> a = {driver ? cli : linked, "--processes=" + workers, "-q", history};
   if (w.timeout_s > 0) a.push_back("--process-timeout=" + Fixed(w.timeout_s, 1));
   if (driver && w.copies.empty()) a.push_back(w.plain);
   if (driver) a.insert(a.end(), w.copies.begin(), w.copies.end());
@@ -417,14 +445,13 @@ void Measure(const Setup& setup, const Workload& w, std::vector<Cell>* cells) {
     for (Cell& c : *cells) {
       if (c.tool == "ctest -j" && w.ctest_once && r > 0) continue;
       const std::vector<Job> jobs = JobsFor(setup, w, c);
-      const bool learns = c.tool == "mprun +history" || c.tool == "mprun ctest +history";
-      if (learns && r == 0) {
-        unlink(HistoryPath(setup, w, c.workers).c_str());
+      if (Is(c.tool, "+history") && r == 0) {
+        std::filesystem::remove_all(std::filesystem::path(HistoryPath(setup, w, c)).parent_path());
         RunAll(jobs);
       }
       const bool in_turn = c.tool == "gtest serial" && !w.copies.empty();
       c.samples.push_back(in_turn ? RunInTurn(jobs) : RunAll(jobs));
-      std::fprintf(stderr, "   %-15s W=%-3d %.3f s\n", c.tool.c_str(), c.workers,
+      std::fprintf(stderr, "   %-32s W=%-3d %.3f s\n", c.tool.c_str(), c.workers,
                    c.samples.back().wall_s);
     }
   }
@@ -477,14 +504,15 @@ int main(int argc, char** argv) {
   if (!ParseArgs(argc, argv, &opts)) {
     std::fprintf(stderr,
                  "usage: compare [--quick] [--reps=N] [--out=DIR] [--bin-dir=DIR] "
-                 "[--only=WORKLOAD,...]\n");
+                 "[--only=WORKLOAD,...] [--baseline=BUILD_DIR]\n");
     return 2;
   }
   if (opts.bin_dir.empty()) opts.bin_dir = SelfDir();
   mkdir(opts.out_dir.c_str(), 0755);
   // The mprun CLI built beside the workloads, or MPRUN_CLI for a copied set.
   const char* cli_env = std::getenv("MPRUN_CLI");
-  const Setup setup{opts.out_dir, cli_env && *cli_env ? cli_env : MPRUN_CLI, opts.reps};
+  const Setup setup{opts.out_dir, cli_env && *cli_env ? cli_env : MPRUN_CLI, opts.reps,
+                    opts.baseline_dir};
   // Shorter tests for the quick set; the runner's lower bounds use the same scale.
   const std::string scale = opts.quick ? "0.25" : "1";
   setenv("MPRUN_BENCH_SCALE", scale.c_str(), 1);
@@ -512,7 +540,7 @@ int main(int argc, char** argv) {
                    CtestDir(setup, w).c_str());
       continue;
     }
-    std::vector<Cell> cells = CellsFor(w, ctest_ok);
+    std::vector<Cell> cells = CellsFor(w, ctest_ok, !setup.baseline_dir.empty());
     Measure(setup, w, &cells);
     md += MarkdownRows(w, cells);
     json += std::string(json.back() == '[' ? "" : ",") + WorkloadJson(w, cells);
