@@ -215,6 +215,7 @@ struct Options {
   std::string bin_dir;            // empty: the folder of this executable
   std::vector<std::string> only;  // --only=NAME,...: these workloads (empty: all)
   std::string baseline_dir;       // --baseline=BUILD_DIR
+  bool no_ctest = false;          // --no-ctest: leave ctest and mprun ctest out
 };
 
 // False on an unknown flag (the caller prints the usage).
@@ -230,6 +231,8 @@ bool ParseArgs(int argc, char** argv, Options* opts) {
       opts->out_dir = a.substr(6);
     } else if (a.rfind("--bin-dir=", 0) == 0) {
       opts->bin_dir = a.substr(10);
+    } else if (a == "--no-ctest") {
+      opts->no_ctest = true;
     } else if (a.rfind("--baseline=", 0) == 0) {
       opts->baseline_dir = a.substr(11);
     } else if (a.rfind("--only=", 0) == 0) {
@@ -504,7 +507,7 @@ int main(int argc, char** argv) {
   if (!ParseArgs(argc, argv, &opts)) {
     std::fprintf(stderr,
                  "usage: compare [--quick] [--reps=N] [--out=DIR] [--bin-dir=DIR] "
-                 "[--only=WORKLOAD,...] [--baseline=BUILD_DIR]\n");
+                 "[--only=WORKLOAD,...] [--baseline=BUILD_DIR] [--no-ctest]\n");
     return 2;
   }
   if (opts.bin_dir.empty()) opts.bin_dir = SelfDir();
@@ -534,7 +537,8 @@ int main(int argc, char** argv) {
     // either way (the driver runs those copies).
     const bool written = w.whole.empty() ? WriteCtestDir(w.plain, CtestDir(setup, w), w.timeout_s)
                                          : WriteWholeCtestDir(CtestDir(setup, w), &w);
-    const bool ctest_ok = w.with_ctest && access("/usr/bin/ctest", X_OK) == 0 && written;
+    const bool ctest_ok =
+        w.with_ctest && !opts.no_ctest && access("/usr/bin/ctest", X_OK) == 0 && written;
     if (!w.whole.empty() && !written) {
       std::fprintf(stderr, "   (left out: its binaries could not be copied to %s)\n",
                    CtestDir(setup, w).c_str());
