@@ -171,6 +171,7 @@ bool ParseCtestJson(std::string_view text, std::vector<CtestTest>* out, std::str
     *err = "\"tests\" is not a list";
     return false;
   }
+  out->reserve(doc["tests"].Size());
   for (const Value& v : doc["tests"].GetArray()) {
     CtestTest t;
     if (!ParseTest(v, &t, err)) return false;

@@ -77,15 +77,15 @@ bool CheckBuildFolder(const std::string& dir, std::string* err) {
   return true;
 }
 
-// ctest's own listing of the folder, within the listing limit.
-// ctest's listing as the cache keeps it, or (`*fresh`) as ctest prints it
-// now, within the listing limit.
+// ctest's listing of a folder, and where it came from.
 struct CtestListing {
   CtestCache::Inputs inputs;
   std::string json;
-  bool fresh = false;
+  bool fresh = false;  // ctest printed it now (else: the cache kept it)
 };
 
+// ctest's own listing of the folder: as the cache keeps it, or as ctest
+// prints it now, within the listing limit.
 bool ListCtest(Spawner& spawner, const CtestCache& cache, const std::string& dir,
                const core::CtestOptions& c, CtestListing* listing,
                std::vector<core::CtestTest>* tests, std::string* err) {
@@ -267,51 +267,60 @@ void WarnUnhonoured(const core::CtestTest& t) {
 // launched in batches.
 void AddOneGtests(const std::vector<core::CtestTest>& listed, const std::vector<uint32_t>& picked,
                   const std::vector<Classified>& how, Table* table) {
-  std::map<std::tuple<std::string, std::vector<std::string>, std::string, std::vector<std::string>,
-                      bool>,
-           uint32_t>
-      binary_of;
+  using Key = std::tuple<const std::string&, const std::vector<std::string>&, const std::string&,
+                         const std::vector<std::string>&, bool>;
+  auto key_of = [&](uint32_t i) {
+    const core::CtestTest& t = listed[i];
+    return Key(how[i].exec_path, how[i].args, t.working_directory, how[i].env,
+               t.run_serial || t.processors > 1);
+  };
+  std::map<Key, uint32_t> binary_of;           // the keys refer to `listed` and `how`
   std::vector<std::vector<uint32_t>> members;  // per binary, ctest tests in order
   const auto first_binary = static_cast<uint32_t>(table->binaries.size());
+  uint32_t last = UINT32_MAX;  // the last test's binary: siblings come in runs
+  uint32_t last_test = 0;
   for (uint32_t i : picked) {
     const Classified& c = how[i];
     if (c.kind != Kind::kOneGtest) continue;
-    const core::CtestTest& t = listed[i];
-    const bool serial = t.run_serial || t.processors > 1;
-    const auto key = std::make_tuple(c.exec_path, c.args, t.working_directory, c.env, serial);
-    auto [it, fresh] = binary_of.try_emplace(key, static_cast<uint32_t>(table->binaries.size()));
-    if (fresh) {
-      BinaryInfo b;
-      b.shown = t.command[0];
-      b.exec_path = c.exec_path;
-      b.serial = serial;
-      b.dir = t.working_directory;
-      b.env = c.env;
-      b.args = c.args;
-      table->binaries.push_back(std::move(b));
-      members.emplace_back();
+    if (last == UINT32_MAX || key_of(i) != key_of(last_test)) {
+      auto [it, fresh] =
+          binary_of.try_emplace(key_of(i), static_cast<uint32_t>(table->binaries.size()));
+      if (fresh) {
+        const core::CtestTest& t = listed[i];
+        BinaryInfo b;
+        b.shown = t.command[0];
+        b.exec_path = c.exec_path;
+        b.serial = t.run_serial || t.processors > 1;
+        b.dir = t.working_directory;
+        b.env = c.env;
+        b.args = c.args;
+        table->binaries.push_back(std::move(b));
+        members.emplace_back();
+      }
+      last = it->second;
     }
-    members[it->second - first_binary].push_back(i);
+    last_test = i;
+    members[last - first_binary].push_back(i);
   }
   for (size_t b = 0; b < members.size(); ++b) {
     // A suite's tests must be consecutive: grouped by suite, in the order
     // suites first appear (ctest lists them in gtest's order anyway).
     std::vector<std::pair<std::string, std::string>> names;
+    std::vector<size_t> rank;  // of each test's suite
+    std::map<std::string, size_t> suite_rank;
     for (uint32_t i : members[b]) {
       const std::string& f = how[i].filter;
       names.emplace_back(f.substr(0, f.find('.')), f.substr(f.find('.') + 1));
+      rank.push_back(suite_rank.try_emplace(names.back().first, suite_rank.size()).first->second);
     }
-    std::map<std::string, size_t> suite_rank;
-    for (const auto& n : names) suite_rank.try_emplace(n.first, suite_rank.size());
     std::vector<size_t> order(names.size());
     std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) {
-      return suite_rank[names[x].first] < suite_rank[names[y].first];
-    });
+    std::stable_sort(order.begin(), order.end(),
+                     [&](size_t x, size_t y) { return rank[x] < rank[y]; });
     for (size_t k : order) {
       const uint32_t i = members[b][k];
-      table->tests.push_back({static_cast<uint32_t>(first_binary + b), names[k].first,
-                              names[k].second, listed[i].name});
+      table->tests.push_back({static_cast<uint32_t>(first_binary + b), std::move(names[k].first),
+                              std::move(names[k].second), listed[i].name});
       table->ctest_of.push_back(i);
     }
   }
@@ -577,19 +586,24 @@ bool PickTests(const std::vector<core::CtestTest>& listed, const core::CtestOpti
   return true;
 }
 
-// A listing ctest just made is kept once every test of it could be run.
+// A listing ctest just made is kept once the selected tests could be run,
+// with the program of every test it lists (selected or not: a later run may
+// select others).
 void KeepCtestListing(const CtestCache& cache, const CtestListing& listing,
-                      const std::vector<Classified>& how, bool verbose) {
+                      const std::vector<core::CtestTest>& listed, bool verbose) {
   if (!listing.fresh) {
     if (verbose) std::fprintf(stderr, "mprun ctest: ctest's listing from the cache\n");
     return;
   }
   std::vector<std::string> programs;
-  for (const Classified& c : how) {
-    if (!c.exec_path.empty()) programs.push_back(c.exec_path);
-  }
   std::string why;
-  if (!cache.Store(listing.inputs, listing.json, programs, &why) && verbose) {
+  for (const core::CtestTest& t : listed) {
+    // Not built yet: ctest would find it once it is, which nothing here
+    // would notice.
+    if (t.command.empty()) why = "ctest test " + t.name + " has no program (not built?)";
+    if (!t.command.empty()) programs.push_back(t.command[0]);
+  }
+  if ((!why.empty() || !cache.Store(listing.inputs, listing.json, programs, &why)) && verbose) {
     std::fprintf(stderr, "mprun ctest: ctest's listing is not kept (asked every run): %s\n",
                  why.c_str());
   }
@@ -638,7 +652,7 @@ int RunCtest(int argc, char** argv) {
   Table table;
   uint64_t slowest_ns = 0;
   AddOneGtests(listed, picked, how, &table);
-  KeepCtestListing(ctest_cache, ctest_listing, how, opts.verbosity >= 2);
+  KeepCtestListing(ctest_cache, ctest_listing, listed, opts.verbosity >= 2);
   const ListingCache cache(cache_dir);
   if (!AddWholeGtests(programs, cache, listed, picked, how, c.list_timeout_s, opts.verbosity >= 2,
                       &table, &slowest_ns, &err)) {

@@ -82,7 +82,7 @@ std::string CtestCache::PathOf(const Inputs& in) const {
 
 bool CtestCache::Find(const Inputs& in, std::string* json) const {
   if (dir_.empty()) return false;
-  const std::string text = ReadCacheFile(PathOf(in));
+  std::string text = ReadCacheFile(PathOf(in));
   // The key's length, the key (its head, then a file a line: path, tab,
   // identity), then the listing.
   const size_t eol = text.find('\n');
@@ -101,7 +101,8 @@ bool CtestCache::Find(const Inputs& in, std::string* json) const {
     }
     rest.remove_prefix(end + 1);
   }
-  json->assign(text, eol + 1 + key_size, std::string::npos);
+  text.erase(0, eol + 1 + key_size);
+  *json = std::move(text);
   return true;
 }
 

@@ -280,6 +280,21 @@ TEST(CtestCacheTest, KeepsCtestsListingUntilWhatItDependsOnChanges) {
   EXPECT_NE(p.err.find("ctest test two: ctest found no program to run"), std::string::npos)
       << p.err;
 
+  // A test not built yet (left out by -R): ctest would find its program
+  // once it is built, so nothing is kept.
+  WriteFile(b + "/CTestTestfile.cmake", "add_test(one \"/bin/true\")\nadd_test(ghost \"" +
+                                            dir.File("ghost") + "\")\n");
+  p = testing_util::Run({kMprun, "ctest", "--test-dir", b, "-v", "-R", "one",
+                         "--history=" + dir.File("h/history.json")},
+                        Env(), dir);
+  EXPECT_EQ(p.status, 0) << p.out << p.err;
+  EXPECT_NE(p.err.find("ctest test ghost has no program"), std::string::npos) << p.err;
+  WriteFile(dir.File("ghost"), "#!/bin/sh\nexit 0\n");
+  chmod(dir.File("ghost").c_str(), 0755);
+  p = run();
+  EXPECT_EQ(p.status, 0) << p.out << p.err;
+  EXPECT_TRUE(ran("ghost"));
+
   // A script of the user's: asked every run.
   WriteFile(b + "/CTestTestfile.cmake", "set(ENV{X} 1)\nadd_test(one \"/bin/true\")\n");
   p = run();
