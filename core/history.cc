@@ -41,28 +41,6 @@ bool Identify(const std::string& path, FileId* id) {
   return true;
 }
 
-// The whole file in reads of its size, not through a stream that would
-// copy it several times (each copy faults in fresh pages).
-std::string Slurp(const std::string& path) {
-  std::string text;
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return text;
-  struct stat st;
-  if (fstat(fd, &st) == 0 && st.st_size > 0) {
-    text.resize(static_cast<size_t>(st.st_size));
-    size_t done = 0;
-    while (done < text.size()) {
-      const ssize_t n = read(fd, text.data() + done, text.size() - done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) break;
-      done += static_cast<size_t>(n);
-    }
-    text.resize(done);
-  }
-  close(fd);
-  return text;
-}
-
 bool ParseOutcome(std::string_view s, Outcome* out) {
   for (int i = 1; i <= kOutcomeCount; ++i) {
     if (OutcomeName(static_cast<Outcome>(i)) == s) {
@@ -473,7 +451,7 @@ History History::Load(const std::string& path, const std::vector<Binary>& binari
   if (!Identify(path, &id)) return h;  // no history yet
   auto file = std::make_unique<File>();
   file->id = id;
-  file->text = Slurp(path);
+  file->text = ReadWholeFile(path);
   std::string why;
   if (!h.ParseFile(file.get(), &why)) {
     *warning = "ignoring history " + path + ": " + why;
@@ -692,7 +670,7 @@ const History::File* History::Current(const std::string& path,
   if (!Identify(path, &now)) return nullptr;
   if (file_ != nullptr && now == file_->id) return file_.get();
   *reread = std::make_unique<File>();
-  (*reread)->text = Slurp(path);
+  (*reread)->text = ReadWholeFile(path);
   std::string ignored;  // an unreadable file is replaced
   if (!ParseFile(reread->get(), &ignored)) return nullptr;
   return reread->get();

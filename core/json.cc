@@ -1,6 +1,7 @@
 #include "core/json.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -80,6 +81,26 @@ void LinesField(JsonWriter* w, const char* key, const std::string& lines) {
   const std::string array = "[" + lines + "\n]";
   w->Key(key);
   w->RawValue(array.data(), array.size(), rapidjson::kArrayType);
+}
+
+std::string ReadWholeFile(const std::string& path) {
+  std::string text;
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return text;
+  struct stat st;
+  if (fstat(fd, &st) == 0 && st.st_size > 0) {
+    text.resize(static_cast<size_t>(st.st_size));
+    size_t done = 0;
+    while (done < text.size()) {
+      const ssize_t n = read(fd, text.data() + done, text.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      done += static_cast<size_t>(n);
+    }
+    text.resize(done);
+  }
+  close(fd);
+  return text;
 }
 
 bool WriteFileAtomicallyWith(const std::string& path, const std::function<bool(std::FILE*)>& write,

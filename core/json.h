@@ -96,6 +96,10 @@ class LineWriter {
 // elements one a line.
 void LinesField(JsonWriter* w, const char* key, const std::string& lines);
 
+// The whole file at `path`, read in place (no stream copying a large file
+// several times: each copy faults in fresh pages); "" when it cannot be read.
+std::string ReadWholeFile(const std::string& path);
+
 // Writes `content` to `path` through a temporary file in the same directory
 // and rename(2), so readers never see a half-written file. False with `err`.
 bool WriteFileAtomically(const std::string& path, std::string_view content, std::string* err);

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "core/ctest_files.h"
+#include "core/json.h"
 #include "runner/listing_cache.h"
 
 namespace mprun::runner {
@@ -54,7 +55,7 @@ bool Manifest(const CtestCache::Inputs& in, std::string* lines, std::string* why
     to_read.pop_front();
     if (!read.insert(file).second) continue;
     note(file);
-    const std::string text = ReadCacheFile(file);
+    const std::string text = core::ReadWholeFile(file);
     if (text.empty() && FileIdentity(file) == "absent") continue;  // ctest skips it too
     core::CtestFileRefs refs;
     if (!core::ReadCtestFileRefs(text, &refs, why)) {
@@ -82,7 +83,7 @@ std::string CtestCache::PathOf(const Inputs& in) const {
 
 bool CtestCache::Find(const Inputs& in, std::string* json) const {
   if (dir_.empty()) return false;
-  std::string text = ReadCacheFile(PathOf(in));
+  std::string text = core::ReadWholeFile(PathOf(in));
   // The key's length, the key (its head, then a file a line: path, tab,
   // identity), then the listing.
   const size_t eol = text.find('\n');

@@ -1,18 +1,18 @@
 #include "runner/listing_cache.h"
 
-#include <fcntl.h>
 #include <limits.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
 #include <string_view>
 #include <vector>
+
+#include "core/json.h"
 
 namespace mprun::runner {
 
@@ -43,50 +43,12 @@ std::string FileIdentity(const std::string& path) {
          std::to_string(st.st_ctim.tv_nsec);
 }
 
-std::string ReadCacheFile(const std::string& path) {
-  // Read into place (a listing of 10,000 tests is megabytes: a stream
-  // would copy it twice more).
-  std::string text;
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return text;
-  struct stat st;
-  if (fstat(fd, &st) == 0 && st.st_size > 0) {
-    text.resize(static_cast<size_t>(st.st_size));
-    size_t done = 0;
-    while (done < text.size()) {
-      const ssize_t n = read(fd, text.data() + done, text.size() - done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) break;
-      done += static_cast<size_t>(n);
-    }
-    text.resize(done);
-  }
-  close(fd);
-  return text;
-}
-
 void WriteCacheFile(const std::string& dir, const std::string& path, const std::string& text) {
   mkdir(dir.substr(0, dir.rfind('/')).c_str(), 0755);  // the history's folder
   mkdir(dir.c_str(), 0755);
-  const std::string tmp = path + ".tmp" + std::to_string(getpid());
-  // A new file, never through a link someone placed there (as the history).
-  const int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+  std::string ignored;
   // A cache that cannot be written (a full disk) leaves no empty folder.
-  auto give_up = [&dir] { rmdir(dir.c_str()); };
-  if (fd < 0) return give_up();
-  size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t n = write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    done += static_cast<size_t>(n);
-  }
-  if (close(fd) != 0 || done != text.size()) {
-    unlink(tmp.c_str());
-    return give_up();
-  }
-  // Renamed into place: a run reading it meanwhile sees the old or the new.
-  if (rename(tmp.c_str(), path.c_str()) != 0) unlink(tmp.c_str());
+  if (!core::WriteFileAtomically(path, text, &ignored)) rmdir(dir.c_str());
 }
 
 std::string ListingCache::KeyOf(const ListingJob& job) {
@@ -122,7 +84,7 @@ bool ListingCache::Find(const ListingJob& job, Listing* out) const {
   if (dir_.empty()) return false;
   const std::string key = KeyOf(job);
   if (key.empty()) return false;
-  const std::string s = ReadCacheFile(PathOf(key));
+  const std::string s = core::ReadWholeFile(PathOf(key));
   // The key (with its length: it holds NULs and newlines), the start-up
   // time in ns, then the listing.
   const std::string head = std::to_string(key.size()) + "\n" + key + "\n";

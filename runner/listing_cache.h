@@ -56,10 +56,8 @@ bool ListWithCache(Spawner& spawner, const ListingCache& cache, const std::vecto
 std::string EnvironmentDigest();
 // "DEV INO SIZE MTIME CTIME" of the file at `path`, or "absent".
 std::string FileIdentity(const std::string& path);
-// The whole file, or "" when it cannot be read.
-std::string ReadCacheFile(const std::string& path);
 // `text` into `path` in `dir` (made beside the history if need be), through
-// a new file renamed into place; best effort.
+// a new file renamed into place (core::WriteFileAtomically); best effort.
 void WriteCacheFile(const std::string& dir, const std::string& path, const std::string& text);
 
 // Where a run keeps its listings: beside its history, unless it keeps no
