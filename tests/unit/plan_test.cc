@@ -226,6 +226,26 @@ TEST(PlacementTest, SmallTestsAreDealtInRunsOfTableOrderNotInterleaved) {
   }
 }
 
+// Durations of microseconds (a driver-mode suite whose cost is its
+// SetUpTestSuite, which no test's duration shows): the first test of each
+// suite a little longer than the rest is noise, and must not pull it away
+// from its suite.
+TEST(PlacementTest, TestsUnderAMillisecondStayInTableOrderWhateverTheirNoise) {
+  std::vector<uint32_t> suite_of(200);
+  for (uint32_t t = 0; t < 200; ++t) suite_of[t] = t / 10;
+  const Plan p = MakePlan(suite_of, std::vector<SuiteTraits>(200), Dist::kTest);
+  std::vector<Expectation> e(200, {0.001, false});
+  for (uint32_t t = 0; t < 200; t += 10) e[t].cost_ms = 0.01;  // each suite's first
+  const auto shares = DealByHistory(p, 2, e);
+  ASSERT_EQ(shares.size(), 2u);
+  for (const auto& share : shares) {
+    std::set<uint32_t> suites;
+    for (uint32_t first : share) suites.insert(suite_of[first]);
+    EXPECT_EQ(suites.size(), 10u) << "every suite whole on one worker";
+    for (size_t i = 1; i < share.size(); ++i) EXPECT_EQ(share[i], share[i - 1] + 1);
+  }
+}
+
 TEST(PlacementTest, WithoutAnyHistoryTheDealKeepsTableOrder) {
   const std::vector<uint32_t> suite_of = {0, 0, 1, 1, 2, 2};
   const Plan p = MakePlan(suite_of, std::vector<SuiteTraits>(3), Dist::kAuto);
