@@ -495,6 +495,10 @@ class CtestWay : public WayIn {
         std::clamp(20.0 * static_cast<double>(std::max<uint64_t>(slowest_ns_, 5000000)), 2e6, 2e9);
     spec->max_batch = 1u << 20;
     spec->first_batch_share_divisor = 4;
+    // As driver mode: without durations, each suite's tests are dealt
+    // spread out, so that long ones that sit together go to different
+    // launches (a launch cannot hand back what its filter names).
+    spec->order_without_durations = core::DealOrder::kSpread;
     spec->dump_grace_ms = 0;
     spec->driver_launches = true;
     for (uint32_t i : table_.ctest_of) {

@@ -5,10 +5,13 @@
 // after the other on one worker while the other idles.
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -94,9 +97,10 @@ struct Balanced {
   std::string out;
 };
 
-Balanced RunBalanced(const std::vector<std::string>& argv, const ScratchDir& dir) {
+Balanced RunBalanced(const std::vector<std::string>& argv, const ScratchDir& dir,
+                     const std::map<std::string, std::string>& env = {}) {
   const double start = NowS();
-  const Proc p = testing_util::Run(argv, Defaults(), dir);
+  const Proc p = testing_util::Run(argv, Defaults(env), dir);
   Balanced b;
   b.wall_s = NowS() - start;
   b.out = p.out + p.err;
@@ -120,6 +124,47 @@ TEST(FirstRunTest, DriverModeBalancesLongTestsThatSitTogether) {
   EXPECT_LE(b.wall_s, 1.15 * b.bound_s)
       << "wall " << b.wall_s << " s, lower bound " << b.bound_s << " s\n"
       << b.out;
+}
+
+// The CTestTestfile.cmake gtest_discover_tests would write for `binaries`:
+// one ctest test per GoogleTest test, run with its exact filter.
+void WriteDiscovered(const std::string& dir, const std::vector<std::string>& binaries) {
+  std::ofstream out(dir + "/CTestTestfile.cmake");
+  for (const std::string& b : binaries) {
+    const Proc list = testing_util::Run({b, "--gtest_list_tests"}, Defaults(), ScratchDir());
+    std::istringstream lines(list.out);
+    std::string suite;
+    for (std::string l; std::getline(lines, l);) {
+      if (l.empty() || l.rfind("Running main", 0) == 0) continue;
+      const std::string name = l.substr(0, l.find_first_of(" #", 2));
+      if (l[0] != ' ') {
+        suite = name;
+        continue;
+      }
+      const std::string test = suite + name.substr(2);
+      out << "add_test([=[" << test << "]=] \"" << b << "\" [=[--gtest_filter=" << test << "]=])\n";
+    }
+  }
+}
+
+// mprun ctest over the tests gtest_discover_tests would register for the
+// same two binaries, as a first run: the same bound as driver mode.
+TEST(FirstRunTest, CtestModeBalancesLongTestsThatSitTogether) {
+  ScratchDir dir;
+  const std::string b = dir.File("b");
+  mkdir(b.c_str(), 0700);
+  WriteDiscovered(b, {kLong, kShort});
+  // The ctest of this build first on PATH: mprun ctest asks the one it finds.
+  std::string ctest_dir = MPRUN_CTEST;
+  ctest_dir.erase(ctest_dir.rfind('/'));
+  const char* path = std::getenv("PATH");
+  const Balanced b2 =
+      RunBalanced({kMprun, "ctest", "--test-dir", b, "-j2", "-q", "--no-history",
+                   "--json=" + dir.File("r.json")},
+                  dir, {{"PATH", ctest_dir + ":" + (path ? path : "/usr/bin:/bin")}});
+  EXPECT_LE(b2.wall_s, 1.15 * b2.bound_s)
+      << "wall " << b2.wall_s << " s, lower bound " << b2.bound_s << " s\n"
+      << b2.out;
 }
 
 // Linked mode: the long suite alone, the same bound.
