@@ -282,8 +282,8 @@ TEST(CtestCacheTest, KeepsCtestsListingUntilWhatItDependsOnChanges) {
 
   // A test not built yet (left out by -R): ctest would find its program
   // once it is built, so nothing is kept.
-  WriteFile(b + "/CTestTestfile.cmake", "add_test(one \"/bin/true\")\nadd_test(ghost \"" +
-                                            dir.File("ghost") + "\")\n");
+  WriteFile(b + "/CTestTestfile.cmake",
+            "add_test(one \"/bin/true\")\nadd_test(ghost \"" + dir.File("ghost") + "\")\n");
   p = testing_util::Run({kMprun, "ctest", "--test-dir", b, "-v", "-R", "one",
                          "--history=" + dir.File("h/history.json")},
                         Env(), dir);
