@@ -179,7 +179,10 @@ bool ReadCtestFileRefs(std::string_view text, CtestFileRefs* out, std::string* w
     // gtest_discover_tests' TEST_LIST: a variable nothing here can read.
     if (c.name == "set" && !c.args.empty() && c.args[0].value.rfind("ENV{", 0) != 0) continue;
     if (c.name == "subdirs") {
-      for (const Arg& a : c.args) out->subdirs.push_back(a.value);
+      for (const Arg& a : c.args) {
+        if (a.value.empty()) return *why = where + "an empty subdirs() folder", false;
+        out->subdirs.push_back(a.value);
+      }
     } else if (c.name == "include") {
       if (c.args.size() != 1 || c.args[0].value.empty() || c.args[0].value[0] != '/') {
         return *why = where + "an include of anything but one absolute path", false;

@@ -82,6 +82,9 @@ struct CtestListing {
   CtestCache::Inputs inputs;
   std::string json;
   bool fresh = false;  // ctest printed it now (else: the cache kept it)
+  // Fresh: what it depended on just before ctest ran (CtestCache::Snapshot),
+  // or why that cannot be followed.
+  std::string snapshot, not_kept;
 };
 
 // ctest's own listing of the folder: as the cache keeps it, or as ctest
@@ -98,6 +101,8 @@ bool ListCtest(Spawner& spawner, const CtestCache& cache, const std::string& dir
   ListingJob job;
   job.shown = "ctest in " + dir;
   if (!cache.Find(listing->inputs, &listing->json)) {
+    // False only with why, which then says the listing will not be kept.
+    (void)cache.Snapshot(listing->inputs, &listing->snapshot, &listing->not_kept);
     job.argv = {ctest, "--show-only=json-v1"};
     if (!c.config.empty()) job.argv.insert(job.argv.end(), {"-C", c.config});
     job.dir = dir;  // not --test-dir: every ctest since 3.14 understands this
@@ -600,14 +605,16 @@ void KeepCtestListing(const CtestCache& cache, const CtestListing& listing,
     return;
   }
   std::vector<std::string> programs;
-  std::string why;
+  std::string why = listing.not_kept;
   for (const core::CtestTest& t : listed) {
     // Not built yet: ctest would find it once it is, which nothing here
     // would notice.
     if (t.command.empty()) why = "ctest test " + t.name + " has no program (not built?)";
     if (!t.command.empty()) programs.push_back(t.command[0]);
   }
-  if ((!why.empty() || !cache.Store(listing.inputs, listing.json, programs, &why)) && verbose) {
+  if ((!why.empty() ||
+       !cache.Store(listing.inputs, listing.snapshot, listing.json, programs, &why)) &&
+      verbose) {
     std::fprintf(stderr, "mprun ctest: ctest's listing is not kept (asked every run): %s\n",
                  why.c_str());
   }

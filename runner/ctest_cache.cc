@@ -107,11 +107,20 @@ bool CtestCache::Find(const Inputs& in, std::string* json) const {
   return true;
 }
 
-bool CtestCache::Store(const Inputs& in, const std::string& json,
+bool CtestCache::Snapshot(const Inputs& in, std::string* files, std::string* why) const {
+  files->clear();
+  return dir_.empty() || Manifest(in, files, why);
+}
+
+bool CtestCache::Store(const Inputs& in, const std::string& snapshot, const std::string& json,
                        const std::vector<std::string>& programs, std::string* why) const {
   if (dir_.empty()) return true;
   std::string files;
   if (!Manifest(in, &files, why)) return false;
+  if (files != snapshot) {
+    *why = "a file ctest read changed while it listed the tests";
+    return false;
+  }
   std::set<std::string> distinct(programs.begin(), programs.end());
   for (const std::string& p : distinct) files += p + "\t" + FileIdentity(p) + "\n";
   const std::string key = Head(in) + files;

@@ -35,11 +35,16 @@ class CtestCache {
   explicit CtestCache(std::string dir) : dir_(std::move(dir)) {}
   // The listing kept for `in`, when nothing it depends on changed since.
   bool Find(const Inputs& in, std::string* json) const;
-  // Keeps `json`, ctest's listing for `in` whose tests run `programs`
-  // (absolute paths); best effort. False with `why` when the folder's files
+  // What the listing about to be made depends on, file by file, taken
+  // before ctest runs: a file a build rewrites while ctest reads it must not
+  // be kept as the one ctest read. False with `why` when the folder's files
   // cannot be followed (then ctest is asked every run).
-  bool Store(const Inputs& in, const std::string& json, const std::vector<std::string>& programs,
-             std::string* why) const;
+  bool Snapshot(const Inputs& in, std::string* files, std::string* why) const;
+  // Keeps `json`, ctest's listing for `in` made after `snapshot`, whose
+  // tests run `programs` (absolute paths); best effort. False with `why`
+  // when a file changed meanwhile or the folder cannot be followed.
+  bool Store(const Inputs& in, const std::string& snapshot, const std::string& json,
+             const std::vector<std::string>& programs, std::string* why) const;
 
  private:
   std::string PathOf(const Inputs& in) const;

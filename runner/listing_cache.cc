@@ -20,7 +20,10 @@ std::string EnvironmentDigest() {
   std::vector<std::string_view> vars;
   for (char** e = environ; *e != nullptr; ++e) {
     const std::string_view v(*e);
-    if (v.rfind("OLDPWD=", 0) == 0 || v.rfind("SHLVL=", 0) == 0 || v.rfind("_=", 0) == 0) continue;
+    if (v.rfind("OLDPWD=", 0) == 0 || v.rfind("SHLVL=", 0) == 0 || v.rfind("_=", 0) == 0 ||
+        v.rfind("MPRUN_", 0) == 0) {
+      continue;  // a shell's own, or mprun's (--timings and the like list nothing)
+    }
     vars.push_back(v);
   }
   std::sort(vars.begin(), vars.end());

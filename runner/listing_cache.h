@@ -50,9 +50,10 @@ bool ListWithCache(Spawner& spawner, const ListingCache& cache, const std::vecto
 
 // What the cache files share.
 // A digest of the environment a listing inherits, in order, leaving out
-// what a shell changes by itself from one command to the next: what a
-// binary's tests depend on (a variable that selects them) is in it, and no
-// value of it is written to the cache folder.
+// what a shell changes by itself from one command to the next and mprun's
+// own MPRUN_* settings: what a binary's tests depend on (a variable that
+// selects them) is in it, and no value of it is written to the cache
+// folder.
 std::string EnvironmentDigest();
 // "DEV INO SIZE MTIME CTIME" of the file at `path`, or "absent".
 std::string FileIdentity(const std::string& path);

@@ -295,6 +295,16 @@ TEST(CtestCacheTest, KeepsCtestsListingUntilWhatItDependsOnChanges) {
   EXPECT_EQ(p.status, 0) << p.out << p.err;
   EXPECT_TRUE(ran("ghost"));
 
+  // A build that rewrites a file while ctest lists (here a ctest on PATH
+  // that does it before it lists): that listing is not kept.
+  WriteFile(dir.File("ctest"), "#!/bin/sh\necho 'add_test(late \"/bin/true\")' >> " + b +
+                                   "/CTestTestfile.cmake\nexec " + kCtest + " \"$@\"\n");
+  chmod(dir.File("ctest").c_str(), 0755);
+  p = run({{"PATH", dir.path() + ":" + Env()["PATH"]}});
+  EXPECT_EQ(p.status, 0) << p.out << p.err;
+  EXPECT_NE(p.err.find("changed while it listed"), std::string::npos) << p.err;
+  EXPECT_TRUE(ran("late"));
+
   // A script of the user's: asked every run.
   WriteFile(b + "/CTestTestfile.cmake", "set(ENV{X} 1)\nadd_test(one \"/bin/true\")\n");
   p = run();

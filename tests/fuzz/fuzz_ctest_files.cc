@@ -21,6 +21,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         if (p.empty() || p[0] != '/') std::abort();
       }
     }
+    for (const std::string& p : refs.subdirs) {
+      if (p.empty()) std::abort();
+    }
   } else if (why.empty()) {
     std::abort();
   }

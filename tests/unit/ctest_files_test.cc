@@ -81,6 +81,7 @@ TEST(CtestFilesTest, ScriptsVariablesAndConditionsCannotBeFollowed) {
       Refused("if(CTEST_CONFIGURATION_TYPE MATCHES \"^([Dd]ebug)$\")\nendif()\n").find("if(EXISTS"),
       std::string::npos);
   EXPECT_NE(Refused("file(GLOB x \"/b/*\")\n").find("file"), std::string::npos);
+  EXPECT_NE(Refused("subdirs(\"\")\n").find("empty"), std::string::npos);
   // A regular expression's "$" is no variable.
   Refs("set_tests_properties(a PROPERTIES PASS_REGULAR_EXPRESSION \"done$\")\n");
 }
