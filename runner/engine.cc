@@ -436,13 +436,13 @@ bool Engine::RunRepetition(int it, Repetitions& reps, core::ExitStatus* status) 
     supervisor.AddWarning("killed " + std::to_string(n) + (n == 1 ? " process" : " processes") +
                           " the tests left running outside their worker (daemonised)");
   }
+  timings::Mark("strays");
   const bool last = !reps.ready || supervisor.summary().interrupted ||
                     supervisor.summary().setup_error || (repeat >= 0 && it + 1 >= repeat);
   if (last && spec_.after_run) spec_.after_run(&supervisor);
   if (opts_.perf_report || opts_.fail_on_slowdown_pct > 0) {
     supervisor.SetPerfReport(history_.Judge(ledger, opts_.fail_on_slowdown_pct));
   }
-  timings::Mark("strays");
   supervisor.Finish();
   timings::Mark("reports");
   current_ = nullptr;

@@ -26,10 +26,6 @@ char StateOf(pid_t pid) {
   return close != std::string::npos && close + 2 < stat.size() ? stat[close + 2] : 0;
 }
 
-}  // namespace
-
-namespace {
-
 // The children of every thread of this process, from the kernel's own list
 // (/proc/self/task/TID/children, where the kernel has CONFIG_PROC_CHILDREN):
 // as many reads as there are children, not one per process on the machine.
