@@ -204,10 +204,17 @@ bool ShouldStartWorker(const SlotFacts& slot, uint32_t slot_index, bool serial_p
 }
 
 uint32_t BatchSize(double mean_test_ns, double batch_time_ns, uint32_t max_batch,
-                   uint32_t first_batch) {
+                   uint32_t first_batch, uint64_t own_queued) {
   if (mean_test_ns <= 0) return std::max<uint32_t>(first_batch, 1);
-  return static_cast<uint32_t>(
-      std::clamp(batch_time_ns / mean_test_ns, 1.0, static_cast<double>(std::max(max_batch, 1u))));
+  const double most = static_cast<double>(std::max(max_batch, 1u));
+  const double filled = batch_time_ns / mean_test_ns;
+  const double half_own = static_cast<double>((own_queued + 1) / 2);
+  return static_cast<uint32_t>(std::clamp(std::max(filled, half_own), 1.0, most));
+}
+
+double ContendedBatchTimeNs(double batch_time_ns, uint32_t workers, int usable_cpus) {
+  if (usable_cpus <= 0) return batch_time_ns;
+  return batch_time_ns * std::max(1.0, static_cast<double>(workers) / usable_cpus);
 }
 
 uint64_t LongTestAt(uint64_t started_ns, uint64_t paused_ns, double mean_finished_ns) {

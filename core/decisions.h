@@ -21,7 +21,8 @@
 //   retries, --repeat-each, flaky, fail-fast    AttemptBook
 //   interrupt grace, the exit grace             StopRules
 //   serial/exclusive phase; which slot starts   SerialPhaseDue, ShouldStartWorker
-//   batch sizes; --process-restartworker         BatchSize, TakesAnotherBatch
+//   batch sizes; --process-restartworker        BatchSize, ContendedBatchTimeNs,
+//                                               TakesAnotherBatch
 //   driver launches: after a binary ended       LaunchBook
 //   driver launches refused: back-off           ShortageBackoff
 //   messages of crashes and timeouts            CrashedInWorker, TimedOutMessage, ...
@@ -316,9 +317,19 @@ bool ShouldStartWorker(const SlotFacts& slot, uint32_t slot_index, bool serial_p
 
 // How many tests a worker takes at once: enough to fill `batch_time_ns` at
 // the mean duration seen (or expected from history), 1 to `max_batch`;
-// `first_batch` while no duration is known.
+// `first_batch` while no duration is known. A batch that is a launch of a
+// binary (driver mode, mprun ctest) pays a start-up, so a launching worker
+// passes what its own deque still holds (`own_queued`; linked mode passes
+// 0): once durations are known its batch is at least half of that (guided
+// self-scheduling). Launches are then few and large while much is left,
+// and small at the end, where stealing makes the balance.
 uint32_t BatchSize(double mean_test_ns, double batch_time_ns, uint32_t max_batch,
-                   uint32_t first_batch);
+                   uint32_t first_batch, uint64_t own_queued = 0);
+// The batch time of launches when `workers` start binaries on `usable_cpus`
+// cores: a start-up takes workers/cores times as long when more workers
+// than cores start at once (as they do at the beginning), so the time a
+// batch aims at grows with it; `batch_time_ns` where workers <= cores.
+double ContendedBatchTimeNs(double batch_time_ns, uint32_t workers, int usable_cpus);
 // A test still running this long (after a start at `started_ns`; the tests
 // finished so far took `mean_finished_ns` on average, 0 if none) is long for
 // its run: its unstarted neighbours in its suite are taken first

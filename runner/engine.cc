@@ -339,6 +339,11 @@ void Engine::LaunchWorker(uint32_t slot, uint32_t lease, int output_fd) {
   config.temp_dir = WorkerDir(slot, lease);
   config.restart_after_batch = opts_.restart_worker;
   config.batch_time_ns = spec_.batch_time_ns;
+  if (spec_.driver_launches) {
+    config.batch_time_ns =
+        core::ContendedBatchTimeNs(spec_.batch_time_ns, config.workers, run_.usable_cpus);
+    config.batches_are_launches = true;
+  }
   config.max_batch = spec_.max_batch;
   config.expected_mean_test_ns = expected_mean_ns_;
   if (spec_.first_batch_share_divisor > 0) {

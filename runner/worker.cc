@@ -143,7 +143,8 @@ WorkerRuntime::WorkerRuntime(shm::Segment& segment, shm::Doorbell& bell, const W
       slot_index_(config.slot),
       batch_time_ns_(config.batch_time_ns),
       max_batch_(config.max_batch),
-      first_batch_(std::max<uint32_t>(config.first_batch, 1)) {
+      first_batch_(std::max<uint32_t>(config.first_batch, 1)),
+      batches_are_launches_(config.batches_are_launches) {
   mean_test_ns_ = config.expected_mean_test_ns;
   // The launcher sized the output file to kOutputFileSpan (a sparse file);
   // without the mapping (e.g. under a low `ulimit -v`) every test asks lseek.
@@ -166,7 +167,9 @@ void WorkerRuntime::NextBatch(std::vector<uint32_t>* out) {
   // limit once it sees this.
   slot_.state.store(static_cast<uint32_t>(shm::WorkerState::kRunning), std::memory_order_release);
   if (!core::TakesAnotherBatch(StopRequested(), restart_after_batch_, batch_taken_)) return;
-  const uint32_t want = core::BatchSize(mean_test_ns_, batch_time_ns_, max_batch_, first_batch_);
+  const uint64_t own = batches_are_launches_ ? segment_.deque(slot_index_).SizeGuess() : 0;
+  const uint32_t want =
+      core::BatchSize(mean_test_ns_, batch_time_ns_, max_batch_, first_batch_, own);
   const uint32_t got = taker_.Next(out, want);
   // relaxed: a figure for the trace, read at the supervisor's ticks.
   slot_.steals.store(static_cast<uint32_t>(taker_.steals()), std::memory_order_relaxed);

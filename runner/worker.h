@@ -45,6 +45,10 @@ struct WorkerConfig {
   double expected_mean_test_ns = 0;
   // Tests in a batch before any duration is known (or expected).
   uint32_t first_batch = 1;
+  // Each batch is a launch of a binary (driver mode, mprun ctest): batches
+  // are at least half of the worker's own deque once durations are known
+  // (core::BatchSize).
+  bool batches_are_launches = false;
   // Whether the timeout signal makes the worker write its own backtrace
   // (linked mode: the test runs in it); otherwise the signal is ignored.
   bool dump_backtrace = true;
@@ -149,6 +153,7 @@ class WorkerRuntime {
   double batch_time_ns_;
   uint32_t max_batch_;
   uint32_t first_batch_;
+  bool batches_are_launches_;
   bool batch_taken_ = false;
   bool OutputMayHaveGrown();
 
@@ -165,8 +170,8 @@ class WorkerRuntime {
   uint64_t output_map_size_ = 0;
   // A moving average of this worker's test durations (seeded with
   // WorkerConfig::expected_mean_test_ns): NextBatch asks for
-  // batch_time_ns_ / mean_test_ns_ tests, clamped to [1, max_batch_], and
-  // for first_batch_ while it is 0.
+  // batch_time_ns_ / mean_test_ns_ tests (launches: or half its own
+  // deque), clamped to [1, max_batch_], and for first_batch_ while it is 0.
   double mean_test_ns_ = 0;
 };
 

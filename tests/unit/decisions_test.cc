@@ -461,6 +461,23 @@ TEST(BatchSizeTest, FillsTheBatchTimeAtTheMeanWithinOneAndTheMaximum) {
   EXPECT_EQ(BatchSize(5e9, 2e6, 64, 4), 1u);     // long tests: one at a time
 }
 
+TEST(BatchSizeTest, ALaunchTakesAtLeastHalfOfItsOwnDequeOnceDurationsAreKnown) {
+  EXPECT_EQ(BatchSize(100e3, 2e6, 1000, 4, 300), 150u);  // half, beyond the 20 of 2 ms
+  EXPECT_EQ(BatchSize(100e3, 2e6, 1000, 4, 301), 151u);  // rounded up: the last one goes too
+  EXPECT_EQ(BatchSize(100e3, 2e6, 1000, 4, 1), 20u);     // the end: the batch time rules
+  EXPECT_EQ(BatchSize(100e3, 2e6, 100, 4, 300), 100u);   // never beyond the maximum
+  EXPECT_EQ(BatchSize(0, 2e6, 1000, 4, 300), 4u);        // nothing known: the first batch
+  EXPECT_EQ(BatchSize(100e3, 2e6, 1000, 4, 0), 20u);     // linked mode (or an empty deque)
+}
+
+TEST(BatchSizeTest, LaunchesAimAtMoreTimeWhenMoreWorkersThanCoresStartBinaries) {
+  EXPECT_DOUBLE_EQ(ContendedBatchTimeNs(40e6, 2, 2), 40e6);
+  EXPECT_DOUBLE_EQ(ContendedBatchTimeNs(40e6, 1, 16), 40e6);   // fewer workers: as it is
+  EXPECT_DOUBLE_EQ(ContendedBatchTimeNs(40e6, 16, 2), 320e6);  // eight start-ups share a core
+  EXPECT_DOUBLE_EQ(ContendedBatchTimeNs(40e6, 3, 2), 60e6);
+  EXPECT_DOUBLE_EQ(ContendedBatchTimeNs(40e6, 16, 0), 40e6);  // cores unknown
+}
+
 TEST(BatchSizeTest, RestartWorkerTakesOneBatchPerProcess) {
   EXPECT_TRUE(TakesAnotherBatch(false, false, true));
   EXPECT_TRUE(TakesAnotherBatch(false, true, false));
