@@ -166,6 +166,28 @@ std::vector<double> Costs(const std::vector<Expectation>& expected, bool* any_kn
   return cost;
 }
 
+// Where a worker's run of small units [begin, end) should end: `end`, or,
+// when that cuts a suite in two, the suite's start or its end, whichever
+// leaves the worker nearer its level (`short_by` below it at `end`), if
+// that is within `tolerance`. A suite split over two launches pays its
+// SetUpTestSuite in both, and in driver mode no test's duration shows it.
+template <typename Item>
+size_t AtSuiteBoundary(const std::vector<Item>& items, size_t begin, size_t end, double short_by,
+                       double tolerance) {
+  if (end == begin || end >= items.size() || items[end].suite != items[end - 1].suite) return end;
+  const uint32_t suite = items[end].suite;
+  size_t start = end;
+  double before = 0;  // the suite's part up to `end`, taken back
+  while (start > begin && items[start - 1].suite == suite) before += items[--start].cost;
+  size_t stop = end;
+  double after = 0;  // the suite's rest, taken too
+  while (stop < items.size() && items[stop].suite == suite) after += items[stop++].cost;
+  const double back = std::abs(short_by + before);
+  const double on = std::abs(short_by - after);
+  if (std::min(back, on) > tolerance) return end;
+  return back <= on ? start : stop;
+}
+
 }  // namespace
 
 std::vector<std::vector<uint32_t>> DealByHistory(const Plan& plan, int workers,
@@ -178,11 +200,12 @@ std::vector<std::vector<uint32_t>> DealByHistory(const Plan& plan, int workers,
     uint32_t first;
     double cost;
     bool early;
+    uint32_t suite;
   };
   std::vector<Item> items;
   for (const Unit& u : plan.units) {
     if (u.serial) continue;
-    Item it{u.first, 0, false};
+    Item it{u.first, 0, false, u.suite};
     for (uint32_t t = u.first; t < u.end; ++t) {
       it.cost += cost[t];
       it.early = it.early || expected[t].first;
@@ -204,7 +227,8 @@ std::vector<std::vector<uint32_t>> DealByHistory(const Plan& plan, int workers,
   // (20 suites of 10 tests with a 50 ms set-up, 2 workers: 1.14x the lower
   // bound on a first run, 1.32x with history, before this).
   constexpr double kPlacedAloneMs = 1.0;
-  const double small = total / static_cast<double>(n) / 64;
+  const double share = total / static_cast<double>(n);
+  const double small = share / 64;
   std::vector<Item> big, little;
   for (const Item& it : items) {
     (it.early || (it.cost > small && it.cost >= kPlacedAloneMs) ? big : little).push_back(it);
@@ -239,11 +263,16 @@ std::vector<std::vector<uint32_t>> DealByHistory(const Plan& plan, int workers,
       level = l;
       break;
     }
-    while (next < little.size() && (w + 1 == n || load[w] + little[next].cost / 2 <= level)) {
+    size_t end = next;
+    double filled = load[w];
+    while (end < little.size() && (w + 1 == n || filled + little[end].cost / 2 <= level)) {
+      filled += little[end++].cost;
+    }
+    if (w + 1 < n) end = AtSuiteBoundary(little, next, end, level - filled, share / 8);
+    for (; next < end; ++next) {
       shares[w].push_back(little[next].first);
       load[w] += little[next].cost;
       rest -= little[next].cost;
-      ++next;
     }
   }
   return shares;

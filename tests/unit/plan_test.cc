@@ -246,6 +246,36 @@ TEST(PlacementTest, TestsUnderAMillisecondStayInTableOrderWhateverTheirNoise) {
   }
 }
 
+// Noise that is not symmetric: the even split of the small tests falls
+// inside a suite, and the cut moves to the nearer end of that suite.
+TEST(PlacementTest, SmallTestsAreCutBetweenSuitesNotInsideOne) {
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<double> noise(0.001, 0.02);
+  for (int round = 0; round < 50; ++round) {
+    // Suites of at most a sixteenth of a share: moving a cut by half of one
+    // stays within the eighth of a share the deal allows for it.
+    const int workers = 2 + static_cast<int>(rng() % 3);
+    const uint32_t suites = 16 * workers * 2 + rng() % 20, per = 2 + rng() % 12, n = suites * per;
+    std::vector<uint32_t> suite_of(n);
+    for (uint32_t t = 0; t < n; ++t) suite_of[t] = t / per;
+    const Plan p = MakePlan(suite_of, std::vector<SuiteTraits>(suites), Dist::kTest);
+    std::vector<Expectation> e(n);
+    double total = 0;
+    for (auto& x : e) total += x.cost_ms = noise(rng);
+    const auto shares = DealByHistory(p, workers, e);
+    std::map<uint32_t, std::set<size_t>> workers_of_suite;
+    for (size_t w = 0; w < shares.size(); ++w) {
+      for (uint32_t first : shares[w]) workers_of_suite[suite_of[first]].insert(w);
+    }
+    for (const auto& [suite, on] : workers_of_suite) {
+      EXPECT_EQ(on.size(), 1u) << "round " << round << ": suite " << suite << " split";
+    }
+    // Still balanced: within a suite and a bit of the average.
+    EXPECT_LE(LargestShareMs(p, shares, e), total / workers * 1.125 + per * 0.02 + 1e-9)
+        << "round " << round;
+  }
+}
+
 TEST(PlacementTest, WithoutAnyHistoryTheDealKeepsTableOrder) {
   const std::vector<uint32_t> suite_of = {0, 0, 1, 1, 2, 2};
   const Plan p = MakePlan(suite_of, std::vector<SuiteTraits>(3), Dist::kAuto);
