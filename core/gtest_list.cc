@@ -1,5 +1,7 @@
 #include "core/gtest_list.h"
 
+#include <algorithm>
+
 namespace mprun::core {
 
 namespace {
@@ -31,6 +33,7 @@ std::string Shown(std::string_view line) {
 
 bool ParseGtestList(std::string_view text, std::vector<ListedTest>* out, std::string* err) {
   out->clear();
+  out->reserve(static_cast<size_t>(std::count(text.begin(), text.end(), '\n')));
   std::string suite;
   bool have_suite = false;
   size_t line_no = 0;

@@ -168,12 +168,26 @@ class DriverWay : public WayIn {
         return false;
       }
       startup_ns_ = std::max(startup_ns_, listings[b].end_ns - listings[b].start_ns);
+      run->tests.reserve(run->tests.size() + listed.size());
+      // A suite's tests are listed together (one suite in two places is two
+      // runs): counted per run, added up per suite at each run's end.
+      std::pair<uint32_t, std::string> counting;
+      size_t count = 0;
+      auto add_up = [&] {
+        if (count > 0) suite_runs_[counting] += count;
+        count = 0;
+      };
       for (core::ListedTest& t : listed) {
         if (!selector.Runnable(t.suite, t.name)) continue;
-        ++suite_runs_[{static_cast<uint32_t>(b), t.suite}];
+        if (count == 0 || t.suite != counting.second) {
+          add_up();
+          counting = {static_cast<uint32_t>(b), t.suite};
+        }
+        ++count;
         if (!selector.Selects(t.suite, t.name)) continue;
         run->tests.push_back({static_cast<uint32_t>(b), std::move(t.suite), std::move(t.name)});
       }
+      add_up();
     }
     return true;
   }
