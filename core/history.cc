@@ -79,9 +79,11 @@ struct TextStream {
   size_t PutEnd(Ch*) { return 0; }
 };
 
-enum Column { kTests, kDurations, kOutcomes, kFlaky, kColumns, kNoColumn = kColumns };
+enum Column { kTests, kDurations, kOutcomes, kFlaky, kSetUps, kColumns, kNoColumn = kColumns };
 constexpr const char* kColumnNames[kColumns] = {"tests", "durations_us", "last_outcomes",
-                                                "flaky_counts"};
+                                                "flaky_counts", "suite_set_ups_us"};
+// Columns a file may leave out (written only where not all 0).
+constexpr bool Optional(int column) { return column == kSetUps; }
 
 }  // namespace
 
@@ -91,6 +93,7 @@ struct History::File {
     uint32_t durations_at = 0, durations_len = 0;  // the array's text, in `text`
     Outcome outcome = Outcome::kNotRun;
     uint32_t flaky = 0;
+    uint32_t suite_set_up_us = 0;
   };
   struct Other {  // another binary's section, left as text
     std::string binary;
@@ -281,6 +284,7 @@ class FileReader : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, FileRe
   // At the end of one of ours: every column there, all of one length.
   bool SectionComplete() {
     for (int c = 0; c < kColumns; ++c) {
+      if (!seen_[c] && Optional(c)) continue;
       if (!seen_[c]) return Fail(std::string("unreadable: no column \"") + kColumnNames[c] + "\"");
       if (counts_[c] != part_->entries.size()) {
         return Fail("unreadable: columns of different lengths");
@@ -347,6 +351,11 @@ class FileReader : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, FileRe
             if (kind != Kind::kUint)
               return Fail("unreadable: a flaky count that is not a whole number" + at());
             Row().flaky = u;
+            break;
+          case kSetUps:
+            if (kind != Kind::kUint)
+              return Fail("unreadable: a set-up time that is not a whole number" + at());
+            Row().suite_set_up_us = u;
             break;
           default:
             return Fail("unreadable: durations that are not a list" + at());
@@ -471,6 +480,7 @@ bool History::Find(size_t binary, size_t test, TestHistory* out) const {
   out->durations_us.assign(d.begin(), d.begin() + static_cast<long>(n));
   out->last_outcome = e.outcome;
   out->flaky_count = e.flaky;
+  out->suite_set_up_us = e.suite_set_up_us;
   return true;
 }
 
@@ -478,7 +488,8 @@ size_t History::size(size_t binary) const {
   return file_ && binary < file_->parts.size() ? file_->parts[binary].entries.size() : 0;
 }
 
-void History::Record(size_t binary, size_t test, double duration_ms, Outcome outcome, bool flaky) {
+void History::Record(size_t binary, size_t test, double duration_ms, Outcome outcome, bool flaky,
+                     double suite_set_up_ms) {
   if (binary >= sections_.size() || sections_[binary].tests == nullptr) return;
   Section& sec = sections_[binary];
   if (sec.recorded.empty()) sec.recorded.resize(sec.tests->size());
@@ -493,6 +504,9 @@ void History::Record(size_t binary, size_t test, double duration_ms, Outcome out
   r.any = true;
   r.outcome = outcome;
   r.flaky += flaky ? 1 : 0;
+  if (suite_set_up_ms >= 0) {
+    r.suite_set_up_us = static_cast<int64_t>(std::min(suite_set_up_ms * 1e3, 4e9));
+  }
 }
 
 namespace {
@@ -569,6 +583,7 @@ class History::Writer {
       Durations();
       Outcomes();
       Flaky();
+      SetUps();
       w_.EndObject();
     }
     w_.EndObject();
@@ -590,10 +605,14 @@ class History::Writer {
   }
   // One column: `test_row` for each of this run's rows, `kept_row` for
   // each of the file's rows kept as they were.
+  // (kNoColumn: only visits the rows, writing nothing.)
   template <typename TestRow, typename KeptRow>
   void Rows(Column c, TestRow&& test_row, KeptRow&& kept_row) {
-    w_.Key(kColumnNames[c]);
-    w_.StartArray();
+    const bool write = c != kNoColumn;
+    if (write) {
+      w_.Key(kColumnNames[c]);
+      w_.StartArray();
+    }
     for (size_t t = 0; t < h_.sections_[sec_].tests->size(); ++t) {
       const File::Entry* e = EntryOf(t);
       const Recorded* r = RecordOf(t);
@@ -604,7 +623,7 @@ class History::Writer {
         if (!part_->matched[i]) kept_row(part_->entries[i]);
       }
     }
-    w_.EndArray();
+    if (write) w_.EndArray();
   }
   void Names() {
     std::string name;
@@ -650,6 +669,23 @@ class History::Writer {
           w_.Uint((e ? e->flaky : 0) + (r ? r->flaky : 0));
         },
         [&](const File::Entry& e) { w_.Uint(e.flaky); });
+  }
+  // This run's figure where it saw one, else the file's; the column only
+  // where one is not 0.
+  void SetUps() {
+    auto set_up = [](const File::Entry* e, const Recorded* r) -> uint32_t {
+      if (r && r->suite_set_up_us >= 0) return static_cast<uint32_t>(r->suite_set_up_us);
+      return e ? e->suite_set_up_us : 0;
+    };
+    bool any = false;
+    Rows(
+        kNoColumn,
+        [&](size_t, const File::Entry* e, const Recorded* r) { any |= set_up(e, r) > 0; },
+        [&](const File::Entry& e) { any |= e.suite_set_up_us > 0; });
+    if (!any) return;
+    Rows(
+        kSetUps, [&](size_t, const File::Entry* e, const Recorded* r) { w_.Uint(set_up(e, r)); },
+        [&](const File::Entry& e) { w_.Uint(e.suite_set_up_us); });
   }
   void String(std::string_view s) {
     w_.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));

@@ -6,7 +6,11 @@
 // binary wherever it is run from):
 //   {"format": "mprun-history", "version": 1, "binaries": {"unit_tests":
 //     {"tests": ["Suite.Name", ...], "durations_us": [[12, 15, ...], ...],
-//      "last_outcomes": ["passed", ...], "flaky_counts": [0, ...]}}}
+//      "last_outcomes": ["passed", ...], "flaky_counts": [0, ...],
+//      "suite_set_ups_us": [0, 52000, ...]}}}
+// ("suite_set_ups_us", optional: only where one is not 0, is what driver
+// mode last saw of the suite's SetUpTestSuite before that test, when the
+// test began its suite in a launch; files without it read as all 0.)
 // Columns rather than objects per test: half the size to read. Written once
 // per run through a temporary file and rename(2): concurrent runs never leave
 // a torn file, and the last writer wins (merging with the file as it finds
@@ -38,6 +42,9 @@ struct TestHistory {
   std::vector<uint32_t> durations_us;  // the last History::kKeep, oldest first
   Outcome last_outcome = Outcome::kNotRun;
   uint32_t flaky_count = 0;
+  // How long its suite's SetUpTestSuite took before it when it was last
+  // seen to begin its suite (driver mode); 0 if never.
+  uint32_t suite_set_up_us = 0;
   // Median of the recent durations: robust to the odd slow run. 0 if none.
   double EstimateMs() const;
   // The longest of the recent durations (for the automatic time limit),
@@ -84,7 +91,11 @@ class History {
   bool Find(size_t binary, size_t test, TestHistory* out) const;
   bool Find(size_t test, TestHistory* out) const { return Find(0, test, out); }
   // This run's result for that test (again with --gtest_repeat).
-  void Record(size_t binary, size_t test, double duration_ms, Outcome outcome, bool flaky);
+  // `suite_set_up_ms`: what this run saw of its suite's SetUpTestSuite
+  // before it (TestHistory::suite_set_up_us), -1 for nothing seen (the
+  // file's figure stays).
+  void Record(size_t binary, size_t test, double duration_ms, Outcome outcome, bool flaky,
+              double suite_set_up_ms = -1);
   void Record(size_t test, double duration_ms, Outcome outcome, bool flaky) {
     Record(0, test, duration_ms, outcome, flaky);
   }
@@ -101,6 +112,7 @@ class History {
     bool any = false;
     Outcome outcome = Outcome::kNotRun;
     uint32_t flaky = 0;
+    int64_t suite_set_up_us = -1;  // -1: not seen this run
   };
   struct Section {
     std::string binary;  // its file name

@@ -56,6 +56,43 @@ Plan MakePlan(const std::vector<uint32_t>& suite_of, const std::vector<SuiteTrai
   return plan;
 }
 
+size_t KeepSuitesWithSetUps(Plan* plan, std::vector<Expectation>* expected) {
+  const std::vector<Unit>& units = plan->units;
+  std::vector<Unit> kept;
+  kept.reserve(units.size());
+  size_t joined = 0;
+  for (size_t u = 0; u < units.size();) {
+    size_t end = u + 1;  // the units [u, end) of one suite
+    bool serial = units[u].serial;
+    while (end < units.size() && units[end].suite == units[u].suite) serial |= units[end++].serial;
+    const uint32_t first = units[u].first, last = units[end - 1].end;
+    double set_up = 0;
+    for (uint32_t t = first; t < last && t < expected->size(); ++t) {
+      set_up = std::max(set_up, (*expected)[t].suite_set_up_ms);
+    }
+    if (set_up < kKeptWholeSetUpMs) {
+      kept.insert(kept.end(), units.begin() + static_cast<long>(u),
+                  units.begin() + static_cast<long>(end));
+    } else if (serial || end - u == 1) {
+      kept.insert(kept.end(), units.begin() + static_cast<long>(u),
+                  units.begin() + static_cast<long>(end));
+      if (first < expected->size()) (*expected)[first].cost_ms += set_up;
+    } else {
+      kept.push_back({first, last, true, false, false, "SetUpTestSuite (seen by an earlier run)",
+                      units[u].suite});
+      if (first < expected->size()) (*expected)[first].cost_ms += set_up;
+      ++joined;
+    }
+    u = end;
+  }
+  if (joined == 0) return 0;
+  plan->units = std::move(kept);
+  for (uint32_t u = 0; u < plan->units.size(); ++u) {
+    for (uint32_t t = plan->units[u].first; t < plan->units[u].end; ++t) plan->unit_of_test[t] = u;
+  }
+  return joined;
+}
+
 std::vector<uint32_t> NeighbourUnits(const Plan& plan, uint32_t test, uint32_t per_side) {
   std::vector<uint32_t> items;
   if (test >= plan.unit_of_test.size()) return items;

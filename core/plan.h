@@ -92,7 +92,19 @@ struct Expectation {
   double cost_ms = 0;     // expected duration; 0 = never seen
   bool first = false;     // failed last time, or never seen: run early
   double longest_ms = 0;  // the longest recorded duration; 0 = never seen
+  // Driver mode: its suite's SetUpTestSuite as an earlier run saw it before
+  // this test (History's suite_set_up_us); 0 = none seen.
+  double suite_set_up_ms = 0;
 };
+
+// Driver mode cannot see a suite's fixtures, but its history can: a suite
+// whose SetUpTestSuite an earlier run saw take kKeptWholeSetUpMs or more is
+// kept whole, as MakePlan keeps every suite with fixtures in linked mode (a
+// suite split over launches pays its set-up in each), and its set-up counts
+// in the cost of its unit's first test. Units of a suite that runs serially
+// stay as they are. Returns how many suites it joined into one unit.
+inline constexpr double kKeptWholeSetUpMs = 5;
+size_t KeepSuitesWithSetUps(Plan* plan, std::vector<Expectation>* expected);
 
 // Placement with history: units with a test that failed last time or was
 // never seen come first, then the longest expected first; each goes to the

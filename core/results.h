@@ -41,11 +41,14 @@ struct TestResult {
   uint64_t duration_ns = 0;
   int worker = -1;
   uint32_t attempts = 1;
-  std::string message;           // failures with file:line, skip reason, or why it crashed
-  std::string signal;            // "SIGSEGV" when a signal ended it
-  std::string output;            // captured stdout+stderr (kept for tests that did not pass)
-  uint64_t output_dropped = 0;   // bytes of output cut to keep `output` bounded
-  bool flaky = false;            // failed, then passed on a later attempt
+  std::string message;          // failures with file:line, skip reason, or why it crashed
+  std::string signal;           // "SIGSEGV" when a signal ended it
+  std::string output;           // captured stdout+stderr (kept for tests that did not pass)
+  uint64_t output_dropped = 0;  // bytes of output cut to keep `output` bounded
+  bool flaky = false;           // failed, then passed on a later attempt
+  // Driver mode: how long its suite's SetUpTestSuite took before it (ms),
+  // when it began its suite in its launch, else 0; -1 outside driver mode.
+  double suite_set_up_ms = -1;
   std::vector<Attempt> earlier;  // the attempts before this one (--retries)
   // --repeat-each: every run's duration, in the order they ran (then
   // `duration_ns` is their median); empty otherwise.

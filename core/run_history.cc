@@ -10,6 +10,8 @@ namespace mprun::core {
 
 namespace {
 
+constexpr double kSetUpNoiseMs = 1;
+
 std::string FileName(const std::string& path) {
   const size_t slash = path.rfind('/');
   return slash == std::string::npos ? path : path.substr(slash + 1);
@@ -119,6 +121,7 @@ std::vector<Expectation> RunHistory::Expected(size_t tests) const {
     expected[t].cost_ms = seen ? h.EstimateMs() : 0;
     expected[t].longest_ms = seen ? h.LongestMs() : 0;
     expected[t].first = !seen || IsFailure(h.last_outcome);
+    expected[t].suite_set_up_ms = seen ? h.suite_set_up_us / 1e3 : 0;
   }
   return expected;
 }
@@ -165,8 +168,13 @@ void RunHistory::Record(const Ledger& ledger) {
   for (uint32_t t = 0; t < place_.size(); ++t) {
     if (!place_[t].known || !ledger.Finished(t)) continue;
     const TestResult& r = ledger.Get(t);
+    // A set-up under a millisecond is the noise of reading the stream:
+    // recorded as none seen.
+    const double set_up = r.suite_set_up_ms < 0               ? -1
+                          : r.suite_set_up_ms < kSetUpNoiseMs ? 0
+                                                              : r.suite_set_up_ms;
     history_.Record(place_[t].section, place_[t].row, static_cast<double>(r.duration_ns) / 1e6,
-                    r.outcome, r.flaky);
+                    r.outcome, r.flaky, set_up);
   }
 }
 

@@ -15,6 +15,14 @@ constexpr std::string_view kRun = "[ RUN      ] ";
 constexpr std::string_view kOk = "[       OK ] ";
 constexpr std::string_view kFailed = "[  FAILED  ] ";
 constexpr std::string_view kSkipped = "[  SKIPPED ] ";
+constexpr std::string_view kRule = "[----------] ";
+
+// "[----------] 3 tests from S" (", where TypeParam = ..." may follow), not
+// the suite's closing line "... (12 ms total)" nor the global environment's.
+bool IsSuiteHeading(std::string_view line) {
+  return line.starts_with(kRule) && line.find(" from ") != std::string_view::npos &&
+         !line.ends_with(" total)");
+}
 constexpr size_t kOutputChunk = 1 << 16;
 
 // "[       OK ] Suite.Name (12 ms)" -> 12; -1 without such a tail.
@@ -82,6 +90,7 @@ void ConsoleFollower::Line(std::string_view line, bool complete) {
         return;
       }
     }
+    if (complete && IsSuiteHeading(line)) sink_.SuiteHeading();
     Stray(line, complete);
     return;
   }

@@ -28,6 +28,10 @@ class FollowerSink {
  public:
   virtual ~FollowerSink() = default;
   virtual void TestStarted(uint32_t test) = 0;
+  // Between tests, gtest's heading of a suite (`[----------] 3 tests from
+  // S`), printed before the suite's SetUpTestSuite: the next test is the
+  // suite's first.
+  virtual void SuiteHeading() {}
   // `reported_ms`: what gtest printed after the name ("(12 ms)"), or -1.
   virtual void TestFinished(uint32_t test, core::Outcome outcome, const std::string& message,
                             int signal, int64_t reported_ms) = 0;

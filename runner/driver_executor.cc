@@ -81,6 +81,9 @@ class RuntimeSink : public FollowerSink {
     if (!stopped_) runtime_.TestFinished(test, outcome, message, signal, reported_ms);
     stop_before_ = runtime_.StopRequested();
   }
+  void SuiteHeading() override {
+    if (!stopped_) runtime_.SuiteHeading();
+  }
   void Write(std::string_view text) override { WriteAll(STDOUT_FILENO, text); }
   bool stopped() const { return stopped_; }
 

@@ -282,6 +282,20 @@ bool Engine::LoadHistory(std::string* err) {
   for (size_t t = 0; t < spec_.cost_ms.size() && t < expected_.size(); ++t) {
     if (expected_[t].cost_ms == 0 && spec_.cost_ms[t] > 0) expected_[t].cost_ms = spec_.cost_ms[t];
   }
+  // Driver mode learns which suites have an expensive SetUpTestSuite (a
+  // launch's workers' deques hold units: the segment is told of the new ones).
+  if (spec_.driver_launches && opts_.dist == core::Dist::kAuto) {
+    const size_t joined = core::KeepSuitesWithSetUps(&spec_.plan, &expected_);
+    if (joined > 0) {
+      for (const core::Unit& u : spec_.plan.units) segment_->SetUnit(u.first, u.end);
+    }
+    if (joined > 0 && opts_.verbosity >= 2) {
+      std::printf(
+          "mprun: %zu suite%s kept whole: an earlier run saw %s SetUpTestSuite take %g ms or "
+          "more\n",
+          joined, joined == 1 ? "" : "s", joined == 1 ? "its" : "their", core::kKeptWholeSetUpMs);
+    }
+  }
   // With durations for most tests, the first batches are sized by them.
   expected_mean_ns_ = core::MeanExpectedNs(expected_);
   return true;

@@ -234,7 +234,7 @@ void Supervisor::OnRecord(uint32_t slot, const shm::ResultRecord& r, std::string
   result.start_ns = r.start_ns > start_ns_ ? r.start_ns - start_ns_ : 0;
   result.duration_ns = r.duration_ns;
   result.worker = static_cast<int>(slot);
-  result.attempts = r.attempt;
+  if (r.flags & shm::kRecordSuiteSetUp) result.suite_set_up_ms = r.suite_set_up_us / 1e3;
   result.message = std::string(text);
   if (r.signal > 0 && r.signal < 128) result.signal = core::SignalName(static_cast<int>(r.signal));
   if (r.flags & shm::kRecordTextTruncated) {

@@ -273,8 +273,12 @@ void WorkerRuntime::SuiteSetUp(uint32_t first) { SetCurrent(first, shm::WorkerPh
 
 void WorkerRuntime::TestStarted(uint32_t test) {
   test_start_ns_ = segment_.NowNs();
+  suite_set_up_ns_ = heading_ns_ != 0 ? test_start_ns_ - heading_ns_ : 0;
+  heading_ns_ = 0;
   SetCurrent(test, shm::WorkerPhase::kTest);
 }
+
+void WorkerRuntime::SuiteHeading() { heading_ns_ = std::max<uint64_t>(segment_.NowNs(), 1); }
 
 void WorkerRuntime::Publish(const shm::ResultRecord& record, std::string_view text) {
   const uint32_t fill = ring_.Write(record, text);
@@ -301,7 +305,15 @@ void WorkerRuntime::TestFinished(uint32_t test, core::Outcome outcome, std::stri
   r.output_begin = output_mark_;
   if (OutputMayHaveGrown()) output_mark_ = OutputOffset();
   r.output_end = output_mark_;
-  r.attempt = 1;
+  if (batches_are_launches_) {
+    // Followed from a binary's console: the set-up before it (0 when it
+    // did not begin its suite), which history keeps for placement.
+    r.flags |= shm::kRecordSuiteSetUp;
+    r.suite_set_up_us =
+        static_cast<uint32_t>(std::min<uint64_t>(suite_set_up_ns_ / 1000, UINT32_MAX));
+  }
+  suite_set_up_ns_ = 0;
+  heading_ns_ = 0;
   r.signal = static_cast<uint32_t>(signal);
   Publish(r, message);
   const auto d = static_cast<double>(r.duration_ns);

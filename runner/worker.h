@@ -113,6 +113,10 @@ class WorkerRuntime {
   void EnvironmentSetUp(uint32_t first);
   void SuiteSetUp(uint32_t first);
   void TestStarted(uint32_t test);
+  // Driver mode: the binary printed a suite's heading, before its
+  // SetUpTestSuite; the next test's record says how long it was until the
+  // test began (every other test's record of a launch says 0).
+  void SuiteHeading();
   // `signal`: the signal that ended a test binary during the test (driver
   // mode's crashes), or 0. `reported_ms`: the duration the test binary
   // printed for it (driver mode), or -1; it corrects ours when the lines
@@ -158,6 +162,8 @@ class WorkerRuntime {
   bool OutputMayHaveGrown();
 
   uint64_t test_start_ns_ = 0;
+  uint64_t heading_ns_ = 0;       // SuiteHeading's time, until the next test starts
+  uint64_t suite_set_up_ns_ = 0;  // the current test's: from the heading to its start
   // Each test's output is the slice of the output file since the previous
   // test's end (output between tests, e.g. of SetUpTestSuite, goes with the
   // next test). Asking the kernel for the offset costs an lseek(2) per test,

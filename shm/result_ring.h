@@ -56,13 +56,17 @@ struct ResultRecord {
   uint64_t duration_ns;
   uint64_t output_begin;  // slice of the worker's output file
   uint64_t output_end;
-  uint32_t attempt;
+  // Driver mode, with kRecordSuiteSetUp: the time from its suite's heading
+  // to this test's start (the suite's SetUpTestSuite) in microseconds; 0
+  // when the test did not begin its suite in its launch.
+  uint32_t suite_set_up_us;
   uint32_t signal;  // driver mode: the signal that ended the test binary in this test
 };
 MPRUN_SHARED_STRUCT(ResultRecord);
 static_assert(sizeof(ResultRecord) == 64, "records are one cache line");
 
 inline constexpr uint16_t kRecordTextTruncated = 1;
+inline constexpr uint16_t kRecordSuiteSetUp = 2;  // suite_set_up_us holds a time seen
 
 struct alignas(kCacheLine) RingControl {
   // Producer's line.

@@ -30,8 +30,9 @@
 namespace mprun::shm {
 
 inline constexpr uint64_t kSegmentMagic = 0x4745534e5552504dull;  // "MPRUNSEG" in memory
-// 2: WorkerSlot::child_group, 3: launches_ran, 4: timeout (was backtrace_written)
-inline constexpr uint32_t kSegmentVersion = 4;
+// 2: WorkerSlot::child_group, 3: launches_ran, 4: timeout (was backtrace_written),
+// 5: ResultRecord::suite_set_up_us (was attempt)
+inline constexpr uint32_t kSegmentVersion = 5;
 
 struct LayoutParams {
   uint32_t workers = 0;

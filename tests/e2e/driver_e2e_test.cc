@@ -29,6 +29,7 @@ const char kMprun[] = MPRUN_BINARY;
 const char kMisbehave[] = MPRUN_MISBEHAVE_PLAIN;
 const char kOrdinaryA[] = MPRUN_ORDINARY_A;
 const char kOrdinaryB[] = MPRUN_ORDINARY_B;
+const char kSetUpPlain[] = MPRUN_SET_UP_PLAIN;
 
 using Row = testing_util::ReportRow;
 
@@ -217,6 +218,37 @@ TEST(DriverTest, KeepsTheListingOfAnUnchangedBinaryRunTheSameWay) {
   EXPECT_EQ(rows.count("BPlain.Adds"), 1u);
   EXPECT_EQ(rows.count("APlain.Adds"), 0u);
   EXPECT_TRUE(run({}, {}));
+}
+
+// Driver mode cannot see a suite's SetUpTestSuite; its history can. A first
+// run spreads the suite Costly (eight 10 ms tests after a 100 ms set-up)
+// over its launches, each paying the set-up; the next run keeps it whole
+// and pays it once.
+TEST(DriverTest, ASuiteWhoseSetUpIsExpensiveIsLearnedAndThenKeptWhole) {
+  ScratchDir dir;
+  const std::string log = dir.File("set_ups");
+  const std::map<std::string, std::string> env = {{"SET_UP_LOG", log},
+                                                  {"SET_UP_MS", "100"},
+                                                  {"MPRUN_NO_HISTORY", "\x01unset"},
+                                                  {"MPRUN_HISTORY", dir.File("history.json")}};
+  auto set_ups = [&] {
+    std::string text = testing_util::ReadFile(log);
+    std::remove(log.c_str());
+    return std::count(text.begin(), text.end(), '\n');
+  };
+  const Proc first = testing_util::Run({kMprun, "-j2", "-v", kSetUpPlain}, env, dir);
+  ASSERT_EQ(first.status, 0) << first.out << first.err;
+  EXPECT_EQ(first.out.find("kept whole"), std::string::npos) << first.out;
+  EXPECT_GE(set_ups(), 1);
+  const Proc next = testing_util::Run({kMprun, "-j2", "-v", kSetUpPlain}, env, dir);
+  ASSERT_EQ(next.status, 0) << next.out << next.err;
+  EXPECT_NE(next.out.find("mprun: 1 suite kept whole"), std::string::npos) << next.out;
+  EXPECT_EQ(set_ups(), 1) << "Costly ran in one launch";
+  // --dist=test asks for every test on its own: nothing is kept whole.
+  const Proc by_test =
+      testing_util::Run({kMprun, "-j2", "-v", "--dist=test", kSetUpPlain}, env, dir);
+  ASSERT_EQ(by_test.status, 0) << by_test.out << by_test.err;
+  EXPECT_EQ(by_test.out.find("kept whole"), std::string::npos) << by_test.out;
 }
 
 TEST(DriverTest, TwentyBinariesAreListedWithinAFileDescriptorLimitOf40) {

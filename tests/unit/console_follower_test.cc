@@ -26,6 +26,7 @@ class RecordingSink : public FollowerSink {
                     int64_t reported_ms) override {
     events.push_back({"finish", test, outcome, message, reported_ms});
   }
+  void SuiteHeading() override { events.push_back({"heading", 0, core::Outcome::kNotRun, "", -1}); }
   void Write(std::string_view text) override { written += text; }
   std::vector<Event> events;
   std::string written;
@@ -60,6 +61,36 @@ TEST(ConsoleFollowerTest, FollowsTestsOutputFailuresAndGtestsOwnDurations) {
   EXPECT_TRUE(follow.Unstarted().empty());
   EXPECT_FALSE(follow.Ended(EndOf(0)));
   EXPECT_NE(follow.stray().find("Running main()"), std::string::npos);
+}
+
+// gtest prints a suite's heading before its SetUpTestSuite: the worker times
+// the set-up from it. Not the suite's closing line, not the environment's.
+TEST(ConsoleFollowerTest, ASuitesHeadingIsToldBeforeItsFirstTestAndNothingElseIs) {
+  RecordingSink sink;
+  const std::vector<uint32_t> group = {1, 2, 3};
+  ConsoleFollower follow(sink, group, {"S.A", "S.B", "T.C"});
+  follow.Feed(
+      "[==========] Running 3 tests from 2 test suites.\n"
+      "[----------] Global test environment set-up.\n"
+      "[----------] 2 tests from S\n"
+      "[ RUN      ] S.A\n"
+      "[       OK ] S.A (0 ms)\n"
+      "[ RUN      ] S.B\n"
+      "[       OK ] S.B (0 ms)\n"
+      "[----------] 2 tests from S (51 ms total)\n"
+      "\n"
+      "[----------] 1 test from T, where TypeParam = int\n"
+      "[ RUN      ] T.C\n"
+      "[----------] 1 test from Fake (printed by the test)\n"
+      "[       OK ] T.C (0 ms)\n"
+      "[----------] 1 test from T (0 ms total)\n"
+      "[----------] Global test environment tear-down\n");
+  follow.Close();
+  std::vector<std::string> seen;
+  for (const Event& e : sink.events)
+    seen.push_back(e.what + (e.what == "heading" ? "" : std::to_string(e.test)));
+  EXPECT_EQ(seen, (std::vector<std::string>{"heading", "start1", "finish1", "start2", "finish2",
+                                            "heading", "start3", "finish3"}));
 }
 
 TEST(ConsoleFollowerTest, ADeathInATestCrashesItAndTheRestAreUnstarted) {

@@ -60,6 +60,44 @@ TEST(HistoryTest, RoundTripKeepsRecentDurationsAndTheLastOutcome) {
   EXPECT_EQ(back.size(), 3u) << "one entry per test however often it ran";
 }
 
+TEST(HistoryTest, SuiteSetUpsAreKeptUntilSeenAgainAndTheColumnOnlyWhereOneIsNotZero) {
+  testing_util::ScratchDir dir;
+  const std::string path = dir.File("history.json");
+  const auto tests = Names({"F.A", "F.B", "P.C"});
+  auto read_back = [&] {
+    TestHistory a, b, c;
+    const History back = LoadOk(path, "bin", &tests);
+    EXPECT_TRUE(back.Find(0, &a) && back.Find(1, &b) && back.Find(2, &c));
+    return std::vector<uint32_t>{a.suite_set_up_us, b.suite_set_up_us, c.suite_set_up_us};
+  };
+  {
+    History h = LoadOk(path, "bin", &tests);
+    h.Record(0, 0, 2, Outcome::kPassed, false, 80.5);  // began F after its 80.5 ms set-up
+    h.Record(0, 1, 2, Outcome::kPassed, false, 0);     // after F.A in the same launch
+    h.Record(0, 2, 2, Outcome::kPassed, false);        // nothing seen (linked mode)
+    SaveOk(h, path);
+  }
+  EXPECT_EQ(read_back(), (std::vector<uint32_t>{80500, 0, 0}));
+  EXPECT_NE(testing_util::ReadFile(path).find("\"suite_set_ups_us\":[80500,0,0]"),
+            std::string::npos);
+  {
+    History h = LoadOk(path, "bin", &tests);  // F.B begins F now; F.A is not seen
+    h.Record(0, 1, 2, Outcome::kPassed, false, 60);
+    h.Record(0, 0, 2, Outcome::kPassed, false);
+    SaveOk(h, path);
+  }
+  EXPECT_EQ(read_back(), (std::vector<uint32_t>{80500, 60000, 0})) << "kept until seen again";
+  {
+    History h = LoadOk(path, "bin", &tests);  // the set-up became cheap
+    h.Record(0, 0, 2, Outcome::kPassed, false, 0);
+    h.Record(0, 1, 2, Outcome::kPassed, false, 0);
+    SaveOk(h, path);
+  }
+  EXPECT_EQ(read_back(), (std::vector<uint32_t>{0, 0, 0}));
+  EXPECT_EQ(testing_util::ReadFile(path).find("suite_set_ups_us"), std::string::npos)
+      << "no column while every figure is 0 (files stay as they were without set-ups)";
+}
+
 TEST(HistoryTest, DurationsAccumulateAcrossRunsUpToTheLimit) {
   testing_util::ScratchDir dir;
   const std::string path = dir.File("history.json");

@@ -276,6 +276,36 @@ TEST(PlacementTest, SmallTestsAreCutBetweenSuitesNotInsideOne) {
   }
 }
 
+TEST(PlacementTest, ASuiteSeenWithAnExpensiveSetUpIsKeptWholeAndItsSetUpCounts) {
+  // Suites 0 (set-up 40 ms seen before its second test), 1 (0.5 ms: too
+  // little to matter), 2 (serial, 40 ms), 3 (one test, 40 ms).
+  const std::vector<uint32_t> suite_of = {0, 0, 0, 1, 1, 2, 2, 3};
+  std::vector<SuiteTraits> traits(4);
+  traits[2].serial = true;
+  Plan p = MakePlan(suite_of, traits, Dist::kAuto);
+  ASSERT_EQ(p.units.size(), 8u);
+  std::vector<Expectation> e(8, {2.0, false});
+  e[1].suite_set_up_ms = 40;
+  e[3].suite_set_up_ms = 0.5;
+  e[5].suite_set_up_ms = e[7].suite_set_up_ms = 40;
+  EXPECT_EQ(KeepSuitesWithSetUps(&p, &e), 1u);
+  ASSERT_EQ(p.units.size(), 6u);
+  EXPECT_EQ(p.units[0].first, 0u);
+  EXPECT_EQ(p.units[0].end, 3u);
+  EXPECT_TRUE(p.units[0].kept_together);
+  EXPECT_FALSE(p.units[0].serial);
+  EXPECT_EQ(p.unit_of_test, (std::vector<uint32_t>{0, 0, 0, 1, 2, 3, 4, 5}));
+  EXPECT_TRUE(p.units[3].serial) << "a serial suite stays as it was";
+  EXPECT_EQ(e[0].cost_ms, 42.0) << "the set-up counts once, on the unit's first test";
+  EXPECT_EQ(e[3].cost_ms, 2.0);
+  EXPECT_EQ(e[5].cost_ms, 42.0);
+  EXPECT_EQ(e[7].cost_ms, 42.0);
+  std::vector<Expectation> none(8, {2.0, false});
+  Plan q = MakePlan(suite_of, traits, Dist::kAuto);
+  EXPECT_EQ(KeepSuitesWithSetUps(&q, &none), 0u);
+  EXPECT_EQ(q.units.size(), 8u);
+}
+
 TEST(PlacementTest, WithoutAnyHistoryTheDealKeepsTableOrder) {
   const std::vector<uint32_t> suite_of = {0, 0, 1, 1, 2, 2};
   const Plan p = MakePlan(suite_of, std::vector<SuiteTraits>(3), Dist::kAuto);

@@ -148,7 +148,6 @@ class FakeWorker {
     r.start_ns = start_;
     r.duration_ns = *now_ - start_;
     r.output_end = static_cast<uint64_t>(lseek(output_fd_, 0, SEEK_CUR));
-    r.attempt = 1;
     ring_.Write(r, message);
     seg_.slot(slot_).phase.store(static_cast<uint32_t>(shm::WorkerPhase::kSuiteTearDown),
                                  std::memory_order_relaxed);
