@@ -56,34 +56,51 @@ Plan MakePlan(const std::vector<uint32_t>& suite_of, const std::vector<SuiteTrai
   return plan;
 }
 
-size_t KeepSuitesWithSetUps(Plan* plan, std::vector<Expectation>* expected) {
+size_t KeepSuitesWithSetUps(Plan* plan, std::vector<Expectation>* expected, int workers) {
   const std::vector<Unit>& units = plan->units;
+  struct Run {
+    size_t begin, end;  // its units
+    double set_up = 0, cost = 0;
+    bool serial = false;
+  };
+  std::vector<Run> runs;  // each suite's units
+  double total = 0;
+  for (size_t u = 0; u < units.size();) {
+    Run r{u, u + 1};
+    while (r.end < units.size() && units[r.end].suite == units[u].suite) ++r.end;
+    for (size_t k = r.begin; k < r.end; ++k) {
+      r.serial |= units[k].serial;
+      for (uint32_t t = units[k].first; t < units[k].end && t < expected->size(); ++t) {
+        r.set_up = std::max(r.set_up, (*expected)[t].suite_set_up_ms);
+        r.cost += (*expected)[t].cost_ms;
+      }
+    }
+    if (r.set_up < kKeptWholeSetUpMs) r.set_up = 0;
+    total += r.cost + r.set_up;
+    runs.push_back(r);
+    u = r.end;
+  }
+  const double share = total / std::max(workers, 1);
   std::vector<Unit> kept;
   kept.reserve(units.size());
   size_t joined = 0;
-  for (size_t u = 0; u < units.size();) {
-    size_t end = u + 1;  // the units [u, end) of one suite
-    bool serial = units[u].serial;
-    while (end < units.size() && units[end].suite == units[u].suite) serial |= units[end++].serial;
-    const uint32_t first = units[u].first, last = units[end - 1].end;
-    double set_up = 0;
-    for (uint32_t t = first; t < last && t < expected->size(); ++t) {
-      set_up = std::max(set_up, (*expected)[t].suite_set_up_ms);
-    }
-    if (set_up < kKeptWholeSetUpMs) {
-      kept.insert(kept.end(), units.begin() + static_cast<long>(u),
-                  units.begin() + static_cast<long>(end));
-    } else if (serial || end - u == 1) {
-      kept.insert(kept.end(), units.begin() + static_cast<long>(u),
-                  units.begin() + static_cast<long>(end));
-      if (first < expected->size()) (*expected)[first].cost_ms += set_up;
-    } else {
-      kept.push_back({first, last, true, false, false, "SetUpTestSuite (seen by an earlier run)",
-                      units[u].suite});
-      if (first < expected->size()) (*expected)[first].cost_ms += set_up;
+  for (const Run& r : runs) {
+    const uint32_t first = units[r.begin].first;
+    const bool join =
+        r.set_up > 0 && !r.serial && r.end - r.begin > 1 && r.cost + r.set_up <= share;
+    if (join) {
+      kept.push_back({first, units[r.end - 1].end, true, false, false,
+                      "SetUpTestSuite (seen by an earlier run)", units[r.begin].suite});
       ++joined;
+    } else {
+      kept.insert(kept.end(), units.begin() + static_cast<long>(r.begin),
+                  units.begin() + static_cast<long>(r.end));
     }
-    u = end;
+    // Paid once by a suite kept whole or of one unit (a split one pays it
+    // per launch, and no estimate says how many).
+    if (r.set_up > 0 && (join || r.end - r.begin == 1) && first < expected->size()) {
+      (*expected)[first].cost_ms += r.set_up;
+    }
   }
   if (joined == 0) return 0;
   plan->units = std::move(kept);

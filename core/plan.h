@@ -101,10 +101,13 @@ struct Expectation {
 // whose SetUpTestSuite an earlier run saw take kKeptWholeSetUpMs or more is
 // kept whole, as MakePlan keeps every suite with fixtures in linked mode (a
 // suite split over launches pays its set-up in each), and its set-up counts
-// in the cost of its unit's first test. Units of a suite that runs serially
-// stay as they are. Returns how many suites it joined into one unit.
+// in the cost of its unit's first test. Not a suite that with its set-up is
+// more than a worker's share of the run (of `workers`): whole, it would be
+// the run's long pole; split, each part pays the set-up but they run side
+// by side. Units of a suite that runs serially stay as they are. Returns
+// how many suites it joined into one unit.
 inline constexpr double kKeptWholeSetUpMs = 5;
-size_t KeepSuitesWithSetUps(Plan* plan, std::vector<Expectation>* expected);
+size_t KeepSuitesWithSetUps(Plan* plan, std::vector<Expectation>* expected, int workers);
 
 // Placement with history: units with a test that failed last time or was
 // never seen come first, then the longest expected first; each goes to the

@@ -285,7 +285,7 @@ bool Engine::LoadHistory(std::string* err) {
   // Driver mode learns which suites have an expensive SetUpTestSuite (a
   // launch's workers' deques hold units: the segment is told of the new ones).
   if (spec_.driver_launches && opts_.dist == core::Dist::kAuto) {
-    const size_t joined = core::KeepSuitesWithSetUps(&spec_.plan, &expected_);
+    const size_t joined = core::KeepSuitesWithSetUps(&spec_.plan, &expected_, workers_);
     if (joined > 0) {
       for (const core::Unit& u : spec_.plan.units) segment_->SetUnit(u.first, u.end);
     }

@@ -288,7 +288,8 @@ TEST(PlacementTest, ASuiteSeenWithAnExpensiveSetUpIsKeptWholeAndItsSetUpCounts) 
   e[1].suite_set_up_ms = 40;
   e[3].suite_set_up_ms = 0.5;
   e[5].suite_set_up_ms = e[7].suite_set_up_ms = 40;
-  EXPECT_EQ(KeepSuitesWithSetUps(&p, &e), 1u);
+  const std::vector<Expectation> as_seen = e;
+  EXPECT_EQ(KeepSuitesWithSetUps(&p, &e, 2), 1u);
   ASSERT_EQ(p.units.size(), 6u);
   EXPECT_EQ(p.units[0].first, 0u);
   EXPECT_EQ(p.units[0].end, 3u);
@@ -298,11 +299,17 @@ TEST(PlacementTest, ASuiteSeenWithAnExpensiveSetUpIsKeptWholeAndItsSetUpCounts) 
   EXPECT_TRUE(p.units[3].serial) << "a serial suite stays as it was";
   EXPECT_EQ(e[0].cost_ms, 42.0) << "the set-up counts once, on the unit's first test";
   EXPECT_EQ(e[3].cost_ms, 2.0);
-  EXPECT_EQ(e[5].cost_ms, 42.0);
+  EXPECT_EQ(e[5].cost_ms, 2.0) << "a serial suite stays split";
   EXPECT_EQ(e[7].cost_ms, 42.0);
+  // Four workers: a share is (16 + 3 x 40) / 4 = 34 ms, and suite 0 with
+  // its set-up (46 ms) would be the long pole: it stays split.
+  Plan four = MakePlan(suite_of, traits, Dist::kAuto);
+  std::vector<Expectation> again = as_seen;
+  EXPECT_EQ(KeepSuitesWithSetUps(&four, &again, 4), 0u);
+  EXPECT_EQ(four.units.size(), 8u);
   std::vector<Expectation> none(8, {2.0, false});
   Plan q = MakePlan(suite_of, traits, Dist::kAuto);
-  EXPECT_EQ(KeepSuitesWithSetUps(&q, &none), 0u);
+  EXPECT_EQ(KeepSuitesWithSetUps(&q, &none, 2), 0u);
   EXPECT_EQ(q.units.size(), 8u);
 }
 
