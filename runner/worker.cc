@@ -266,6 +266,7 @@ void WorkerRuntime::SetCurrent(uint32_t test, shm::WorkerPhase phase) {
 }
 
 void WorkerRuntime::EnvironmentSetUp(uint32_t first) {
+  heading_ns_ = 0;  // a launch that died after a heading left one
   SetCurrent(first, shm::WorkerPhase::kEnvironmentSetUp);
 }
 
