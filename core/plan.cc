@@ -220,12 +220,19 @@ std::vector<double> Costs(const std::vector<Expectation>& expected, bool* any_kn
   return cost;
 }
 
+// A unit as the deal with history sees it.
+struct Item {
+  uint32_t first;  // its first test
+  double cost;
+  bool early;  // a test of it failed last time or was never seen
+  uint32_t suite;
+};
+
 // Where a worker's run of small units [begin, end) should end: `end`, or,
 // when that cuts a suite in two, the suite's start or its end, whichever
 // leaves the worker nearer its level (`short_by` below it at `end`), if
 // that is within `tolerance`. A suite split over two launches pays its
 // SetUpTestSuite in both, and in driver mode no test's duration shows it.
-template <typename Item>
 size_t AtSuiteBoundary(const std::vector<Item>& items, size_t begin, size_t end, double short_by,
                        double tolerance) {
   if (end == begin || end >= items.size() || items[end].suite != items[end - 1].suite) return end;
@@ -242,6 +249,47 @@ size_t AtSuiteBoundary(const std::vector<Item>& items, size_t begin, size_t end,
   return back <= on ? start : stop;
 }
 
+// The level that evens out `rest` more work over workers [from, n) of
+// `load` (water filling).
+double Level(const std::vector<double>& load, size_t from, double rest) {
+  std::vector<double> open(load.begin() + static_cast<long>(from), load.end());
+  std::sort(open.begin(), open.end());
+  double below = 0;
+  for (size_t k = 0; k < open.size(); ++k) {
+    below += open[k];
+    const double l = (below + rest) / static_cast<double>(k + 1);
+    if (k + 1 == open.size() || l <= open[k + 1]) return l;
+  }
+  return rest;  // no worker (not reached: the caller has one)
+}
+
+// The small units fill each worker in turn, in table order, up to the level
+// that would even out the rest, recomputed as each worker is filled (so
+// the rounding of one is absorbed by the next ones, not piled on the last),
+// and cut between suites where that moves the cut by an eighth of a share
+// at most.
+void FillWithSmallOnes(const std::vector<Item>& little, double share,
+                       std::vector<std::vector<uint32_t>>* shares, std::vector<double>* load) {
+  const size_t n = load->size();
+  double rest = 0;
+  for (const Item& it : little) rest += it.cost;
+  size_t next = 0;
+  for (size_t w = 0; w < n && next < little.size(); ++w) {
+    const double level = Level(*load, w, rest);
+    size_t end = next;
+    double filled = (*load)[w];
+    while (end < little.size() && (w + 1 == n || filled + little[end].cost / 2 <= level)) {
+      filled += little[end++].cost;
+    }
+    if (w + 1 < n) end = AtSuiteBoundary(little, next, end, level - filled, share / 8);
+    for (; next < end; ++next) {
+      (*shares)[w].push_back(little[next].first);
+      (*load)[w] += little[next].cost;
+      rest -= little[next].cost;
+    }
+  }
+}
+
 }  // namespace
 
 std::vector<std::vector<uint32_t>> DealByHistory(const Plan& plan, int workers,
@@ -250,12 +298,6 @@ std::vector<std::vector<uint32_t>> DealByHistory(const Plan& plan, int workers,
   bool any_known = false;
   const std::vector<double> cost = Costs(expected, &any_known);
   if (!any_known) return DealUnits(plan, workers, std::nullopt, without_durations);
-  struct Item {
-    uint32_t first;
-    double cost;
-    bool early;
-    uint32_t suite;
-  };
   std::vector<Item> items;
   for (const Unit& u : plan.units) {
     if (u.serial) continue;
@@ -299,36 +341,7 @@ std::vector<std::vector<uint32_t>> DealByHistory(const Plan& plan, int workers,
     shares[w].push_back(it.first);
     load[w] += it.cost;
   }
-  // The small ones fill each worker in turn up to the level that would even
-  // out the rest, recomputed as each worker is filled (so the rounding of
-  // one is absorbed by the next ones, not piled on the last).
-  double rest = 0;
-  for (const Item& it : little) rest += it.cost;
-  size_t next = 0;
-  for (size_t w = 0; w < n && next < little.size(); ++w) {
-    std::vector<double> open(load.begin() + static_cast<long>(w), load.end());
-    std::sort(open.begin(), open.end());
-    double level = open[0] + rest;  // water filling over workers w..n-1
-    double below = 0;
-    for (size_t k = 0; k < open.size(); ++k) {
-      below += open[k];
-      const double l = (below + rest) / static_cast<double>(k + 1);
-      if (k + 1 < open.size() && l > open[k + 1]) continue;
-      level = l;
-      break;
-    }
-    size_t end = next;
-    double filled = load[w];
-    while (end < little.size() && (w + 1 == n || filled + little[end].cost / 2 <= level)) {
-      filled += little[end++].cost;
-    }
-    if (w + 1 < n) end = AtSuiteBoundary(little, next, end, level - filled, share / 8);
-    for (; next < end; ++next) {
-      shares[w].push_back(little[next].first);
-      load[w] += little[next].cost;
-      rest -= little[next].cost;
-    }
-  }
+  FillWithSmallOnes(little, share, &shares, &load);
   return shares;
 }
 
