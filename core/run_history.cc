@@ -169,7 +169,7 @@ void RunHistory::Record(const Ledger& ledger) {
     if (!place_[t].known || !ledger.Finished(t)) continue;
     const TestResult& r = ledger.Get(t);
     // A set-up under a millisecond is the noise of reading the stream:
-    // recorded as none seen.
+    // recorded as 0 (seen to be none), which replaces an older figure.
     const double set_up = r.suite_set_up_ms < 0               ? -1
                           : r.suite_set_up_ms < kSetUpNoiseMs ? 0
                                                               : r.suite_set_up_ms;
