@@ -90,7 +90,7 @@ size_t KeepSuitesWithSetUps(Plan* plan, std::vector<Expectation>* expected, int 
         r.set_up > 0 && !r.serial && r.end - r.begin > 1 && r.cost + r.set_up <= share;
     if (join) {
       kept.push_back({first, units[r.end - 1].end, true, false, false,
-                      "SetUpTestSuite (seen by an earlier run)", units[r.begin].suite});
+                      "SetUpTestSuite seen by an earlier run", units[r.begin].suite});
       ++joined;
     } else {
       kept.insert(kept.end(), units.begin() + static_cast<long>(r.begin),

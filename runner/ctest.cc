@@ -463,6 +463,7 @@ double LimitOf(const core::CtestTest& t, const core::CtestOptions& c) {
 // driver executor, commands by the command executor.
 class CtestWay : public WayIn {
  public:
+  bool Launches() const override { return true; }
   CtestWay(Table table, std::vector<core::CtestTest> listed, std::vector<Classified> how,
            const core::CtestOptions& c, uint64_t slowest_listing_ns, Spawner& spawner)
       : table_(std::move(table)),

@@ -154,6 +154,7 @@ class DriverWay : public WayIn {
  public:
   DriverWay(const Args& args, std::vector<std::string> exec_paths, Spawner& spawner)
       : args_(args), exec_paths_(std::move(exec_paths)), spawner_(spawner) {}
+  bool Launches() const override { return true; }
 
   // The run's table from the binaries' listings: the tests gtest's rules
   // select, across all of them. False with `err` for a listing that cannot

@@ -3,6 +3,8 @@
 #include <utility>
 
 #include "core/gtest_output.h"
+#include "core/run_history.h"
+#include "runner/cpus.h"
 #include "runner/timings.h"
 #include "shm/segment.h"
 
@@ -22,6 +24,19 @@ void NarrowToShard(const core::Options& opts, WayIn& way, EngineSpec* spec) {
   run.tests = std::move(mine);
   way.KeepTests(keep);
   spec->plan = PlanTests(run, opts, way);
+}
+
+// --list of a way that launches binaries: the suites a run would keep whole
+// for the set-up an earlier run saw (as Engine::LoadHistory does; the
+// share is taken over `processes` workers, or every usable core).
+void KeepLearnedSuites(const core::Options& opts, const core::RunInfo& run, int processes,
+                       core::Plan* plan) {
+  if (opts.no_history || opts.dist != core::Dist::kAuto) return;
+  core::RunHistory history;
+  std::vector<std::string> warnings;  // a run says them; a listing does not
+  history.Load(opts.history_path, run, &warnings);
+  std::vector<core::Expectation> expected = history.Expected(run.tests.size());
+  core::KeepSuitesWithSetUps(plan, &expected, processes > 0 ? processes : UsableCores());
 }
 
 // One seed for the whole run, printed by the engine so that it can be given
@@ -98,6 +113,7 @@ int RunTests(const core::Options& opts, int processes, const GtestFlags& flags,
   if (opts.shard.total > 0) NarrowToShard(opts, way, &spec);
   timings::Mark("plan");
   if (opts.list) {
+    if (way.Launches()) KeepLearnedSuites(opts, spec.run, processes, &spec.plan);
     PrintTestList(stdout, spec.run, spec.plan, opts.verbosity);
     return 0;
   }

@@ -62,6 +62,10 @@ class WayIn {
   // A shard keeps only `kept` (ascending indices into the table as it
   // was); the way in narrows what it holds per test to match.
   virtual void KeepTests(const std::vector<uint32_t>& kept) { (void)kept; }
+  // Whether its workers launch test binaries (driver mode, mprun ctest):
+  // then suites whose set-up an earlier run saw are kept whole
+  // (core::KeepSuitesWithSetUps), which --list shows too.
+  virtual bool Launches() const { return false; }
   // Its part of the engine's spec, for the final table `run`: what a worker
   // does with its batches, batch sizing, what happens before and after.
   virtual void Prepare(const core::RunInfo& run, EngineSpec* spec) = 0;

@@ -244,6 +244,12 @@ TEST(DriverTest, ASuiteWhoseSetUpIsExpensiveIsLearnedAndThenKeptWhole) {
   ASSERT_EQ(next.status, 0) << next.out << next.err;
   EXPECT_NE(next.out.find("mprun: 1 suite kept whole"), std::string::npos) << next.out;
   EXPECT_EQ(set_ups(), 1) << "Costly ran in one launch";
+  const Proc listed = testing_util::Run({kMprun, "-j2", "--list", "-v", kSetUpPlain}, env, dir);
+  ASSERT_EQ(listed.status, 0) << listed.out << listed.err;
+  EXPECT_NE(
+      listed.out.find("Costly: 8 tests kept together (SetUpTestSuite seen by an earlier run)"),
+      std::string::npos)
+      << listed.out;
   // --dist=test asks for every test on its own: nothing is kept whole.
   const Proc by_test =
       testing_util::Run({kMprun, "-j2", "-v", "--dist=test", kSetUpPlain}, env, dir);
