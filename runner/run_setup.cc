@@ -4,7 +4,6 @@
 
 #include "core/gtest_output.h"
 #include "core/run_history.h"
-#include "runner/cpus.h"
 #include "runner/timings.h"
 #include "shm/segment.h"
 
@@ -27,8 +26,8 @@ void NarrowToShard(const core::Options& opts, WayIn& way, EngineSpec* spec) {
 }
 
 // --list of a way that launches binaries: the suites a run would keep whole
-// for the set-up an earlier run saw (as Engine::LoadHistory does; the
-// share is taken over `processes` workers, or every usable core).
+// for the set-up an earlier run saw (as Engine::LoadHistory does, over as
+// many workers as the run would start).
 void KeepLearnedSuites(const core::Options& opts, const core::RunInfo& run, int processes,
                        core::Plan* plan) {
   if (opts.no_history || opts.dist != core::Dist::kAuto) return;
@@ -36,7 +35,7 @@ void KeepLearnedSuites(const core::Options& opts, const core::RunInfo& run, int 
   std::vector<std::string> warnings;  // a run says them; a listing does not
   history.Load(opts.history_path, run, &warnings);
   std::vector<core::Expectation> expected = history.Expected(run.tests.size());
-  core::KeepSuitesWithSetUps(plan, &expected, processes > 0 ? processes : UsableCores());
+  core::KeepSuitesWithSetUps(plan, &expected, WorkerCount(processes, run.tests.size()));
 }
 
 // One seed for the whole run, printed by the engine so that it can be given
