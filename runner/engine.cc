@@ -288,12 +288,12 @@ bool Engine::LoadHistory(std::string* err) {
     const size_t joined = core::KeepSuitesWithSetUps(&spec_.plan, &expected_, workers_);
     if (joined > 0) {
       for (const core::Unit& u : spec_.plan.units) segment_->SetUnit(u.first, u.end);
-    }
-    if (joined > 0 && opts_.verbosity >= 2) {
-      std::printf(
-          "mprun: %zu suite%s kept whole: an earlier run saw %s SetUpTestSuite take %g ms or "
-          "more\n",
-          joined, joined == 1 ? "" : "s", joined == 1 ? "its" : "their", core::kKeptWholeSetUpMs);
+      if (opts_.verbosity >= 2) {
+        std::printf(
+            "mprun: %zu suite%s kept whole: an earlier run saw %s SetUpTestSuite take %g ms or "
+            "more\n",
+            joined, joined == 1 ? "" : "s", joined == 1 ? "its" : "their", core::kKeptWholeSetUpMs);
+      }
     }
   }
   // With durations for most tests, the first batches are sized by them.
