@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "core/outcome.h"
-#include "core/perf.h"
-#include "core/shard.h"
+#include "core/rules/perf.h"
+#include "core/rules/shard.h"
 
 namespace mprun::core {
 
@@ -84,7 +84,7 @@ class Ledger {
   size_t flaky_ = 0;
 };
 
-struct ShardBasis;  // core/shard_cover.h
+struct ShardBasis;  // core/report/shard_cover.h
 
 struct RunInfo {
   std::vector<std::string> binaries;
@@ -100,7 +100,7 @@ struct RunInfo {
   std::vector<std::string> command_line;
   int host_cpus = 0;    // CPUs online on the host
   int usable_cpus = 0;  // of those, what the affinity mask and CPU quota allow
-  std::string pinning;  // the pinning plan in words (core/topology.h)
+  std::string pinning;  // the pinning plan in words (core/rules/topology.h)
   // A test that ran at least this long is slow (--slow-after; 0: none).
   double slow_after_s = 0;
 };

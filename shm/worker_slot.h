@@ -18,7 +18,7 @@
 
 #include <cstdint>
 
-#include "core/worker_phase.h"
+#include "core/rules/worker_phase.h"
 #include "shm/atomic.h"
 
 namespace mprun::shm {
@@ -32,7 +32,7 @@ enum class WorkerState : uint32_t {
 
 // What a worker does when it is not inside a test body; tells the supervisor
 // what to blame when the worker dies outside a test. Defined with the rules
-// that read it (core/worker_phase.h).
+// that read it (core/rules/worker_phase.h).
 using WorkerPhase = core::WorkerPhase;
 
 struct alignas(kCacheLine) WorkerSlot {

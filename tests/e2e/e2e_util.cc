@@ -12,7 +12,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "runner/temp_dir.h"
+#include "runner/run/temp_dir.h"
 
 extern char** environ;
 

@@ -13,9 +13,9 @@
 #include <string>
 #include <vector>
 
-#include "core/perf.h"
-#include "core/topology.h"
-#include "runner/cpus.h"
+#include "core/rules/perf.h"
+#include "core/rules/topology.h"
+#include "runner/run/cpus.h"
 #include "tests/e2e/e2e_util.h"
 
 namespace mprun {

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "core/history.h"
+#include "core/input/history_file.h"
 
 namespace {
 

@@ -7,8 +7,8 @@
 #include <cstdlib>
 #include <string>
 
-#include "core/json_reporter.h"
-#include "core/report_reader.h"
+#include "core/report/json_reporter.h"
+#include "core/report/report_reader.h"
 #include "core/results.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

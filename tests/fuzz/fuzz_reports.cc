@@ -15,12 +15,12 @@
 #include <string>
 #include <string_view>
 
-#include "core/gtest_output.h"
-#include "core/html_report.h"
-#include "core/json.h"
-#include "core/json_reporter.h"
-#include "core/junit_reporter.h"
-#include "core/trace_reporter.h"
+#include "core/report/gtest_output.h"
+#include "core/report/html_report.h"
+#include "core/report/json.h"
+#include "core/report/json_reporter.h"
+#include "core/report/junit_reporter.h"
+#include "core/report/trace_reporter.h"
 
 namespace {
 

@@ -8,10 +8,10 @@
 #include <string_view>
 #include <vector>
 
-#include "core/cpu_quota.h"
-#include "core/gtest_filter.h"
-#include "core/shard.h"
-#include "core/topology.h"
+#include "core/input/gtest_filter.h"
+#include "core/rules/cpu_quota.h"
+#include "core/rules/shard.h"
+#include "core/rules/topology.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;

@@ -15,9 +15,9 @@
 #include <string>
 #include <vector>
 
-#include "core/console_reporter.h"
-#include "core/options.h"
-#include "runner/run_setup.h"
+#include "core/input/options.h"
+#include "core/report/console_reporter.h"
+#include "runner/run/run_setup.h"
 
 namespace mprun {
 namespace {

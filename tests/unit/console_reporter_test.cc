@@ -1,4 +1,4 @@
-#include "core/console_reporter.h"
+#include "core/report/console_reporter.h"
 
 #include <gtest/gtest.h>
 

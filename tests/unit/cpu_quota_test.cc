@@ -1,4 +1,4 @@
-#include "core/cpu_quota.h"
+#include "core/rules/cpu_quota.h"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>

@@ -1,7 +1,7 @@
 // CtestFileRefs: the files a CTestTestfile.cmake makes ctest read, from
 // what CMake writes, and a refusal for anything else (the cache of ctest's
 // listing must never outlive what it depends on).
-#include "core/ctest_files.h"
+#include "core/input/ctest_files.h"
 
 #include <gtest/gtest.h>
 

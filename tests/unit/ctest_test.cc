@@ -1,9 +1,9 @@
-#include "core/ctest.h"
-
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
+
+#include "core/input/ctest_listing.h"
 
 namespace mprun::core {
 namespace {

@@ -1,8 +1,8 @@
-// The decision core's rules (core/decisions.h), one table or sequence per
+// The decision core's rules (core/rules/decisions.h), one table or sequence per
 // rule, with plain facts and a fake clock: no process, no shared memory.
 // Each rule here is also exercised end to end; these tests say exactly
 // which fact changes which verdict.
-#include "core/decisions.h"
+#include "core/rules/decisions.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "core/gtest_filter.h"
+#include "core/input/gtest_filter.h"
 
 #include <gtest/gtest.h>
 

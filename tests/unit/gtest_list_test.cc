@@ -1,4 +1,4 @@
-#include "core/gtest_list.h"
+#include "core/input/gtest_list.h"
 
 #include <gtest/gtest.h>
 

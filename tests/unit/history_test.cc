@@ -1,5 +1,3 @@
-#include "core/history.h"
-
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -7,6 +5,7 @@
 #include <algorithm>
 #include <fstream>
 
+#include "core/input/history_file.h"
 #include "tests/e2e/e2e_util.h"
 
 namespace mprun::core {

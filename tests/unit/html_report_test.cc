@@ -1,4 +1,4 @@
-#include "core/html_report.h"
+#include "core/report/html_report.h"
 
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
@@ -8,7 +8,7 @@
 #include <random>
 #include <regex>
 
-#include "core/json.h"
+#include "core/report/json.h"
 #include "tests/e2e/e2e_util.h"
 
 namespace mprun::core {

@@ -1,4 +1,4 @@
-#include "core/json.h"
+#include "core/report/json.h"
 
 // cereal's rapidxml needs cereal's macros first (kept in this order).
 #include <cereal/macros.hpp>
@@ -16,9 +16,9 @@
 #include <random>
 #include <set>
 
-#include "core/json_reporter.h"
-#include "core/junit_reporter.h"
-#include "core/trace_reporter.h"
+#include "core/report/json_reporter.h"
+#include "core/report/junit_reporter.h"
+#include "core/report/trace_reporter.h"
 #include "tests/e2e/e2e_util.h"
 
 namespace mprun::core {

@@ -2,7 +2,7 @@
 
 #include <random>
 
-#include "core/perf.h"
+#include "core/rules/perf.h"
 
 namespace mprun::core {
 namespace {

@@ -1,4 +1,4 @@
-#include "core/report_reader.h"
+#include "core/report/report_reader.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "core/run_history.h"
+#include "core/input/run_history.h"
 
 #include <gtest/gtest.h>
 
@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "core/junit_reader.h"
-#include "core/report_reader.h"
+#include "core/report/junit_reader.h"
+#include "core/report/report_reader.h"
 #include "tests/e2e/e2e_util.h"
 
 namespace mprun::core {

@@ -1,4 +1,4 @@
-#include "runner/run_setup.h"
+#include "runner/run/run_setup.h"
 
 #include <gtest/gtest.h>
 

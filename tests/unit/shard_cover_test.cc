@@ -1,4 +1,4 @@
-#include "core/shard_cover.h"
+#include "core/report/shard_cover.h"
 
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "core/json_reporter.h"
+#include "core/report/json_reporter.h"
 
 namespace mprun::core {
 namespace {

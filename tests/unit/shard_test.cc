@@ -1,4 +1,4 @@
-#include "core/shard.h"
+#include "core/rules/shard.h"
 
 #include <gtest/gtest.h>
 

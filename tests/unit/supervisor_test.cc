@@ -1,7 +1,7 @@
 // The supervisor's crash, timeout, restart and stop logic, with a fake
 // launcher and clock: the test plays the worker's part in the segment by
 // hand, exactly as a worker process would (claims, slot, ring).
-#include "runner/supervisor.h"
+#include "runner/run/supervisor.h"
 
 #include <gtest/gtest.h>
 #include <pthread.h>
@@ -15,8 +15,8 @@
 #include <functional>
 #include <memory>
 
-#include "core/plan.h"
-#include "runner/worker.h"
+#include "core/rules/plan.h"
+#include "runner/worker/worker.h"
 #include "shm/batch_taker.h"
 
 namespace mprun::runner {

@@ -1,4 +1,4 @@
-#include "core/topology.h"
+#include "core/rules/topology.h"
 
 #include <gtest/gtest.h>
 

@@ -39,7 +39,7 @@
 #include <string>
 #include <vector>
 
-#include "runner/cpus.h"
+#include "runner/run/cpus.h"
 #include "tools/bench/workload.h"
 
 namespace {

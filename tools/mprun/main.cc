@@ -1,11 +1,11 @@
 // The mprun command: driver mode over unmodified GoogleTest binaries, and
 // `mprun merge` for the reports of a sharded run, `mprun report` for the
 // HTML page of saved reports, `mprun ctest` for a build folder's CTest suite.
-#include "core/options.h"
-#include "runner/ctest.h"
-#include "runner/driver.h"
-#include "runner/merge.h"
-#include "runner/report.h"
+#include "core/input/options.h"
+#include "runner/commands/ctest_command.h"
+#include "runner/commands/driver_command.h"
+#include "runner/commands/merge_command.h"
+#include "runner/commands/report_command.h"
 
 int main(int argc, char** argv) {
   switch (mprun::core::CommandOf(argc, argv)) {

@@ -1,0 +1,682 @@
+#include "runner/commands/ctest_command.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <map>
+#include <numeric>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "core/input/ctest_listing.h"
+#include "core/input/gtest_list.h"
+#include "core/input/options.h"
+#include "runner/listing/binary_listing.h"
+#include "runner/listing/ctest_listing_cache.h"
+#include "runner/listing/listing_cache.h"
+#include "runner/run/engine.h"
+#include "runner/run/run_setup.h"
+#include "runner/run/spawner.h"
+#include "runner/run/timings.h"
+#include "runner/worker/command_executor.h"
+#include "runner/worker/driver_executor.h"
+
+namespace mprun::runner {
+
+namespace {
+
+constexpr int kUsage = static_cast<int>(core::ExitStatus::kUsage);
+// ctest's own limit for a test without TIMEOUT or --timeout (its
+// DART_TESTING_TIMEOUT default).
+constexpr double kCtestDefaultTimeoutS = 1500;
+
+void Warn(const std::string& what) {
+  std::fprintf(stderr, "mprun ctest: warning: %s\n", what.c_str());
+}
+
+// `name` on PATH, as an absolute path (mprun never asks a shell or execvp).
+bool FindOnPath(const char* name, std::string* out) {
+  const char* path = std::getenv("PATH");
+  std::string_view dirs = path ? path : "/usr/bin:/bin";
+  while (!dirs.empty()) {
+    const size_t colon = dirs.find(':');
+    std::string dir(dirs.substr(0, colon));
+    dirs = colon == std::string_view::npos ? "" : dirs.substr(colon + 1);
+    if (dir.empty()) continue;
+    const std::string candidate = dir + "/" + name;
+    std::string ignored;
+    if (access(candidate.c_str(), X_OK) == 0 && ExecPathOf(candidate, out, &ignored)) return true;
+  }
+  return false;
+}
+
+bool CheckBuildFolder(const std::string& dir, std::string* err) {
+  struct stat st;
+  if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    *err = dir + ": not a build folder (no such directory)";
+    return false;
+  }
+  if (access((dir + "/CTestTestfile.cmake").c_str(), R_OK) != 0) {
+    *err = dir +
+           ": no CTestTestfile.cmake (not a CMake build folder with tests: "
+           "enable_testing() and add_test, then build; or --test-dir DIR)";
+    return false;
+  }
+  return true;
+}
+
+// ctest's listing of a folder, and where it came from.
+struct CtestListing {
+  CtestCache::Inputs inputs;
+  std::string json;
+  bool fresh = false;  // ctest printed it now (else: the cache kept it)
+  // Fresh: what it depended on just before ctest ran (CtestCache::Snapshot),
+  // or why that cannot be followed.
+  std::string snapshot, not_kept;
+};
+
+// ctest's own listing of the folder: as the cache keeps it, or as ctest
+// prints it now, within the listing limit.
+bool ListCtest(Spawner& spawner, const CtestCache& cache, const std::string& dir,
+               const core::CtestOptions& c, CtestListing* listing,
+               std::vector<core::CtestTest>* tests, std::string* err) {
+  std::string ctest;
+  if (!FindOnPath("ctest", &ctest)) {
+    *err = "ctest: not found on PATH (mprun ctest asks it for the tests)";
+    return false;
+  }
+  listing->inputs = {dir, c.config, ctest};
+  ListingJob job;
+  job.shown = "ctest in " + dir;
+  if (!cache.Find(listing->inputs, &listing->json)) {
+    // False only with why, which then says the listing will not be kept.
+    (void)cache.Snapshot(listing->inputs, &listing->snapshot, &listing->not_kept);
+    job.argv = {ctest, "--show-only=json-v1"};
+    if (!c.config.empty()) job.argv.insert(job.argv.end(), {"-C", c.config});
+    job.dir = dir;  // not --test-dir: every ctest since 3.14 understands this
+    std::vector<Listing> out;
+    if (!ListAll(spawner, {job}, {"--show-only=json-v1", ""}, c.list_timeout_s, 1, &out, err)) {
+      return false;
+    }
+    listing->json = std::move(out[0].out);
+    listing->fresh = true;
+  }
+  if (!core::ParseCtestJson(listing->json, tests, err)) {
+    *err = job.shown + ": --show-only=json-v1: " + *err;
+    return false;
+  }
+  return true;
+}
+
+// Whether the ELF file at `path` holds GoogleTest: linked in (strings only
+// gtest's own code has: its flag's help and its sharding variable) or
+// needed as a shared library. A false yes would make mprun ask a program
+// that ignores unknown flags to list its tests, so both strings must be
+// there; a script or any other file is never asked.
+bool HasGtest(const std::string& path) {
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct stat st;
+  bool yes = false;
+  if (fstat(fd, &st) == 0 && st.st_size > 4) {
+    const auto size = static_cast<size_t>(st.st_size);
+    void* map = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (map != MAP_FAILED) {
+      const std::string_view bytes(static_cast<const char*>(map), size);
+      yes = bytes.substr(0, 4) ==
+                "\x7f"
+                "ELF" &&
+            ((bytes.find("--gtest_list_tests") != std::string_view::npos &&
+              bytes.find("GTEST_SHARD_INDEX") != std::string_view::npos) ||
+             bytes.find("libgtest.so") != std::string_view::npos);
+      munmap(map, size);
+    }
+  }
+  close(fd);
+  return yes;
+}
+
+enum class Kind { kOneGtest, kWholeGtest, kCommand };
+
+// How a ctest test is run. A GoogleTest binary's test is batched only when
+// nothing about it needs it run alone: a judge of its own (WILL_FAIL, exit
+// codes, regular expressions other than gtest_discover_tests' skip), a
+// fixture, a lock or an order.
+Kind KindOf(const core::CtestTest& t, bool gtest, std::string* filter,
+            std::vector<std::string>* args) {
+  if (!gtest || t.disabled || t.will_fail || t.skip_return_code || !t.pass_regex.empty() ||
+      !t.fail_regex.empty() || !t.fixtures_setup.empty() || !t.fixtures_cleanup.empty() ||
+      !t.fixtures_required.empty() || !t.resource_locks.empty() || !t.depends.empty() ||
+      (!t.skip_regex.empty() &&
+       (t.skip_regex.size() > 1 || t.skip_regex[0] != core::kGtestSkipRegex))) {
+    return Kind::kCommand;
+  }
+  int filters = 0;
+  for (size_t i = 1; i < t.command.size(); ++i) {
+    const std::string& a = t.command[i];
+    if (a.rfind("--gtest_filter=", 0) == 0) {
+      ++filters;
+      *filter = a.substr(std::strlen("--gtest_filter="));
+    } else if (a.rfind("--gtest_list_tests", 0) == 0 || a.rfind("--gtest_repeat", 0) == 0 ||
+               a.rfind("--gtest_shuffle", 0) == 0 || a.rfind("--gtest_flagfile", 0) == 0) {
+      return Kind::kCommand;  // changes what a launch runs
+    } else {
+      args->push_back(a);
+    }
+  }
+  if (filters == 0) return Kind::kWholeGtest;
+  // One exact name (no pattern, no negative part): gtest_discover_tests'.
+  if (filters > 1 || filter->find_first_of("*?:-") != std::string::npos ||
+      filter->find('.') == std::string::npos) {
+    return Kind::kCommand;
+  }
+  return Kind::kOneGtest;
+}
+
+// Per binary of the run's table: how its tests are run.
+struct BinaryInfo {
+  std::string shown;      // run.binaries
+  std::string exec_path;  // GoogleTest binaries
+  bool command = false;   // its tests are commands (CommandSetup)
+  bool kept_together = false;
+  bool serial = false;
+  std::string dir;
+  std::vector<std::string> env, args;
+};
+
+// The run's table as it is built: binaries, and per test its ctest test.
+struct Table {
+  std::vector<BinaryInfo> binaries;
+  std::vector<core::TestName> tests;
+  std::vector<uint32_t> ctest_of;  // per test: index into the listed tests
+};
+
+// A selected ctest test, checked and classified.
+struct Classified {
+  Kind kind = Kind::kCommand;
+  std::string exec_path;
+  std::string filter;             // kOneGtest: the test's gtest name
+  std::vector<std::string> args;  // GoogleTest: arguments besides the filter
+  std::vector<std::string> env;   // ProgramSpec::env
+};
+
+// What one program named by ctest tests is: checked once, however many
+// tests run it (gtest_discover_tests names one binary per test).
+struct ProgramFacts {
+  bool ok = false;
+  std::string exec_path;  // ok
+  std::string err;        // !ok
+  bool gtest = false;
+};
+using ProgramsSeen = std::map<std::string, ProgramFacts>;
+
+const ProgramFacts& FactsOf(const std::string& command, ProgramsSeen* seen) {
+  auto [it, fresh] = seen->try_emplace(command);
+  if (fresh) {
+    ProgramFacts& f = it->second;
+    f.ok = ExecPathOf(command, &f.exec_path, &f.err);
+    f.gtest = f.ok && HasGtest(f.exec_path);
+  }
+  return it->second;
+}
+
+bool Classify(const core::CtestTest& t, ProgramsSeen* seen, Classified* c, std::string* err) {
+  if (t.disabled) return true;  // never run: its command need not exist
+  if (t.command.empty()) {
+    *err =
+        "ctest test " + t.name +
+        ": ctest found no program to run (not built? built for another configuration: -C CONFIG?)";
+    return false;
+  }
+  const ProgramFacts& program = FactsOf(t.command[0], seen);
+  if (!program.ok) {
+    *err = "ctest test " + t.name + ": its command " + program.err;
+    return false;
+  }
+  c->exec_path = program.exec_path;
+  std::vector<std::string> bad;
+  c->env = core::CtestEnvironment(
+      t, [](const char* n) { return std::getenv(n); }, &bad);
+  for (const std::string& b : bad) {
+    Warn("test " + t.name + ": ENVIRONMENT_MODIFICATION '" + b +
+         "' is not one ctest knows; left out");
+  }
+  c->kind = KindOf(t, program.gtest, &c->filter, &c->args);
+  return true;
+}
+
+void WarnUnhonoured(const core::CtestTest& t) {
+  for (const std::string& p : t.unhonoured) {
+    Warn("test " + t.name + ": property " + p + " is not honoured by mprun ctest");
+  }
+  if (t.processors > 1) {
+    Warn("test " + t.name + ": PROCESSORS " + std::to_string(t.processors) +
+         ": run in the serial phase, with nothing else running");
+  }
+}
+
+// The tests ctest names `--gtest_filter=Suite.Name` of one binary (same
+// arguments, directory, environment) become one binary of the table,
+// launched in batches.
+void AddOneGtests(const std::vector<core::CtestTest>& listed, const std::vector<uint32_t>& picked,
+                  const std::vector<Classified>& how, Table* table) {
+  using Key = std::tuple<const std::string&, const std::vector<std::string>&, const std::string&,
+                         const std::vector<std::string>&, bool>;
+  auto key_of = [&](uint32_t i) {
+    const core::CtestTest& t = listed[i];
+    return Key(how[i].exec_path, how[i].args, t.working_directory, how[i].env,
+               t.run_serial || t.processors > 1);
+  };
+  std::map<Key, uint32_t> binary_of;           // the keys refer to `listed` and `how`
+  std::vector<std::vector<uint32_t>> members;  // per binary, ctest tests in order
+  const auto first_binary = static_cast<uint32_t>(table->binaries.size());
+  uint32_t last = UINT32_MAX;  // the last test's binary: siblings come in runs
+  uint32_t last_test = 0;
+  for (uint32_t i : picked) {
+    const Classified& c = how[i];
+    if (c.kind != Kind::kOneGtest) continue;
+    if (last == UINT32_MAX || key_of(i) != key_of(last_test)) {
+      auto [it, fresh] =
+          binary_of.try_emplace(key_of(i), static_cast<uint32_t>(table->binaries.size()));
+      if (fresh) {
+        const core::CtestTest& t = listed[i];
+        BinaryInfo b;
+        b.shown = t.command[0];
+        b.exec_path = c.exec_path;
+        b.serial = t.run_serial || t.processors > 1;
+        b.dir = t.working_directory;
+        b.env = c.env;
+        b.args = c.args;
+        table->binaries.push_back(std::move(b));
+        members.emplace_back();
+      }
+      last = it->second;
+    }
+    last_test = i;
+    members[last - first_binary].push_back(i);
+  }
+  for (size_t b = 0; b < members.size(); ++b) {
+    // A suite's tests must be consecutive: grouped by suite, in the order
+    // suites first appear (ctest lists them in gtest's order anyway).
+    std::vector<std::pair<std::string, std::string>> names;
+    std::vector<size_t> rank;  // of each test's suite
+    std::map<std::string, size_t> suite_rank;
+    for (uint32_t i : members[b]) {
+      const std::string& f = how[i].filter;
+      names.emplace_back(f.substr(0, f.find('.')), f.substr(f.find('.') + 1));
+      rank.push_back(suite_rank.try_emplace(names.back().first, suite_rank.size()).first->second);
+    }
+    std::vector<size_t> order(names.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(),
+                     [&](size_t x, size_t y) { return rank[x] < rank[y]; });
+    for (size_t k : order) {
+      const uint32_t i = members[b][k];
+      table->tests.push_back({static_cast<uint32_t>(first_binary + b), std::move(names[k].first),
+                              std::move(names[k].second), listed[i].name});
+      table->ctest_of.push_back(i);
+    }
+  }
+}
+
+// A ctest test that runs a whole GoogleTest binary: listed with its own
+// arguments, directory and environment, each of its tests one of the table.
+// The slowest listing's time is kept (batch sizing).
+bool AddWholeGtests(Spawner& spawner, const ListingCache& cache,
+                    const std::vector<core::CtestTest>& listed, const std::vector<uint32_t>& picked,
+                    const std::vector<Classified>& how, double timeout_s, bool verbose,
+                    Table* table, uint64_t* slowest_ns, std::string* err) {
+  std::vector<uint32_t> whole;
+  std::vector<ListingJob> jobs;
+  for (uint32_t i : picked) {
+    if (how[i].kind != Kind::kWholeGtest) continue;
+    whole.push_back(i);
+    ListingJob job;
+    job.shown = "ctest test " + listed[i].name + " (" + how[i].exec_path + ")";
+    job.argv = {how[i].exec_path, "--gtest_list_tests"};
+    job.argv.insert(job.argv.end(), how[i].args.begin(), how[i].args.end());
+    job.dir = listed[i].working_directory;
+    job.env = how[i].env;
+    jobs.push_back(std::move(job));
+  }
+  std::vector<Listing> listings;
+  size_t recalled = 0;
+  if (!ListWithCache(spawner, cache, jobs, {"--gtest_list_tests", ""}, timeout_s, &listings,
+                     &recalled, err)) {
+    return false;
+  }
+  if (verbose && recalled > 0) {
+    std::fprintf(stderr, "mprun ctest: %zu of %zu binaries' listings from the cache\n", recalled,
+                 jobs.size());
+  }
+  const TestSelector runnable{GtestFlags{}};  // what the binary run whole would run
+  for (size_t k = 0; k < whole.size(); ++k) {
+    const core::CtestTest& t = listed[whole[k]];
+    std::vector<core::ListedTest> tests;
+    if (!core::ParseGtestList(listings[k].out, &tests, err)) {
+      *err = jobs[k].shown + ": --gtest_list_tests: " + *err;
+      return false;
+    }
+    *slowest_ns = std::max(*slowest_ns, listings[k].end_ns - listings[k].start_ns);
+    BinaryInfo b;
+    b.shown = t.command[0];
+    b.exec_path = how[whole[k]].exec_path;
+    b.serial = t.run_serial || t.processors > 1;
+    b.dir = t.working_directory;
+    b.env = how[whole[k]].env;
+    b.args = how[whole[k]].args;
+    const auto binary = static_cast<uint32_t>(table->binaries.size());
+    table->binaries.push_back(std::move(b));
+    for (core::ListedTest& lt : tests) {
+      if (!runnable.Runnable(lt.suite, lt.name)) continue;
+      table->tests.push_back({binary, std::move(lt.suite), std::move(lt.name), t.name});
+      table->ctest_of.push_back(whole[k]);
+    }
+  }
+  return true;
+}
+
+// Command tests joined by a lock, a fixture or an order: a group of them
+// runs on one worker, one after another. Union-find over the picked tests.
+std::vector<std::vector<uint32_t>> CommandGroups(const std::vector<core::CtestTest>& listed,
+                                                 const std::vector<uint32_t>& commands) {
+  std::vector<size_t> parent(commands.size());
+  std::iota(parent.begin(), parent.end(), 0);
+  std::function<size_t(size_t)> root = [&](size_t x) {
+    return parent[x] == x ? x : parent[x] = root(parent[x]);
+  };
+  std::map<std::string, size_t> first_with;  // "lock:NAME", "fixture:NAME", "test:NAME"
+  auto join = [&](size_t k, const std::string& what) {
+    auto [it, fresh] = first_with.try_emplace(what, k);
+    if (!fresh) parent[root(k)] = root(it->second);
+  };
+  for (size_t k = 0; k < commands.size(); ++k) {
+    const core::CtestTest& t = listed[commands[k]];
+    join(k, "test:" + t.name);
+    for (const std::string& l : t.resource_locks) join(k, "lock:" + l);
+    for (const auto* fixtures : {&t.fixtures_setup, &t.fixtures_cleanup, &t.fixtures_required}) {
+      for (const std::string& f : *fixtures) join(k, "fixture:" + f);
+    }
+    for (const std::string& d : t.depends) join(k, "test:" + d);
+  }
+  std::map<size_t, std::vector<uint32_t>> by_root;
+  std::vector<size_t> roots;
+  for (size_t k = 0; k < commands.size(); ++k) {
+    auto [it, fresh] = by_root.try_emplace(root(k));
+    if (fresh) roots.push_back(root(k));
+    it->second.push_back(commands[k]);
+  }
+  std::vector<std::vector<uint32_t>> groups;
+  for (size_t r : roots) {
+    std::vector<uint32_t> g = by_root[r];
+    // Set-ups first, clean-ups last, the rest in ctest's order between.
+    auto rank = [&listed](uint32_t i) {
+      return !listed[i].fixtures_setup.empty() ? 0 : !listed[i].fixtures_cleanup.empty() ? 2 : 1;
+    };
+    std::stable_sort(g.begin(), g.end(), [&](uint32_t x, uint32_t y) { return rank(x) < rank(y); });
+    groups.push_back(std::move(g));
+  }
+  return groups;
+}
+
+void AddCommands(const std::vector<core::CtestTest>& listed, const std::vector<uint32_t>& picked,
+                 const std::vector<Classified>& how, Table* table) {
+  std::vector<uint32_t> commands;
+  for (uint32_t i : picked) {
+    if (how[i].kind == Kind::kCommand) commands.push_back(i);
+  }
+  for (const std::vector<uint32_t>& g : CommandGroups(listed, commands)) {
+    BinaryInfo b;
+    b.shown = "ctest:" + listed[g[0]].name;
+    b.command = true;
+    b.kept_together = g.size() > 1;
+    for (uint32_t i : g) b.serial = b.serial || listed[i].run_serial || listed[i].processors > 1;
+    const auto binary = static_cast<uint32_t>(table->binaries.size());
+    table->binaries.push_back(std::move(b));
+    for (uint32_t i : g) {
+      table->tests.push_back({binary, "", listed[i].name, listed[i].name});
+      table->ctest_of.push_back(i);
+    }
+  }
+}
+
+// The time limit of ctest test `t`: its TIMEOUT (0: none), else --timeout,
+// else ctest's default.
+double LimitOf(const core::CtestTest& t, const core::CtestOptions& c) {
+  if (t.timeout_s) return *t.timeout_s;
+  return c.timeout_s.value_or(kCtestDefaultTimeoutS);
+}
+
+// mprun ctest's way in: the table above; GoogleTest binaries run by the
+// driver executor, commands by the command executor.
+class CtestWay : public WayIn {
+ public:
+  bool Launches() const override { return true; }
+  CtestWay(Table table, std::vector<core::CtestTest> listed, std::vector<Classified> how,
+           const core::CtestOptions& c, uint64_t slowest_listing_ns, Spawner& spawner)
+      : table_(std::move(table)),
+        listed_(std::move(listed)),
+        how_(std::move(how)),
+        ctest_opts_(c),
+        slowest_ns_(slowest_listing_ns),
+        spawner_(spawner) {}
+
+  core::RunInfo Run() const {
+    core::RunInfo run;
+    for (const BinaryInfo& b : table_.binaries) run.binaries.push_back(b.shown);
+    run.tests = table_.tests;
+    return run;
+  }
+
+  core::SuiteTraits SuiteTraitsAt(uint32_t first) const override {
+    const BinaryInfo& b = table_.binaries[table_.tests[first].binary];
+    core::SuiteTraits traits;
+    traits.has_fixtures = b.kept_together;
+    traits.serial = b.serial;
+    return traits;
+  }
+
+  void KeepTests(const std::vector<uint32_t>& kept) override {
+    std::vector<uint32_t> ctest_of;
+    for (uint32_t t : kept) ctest_of.push_back(table_.ctest_of[t]);
+    table_.ctest_of = std::move(ctest_of);
+  }
+
+  void Prepare(const core::RunInfo& run, EngineSpec* spec) override {
+    // As driver mode (DriverWay::Prepare): batches aim at twenty times a
+    // binary's start-up, taken as 5 ms where none was measured.
+    spec->batch_time_ns =
+        std::clamp(20.0 * static_cast<double>(std::max<uint64_t>(slowest_ns_, 5000000)), 2e6, 2e9);
+    spec->max_batch = 1u << 20;
+    spec->first_batch_share_divisor = 4;
+    // As driver mode: without durations, each suite's tests are dealt
+    // spread out, so that long ones that sit together go to different
+    // launches (a launch cannot hand back what its filter names).
+    spec->order_without_durations = core::DealOrder::kSpread;
+    spec->dump_grace_ms = 0;
+    spec->driver_launches = true;
+    for (uint32_t i : table_.ctest_of) {
+      spec->test_limits_s.push_back(LimitOf(listed_[i], ctest_opts_));
+      // COST: ctest's own estimate, in seconds, of the test's time.
+      spec->cost_ms.push_back(listed_[i].cost > 0 ? listed_[i].cost * 1000 : 0);
+    }
+    PrepareCommands(run);
+    driver_.run = &run;
+    driver_.spawner = &spawner_;
+    for (const BinaryInfo& b : table_.binaries) {
+      driver_.exec_paths.push_back(b.exec_path);
+      driver_.binary_dirs.push_back(b.dir);
+      driver_.binary_env.push_back(b.env);
+      driver_.binary_args.push_back(b.args);
+      driver_.commands.push_back(b.command);
+    }
+    driver_.run_commands = [this](const std::vector<uint32_t>& tests, WorkerRuntime& runtime) {
+      RunCommands(commands_, tests, runtime);
+    };
+    spec->work = [this](WorkerRuntime& runtime) { RunDriverWorker(driver_, runtime); };
+  }
+
+ private:
+  void PrepareCommands(const core::RunInfo& run) {
+    commands_.spawner = &spawner_;
+    commands_.tests.resize(run.tests.size());
+    for (size_t t = 0; t < run.tests.size(); ++t) {
+      if (!table_.binaries[run.tests[t].binary].command) continue;
+      const uint32_t i = table_.ctest_of[t];
+      CommandTest& c = commands_.tests[t];
+      c.ctest = &listed_[i];
+      c.dir = listed_[i].working_directory;
+      c.env = how_[i].env;
+      if (!listed_[i].disabled) {
+        c.argv = listed_[i].command;
+        c.argv[0] = how_[i].exec_path;
+      }
+    }
+  }
+
+  Table table_;
+  const std::vector<core::CtestTest> listed_;
+  const std::vector<Classified> how_;
+  const core::CtestOptions ctest_opts_;
+  uint64_t slowest_ns_;
+  Spawner& spawner_;
+  DriverSetup driver_;
+  CommandSetup commands_;
+};
+
+// --repeat in mprun's terms.
+void ApplyRepeat(const core::CtestOptions& c, core::Options* opts) {
+  switch (c.repeat) {
+    case core::CtestRepeat::kNone:
+      return;
+    case core::CtestRepeat::kUntilFail:
+      // Each test until it fails, N runs at most: --repeat-each stops
+      // repeating a test at its first failure, which is then its outcome.
+      opts->repeat_each = c.repeat_count;
+      return;
+    case core::CtestRepeat::kUntilPass:
+      opts->retries = c.repeat_count - 1;
+      return;
+    case core::CtestRepeat::kAfterTimeout:
+      opts->retries = c.repeat_count - 1;
+      opts->retry_timeouts_only = true;
+      return;
+  }
+}
+
+// The listed tests ctest would run, checked and classified; false with
+// `err` for a test mprun cannot run.
+bool PickTests(const std::vector<core::CtestTest>& listed, const core::CtestOptions& c,
+               std::vector<uint32_t>* picked, std::vector<Classified>* how, std::string* err) {
+  std::vector<bool> selected;
+  if (!core::SelectCtestTests(listed, {c.include, c.exclude, c.label, c.label_exclude}, &selected,
+                              err)) {
+    return false;
+  }
+  how->resize(listed.size());
+  ProgramsSeen seen;
+  for (uint32_t i = 0; i < listed.size(); ++i) {
+    if (!selected[i]) continue;
+    if (!Classify(listed[i], &seen, &(*how)[i], err)) return false;
+    WarnUnhonoured(listed[i]);
+    picked->push_back(i);
+  }
+  return true;
+}
+
+// A listing ctest just made is kept once the selected tests could be run,
+// with the program of every test it lists (selected or not: a later run may
+// select others).
+void KeepCtestListing(const CtestCache& cache, const CtestListing& listing,
+                      const std::vector<core::CtestTest>& listed, bool verbose) {
+  if (!listing.fresh) {
+    if (verbose) std::fprintf(stderr, "mprun ctest: ctest's listing from the cache\n");
+    return;
+  }
+  std::vector<std::string> programs;
+  std::string why = listing.not_kept;
+  for (const core::CtestTest& t : listed) {
+    // Not built yet: ctest would find it once it is, which nothing here
+    // would notice.
+    if (t.command.empty()) why = "ctest test " + t.name + " has no program (not built?)";
+    if (!t.command.empty()) programs.push_back(t.command[0]);
+  }
+  if ((!why.empty() ||
+       !cache.Store(listing.inputs, listing.snapshot, listing.json, programs, &why)) &&
+      verbose) {
+    std::fprintf(stderr, "mprun ctest: ctest's listing is not kept (asked every run): %s\n",
+                 why.c_str());
+  }
+}
+
+}  // namespace
+
+int RunCtest(int argc, char** argv) {
+  core::Options opts;
+  core::CtestOptions c;
+  std::string err;
+  auto fail = [&err] {
+    std::fprintf(stderr, "%s%s\n", core::ErrorPrefix(core::Command::kCtest).c_str(), err.c_str());
+    return kUsage;
+  };
+  if (!core::ParseCtestOptions(
+          argc, argv, [](const char* n) { return std::getenv(n); }, &opts, &c, &err)) {
+    return fail();
+  }
+  if (c.help) {
+    std::fputs(core::CtestHelp(), stdout);
+    return 0;
+  }
+  timings::Mark("options");
+  ClearGtestEnvironment();
+  const std::string given = c.test_dir.empty() ? "." : c.test_dir;
+  if (!CheckBuildFolder(given, &err)) return fail();
+  char resolved[PATH_MAX];
+  if (realpath(given.c_str(), resolved) == nullptr) {
+    err = given + ": " + std::strerror(errno);
+    return fail();
+  }
+  const std::string dir = resolved;
+  ForkSpawner programs;  // listings here, launches in the workers
+  const std::string cache_dir =
+      ListingCacheDir(opts.history_path, opts.no_history, opts.no_listing_cache);
+  const CtestCache ctest_cache(cache_dir);
+  CtestListing ctest_listing;
+  std::vector<core::CtestTest> listed;
+  if (!ListCtest(programs, ctest_cache, dir, c, &ctest_listing, &listed, &err)) return fail();
+  timings::Mark("ctest's listing");
+  std::vector<uint32_t> picked;
+  std::vector<Classified> how;
+  if (!PickTests(listed, c, &picked, &how, &err)) return fail();
+  timings::Mark("selection");
+  Table table;
+  uint64_t slowest_ns = 0;
+  AddOneGtests(listed, picked, how, &table);
+  KeepCtestListing(ctest_cache, ctest_listing, listed, opts.verbosity >= 2);
+  const ListingCache cache(cache_dir);
+  if (!AddWholeGtests(programs, cache, listed, picked, how, c.list_timeout_s, opts.verbosity >= 2,
+                      &table, &slowest_ns, &err)) {
+    return fail();
+  }
+  timings::Mark("binaries' listings");
+  AddCommands(listed, picked, how, &table);
+  GtestFlags flags;
+  ApplyRepeat(c, &opts);
+  CtestWay way(std::move(table), std::move(listed), std::move(how), c, slowest_ns, programs);
+  core::RunInfo run = way.Run();
+  return RunTests(opts, opts.processes.value_or(-1), flags, "mprun", std::move(run), way);
+}
+
+}  // namespace mprun::runner

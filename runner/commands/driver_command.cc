@@ -1,0 +1,334 @@
+#include "runner/commands/driver_command.h"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/input/gtest_list.h"
+#include "core/input/options.h"
+#include "runner/listing/binary_listing.h"
+#include "runner/listing/listing_cache.h"
+#include "runner/run/cpus.h"
+#include "runner/run/engine.h"
+#include "runner/run/run_setup.h"
+#include "runner/run/spawner.h"
+#include "runner/run/timings.h"
+#include "runner/worker/driver_executor.h"
+#include "shm/segment.h"
+
+namespace mprun::runner {
+
+namespace {
+
+constexpr int kUsage = static_cast<int>(core::ExitStatus::kUsage);
+
+const char kDriverHelp[] =
+    R"(Usage: mprun [OPTIONS] [GTEST FLAGS] BINARY... [-- ARGS]
+
+Runs the tests of any number of GoogleTest binaries in one pool of worker
+processes. Each binary is listed with --gtest_list_tests, then launched once
+per batch of its tests with an exact --gtest_filter; ARGS go to every launch.
+`mprun merge REPORT.json...` combines the --json reports of shards;
+`mprun report --html=FILE REPORT.json...` makes the --html page from them.
+
+Driver mode:
+  --chdir-to-binary         Run each binary in its own directory (as ctest does);
+                            default: mprun's current directory.
+  --list-timeout=SECONDS    Limit on each binary's --gtest_list_tests (default 60).
+GoogleTest flags over the whole run: --gtest_filter, --gtest_also_run_disabled_tests,
+  --gtest_repeat, --gtest_shuffle, --gtest_random_seed, --gtest_fail_fast,
+  --gtest_output=xml:F|json:F (one merged file), --gtest_brief; other --gtest_*
+  flags are passed to every launch. GTEST_FILTER is read as --gtest_filter.
+  Processes default to all usable cores (--processes=-1).
+
+)";
+
+struct Args {
+  std::vector<std::string> binaries;
+  std::vector<std::string> passthrough;  // gtest flags for every launch
+  std::vector<std::string> user_args;    // after --
+  GtestFlags gtest;                      // over the whole run
+  bool chdir_to_binary = false;
+  double list_timeout_s = 60;
+};
+
+bool FlagValue(const std::string& arg, const char* name, std::string* value) {
+  const std::string prefix = std::string(name) + "=";
+  if (arg.compare(0, prefix.size(), prefix) != 0) return false;
+  *value = arg.substr(prefix.size());
+  return true;
+}
+
+bool WholeNumber(const std::string& flag, const std::string& text, long lo, long hi, int* out,
+                 std::string* err) {
+  errno = 0;
+  char* end = nullptr;
+  const long v = std::strtol(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0' || errno == ERANGE || v < lo || v > hi) {
+    *err = flag + ": '" + text + "' is not a whole number from " + std::to_string(lo) + " to " +
+           std::to_string(hi);
+    return false;
+  }
+  *out = static_cast<int>(v);
+  return true;
+}
+
+bool IsTrue(const std::string& v) { return v.empty() || v == "1" || v == "true" || v == "yes"; }
+
+// What ParseOptions left: gtest flags, driver flags, binaries, then `--`.
+bool ParseRest(int argc, char** argv, const std::vector<std::string>& user_args, Args* a,
+               std::string* err) {
+  if (const char* f = std::getenv("GTEST_FILTER"); f && *f) a->gtest.filter = f;
+  if (const char* d = std::getenv("GTEST_ALSO_RUN_DISABLED_TESTS"); d && *d) {
+    a->gtest.also_run_disabled = std::strcmp(d, "0") != 0;
+  }
+  a->user_args = user_args;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    std::string v;
+    if (FlagValue(arg, "--gtest_filter", &v)) {
+      a->gtest.filter = v;
+    } else if (arg == "--gtest_also_run_disabled_tests" ||
+               FlagValue(arg, "--gtest_also_run_disabled_tests", &v)) {
+      a->gtest.also_run_disabled = IsTrue(v);
+    } else if (FlagValue(arg, "--gtest_repeat", &v)) {
+      if (!WholeNumber("--gtest_repeat", v, -1, INT_MAX, &a->gtest.repeat, err)) return false;
+    } else if (arg == "--gtest_shuffle" || FlagValue(arg, "--gtest_shuffle", &v)) {
+      a->gtest.shuffle = IsTrue(v);
+    } else if (FlagValue(arg, "--gtest_random_seed", &v)) {
+      if (!WholeNumber("--gtest_random_seed", v, 0, 99999, &a->gtest.random_seed, err))
+        return false;
+    } else if (arg == "--gtest_fail_fast" || FlagValue(arg, "--gtest_fail_fast", &v)) {
+      a->gtest.fail_fast = IsTrue(v);
+    } else if (arg == "--gtest_brief" || FlagValue(arg, "--gtest_brief", &v)) {
+      a->gtest.brief = IsTrue(v);
+    } else if (FlagValue(arg, "--gtest_output", &v)) {
+      a->gtest.output = v;
+    } else if (arg == "--gtest_list_tests") {
+      *err = "--gtest_list_tests: use --list to print the selected tests";
+      return false;
+    } else if (arg.rfind("--gtest_", 0) == 0) {
+      a->passthrough.push_back(arg);
+    } else if (arg == "--chdir-to-binary") {
+      a->chdir_to_binary = true;
+    } else if (FlagValue(arg, "--list-timeout", &v)) {
+      char* end = nullptr;
+      a->list_timeout_s = std::strtod(v.c_str(), &end);
+      if (v.empty() || *end != '\0' || !(a->list_timeout_s > 0) || a->list_timeout_s > 1e6) {
+        *err = "--list-timeout: '" + v + "' is not a number of seconds above 0";
+        return false;
+      }
+    } else if (!arg.empty() && arg[0] == '-' && arg != "-") {
+      *err = arg +
+             ": unknown option (mprun --help lists them; arguments for the test "
+             "binaries go after --)";
+      return false;
+    } else {
+      a->binaries.push_back(arg);
+    }
+  }
+  if (a->binaries.empty()) {
+    *err = "no test binary given (usage: mprun [OPTIONS] BINARY... [-- ARGS])";
+    return false;
+  }
+  return true;
+}
+
+// Driver mode's way in: tests listed by each binary, executed by launching
+// it per batch with an exact filter (driver_executor.h).
+class DriverWay : public WayIn {
+ public:
+  DriverWay(const Args& args, std::vector<std::string> exec_paths, Spawner& spawner)
+      : args_(args), exec_paths_(std::move(exec_paths)), spawner_(spawner) {}
+  bool Launches() const override { return true; }
+
+  // The run's table from the binaries' listings: the tests gtest's rules
+  // select, across all of them. False with `err` for a listing that cannot
+  // be read.
+  bool Table(const std::vector<Listing>& listings, core::RunInfo* run, std::string* err) {
+    const TestSelector selector(args_.gtest);
+    run->binaries = args_.binaries;
+    for (size_t b = 0; b < listings.size(); ++b) {
+      std::vector<core::ListedTest> listed;
+      if (!core::ParseGtestList(listings[b].out, &listed, err)) {
+        *err = args_.binaries[b] + ": --gtest_list_tests: " + *err;
+        return false;
+      }
+      startup_ns_ = std::max(startup_ns_, listings[b].end_ns - listings[b].start_ns);
+      run->tests.reserve(run->tests.size() + listed.size());
+      // A suite's tests are listed together (one suite in two places is two
+      // runs): counted per run, added up per suite at each run's end.
+      std::pair<uint32_t, std::string> counting;
+      size_t count = 0;
+      auto add_up = [&] {
+        if (count > 0) suite_runs_[counting] += count;
+        count = 0;
+      };
+      for (core::ListedTest& t : listed) {
+        if (!selector.Runnable(t.suite, t.name)) continue;
+        if (count == 0 || t.suite != counting.second) {
+          add_up();
+          counting = {static_cast<uint32_t>(b), t.suite};
+        }
+        ++count;
+        if (!selector.Selects(t.suite, t.name)) continue;
+        run->tests.push_back({static_cast<uint32_t>(b), std::move(t.suite), std::move(t.name)});
+      }
+      add_up();
+    }
+    return true;
+  }
+
+  void Prepare(const core::RunInfo& run, EngineSpec* spec) override {
+    // The child's start-up is paid once per batch: batches aim at twenty
+    // times the slowest listing (start-up plus printing every name), so that
+    // it stays about 5% of the run. Timeouts kill the worker's group at once
+    // (the worker's own backtrace would say nothing about the test).
+    spec->batch_time_ns = std::clamp(20.0 * static_cast<double>(startup_ns_), 2e6, 2e9);
+    spec->max_batch = 1u << 20;
+    // A launch per test would cost a start-up per test: without durations,
+    // a first batch is a quarter of a worker's share (the rest can be
+    // stolen). A launch cannot hand back the tests it holds, so without
+    // durations each suite's units are dealt spread out: long tests that sit
+    // together in a suite end up in different launches (core::SpreadOrder),
+    // and the supervisor moves a long test's neighbours to another worker.
+    spec->first_batch_share_divisor = 4;
+    spec->order_without_durations = core::DealOrder::kSpread;
+    spec->dump_grace_ms = 0;
+    spec->driver_launches = true;
+    setup_.run = &run;
+    setup_.exec_paths = exec_paths_;
+    setup_.extra_args = args_.passthrough;
+    setup_.extra_args.insert(setup_.extra_args.end(), args_.user_args.begin(),
+                             args_.user_args.end());
+    setup_.also_run_disabled = args_.gtest.also_run_disabled;
+    setup_.whole_suite_size = WholeSuiteSizes(run);
+    setup_.chdir_to_binary = args_.chdir_to_binary;
+    setup_.spawner = &spawner_;
+    spec->work = [this](WorkerRuntime& runtime) { RunDriverWorker(setup_, runtime); };
+  }
+
+ private:
+  // Per test, its suite's size in the table when that is every test
+  // `Suite.*` would run in its binary, else 0 (DriverSetup). A suite listed
+  // in two places is never named by wildcard: its count is then not one
+  // contiguous run.
+  std::vector<uint32_t> WholeSuiteSizes(const core::RunInfo& run) const {
+    std::vector<uint32_t> whole(run.tests.size(), 0);
+    for (size_t t = 0; t < run.tests.size();) {
+      size_t end = t + 1;
+      while (end < run.tests.size() && run.tests[end].binary == run.tests[t].binary &&
+             run.tests[end].suite == run.tests[t].suite) {
+        ++end;
+      }
+      const auto it = suite_runs_.find({run.tests[t].binary, run.tests[t].suite});
+      if (it != suite_runs_.end() && it->second == end - t) {
+        for (size_t i = t; i < end; ++i) whole[i] = static_cast<uint32_t>(end - t);
+      }
+      t = end;
+    }
+    return whole;
+  }
+
+  const Args& args_;
+  const std::vector<std::string> exec_paths_;
+  // Per binary and suite, how many tests `Suite.*` would run there: listed,
+  // not disabled unless asked for.
+  std::map<std::pair<uint32_t, std::string>, size_t> suite_runs_;
+  uint64_t startup_ns_ = 0;  // the slowest listing
+  Spawner& spawner_;
+  DriverSetup setup_;
+};
+
+bool PrintHelpIfAsked(int argc, char** argv) {
+  for (int i = 1; i < argc && std::strcmp(argv[i], "--") != 0; ++i) {
+    if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
+      std::fputs(kDriverHelp, stdout);
+      std::fputs(core::OptionsHelp(), stdout);
+      return true;
+    }
+  }
+  return false;
+}
+
+// mprun's options, then the rest of the command line; arguments after `--`
+// belong to the binaries.
+bool ParseCommandLine(int argc, char** argv, core::Options* opts, Args* args, std::string* err) {
+  int ours = argc;
+  std::vector<std::string> user_args;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--") == 0) {
+      ours = i;
+      for (int j = i + 1; j < argc; ++j) user_args.push_back(argv[j]);
+      break;
+    }
+  }
+  if (!core::ParseOptions(
+          &ours, argv, [](const char* n) { return std::getenv(n); }, opts, err)) {
+    return false;
+  }
+  return ParseRest(ours, argv, user_args, args, err);
+}
+
+}  // namespace
+
+int RunDriver(int argc, char** argv) {
+  if (PrintHelpIfAsked(argc, argv)) return 0;
+  core::Options opts;
+  Args args;
+  std::string err;
+  auto fail = [&err] {
+    std::fprintf(stderr, "mprun: error: %s\n", err.c_str());
+    return kUsage;
+  };
+  if (!ParseCommandLine(argc, argv, &opts, &args, &err)) return fail();
+  timings::Mark("options");
+  ClearGtestEnvironment();
+  std::vector<std::string> exec_paths(args.binaries.size());
+  for (size_t i = 0; i < args.binaries.size(); ++i) {
+    if (!ExecPathOf(args.binaries[i], &exec_paths[i], &err)) return fail();
+  }
+  std::vector<ListingJob> jobs(args.binaries.size());
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    jobs[i].shown = args.binaries[i];
+    jobs[i].argv = {exec_paths[i], "--gtest_list_tests"};
+  }
+  std::vector<Listing> listings;
+  // Every test binary starts through it: the listings here, the launches
+  // in the workers (which inherit it).
+  ForkSpawner programs;
+  const ListingCache cache(
+      ListingCacheDir(opts.history_path, opts.no_history, opts.no_listing_cache));
+  size_t recalled = 0;
+  if (!ListWithCache(programs, cache, jobs, {"--gtest_list_tests", "; is it a GoogleTest binary?"},
+                     args.list_timeout_s, &listings, &recalled, &err)) {
+    return fail();
+  }
+  if (opts.verbosity >= 2 && recalled > 0) {
+    std::printf(
+        "mprun: %zu of %zu binaries' listings from the cache (--no-listing-cache lists them)\n",
+        recalled, jobs.size());
+  }
+  timings::Mark("listing");
+  DriverWay way(args, std::move(exec_paths), programs);
+  core::RunInfo run;
+  if (!way.Table(listings, &run, &err)) return fail();
+  timings::Mark("table");
+  return RunTests(opts, opts.processes.value_or(-1), args.gtest, "mprun", std::move(run), way);
+}
+
+}  // namespace mprun::runner

@@ -1,0 +1,31 @@
+#include "runner/run/cpus.h"
+
+#include <sched.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "core/rules/cpu_quota.h"
+
+namespace mprun::runner {
+
+std::vector<int> AffinityCpus() {
+  std::vector<int> cpus;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) != 0) return cpus;
+  for (int c = 0; c < CPU_SETSIZE; ++c) {
+    if (CPU_ISSET(c, &set)) cpus.push_back(c);
+  }
+  return cpus;
+}
+
+int UsableCores() {
+  std::ifstream in("/proc/self/cgroup");
+  std::stringstream text;
+  text << in.rdbuf();
+  return core::UsableCores(static_cast<int>(AffinityCpus().size()),
+                           core::CgroupCpuLimit("/", text.str()));
+}
+
+}  // namespace mprun::runner

@@ -1,0 +1,131 @@
+#include "runner/worker/command_executor.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <set>
+#include <string_view>
+
+#include "runner/worker/console_follower.h"
+
+namespace mprun::runner {
+
+namespace {
+
+// Enough of a test's output for its regular expressions (ctest matches the
+// whole output; a test that prints more than this is matched on its start).
+constexpr size_t kOutputKept = size_t{16} << 20;
+
+void WriteAll(int fd, std::string_view text) {
+  while (!text.empty()) {
+    const ssize_t n = write(fd, text.data(), text.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    text.remove_prefix(static_cast<size_t>(n));
+  }
+}
+
+// Copies the command's output into the worker's until the pipe closes and
+// the command has ended (something it started may hold the pipe open
+// after it ended; it may close its output and go on), keeping the start of
+// the output in `kept`. Returns with the command ended but not reaped, so
+// that its group id still names its leftovers.
+void Follow(pid_t pid, int fd, std::string* kept) {
+  const int exited_fd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+  char buf[65536];
+  bool gone = false;
+  for (;;) {
+    if (!gone && exited_fd >= 0) {
+      pollfd fds[2] = {{fd, POLLIN, 0}, {exited_fd, POLLIN, 0}};
+      if (poll(fds, 2, -1) < 0) {
+        if (errno == EINTR) continue;
+        break;
+      }
+      if (fds[1].revents != 0 && fds[0].revents == 0) {
+        gone = true;  // drain what is buffered, without waiting
+        fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+      }
+    }
+    const ssize_t n = read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    const std::string_view chunk(buf, static_cast<size_t>(n));
+    WriteAll(STDOUT_FILENO, chunk);
+    if (kept->size() < kOutputKept) kept->append(chunk.substr(0, kOutputKept - kept->size()));
+  }
+  close(fd);
+  if (exited_fd < 0) return;
+  pollfd exited = {exited_fd, POLLIN, 0};
+  while (!gone && poll(&exited, 1, -1) < 0 && errno == EINTR) {
+  }
+  close(exited_fd);
+}
+
+// The fixture `test` requires whose set-up failed earlier in the group, or "".
+std::string BrokenFixture(const core::CtestTest& test, const std::set<std::string>& broken) {
+  for (const std::string& f : test.fixtures_required) {
+    if (broken.count(f) != 0) return f;
+  }
+  return "";
+}
+
+// Runs one command; false when it could not be started (then `why`).
+bool RunOne(const CommandTest& c, Spawner& spawner, WorkerRuntime& runtime,
+            core::CommandVerdict* verdict, int* signal, std::string* why) {
+  ProgramSpec spec;
+  spec.argv = c.argv;
+  spec.dir = c.dir;
+  spec.env = c.env;
+  spec.under_shim = true;
+  Program child;
+  int error_number = 0;
+  if (!spawner.StartProgram(spec, &child, why, &error_number)) return false;
+  runtime.SetChildGroup(child.pid);
+  std::string output;
+  Follow(child.pid, child.out_fd, &output);
+  runtime.SetChildGroup(0);  // before the reaping frees the group id
+  spawner.SignalProgramGroup(child.pid, SIGKILL);
+  const core::ProcessEnd end = EndOf(spawner.WaitProgram(child.pid));
+  *verdict = core::JudgeCommand(*c.ctest, end, output);
+  *signal = end.signaled ? end.code : 0;
+  return true;
+}
+
+}  // namespace
+
+void RunCommands(const CommandSetup& setup, const std::vector<uint32_t>& tests,
+                 WorkerRuntime& runtime) {
+  std::set<std::string> broken;  // fixtures whose set-up failed here
+  for (uint32_t t : tests) {
+    if (runtime.StopRequested()) return;  // the rest is the supervisor's (not run)
+    const CommandTest& c = setup.tests[t];
+    runtime.TestStarted(t);
+    if (c.ctest->disabled) {
+      runtime.TestFinished(t, core::Outcome::kSkipped, "DISABLED: not run (as ctest)");
+      continue;
+    }
+    const std::string fixture = BrokenFixture(*c.ctest, broken);
+    if (!fixture.empty()) {
+      runtime.TestFinished(t, core::Outcome::kFailed,
+                           "not run: the set-up of fixture " + fixture + " failed (as ctest)");
+      continue;
+    }
+    core::CommandVerdict verdict;
+    int signal = 0;
+    std::string why;
+    if (!RunOne(c, *setup.spawner, runtime, &verdict, &signal, &why)) {
+      verdict = {core::Outcome::kFailed, "mprun could not start " + c.argv[0] + ": " + why};
+    }
+    const bool passed =
+        verdict.outcome == core::Outcome::kPassed || verdict.outcome == core::Outcome::kSkipped;
+    if (!passed) broken.insert(c.ctest->fixtures_setup.begin(), c.ctest->fixtures_setup.end());
+    runtime.TestFinished(t, verdict.outcome, verdict.message, signal);
+  }
+}
+
+}  // namespace mprun::runner

@@ -1,0 +1,93 @@
+// ConsoleFollower: reads one launch's GoogleTest console stream (stdout and
+// stderr of a test binary in one pipe, --gtest_color=no) for the tests it was
+// given, and tells a sink which test started, what it printed, and how it
+// ended. The driver-mode executor's parser of outside input; fuzzed
+// (tests/fuzz). Worker processes only.
+//
+// `[ RUN      ] Suite.Name` of a test of the group starts it; the text until
+// `[       OK ]`, `[  FAILED  ]` or `[  SKIPPED ]` of that test (found even
+// mid-line, after output without a newline) is its output, and from its
+// first `file:line: Failure` line on, its message (the first 64 KiB). Lines
+// outside tests are kept (their last 8 KiB) to explain a binary that dies
+// before any test. A line longer than 1 MiB is passed on in pieces, so a
+// test printing without newlines cannot grow the worker without bound.
+#ifndef MPRUN_RUNNER_WORKER_CONSOLE_FOLLOWER_H_
+#define MPRUN_RUNNER_WORKER_CONSOLE_FOLLOWER_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/outcome.h"
+
+namespace mprun::runner {
+
+class FollowerSink {
+ public:
+  virtual ~FollowerSink() = default;
+  virtual void TestStarted(uint32_t test) = 0;
+  // Between tests, gtest's heading of a suite (`[----------] 3 tests from
+  // S`), printed before the suite's SetUpTestSuite: the next test is the
+  // suite's first.
+  virtual void SuiteHeading() {}
+  // `reported_ms`: what gtest printed after the name ("(12 ms)"), or -1.
+  virtual void TestFinished(uint32_t test, core::Outcome outcome, const std::string& message,
+                            int signal, int64_t reported_ms) = 0;
+  // Output of the current test (the worker's output file).
+  virtual void Write(std::string_view text) = 0;
+};
+
+class ConsoleFollower {
+ public:
+  // `group[i]` is the test whose full name is `names[i]`.
+  ConsoleFollower(FollowerSink& sink, const std::vector<uint32_t>& group,
+                  std::vector<std::string> names);
+
+  // A chunk read from the pipe (any size, lines split anywhere).
+  void Feed(std::string_view chunk);
+  // The pipe closed: the last line, if it had no newline.
+  void Close();
+  // The child has ended (`end`): the test it was in (if any) crashed, with `note` (why mprun killed
+  // it) if there is one. True when there was one.
+  bool Ended(const core::ProcessEnd& end, std::string_view note = {});
+  // The tests of the group that were never started.
+  std::vector<uint32_t> Unstarted() const;
+  bool ran_any() const { return ran_any_; }
+  const std::string& stray() const { return stray_; }
+
+  static constexpr size_t kMaxLine = 1 << 20;
+  static constexpr size_t kStrayKept = 8192;
+  static constexpr size_t kMaxMessage = 1 << 16;
+
+ private:
+  void Line(std::string_view line, bool complete);
+  int Find(std::string_view name);
+  void Output(std::string_view text, bool newline);
+  void Flush();
+  void Finish(core::Outcome outcome, const std::string& message, int signal = 0,
+              int64_t reported_ms = -1);
+  void Stray(std::string_view line, bool newline);
+
+  FollowerSink& sink_;
+  const std::vector<uint32_t>& group_;
+  std::vector<std::string> names_;
+  std::unordered_map<std::string, size_t> index_;
+  std::vector<bool> done_;
+  size_t next_ = 0;
+  int current_ = -1;
+  bool ran_any_ = false;
+  bool in_failure_ = false;
+  std::string message_;
+  std::string out_;      // the current test's output, not yet written
+  std::string stray_;    // what the child printed outside tests (its tail)
+  std::string pending_;  // a line not ended yet
+};
+
+// How a process ended, from its wait status.
+core::ProcessEnd EndOf(int wait_status);
+
+}  // namespace mprun::runner
+
+#endif  // MPRUN_RUNNER_WORKER_CONSOLE_FOLLOWER_H_

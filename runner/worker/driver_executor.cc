@@ -1,0 +1,418 @@
+#include "runner/worker/driver_executor.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <string_view>
+
+#include "core/outcome.h"
+#include "core/rules/decisions.h"
+#include "runner/worker/console_follower.h"
+#include "shm/segment.h"
+
+namespace mprun::runner {
+
+namespace {
+
+using core::Outcome;
+
+// Arguments longer than this go through a --gtest_flagfile (the kernel
+// refuses any single argument over 128 KiB).
+constexpr size_t kMaxFilterArg = 100000;
+constexpr size_t kStrayKept = ConsoleFollower::kStrayKept;
+
+// A launch refused for want of a process, a descriptor or memory is the
+// machine's state, not the tests' fault: it is tried again after a pause.
+bool IsShortage(int error_number) {
+  return error_number == EAGAIN || error_number == ENOMEM || error_number == EMFILE ||
+         error_number == ENFILE;
+}
+
+void WriteAll(int fd, std::string_view text) {
+  while (!text.empty()) {
+    const ssize_t n = write(fd, text.data(), text.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    text.remove_prefix(static_cast<size_t>(n));
+  }
+}
+
+// The worker's side of a launch: events to the runtime, output to the
+// worker's output file.
+// Once the run is interrupted no new test may start: the child that starts
+// one is killed on the spot, and that test is left to the supervisor (not
+// run), as is the rest of the batch. The child's lines arrive late, so a
+// test counts as new only when the stop was already requested as the test
+// before it ended (or as the launch began); one whose `[ RUN ]` was merely
+// read after the stop may have started before it, and may finish.
+class RuntimeSink : public FollowerSink {
+ public:
+  RuntimeSink(WorkerRuntime& runtime, Spawner& spawner, pid_t child)
+      : runtime_(runtime),
+        spawner_(spawner),
+        child_(child),
+        stop_before_(runtime.StopRequested()) {}
+  void TestStarted(uint32_t test) override {
+    if (!stopped_ && stop_before_) {
+      stopped_ = true;
+      spawner_.SignalProgram(child_, SIGKILL);
+    }
+    if (stopped_) return;
+    if (!ran_any_) runtime_.LaunchRan();
+    ran_any_ = true;
+    runtime_.TestStarted(test);
+  }
+  void TestFinished(uint32_t test, Outcome outcome, const std::string& message, int signal,
+                    int64_t reported_ms) override {
+    if (!stopped_) runtime_.TestFinished(test, outcome, message, signal, reported_ms);
+    stop_before_ = runtime_.StopRequested();
+  }
+  void SuiteHeading() override {
+    if (!stopped_) runtime_.SuiteHeading();
+  }
+  void Write(std::string_view text) override { WriteAll(STDOUT_FILENO, text); }
+  bool stopped() const { return stopped_; }
+
+ private:
+  WorkerRuntime& runtime_;
+  Spawner& spawner_;
+  pid_t child_;
+  bool stop_before_;
+  bool stopped_ = false;
+  bool ran_any_ = false;
+};
+
+std::string TailOf(const std::string& text) {
+  return text.size() > kStrayKept ? text.substr(text.size() - kStrayKept) : text;
+}
+
+class DriverWorker {
+ public:
+  DriverWorker(const DriverSetup& setup, WorkerRuntime& runtime)
+      : setup_(setup), runtime_(runtime), run_(*setup.run), spawner_(*setup.spawner) {
+    const char* tmp = std::getenv("TMPDIR");
+    temp_dir_ = tmp && *tmp ? tmp : "/tmp";
+  }
+
+  void Run() {
+    std::vector<uint32_t> batch;
+    std::vector<uint32_t> group;
+    // The last binary's tests of a batch of several binaries wait for the
+    // next batch: a batch ends at a count, often inside a binary whose rest
+    // the next batch brings, and one launch then runs both parts (on many
+    // small binaries, a launch saved per batch). They stay claimed by this
+    // worker meanwhile, as the rest of a batch does while it runs, and wait
+    // one batch at most.
+    std::vector<uint32_t> carried;
+    for (;;) {
+      runtime_.NextBatch(&batch);
+      if (batch.empty() && carried.empty()) break;
+      const bool last = batch.empty();
+      const bool carried_in = !carried.empty();
+      if (carried_in) {
+        batch.insert(batch.end(), carried.begin(), carried.end());
+        std::sort(batch.begin(), batch.end());  // table order: binaries together
+        carried.clear();
+      }
+      // One launch per binary of the batch (it is in table order).
+      for (size_t begin = 0; begin < batch.size();) {
+        size_t end = begin + 1;
+        const uint32_t binary = run_.tests[batch[begin]].binary;
+        while (end < batch.size() && run_.tests[batch[end]].binary == binary) ++end;
+        if (end == batch.size() && begin > 0 && !last && !carried_in) {
+          carried.assign(batch.begin() + static_cast<long>(begin), batch.end());
+          break;
+        }
+        group.assign(batch.begin() + static_cast<long>(begin),
+                     batch.begin() + static_cast<long>(end));
+        // All at once: the child will run every test it is given, so none
+        // may be handed to another worker meanwhile.
+        runtime_.StartTests(&group);
+        if (!group.empty()) RunGroup(binary, group);
+        begin = end;
+      }
+      runtime_.Idle();
+      if (last) break;
+    }
+  }
+
+ private:
+  void RunGroup(uint32_t binary, const std::vector<uint32_t>& group) {
+    if (!setup_.commands.empty() && setup_.commands[binary]) {
+      setup_.run_commands(group, runtime_);
+    } else {
+      Launch(binary, group);
+    }
+  }
+
+  // The filter naming `group` (in table order): a whole suite by its
+  // wildcard, every other test by name.
+  std::string FilterFor(const std::vector<uint32_t>& group) const {
+    std::string filter = "--gtest_filter=";
+    for (size_t i = 0; i < group.size();) {
+      if (i > 0) filter += ':';
+      const core::TestName& t = run_.tests[group[i]];
+      const uint32_t whole =
+          setup_.whole_suite_size.empty() ? 0 : setup_.whole_suite_size[group[i]];
+      if (whole > 1 && i + whole <= group.size() &&
+          run_.tests[group[i + whole - 1]].suite == t.suite &&
+          group[i + whole - 1] == group[i] + whole - 1) {
+        filter += t.suite + ".*";
+        i += whole;
+        continue;
+      }
+      filter += t.FullName();
+      ++i;
+    }
+    return filter;
+  }
+
+  // The command line of a launch. A filter too long for one argument goes
+  // into `*flagfile`; false (and `*err`) when that file cannot be written.
+  bool CommandLine(uint32_t binary, const std::vector<uint32_t>& group,
+                   std::vector<std::string>* argv, std::string* flagfile, std::string* err) const {
+    const std::string filter = FilterFor(group);
+    *argv = {setup_.exec_paths[binary]};
+    if (filter.size() > kMaxFilterArg) {
+      *flagfile = temp_dir_ + "/mprun-filter-" + std::to_string(getpid()) + ".txt";
+      FILE* f = std::fopen(flagfile->c_str(), "w");
+      const bool ok =
+          f != nullptr && std::fputs(filter.c_str(), f) >= 0 && std::fputc('\n', f) >= 0;
+      if (f != nullptr) std::fclose(f);
+      if (!ok) {
+        *err = "mprun could not write its filter file " + *flagfile + ": " + std::strerror(errno);
+        return false;
+      }
+      argv->push_back("--gtest_flagfile=" + *flagfile);
+    } else {
+      argv->push_back(filter);
+    }
+    argv->push_back("--gtest_color=no");
+    if (setup_.also_run_disabled) argv->push_back("--gtest_also_run_disabled_tests");
+    if (!setup_.binary_args.empty()) {
+      argv->insert(argv->end(), setup_.binary_args[binary].begin(),
+                   setup_.binary_args[binary].end());
+    }
+    argv->insert(argv->end(), setup_.extra_args.begin(), setup_.extra_args.end());
+    return true;
+  }
+
+  std::string WorkingDirectory(uint32_t binary) const {
+    if (!setup_.binary_dirs.empty() && !setup_.binary_dirs[binary].empty()) {
+      return setup_.binary_dirs[binary];
+    }
+    if (!setup_.chdir_to_binary) return {};
+    const std::string& exec_path = setup_.exec_paths[binary];
+    const size_t slash = exec_path.rfind('/');
+    return slash == 0 ? "/" : exec_path.substr(0, slash);
+  }
+
+  void Launch(uint32_t binary, const std::vector<uint32_t>& group) {
+    const std::string& path = run_.binaries[binary];
+    std::vector<std::string> argv;
+    std::string flagfile;
+    std::string err;
+    if (!CommandLine(binary, group, &argv, &flagfile, &err)) {
+      FailAll(group, err);
+      return;
+    }
+    // Until the first test starts, the time limit runs against the launch
+    // (a binary that hangs on start-up is caught), blamed on no test.
+    runtime_.EnvironmentSetUp(group.front());
+    ProgramSpec spec;
+    spec.argv = std::move(argv);
+    spec.dir = WorkingDirectory(binary);
+    if (!setup_.binary_env.empty()) spec.env = setup_.binary_env[binary];
+    spec.under_shim = true;
+    Program child;
+    int error_number = 0;
+    if (!spawner_.StartProgram(spec, &child, &err, &error_number)) {
+      if (IsShortage(error_number)) {
+        ShortOfResources(group, path, err);
+      } else {
+        FailAll(group, "mprun could not start " + path + ": " + err);
+      }
+      if (!flagfile.empty()) unlink(flagfile.c_str());
+      return;
+    }
+    const pid_t pid = child.pid;
+    const int fd = child.out_fd;
+    runtime_.SetChildGroup(pid);
+    RuntimeSink sink(runtime_, spawner_, pid);
+    std::vector<std::string> names;
+    names.reserve(group.size());
+    for (uint32_t t : group) names.push_back(run_.tests[t].FullName());
+    ConsoleFollower follow(sink, group, std::move(names));
+    const bool stdout_closed = Follow(pid, fd, follow);
+    // What the binary's tests left in its group goes now, while the shim's
+    // unreaped pid still holds the group id (so this never hits a stranger).
+    runtime_.SetChildGroup(0);  // before the reaping frees the group id
+    spawner_.SignalProgramGroup(pid, SIGKILL);
+    const int status = spawner_.WaitProgram(pid);
+    if (!flagfile.empty()) unlink(flagfile.c_str());
+    const core::ProcessEnd end = EndOf(status);
+    const bool crashed_in_test = follow.Ended(
+        end, stdout_closed ? "the test closed stdout and stderr: mprun could no longer follow the "
+                             "binary, and killed it"
+                           : "");
+    runtime_.Idle();
+    if (sink.stopped()) return;  // interrupted: the rest is the supervisor's
+    AfterEnd(binary, follow, end, core::BinaryDied(end, crashed_in_test));
+  }
+
+  // Reads the child's console stream until the pipe closes or the child has
+  // exited (a process a test left behind may hold the pipe open long after).
+  // True when the pipe closed while the child lived on: it closed its stdout
+  // and stderr, nothing it does from here can be followed, and it was killed.
+  bool Follow(pid_t pid, int fd, ConsoleFollower& follow) {
+    const int exited_fd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+    char buf[65536];
+    bool child_gone = false;
+    for (;;) {
+      if (!child_gone && exited_fd >= 0) {
+        pollfd fds[2] = {{fd, POLLIN, 0}, {exited_fd, POLLIN, 0}};
+        if (poll(fds, 2, -1) < 0) {
+          if (errno == EINTR) continue;
+          break;
+        }
+        if (fds[1].revents != 0 && fds[0].revents == 0) {
+          child_gone = true;  // drain what is buffered, without waiting
+          fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+        }
+      }
+      const ssize_t n = read(fd, buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      follow.Feed(std::string_view(buf, static_cast<size_t>(n)));
+    }
+    // The kernel closes a dying process's files just before it becomes a
+    // zombie, and the shim ends after the binary, so give an exit in
+    // progress a moment to show first.
+    bool stdout_closed = false;
+    if (!child_gone && exited_fd >= 0) {
+      pollfd exited = {exited_fd, POLLIN, 0};
+      if (poll(&exited, 1, 100) == 0) {
+        stdout_closed = true;
+        spawner_.SignalProgram(pid, SIGKILL);
+      }
+    }
+    if (exited_fd >= 0) close(exited_fd);
+    follow.Close();
+    close(fd);
+    return stdout_closed;
+  }
+
+  // What becomes of the launch's tests that never started (core/rules/decisions.h).
+  void AfterEnd(uint32_t binary, const ConsoleFollower& follow, const core::ProcessEnd& end,
+                bool died) {
+    const std::string& path = run_.binaries[binary];
+    const std::vector<uint32_t> rest = follow.Unstarted();
+    core::LaunchEnd facts;
+    facts.ran_any = follow.ran_any();
+    facts.tests_left = !rest.empty();
+    facts.shim_fork_failed =
+        !end.signaled && end.code == kShimFailed && follow.stray().rfind(kShimForkFailed, 0) == 0;
+    facts.died = died;
+    if (facts.ran_any) shortage_.LaunchRan();
+    switch (launches_.Judge(binary, facts)) {
+      case core::AfterLaunch::kDone:
+        return;
+      case core::AfterLaunch::kShortage: {  // as a refused launch
+        std::string why = "fork: " + follow.stray().substr(std::strlen(kShimForkFailed));
+        while (!why.empty() && why.back() == '\n') why.pop_back();
+        ShortOfResources(rest, path, why);
+        return;
+      }
+      case core::AfterLaunch::kTryAgain:
+        runtime_.GiveBack(rest);
+        runtime_.BatchUnused();
+        return;
+      case core::AfterLaunch::kFailNothingRan: {
+        const std::string why =
+            path + " ended (" + core::DescribeEnd(end) + ") before running any test, " +
+            std::to_string(launches_.without_a_test(binary)) + " times in a row";
+        const std::string out = TailOf(follow.stray());
+        FailAll(rest, why + (out.empty() ? "" : "; what it printed:\n" + out),
+                core::LaunchBook::OutcomeWhenNothingRan(died));
+        return;
+      }
+      case core::AfterLaunch::kGiveBackRest:
+        runtime_.GiveBack(rest);  // a fresh launch runs them
+        return;
+      case core::AfterLaunch::kFailRest:
+        FailAll(rest, path + " ended (" + core::DescribeEnd(end) +
+                          ") without running this test, though its --gtest_filter named it");
+        return;
+    }
+  }
+
+  // A launch the machine refused: the tests go back for whichever worker
+  // can start them, and this one pauses (core::ShortageBackoff) before it
+  // takes work again, or fails them once the run has been stuck too long.
+  void ShortOfResources(const std::vector<uint32_t>& tests, const std::string& path,
+                        const std::string& why) {
+    runtime_.Idle();
+    const bool got_through = runtime_.AnyTestStartedSince(&progress_mark_);
+    const core::ShortageBackoff::Decision d = shortage_.Refused(shm::MonotonicNs(), got_through);
+    if (d.fail) {
+      FailAll(tests, "mprun could not start " + path + ": " + why + " (no test binary of the run " +
+                         "could start for " + std::to_string(d.short_for_ns / 1'000'000'000) +
+                         " s)");
+      return;
+    }
+    runtime_.GiveBack(tests);
+    runtime_.BatchUnused();
+    // In slices, so that an interrupted run is not kept waiting.
+    for (int waited = 0; waited < d.pause_ms && !runtime_.StopRequested(); waited += 10) {
+      const timespec slice = {0, 10'000'000};
+      nanosleep(&slice, nullptr);
+    }
+  }
+
+  void FailAll(const std::vector<uint32_t>& tests, const std::string& why,
+               Outcome outcome = Outcome::kFailed) {
+    for (uint32_t t : tests) {
+      runtime_.TestStarted(t);
+      runtime_.TestFinished(t, outcome, why);
+    }
+  }
+
+  const DriverSetup& setup_;
+  WorkerRuntime& runtime_;
+  const core::RunInfo& run_;
+  Spawner& spawner_;
+  std::string temp_dir_;
+  core::LaunchBook launches_{setup_.max_launches_without_a_test};
+  core::ShortageBackoff shortage_;
+  uint64_t progress_mark_ = 0;  // AnyTestStartedSince's mark
+};
+
+}  // namespace
+
+void RunDriverWorker(const DriverSetup& setup, WorkerRuntime& runtime) {
+  // The child shares the worker's CPU (it inherits the pinning). As
+  // SCHED_BATCH the worker does not preempt it at each line it writes: it
+  // reads when the child blocks or its time slice ends, in large chunks.
+  // (Measured at 10,000 trivial tests: a wake-up per line doubled the run.)
+  const sched_param batch = {};
+  sched_setscheduler(0, SCHED_BATCH, &batch);
+  DriverWorker worker(setup, runtime);
+  worker.Run();
+  runtime.Idle();
+}
+
+}  // namespace mprun::runner
