@@ -9,10 +9,9 @@
 
 #include "core/report/json.h"
 #include "core/report/reporter.h"
+#include "core/version.h"
 
 namespace mprun::core {
-
-inline constexpr char kMprunVersion[] = "0.1.0";
 
 // The report as text (exposed for tests).
 std::string RenderJsonReport(const RunInfo& run, const Ledger& ledger, const RunSummary& summary);

@@ -1,12 +1,6 @@
 // nose's distribution rules and gtest's flags over a parallel run,
 // end to end with tests/fixtures/rules_test.cc (its own main() calling
 // mprun::RunAllTests) and the misbehaving fixture.
-// cereal's rapidxml needs cereal's macros first (kept in this order).
-#include <cereal/macros.hpp>
-// clang-format off
-#include <cereal/external/rapidxml/rapidxml.hpp>
-// clang-format on
-
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 #include <signal.h>
@@ -15,6 +9,7 @@
 #include <algorithm>
 #include <fstream>
 #include <map>
+#include <pugixml.hpp>
 #include <set>
 #include <sstream>
 #include <string>
@@ -282,21 +277,19 @@ struct ReportView {
 
 ReportView ReadXml(std::string text) {
   ReportView v;
-  cereal::rapidxml::xml_document<> doc;
-  doc.parse<0>(text.data());
-  cereal::rapidxml::xml_node<>* root = doc.first_node("testsuites");
-  if (root == nullptr) return v;
-  v.tests = std::stoi(root->first_attribute("tests")->value());
-  v.failures = std::stoi(root->first_attribute("failures")->value());
-  for (auto* suite = root->first_node("testsuite"); suite;
-       suite = suite->next_sibling("testsuite")) {
-    for (auto* tc = suite->first_node("testcase"); tc; tc = tc->next_sibling("testcase")) {
-      const std::string name = std::string(tc->first_attribute("classname")->value()) + "." +
-                               tc->first_attribute("name")->value();
-      v.results[name] = tc->first_attribute("result")->value();
-      for (auto* m = tc->first_node(); m; m = m->next_sibling()) {
-        v.messages[name].push_back(std::string(m->name()) + ": " +
-                                   m->first_attribute("message")->value());
+  pugi::xml_document doc;
+  if (!doc.load_string(text.c_str())) return v;
+  const pugi::xml_node root = doc.child("testsuites");
+  if (!root) return v;
+  v.tests = root.attribute("tests").as_int(-1);
+  v.failures = root.attribute("failures").as_int(-1);
+  for (const pugi::xml_node suite : root.children("testsuite")) {
+    for (const pugi::xml_node tc : suite.children("testcase")) {
+      const std::string name =
+          std::string(tc.attribute("classname").value()) + "." + tc.attribute("name").value();
+      v.results[name] = tc.attribute("result").value();
+      for (const pugi::xml_node m : tc.children()) {
+        v.messages[name].push_back(std::string(m.name()) + ": " + m.attribute("message").value());
       }
     }
   }

@@ -1,11 +1,5 @@
 #include "core/report/json.h"
 
-// cereal's rapidxml needs cereal's macros first (kept in this order).
-#include <cereal/macros.hpp>
-// clang-format off
-#include <cereal/external/rapidxml/rapidxml.hpp>
-// clang-format on
-
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 #include <sys/stat.h>
@@ -13,6 +7,7 @@
 
 #include <cmath>
 #include <map>
+#include <pugixml.hpp>
 #include <random>
 #include <set>
 
@@ -183,34 +178,32 @@ TEST(JunitTest, EveryTestHasTheElementsJunitReadersRequire) {
   RunSummary summary;
   summary.wall_seconds = 0.02;
   std::string xml = RenderJunitXml(SmallRun(), SmallLedger(nasty), summary);
-  cereal::rapidxml::xml_document<> doc;
-  ASSERT_NO_THROW(doc.parse<0>(xml.data())) << xml;
-  auto* root = doc.first_node("testsuites");
-  ASSERT_NE(root, nullptr);
-  EXPECT_STREQ(root->first_attribute("tests")->value(), "5");
-  EXPECT_STREQ(root->first_attribute("failures")->value(), "1");
-  EXPECT_STREQ(root->first_attribute("errors")->value(), "1");
-  EXPECT_STREQ(root->first_attribute("skipped")->value(), "2");
+  pugi::xml_document doc;
+  ASSERT_TRUE(doc.load_string(xml.c_str())) << xml;
+  const pugi::xml_node root = doc.child("testsuites");
+  ASSERT_TRUE(root);
+  EXPECT_STREQ(root.attribute("tests").value(), "5");
+  EXPECT_STREQ(root.attribute("failures").value(), "1");
+  EXPECT_STREQ(root.attribute("errors").value(), "1");
+  EXPECT_STREQ(root.attribute("skipped").value(), "2");
   std::map<std::string, std::string> kind;
   int suites = 0;
-  for (auto* suite = root->first_node("testsuite"); suite;
-       suite = suite->next_sibling("testsuite")) {
+  for (const pugi::xml_node suite : root.children("testsuite")) {
     ++suites;
     for (const char* attr : {"name", "tests", "failures", "errors", "skipped", "time"}) {
-      EXPECT_NE(suite->first_attribute(attr), nullptr) << attr;
+      EXPECT_TRUE(suite.attribute(attr)) << attr;
     }
-    for (auto* tc = suite->first_node("testcase"); tc; tc = tc->next_sibling("testcase")) {
+    for (const pugi::xml_node tc : suite.children("testcase")) {
       for (const char* attr : {"name", "classname", "time"}) {
-        EXPECT_NE(tc->first_attribute(attr), nullptr) << attr;
+        EXPECT_TRUE(tc.attribute(attr)) << attr;
       }
-      const std::string name = tc->first_attribute("name")->value();
-      kind[name] = tc->first_node() ? tc->first_node()->name() : "";
+      const std::string name = tc.attribute("name").value();
+      kind[name] = tc.first_child().name();
       if (name == "fail") {
-        auto* out = tc->first_node("system-out");
-        ASSERT_NE(out, nullptr);
+        const pugi::xml_node out = tc.child("system-out");
+        ASSERT_TRUE(out);
         std::string text;  // "]]>" splits the text over two CDATA sections
-        for (auto* part = out->first_node(); part; part = part->next_sibling())
-          text += part->value();
+        for (const pugi::xml_node part : out.children()) text += part.value();
         EXPECT_NE(text.find("]]> end, <tag> & \"q\""), std::string::npos) << text;
       }
     }

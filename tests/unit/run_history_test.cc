@@ -249,5 +249,20 @@ TEST(EarlierReportTest, ReadsGoogleTestsAndMprunsJunitXml) {
   EXPECT_NE(err.find("no <testcase>"), std::string::npos) << err;
 }
 
+// Suites nested as deep as a file can make them: read without recursion
+// (a recursive reader overflows the stack long before this depth).
+TEST(EarlierReportTest, ASuiteNestedAMillionDeepIsRead) {
+  constexpr int kDepth = 1'000'000;
+  std::string xml;
+  for (int i = 0; i < kDepth; ++i) xml += "<s>";
+  xml += R"(<testcase name="deep" classname="D" time="2"/>)";
+  for (int i = 0; i < kDepth; ++i) xml += "</s>";
+  MergedReports report;
+  std::string err;
+  ASSERT_TRUE(ReadJunit("deep.xml", xml, &report, &err)) << err;
+  ASSERT_EQ(report.run.tests.size(), 1u);
+  EXPECT_EQ(report.run.tests[0].FullName(), "D.deep");
+}
+
 }  // namespace
 }  // namespace mprun::core
