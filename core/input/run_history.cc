@@ -53,7 +53,16 @@ void RunHistory::Load(const std::string& path, const RunInfo& run,
   }
   std::string warning;
   history_ = History::Load(path, sections, &warning);
+  loaded_ = true;
   if (!warning.empty()) warnings->push_back(warning);
+}
+
+void RunHistory::KeepOnly(const std::vector<uint32_t>& kept) {
+  std::vector<Place> mine;
+  mine.reserve(kept.size());
+  for (uint32_t t : kept) mine.push_back(t < place_.size() ? place_[t] : Place{});
+  place_ = std::move(mine);
+  narrowed_ = true;
 }
 
 size_t FillFromReport(const MergedReports& report, const RunInfo& run,
@@ -165,6 +174,7 @@ PerfReport RunHistory::Judge(const Ledger& ledger, double fail_on_slowdown_pct) 
 }
 
 void RunHistory::Record(const Ledger& ledger) {
+  if (narrowed_) return;
   for (uint32_t t = 0; t < place_.size(); ++t) {
     if (!place_[t].known || !ledger.Finished(t)) continue;
     const TestResult& r = ledger.Get(t);
@@ -179,6 +189,10 @@ void RunHistory::Record(const Ledger& ledger) {
 }
 
 bool RunHistory::Save(const std::string& path, std::vector<std::string>* errors) const {
+  if (narrowed_) {
+    errors->push_back("a shard does not write the history (mprun merge --history does)");
+    return false;
+  }
   std::string why;
   if (history_.Save(path, &why)) return true;
   errors->push_back(why);

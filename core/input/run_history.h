@@ -31,12 +31,22 @@ size_t FillFromReport(const MergedReports& report, const RunInfo& run,
 // else 0. At least 1 us.
 double MeanExpectedNs(const std::vector<Expectation>& expected);
 
+// Loaded once per run (runner/run/run_setup.cc) and carried to whoever
+// needs it: the shard split, --list, the engine's placement and limits.
 class RunHistory {
  public:
   // Each binary's section of `path` for `run`'s tests; `run.tests` must
   // outlive the RunHistory. What cannot be read is ignored and said in
   // `warnings` (one line each).
   void Load(const std::string& path, const RunInfo& run, std::vector<std::string>* warnings);
+  // A shard keeps only the tests `kept` (ascending indices into the table
+  // as loaded): test i of the history is then kept[i] of before. A shard
+  // never writes the history (a later shard must split by the same one),
+  // so from here on Record does nothing and Save refuses.
+  void KeepOnly(const std::vector<uint32_t>& kept);
+  // Whether Load was called (not with --no-history); a missing file loads
+  // as an empty history.
+  bool loaded() const { return loaded_; }
   // Per test of the table (`tests` of them): its expected cost, and whether
   // it goes first (failed last time, or never seen).
   std::vector<Expectation> Expected(size_t tests) const;
@@ -66,6 +76,8 @@ class RunHistory {
   std::vector<Place> place_;                                   // by test of the table
   std::vector<std::unique_ptr<std::vector<TestName>>> owned_;  // sections' tests, when copies
   History history_;
+  bool loaded_ = false;
+  bool narrowed_ = false;  // KeepOnly: a shard's, never recorded nor saved
 };
 
 }  // namespace mprun::core

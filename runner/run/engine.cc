@@ -131,6 +131,7 @@ class RunSignals {
 
 std::vector<uint32_t> SelectShard(const core::Options& opts, const core::RunInfo& run,
                                   const core::Plan& plan,
+                                  const std::vector<core::Expectation>& expected,
                                   std::shared_ptr<const core::ShardBasis>* basis) {
   std::vector<uint32_t> keep;
   if (opts.shard.total == 0) {
@@ -142,10 +143,6 @@ std::vector<uint32_t> SelectShard(const core::Options& opts, const core::RunInfo
     // Bazel's question "does this runner shard?": yes.
     if (FILE* f = std::fopen(opts.shard_status_file.c_str(), "a")) std::fclose(f);
   }
-  core::RunHistory history;
-  std::vector<std::string> ignored;  // the run proper says what is wrong with it
-  if (!opts.no_history) history.Load(opts.history_path, run, &ignored);
-  const std::vector<core::Expectation> expected = history.Expected(run.tests.size());
   if (basis != nullptr) {
     *basis = std::make_shared<const core::ShardBasis>(core::MakeShardBasis(run, expected));
   }
@@ -176,13 +173,17 @@ constexpr int kUsage = static_cast<int>(core::ExitStatus::kUsage);
 class Engine {
  public:
   Engine(const core::Options& opts, EngineSpec& spec)
-      : opts_(opts), spec_(spec), run_(spec.run), tests_(spec.run.tests.size()) {}
+      : opts_(opts),
+        spec_(spec),
+        run_(spec.run),
+        tests_(spec.run.tests.size()),
+        history_(spec.history) {}
   int Run(int processes);
 
  private:
   bool PlanWorkers(int processes, std::string* err);
   bool MapSegment(std::string* err);
-  bool LoadHistory(std::string* err);
+  bool ApplyHistory(std::string* err);
   bool FillFromEarlierReport(std::string* err);
   void LaunchWorker(uint32_t slot, uint32_t lease, int output_fd);
   SupervisorOptions SupervisorOptionsFor() const;
@@ -213,7 +214,7 @@ class Engine {
   std::unique_ptr<shm::Segment> segment_;
   shm::Doorbell bell_;
   std::string temp_root_;
-  core::RunHistory history_;
+  core::RunHistory& history_;  // spec_.history, loaded for the run
   // A shard never writes the history: a later shard of the same run would
   // split by other durations, and the shards would overlap and leave gaps.
   bool keeps_history_ = false;
@@ -263,14 +264,13 @@ bool Engine::MapSegment(std::string* err) {
   return true;
 }
 
-// History: the longest and the recently failed tests go first.
-bool Engine::LoadHistory(std::string* err) {
-  if (!opts_.no_history) {
-    std::vector<std::string> warnings;
-    history_.Load(opts_.history_path, run_, &warnings);
-    for (const std::string& w : warnings) std::fprintf(stderr, "mprun: warning: %s\n", w.c_str());
+// History (loaded by the run's set-up): the longest and the recently
+// failed tests go first.
+bool Engine::ApplyHistory(std::string* err) {
+  for (const std::string& w : spec_.history_warnings) {
+    std::fprintf(stderr, "mprun: warning: %s\n", w.c_str());
   }
-  keeps_history_ = opts_.shard.total == 0;
+  keeps_history_ = opts_.shard.total == 0 && history_.loaded();
   if (!keeps_history_ && !opts_.no_history && opts_.verbosity >= 2) {
     std::printf(
         "mprun: a sharded run reads the history but leaves it as it is: record the shards' "
@@ -498,11 +498,10 @@ int Engine::Run(int processes) {
     return kUsage;
   }
   timings::Mark("segment");
-  if (!LoadHistory(&err)) {
+  if (!ApplyHistory(&err)) {
     std::fprintf(stderr, "mprun: error: %s\n", err.c_str());
     return kUsage;
   }
-  timings::Mark("history read");
   if (spec_.shuffle_seed) {
     std::printf("mprun: shuffling the order with --gtest_random_seed=%u\n", *spec_.shuffle_seed);
   }

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/input/options.h"
+#include "core/input/run_history.h"
 #include "core/report/shard_cover.h"
 #include "core/results.h"
 #include "core/rules/plan.h"
@@ -27,6 +28,10 @@ namespace mprun::runner {
 struct EngineSpec {
   core::RunInfo run;  // binaries and tests; `workers` is set by the engine
   core::Plan plan;    // units over run.tests
+  // The history, loaded once for the run (not loaded with --no-history),
+  // over run.tests; what could not be read of it, for the engine to say.
+  core::RunHistory history;
+  std::vector<std::string> history_warnings;
   // Runs in each worker process: takes batches until there are none.
   std::function<void(WorkerRuntime&)> work;
   // --gtest_output: one merged file in gtest's schema ("" for none).
@@ -66,12 +71,13 @@ struct EngineSpec {
 int WorkerCount(int processes, size_t tests);
 
 // A sharded run (opts.shard.total > 0) keeps only its shard's tests: the
-// indices of `run.tests` to keep, in table order, placed by the history
-// when it has durations (core/rules/shard.h), and in `basis` what that split was
-// computed from (for the report). Touches TEST_SHARD_STATUS_FILE.
-// Unsharded: every index.
+// indices of `run.tests` to keep, in table order, placed by what the
+// history `expected` of each test when it has durations
+// (core/rules/shard.h), and in `basis` what that split was computed from
+// (for the report). Touches TEST_SHARD_STATUS_FILE. Unsharded: every index.
 std::vector<uint32_t> SelectShard(const core::Options& opts, const core::RunInfo& run,
                                   const core::Plan& plan,
+                                  const std::vector<core::Expectation>& expected,
                                   std::shared_ptr<const core::ShardBasis>* basis = nullptr);
 
 // The whole run; returns the exit status. A sharded run reads the history

@@ -13,10 +13,20 @@ namespace {
 
 constexpr int kUsage = static_cast<int>(core::ExitStatus::kUsage);
 
+// The history, read once for the whole run: the shard split, --list and
+// the engine all take it from the spec.
+void LoadHistory(const core::Options& opts, EngineSpec* spec) {
+  if (opts.no_history) return;
+  spec->history.Load(opts.history_path, spec->run, &spec->history_warnings);
+  timings::Mark("history read");
+}
+
 // A sharded run keeps only its shard's tests, and plans them again.
 void NarrowToShard(const core::Options& opts, WayIn& way, EngineSpec* spec) {
   core::RunInfo& run = spec->run;
-  const std::vector<uint32_t> keep = SelectShard(opts, run, spec->plan, &run.shard_basis);
+  const std::vector<uint32_t> keep = SelectShard(
+      opts, run, spec->plan, spec->history.Expected(run.tests.size()), &run.shard_basis);
+  spec->history.KeepOnly(keep);
   std::vector<core::TestName> mine;
   mine.reserve(keep.size());
   for (uint32_t t : keep) mine.push_back(std::move(run.tests[t]));
@@ -26,16 +36,13 @@ void NarrowToShard(const core::Options& opts, WayIn& way, EngineSpec* spec) {
 }
 
 // --list of a way that launches binaries: the suites a run would keep whole
-// for the set-up an earlier run saw (as Engine::LoadHistory does, over as
+// for the set-up an earlier run saw (as Engine::ApplyHistory does, over as
 // many workers as the run would start).
-void KeepLearnedSuites(const core::Options& opts, const core::RunInfo& run, int processes,
-                       core::Plan* plan) {
-  if (opts.no_history || opts.dist != core::Dist::kAuto) return;
-  core::RunHistory history;
-  std::vector<std::string> warnings;  // a run says them; a listing does not
-  history.Load(opts.history_path, run, &warnings);
-  std::vector<core::Expectation> expected = history.Expected(run.tests.size());
-  core::KeepSuitesWithSetUps(plan, &expected, WorkerCount(processes, run.tests.size()));
+void KeepLearnedSuites(const core::Options& opts, int processes, EngineSpec* spec) {
+  if (!spec->history.loaded() || opts.dist != core::Dist::kAuto) return;
+  const size_t tests = spec->run.tests.size();
+  std::vector<core::Expectation> expected = spec->history.Expected(tests);
+  core::KeepSuitesWithSetUps(&spec->plan, &expected, WorkerCount(processes, tests));
 }
 
 // One seed for the whole run, printed by the engine so that it can be given
@@ -109,10 +116,11 @@ int RunTests(const core::Options& opts, int processes, const GtestFlags& flags,
   EngineSpec spec;
   spec.run = std::move(run);
   spec.plan = PlanTests(spec.run, opts, way);
-  if (opts.shard.total > 0) NarrowToShard(opts, way, &spec);
   timings::Mark("plan");
+  LoadHistory(opts, &spec);
+  if (opts.shard.total > 0) NarrowToShard(opts, way, &spec);
   if (opts.list) {
-    if (way.Launches()) KeepLearnedSuites(opts, spec.run, processes, &spec.plan);
+    if (way.Launches()) KeepLearnedSuites(opts, processes, &spec);
     PrintTestList(stdout, spec.run, spec.plan, opts.verbosity);
     return 0;
   }

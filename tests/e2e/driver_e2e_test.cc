@@ -144,12 +144,74 @@ TEST(DriverTest, TestsRunInMprunsDirectoryOrWithChdirToBinaryInTheirBinarys) {
   EXPECT_EQ(testing_util::ReadFile(dir.File("cwd")), real);
 }
 
+// How often a run opens the history to read it and renames a new copy
+// over it, as the kernel saw it (strace), not as mprun says.
+struct HistoryAccess {
+  int reads = 0, writes = 0;
+};
+HistoryAccess TraceHistory(const std::vector<std::string>& mprun_args, const std::string& history,
+                           const ScratchDir& dir) {
+  const std::string trace = dir.File("strace.txt");
+  std::vector<std::string> argv = {
+      "/usr/bin/strace", "-f", "-qq", "-e", "trace=openat,rename,renameat,renameat2", "-o", trace};
+  argv.insert(argv.end(), mprun_args.begin(), mprun_args.end());
+  const Proc p = testing_util::Run(argv, {}, dir);
+  EXPECT_EQ(p.status, 0) << p.out << p.err;
+  HistoryAccess a;
+  std::istringstream lines(testing_util::ReadFile(trace));
+  const std::string quoted = "\"" + history + "\"";
+  for (std::string line; std::getline(lines, line);) {
+    if (line.find(quoted) == std::string::npos) continue;
+    if (line.find("openat(") != std::string::npos && line.find("O_RDONLY") != std::string::npos &&
+        line.find("= -1") == std::string::npos) {
+      ++a.reads;
+    }
+    // rename(new copy, history): the history is the target, the last path.
+    if (line.find("rename") != std::string::npos && line.find(quoted + ")") != std::string::npos) {
+      ++a.writes;
+    }
+  }
+  return a;
+}
+
+// The history is on every run's critical path: one read and one write per
+// run, one read and no write for a shard (which must not change it for the
+// next shard) and for --list, whatever needs it (the shard split, the
+// suites kept whole, placement, limits).
+TEST(DriverTest, TheHistoryIsReadOnceAndWrittenOncePerRun) {
+  if (access("/usr/bin/strace", X_OK) != 0) {
+    MPRUN_SKIP_UNLESS_CI(
+        "no /usr/bin/strace to count the history's reads (apt-get install strace)");
+  }
+  ScratchDir dir;
+  const std::string history = dir.File("h.json");
+  const std::vector<std::string> run = {kMprun,      "-j2",     "-q", "--history=" + history,
+                                        kSetUpPlain, kOrdinaryA};
+  HistoryAccess first = TraceHistory(run, history, dir);
+  EXPECT_EQ(first.reads, 0) << "no history yet";
+  EXPECT_EQ(first.writes, 1);
+  HistoryAccess second = TraceHistory(run, history, dir);
+  EXPECT_EQ(second.reads, 1);
+  EXPECT_EQ(second.writes, 1);
+  std::vector<std::string> shard = run;
+  shard.insert(shard.begin() + 1, "--shard=1/2");
+  HistoryAccess sharded = TraceHistory(shard, history, dir);
+  EXPECT_EQ(sharded.reads, 1);
+  EXPECT_EQ(sharded.writes, 0);
+  std::vector<std::string> list = shard;
+  list.insert(list.begin() + 1, {"--list", "-v"});
+  HistoryAccess listed = TraceHistory(list, history, dir);
+  EXPECT_EQ(listed.reads, 1);
+  EXPECT_EQ(listed.writes, 0);
+}
+
 // --timings (and MPRUN_TIMINGS): each phase once, in the order they happen,
 // their times adding up to the last mark's; nothing without it.
 TEST(DriverTest, TimingsSayWhereTheRunsTimeWentPhaseByPhase) {
   ScratchDir dir;
   for (const bool by_flag : {true, false}) {
-    std::vector<std::string> argv = {kMprun, "-j2", "-q", "--no-history", kOrdinaryA, kOrdinaryB};
+    std::vector<std::string> argv = {kMprun,     "-j2",     "-q", "--history=" + dir.File("h.json"),
+                                     kOrdinaryA, kOrdinaryB};
     if (by_flag) argv.insert(argv.begin() + 1, "--timings");
     const Proc p =
         testing_util::Run(argv,
@@ -159,7 +221,7 @@ TEST(DriverTest, TimingsSayWhereTheRunsTimeWentPhaseByPhase) {
     EXPECT_EQ(p.status, 0) << p.out << p.err;
     size_t at = 0;
     double sum = 0, last_at = 0;
-    for (const char* phase : {"options", "listing", "table", "plan", "segment", "history read",
+    for (const char* phase : {"options", "listing", "table", "plan", "history read", "segment",
                               "workers started", "tests run, workers gone", "strays", "reports",
                               "temporary folders", "history saved", "end"}) {
       const std::string line = std::string("mprun: timings: ") + phase + " ";
@@ -181,6 +243,12 @@ TEST(DriverTest, TimingsSayWhereTheRunsTimeWentPhaseByPhase) {
   }
   const Proc quiet = testing_util::Run({kMprun, "-j2", "-q", "--no-history", kOrdinaryA}, {}, dir);
   EXPECT_EQ(quiet.err.find("timings"), std::string::npos) << quiet.err;
+  // --no-history: no history phase, and no word about the history not
+  // being saved (the user asked for none).
+  const Proc none =
+      testing_util::Run({kMprun, "-j2", "-q", "--timings", "--no-history", kOrdinaryA}, {}, dir);
+  EXPECT_EQ(none.status, 0) << none.err;
+  EXPECT_EQ(none.err.find("history"), std::string::npos) << none.err;
 }
 
 // With a history, a binary's listing is kept beside it and used again while

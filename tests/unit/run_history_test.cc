@@ -70,6 +70,31 @@ TEST(RunHistoryTest, WithoutAFileEveryTestIsUnknownAndGoesFirst) {
   EXPECT_EQ(history.MeanNs(run.tests.size()), 0);
 }
 
+// A shard keeps some tests: each kept test finds its own history, and the
+// shard never records nor writes it.
+TEST(RunHistoryTest, AShardsHistoryFollowsItsTestsAndIsNeverWritten) {
+  ScratchDir dir;
+  const std::string path = dir.File("h.json");
+  const RunInfo run = TwoBinaries();
+  RunOnce(path, run,
+          {Result(Outcome::kPassed, 4), Result(Outcome::kFailed, 6), Result(Outcome::kPassed, 8)});
+  const std::string before = testing_util::ReadFile(path);
+  RunHistory history = Loaded(path, run);
+  history.KeepOnly({0, 2});
+  const std::vector<Expectation> expected = history.Expected(2);
+  EXPECT_DOUBLE_EQ(expected[0].cost_ms, 4);
+  EXPECT_DOUBLE_EQ(expected[1].cost_ms, 8);
+  Ledger ledger(2);
+  ledger.Record(0, Result(Outcome::kPassed, 40));
+  ledger.Record(1, Result(Outcome::kPassed, 80));
+  history.Record(ledger);
+  std::vector<std::string> errors;
+  EXPECT_FALSE(history.Save(path, &errors));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].find("shard"), std::string::npos) << errors[0];
+  EXPECT_EQ(testing_util::ReadFile(path), before);
+}
+
 TEST(RunHistoryTest, EachBinarysTestsAreFoundAtTheirPlaceInTheTable) {
   ScratchDir dir;
   const RunInfo run = TwoBinaries();
