@@ -1,6 +1,7 @@
 #include "core/input/options.h"
 
 #include <cerrno>
+#include <climits>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -133,6 +134,9 @@ struct Flag {
   const char* env = nullptr;         // MPRUN_*: stands in for the flag when it is not given
   const char* env_unless = nullptr;  // ... nor this other flag
   bool stops = false;                // --help: nothing after it is parsed
+  // With takes_value: `--name` alone is allowed too (GoogleTest's switches,
+  // `--gtest_shuffle` or `--gtest_shuffle=0`); the value is then "".
+  bool value_optional = false;
 };
 
 Apply Switch(bool* out) {
@@ -180,6 +184,33 @@ Apply Named(bool (*parse)(std::string_view, T*), const char* choices, T* out) {
     *e = std::string(what) + ": '" + v + "' is not one of " + choices;
     return false;
   };
+}
+
+// GoogleTest's rule for its boolean flags: false only for a value that
+// starts with 0, f or F; `--gtest_shuffle` alone is true.
+Apply GtestBool(bool* out) {
+  return [out](std::string_view, const std::string& v, std::string*) {
+    *out = v.empty() || !(v[0] == '0' || v[0] == 'f' || v[0] == 'F');
+    return true;
+  };
+}
+// A flag mprun refuses, saying what to use instead.
+Apply Refuse(const char* instead) {
+  return [instead](std::string_view what, const std::string&, std::string* e) {
+    *e = std::string(what) + ": " + instead;
+    return false;
+  };
+}
+// --list-timeout: how long a listing may take (driver mode's binaries,
+// mprun ctest's listing and binaries).
+Flag ListTimeoutFlag(double* out) {
+  return {"--list-timeout", nullptr, true,
+          [out](std::string_view what, const std::string& v, std::string* e) {
+            if (!ParseSeconds(what, v, out, e)) return false;
+            if (*out > 0) return true;
+            *e = std::string(what) + ": '" + v + "' is not a number of seconds above 0";
+            return false;
+          }};
 }
 
 // The flag `arg` names: exactly, as `--name=value`, or as `-jVALUE` (a
@@ -244,7 +275,9 @@ bool ParseWith(const std::vector<Flag>& table, int argc, char** argv, const Othe
       if (!other(argv[i], false, err)) return false;
       continue;
     }
-    if (f->takes_value && !value) {
+    if (f->takes_value && !value && f->value_optional) {
+      value = "";
+    } else if (f->takes_value && !value) {
       if (i + 1 >= argc) {
         *err = std::string(f->name) + ": needs a value";
         return false;
@@ -410,8 +443,58 @@ std::vector<Flag> CtestFlags(CtestOptions* c, Options* o) {
       {"--output-junit", nullptr, true, File(&o->junit_path)},
       {"--extra-verbose", "-VV", false, Set(&o->verbosity, 2)},
       {"--verbose-ctest", "-V", false, Set(&o->verbosity, 2)},
-      {"--list-timeout", nullptr, true, Seconds(&c->list_timeout_s)},
+      ListTimeoutFlag(&c->list_timeout_s),
       {"--help", "-h", false, Switch(&c->help), nullptr, nullptr, true},
+  };
+}
+
+// Driver mode's flags and GoogleTest's over the whole run (GTEST_FILTER
+// and GTEST_ALSO_RUN_DISABLED_TESTS as gtest reads them).
+std::vector<Flag> DriverFlags(DriverOptions* d) {
+  GtestFlags* g = &d->gtest;
+  auto gtest_switch = [](const char* name, bool* out, const char* env = nullptr) {
+    Flag f{name, nullptr, true, GtestBool(out), env};
+    f.value_optional = true;
+    return f;
+  };
+  return {
+      {"--chdir-to-binary", nullptr, false, Switch(&d->chdir_to_binary)},
+      ListTimeoutFlag(&d->list_timeout_s),
+      {"--gtest_filter", nullptr, true, Text(&g->filter), "GTEST_FILTER"},
+      gtest_switch("--gtest_also_run_disabled_tests", &g->also_run_disabled,
+                   "GTEST_ALSO_RUN_DISABLED_TESTS"),
+      {"--gtest_repeat", nullptr, true,
+       Whole(-1, INT_MAX, "a whole number from -1 (forever) up", &g->repeat)},
+      gtest_switch("--gtest_shuffle", &g->shuffle),
+      {"--gtest_random_seed", nullptr, true,
+       Whole(0, 99999, "a whole number from 0 to 99999", &g->random_seed)},
+      gtest_switch("--gtest_fail_fast", &g->fail_fast),
+      gtest_switch("--gtest_brief", &g->brief),
+      {"--gtest_output", nullptr, true, Text(&g->output)},
+      {"--gtest_list_tests", nullptr, false, Refuse("use --list to print the selected tests")},
+      {"--help", "-h", false, Switch(&d->help), nullptr, nullptr, true},
+  };
+}
+
+// Driver mode: other --gtest_* flags go to every launch, what follows
+// `--` too, anything else not an option is a binary.
+Other DriverArguments(DriverOptions* d) {
+  return [d, dashes = false](char* arg, bool after_dashes, std::string* e) mutable {
+    const std::string a = arg;
+    if (after_dashes) {
+      if (!dashes && a == "--") return dashes = true, true;
+      d->user_args.push_back(a);
+    } else if (a.rfind("--gtest_", 0) == 0) {
+      d->passthrough.push_back(a);
+    } else if (!a.empty() && a[0] == '-' && a != "-") {
+      *e = a +
+           ": unknown option (mprun --help lists them; arguments for the test binaries go "
+           "after --)";
+      return false;
+    } else {
+      d->binaries.push_back(a);
+    }
+    return true;
   };
 }
 
@@ -471,15 +554,55 @@ bool ParseCtestOptions(int argc, char** argv, const GetEnv& getenv, Options* run
     return false;
   };
   if (!ParseWith(table, argc, argv, refuse, getenv, err)) return false;
-  if (c.list_timeout_s <= 0) {
-    *err = "--list-timeout: must be above 0 seconds";
-    return false;
-  }
   if (!ResolveShard(shard_flag, getenv, &o.shard, &o.shard_status_file, err)) return false;
   o.shard_flag_given = shard_flag.total > 0;
   *run = std::move(o);
   *out = std::move(c);
   return true;
+}
+
+bool ParseDriverOptions(int argc, char** argv, const GetEnv& getenv, Options* run,
+                        DriverOptions* out, std::string* err) {
+  Options o;
+  DriverOptions d;
+  Shard shard_flag;
+  o.command_line.assign(argv, argv + argc);
+  std::vector<Flag> table = RunFlags(&o, &shard_flag);
+  for (Flag& f : DriverFlags(&d)) table.push_back(std::move(f));
+  if (!ParseWith(table, argc, argv, DriverArguments(&d), getenv, err)) return false;
+  if (!d.help && d.binaries.empty()) {
+    *err = "no test binary given (usage: mprun [OPTIONS] BINARY... [-- ARGS])";
+    return false;
+  }
+  if (!ResolveShard(shard_flag, getenv, &o.shard, &o.shard_status_file, err)) return false;
+  o.shard_flag_given = shard_flag.total > 0;
+  *run = std::move(o);
+  *out = std::move(d);
+  return true;
+}
+
+std::string DriverHelp() {
+  return std::string(R"(Usage: mprun [OPTIONS] [GTEST FLAGS] BINARY... [-- ARGS]
+
+Runs the tests of any number of GoogleTest binaries in one pool of worker
+processes. Each binary is listed with --gtest_list_tests, then launched once
+per batch of its tests with an exact --gtest_filter; ARGS go to every launch.
+`mprun ctest` runs a CMake build folder's CTest suite (mprun ctest --help);
+`mprun merge REPORT.json...` combines the --json reports of shards;
+`mprun report --html=FILE REPORT.json...` makes the --html page from them.
+`mprun --version` prints the version.
+
+Driver mode:
+  --chdir-to-binary         Run each binary in its own directory (as ctest does);
+                            default: mprun's current directory.
+  --list-timeout=SECONDS    Limit on each binary's --gtest_list_tests (default 60).
+GoogleTest flags over the whole run: --gtest_filter, --gtest_also_run_disabled_tests,
+  --gtest_repeat, --gtest_shuffle, --gtest_random_seed, --gtest_fail_fast,
+  --gtest_output=xml:F|json:F (one merged file), --gtest_brief; other --gtest_*
+  flags are passed to every launch. GTEST_FILTER is read as --gtest_filter.
+  Processes default to all usable cores (--processes=-1).
+
+)") + OptionsHelp();
 }
 
 const char* CtestHelp() {

@@ -1,6 +1,8 @@
-// Options: the command line of every mprun command (a run, `mprun merge`,
-// `mprun report`) and the MPRUN_* variables (README, "Options"), parsed by one
-// table-driven parser. Pure parsing; any process may call it.
+// Options: the command line of every mprun command (linked mode's run,
+// driver mode's, `mprun ctest`, `mprun merge`, `mprun report`) and the
+// MPRUN_* variables (README, "Options"), parsed by one table-driven parser
+// over one table per command, built from shared parts. Pure parsing; any
+// process may call it.
 //
 // Flags take `--opt=value` or `--opt value`; a run's have environment
 // fallbacks. A bad value is an error naming the flag (exit status 2). Flags
@@ -94,6 +96,36 @@ struct Options {
 };
 
 using GetEnv = std::function<const char*(const char* name)>;
+
+// GoogleTest's flags over the whole run, however the way in read them
+// (linked: GTEST_FLAG_GET; driver: its own command line).
+struct GtestFlags {
+  std::string filter = "*";
+  bool also_run_disabled = false;
+  int repeat = 1;  // negative: until interrupted
+  bool shuffle = false;
+  int random_seed = 0;  // 0: one chosen at random
+  bool fail_fast = false;
+  bool brief = false;
+  std::string output;  // --gtest_output's value ("" for none)
+};
+
+// `mprun [OPTIONS] [GTEST FLAGS] BINARY... [-- ARGS]`: driver mode's own
+// part of the command line; a run's options go to Options.
+struct DriverOptions {
+  std::vector<std::string> binaries;
+  std::vector<std::string> passthrough;  // other --gtest_* flags, for every launch
+  std::vector<std::string> user_args;    // after --, for every launch
+  GtestFlags gtest;                      // over the whole run [GTEST_FILTER, ...]
+  bool chdir_to_binary = false;          // --chdir-to-binary
+  double list_timeout_s = 60;            // --list-timeout: each binary's listing
+  bool help = false;                     // -h/--help: print DriverHelp() and exit 0
+};
+// argv[0] is the program. Unknown options are errors naming them.
+bool ParseDriverOptions(int argc, char** argv, const GetEnv& getenv, Options* run,
+                        DriverOptions* out, std::string* err);
+// Driver mode's usage and flags, then OptionsHelp().
+std::string DriverHelp();
 
 // Parses and removes mprun's flags from argv (argv[0] stays), reading the
 // MPRUN_* variable of each flag not given (the table in options.cc). Flags

@@ -36,117 +36,7 @@ namespace {
 
 constexpr int kUsage = static_cast<int>(core::ExitStatus::kUsage);
 
-const char kDriverHelp[] =
-    R"(Usage: mprun [OPTIONS] [GTEST FLAGS] BINARY... [-- ARGS]
-
-Runs the tests of any number of GoogleTest binaries in one pool of worker
-processes. Each binary is listed with --gtest_list_tests, then launched once
-per batch of its tests with an exact --gtest_filter; ARGS go to every launch.
-`mprun merge REPORT.json...` combines the --json reports of shards;
-`mprun report --html=FILE REPORT.json...` makes the --html page from them.
-
-Driver mode:
-  --chdir-to-binary         Run each binary in its own directory (as ctest does);
-                            default: mprun's current directory.
-  --list-timeout=SECONDS    Limit on each binary's --gtest_list_tests (default 60).
-GoogleTest flags over the whole run: --gtest_filter, --gtest_also_run_disabled_tests,
-  --gtest_repeat, --gtest_shuffle, --gtest_random_seed, --gtest_fail_fast,
-  --gtest_output=xml:F|json:F (one merged file), --gtest_brief; other --gtest_*
-  flags are passed to every launch. GTEST_FILTER is read as --gtest_filter.
-  Processes default to all usable cores (--processes=-1).
-
-)";
-
-struct Args {
-  std::vector<std::string> binaries;
-  std::vector<std::string> passthrough;  // gtest flags for every launch
-  std::vector<std::string> user_args;    // after --
-  GtestFlags gtest;                      // over the whole run
-  bool chdir_to_binary = false;
-  double list_timeout_s = 60;
-};
-
-bool FlagValue(const std::string& arg, const char* name, std::string* value) {
-  const std::string prefix = std::string(name) + "=";
-  if (arg.compare(0, prefix.size(), prefix) != 0) return false;
-  *value = arg.substr(prefix.size());
-  return true;
-}
-
-bool WholeNumber(const std::string& flag, const std::string& text, long lo, long hi, int* out,
-                 std::string* err) {
-  errno = 0;
-  char* end = nullptr;
-  const long v = std::strtol(text.c_str(), &end, 10);
-  if (text.empty() || *end != '\0' || errno == ERANGE || v < lo || v > hi) {
-    *err = flag + ": '" + text + "' is not a whole number from " + std::to_string(lo) + " to " +
-           std::to_string(hi);
-    return false;
-  }
-  *out = static_cast<int>(v);
-  return true;
-}
-
-bool IsTrue(const std::string& v) { return v.empty() || v == "1" || v == "true" || v == "yes"; }
-
-// What ParseOptions left: gtest flags, driver flags, binaries, then `--`.
-bool ParseRest(int argc, char** argv, const std::vector<std::string>& user_args, Args* a,
-               std::string* err) {
-  if (const char* f = std::getenv("GTEST_FILTER"); f && *f) a->gtest.filter = f;
-  if (const char* d = std::getenv("GTEST_ALSO_RUN_DISABLED_TESTS"); d && *d) {
-    a->gtest.also_run_disabled = std::strcmp(d, "0") != 0;
-  }
-  a->user_args = user_args;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    std::string v;
-    if (FlagValue(arg, "--gtest_filter", &v)) {
-      a->gtest.filter = v;
-    } else if (arg == "--gtest_also_run_disabled_tests" ||
-               FlagValue(arg, "--gtest_also_run_disabled_tests", &v)) {
-      a->gtest.also_run_disabled = IsTrue(v);
-    } else if (FlagValue(arg, "--gtest_repeat", &v)) {
-      if (!WholeNumber("--gtest_repeat", v, -1, INT_MAX, &a->gtest.repeat, err)) return false;
-    } else if (arg == "--gtest_shuffle" || FlagValue(arg, "--gtest_shuffle", &v)) {
-      a->gtest.shuffle = IsTrue(v);
-    } else if (FlagValue(arg, "--gtest_random_seed", &v)) {
-      if (!WholeNumber("--gtest_random_seed", v, 0, 99999, &a->gtest.random_seed, err))
-        return false;
-    } else if (arg == "--gtest_fail_fast" || FlagValue(arg, "--gtest_fail_fast", &v)) {
-      a->gtest.fail_fast = IsTrue(v);
-    } else if (arg == "--gtest_brief" || FlagValue(arg, "--gtest_brief", &v)) {
-      a->gtest.brief = IsTrue(v);
-    } else if (FlagValue(arg, "--gtest_output", &v)) {
-      a->gtest.output = v;
-    } else if (arg == "--gtest_list_tests") {
-      *err = "--gtest_list_tests: use --list to print the selected tests";
-      return false;
-    } else if (arg.rfind("--gtest_", 0) == 0) {
-      a->passthrough.push_back(arg);
-    } else if (arg == "--chdir-to-binary") {
-      a->chdir_to_binary = true;
-    } else if (FlagValue(arg, "--list-timeout", &v)) {
-      char* end = nullptr;
-      a->list_timeout_s = std::strtod(v.c_str(), &end);
-      if (v.empty() || *end != '\0' || !(a->list_timeout_s > 0) || a->list_timeout_s > 1e6) {
-        *err = "--list-timeout: '" + v + "' is not a number of seconds above 0";
-        return false;
-      }
-    } else if (!arg.empty() && arg[0] == '-' && arg != "-") {
-      *err = arg +
-             ": unknown option (mprun --help lists them; arguments for the test "
-             "binaries go after --)";
-      return false;
-    } else {
-      a->binaries.push_back(arg);
-    }
-  }
-  if (a->binaries.empty()) {
-    *err = "no test binary given (usage: mprun [OPTIONS] BINARY... [-- ARGS])";
-    return false;
-  }
-  return true;
-}
+using Args = core::DriverOptions;
 
 // Driver mode's way in: tests listed by each binary, executed by launching
 // it per batch with an exact filter (driver_executor.h).
@@ -254,40 +144,9 @@ class DriverWay : public WayIn {
   DriverSetup setup_;
 };
 
-bool PrintHelpIfAsked(int argc, char** argv) {
-  for (int i = 1; i < argc && std::strcmp(argv[i], "--") != 0; ++i) {
-    if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
-      std::fputs(kDriverHelp, stdout);
-      std::fputs(core::OptionsHelp(), stdout);
-      return true;
-    }
-  }
-  return false;
-}
-
-// mprun's options, then the rest of the command line; arguments after `--`
-// belong to the binaries.
-bool ParseCommandLine(int argc, char** argv, core::Options* opts, Args* args, std::string* err) {
-  int ours = argc;
-  std::vector<std::string> user_args;
-  for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--") == 0) {
-      ours = i;
-      for (int j = i + 1; j < argc; ++j) user_args.push_back(argv[j]);
-      break;
-    }
-  }
-  if (!core::ParseOptions(
-          &ours, argv, [](const char* n) { return std::getenv(n); }, opts, err)) {
-    return false;
-  }
-  return ParseRest(ours, argv, user_args, args, err);
-}
-
 }  // namespace
 
 int RunDriver(int argc, char** argv) {
-  if (PrintHelpIfAsked(argc, argv)) return 0;
   core::Options opts;
   Args args;
   std::string err;
@@ -295,7 +154,14 @@ int RunDriver(int argc, char** argv) {
     std::fprintf(stderr, "mprun: error: %s\n", err.c_str());
     return kUsage;
   };
-  if (!ParseCommandLine(argc, argv, &opts, &args, &err)) return fail();
+  if (!core::ParseDriverOptions(
+          argc, argv, [](const char* n) { return std::getenv(n); }, &opts, &args, &err)) {
+    return fail();
+  }
+  if (args.help) {
+    std::fputs(core::DriverHelp().c_str(), stdout);
+    return 0;
+  }
   timings::Mark("options");
   ClearGtestEnvironment();
   std::vector<std::string> exec_paths(args.binaries.size());

@@ -21,18 +21,7 @@
 
 namespace mprun::runner {
 
-// GoogleTest's flags over the whole run, however the way in read them
-// (linked: GTEST_FLAG_GET; driver: its own command line).
-struct GtestFlags {
-  std::string filter = "*";
-  bool also_run_disabled = false;
-  int repeat = 1;  // negative: until interrupted
-  bool shuffle = false;
-  int random_seed = 0;  // 0: one chosen at random
-  bool fail_fast = false;
-  bool brief = false;
-  std::string output;  // --gtest_output's value ("" for none)
-};
+using core::GtestFlags;  // core/input/options.h
 
 // gtest's selection rules: what --gtest_filter and DISABLED_ leave.
 class TestSelector {

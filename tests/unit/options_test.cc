@@ -344,5 +344,81 @@ TEST(OptionsTest, CtestRefusesWhatItDoesNotKnow) {
   EXPECT_TRUE(ParseCtest({"--help", "--bogus"}).ctest.help);
 }
 
+struct DriverParsed {
+  bool ok;
+  Options run;
+  DriverOptions driver;
+  std::string err;
+};
+DriverParsed ParseDriver(std::vector<std::string> args,
+                         std::map<std::string, std::string> env = {}) {
+  args.insert(args.begin(), "mprun");
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  DriverParsed p;
+  p.ok = ParseDriverOptions(
+      static_cast<int>(args.size()), argv.data(),
+      [&env](const char* n) { return env.count(n) ? env[n].c_str() : nullptr; }, &p.run, &p.driver,
+      &p.err);
+  return p;
+}
+
+// Driver mode's command line in the one table: a run's options, its own,
+// GoogleTest's (as gtest reads its switches), the binaries, then `--`.
+TEST(OptionsTest, DriverModeTakesARunsOptionsItsOwnAndGoogleTestsInOneTable) {
+  DriverParsed p =
+      ParseDriver({"-j3", "--gtest_filter=A.*", "--gtest_shuffle", "bin1", "--gtest_repeat", "2",
+                   "--gtest_brief=0", "--gtest_death_test_style=fast", "--chdir-to-binary",
+                   "--list-timeout=2.5", "bin2", "--", "-x", "--", "y"});
+  ASSERT_TRUE(p.ok) << p.err;
+  EXPECT_EQ(p.run.processes, 3);
+  EXPECT_EQ(p.driver.gtest.filter, "A.*");
+  EXPECT_TRUE(p.driver.gtest.shuffle);
+  EXPECT_EQ(p.driver.gtest.repeat, 2);
+  EXPECT_FALSE(p.driver.gtest.brief);
+  EXPECT_TRUE(p.driver.chdir_to_binary);
+  EXPECT_EQ(p.driver.list_timeout_s, 2.5);
+  EXPECT_EQ(p.driver.binaries, (std::vector<std::string>{"bin1", "bin2"}));
+  EXPECT_EQ(p.driver.passthrough, (std::vector<std::string>{"--gtest_death_test_style=fast"}));
+  EXPECT_EQ(p.driver.user_args, (std::vector<std::string>{"-x", "--", "y"}));
+  // gtest's rule: false only for a value starting with 0, f or F.
+  for (const auto& [value, want] : std::vector<std::pair<std::string, bool>>{{"", true},
+                                                                             {"=1", true},
+                                                                             {"=yes", true},
+                                                                             {"=0", false},
+                                                                             {"=f", false},
+                                                                             {"=False", false}}) {
+    EXPECT_EQ(ParseDriver({"--gtest_fail_fast" + value, "b"}).driver.gtest.fail_fast, want)
+        << value;
+  }
+  // The variables gtest reads stand in for the flags, which win.
+  EXPECT_EQ(ParseDriver({"b"}, {{"GTEST_FILTER", "E.*"}}).driver.gtest.filter, "E.*");
+  EXPECT_EQ(ParseDriver({"--gtest_filter=F.*", "b"}, {{"GTEST_FILTER", "E.*"}}).driver.gtest.filter,
+            "F.*");
+  EXPECT_TRUE(
+      ParseDriver({"b"}, {{"GTEST_ALSO_RUN_DISABLED_TESTS", "1"}}).driver.gtest.also_run_disabled);
+  EXPECT_TRUE(ParseDriver({"-v", "--help", "--bogus"}).driver.help);
+}
+
+TEST(OptionsTest, DriverModeRefusesWhatItCannotHonourNamingIt) {
+  for (const auto& [args, says] : std::vector<std::pair<std::vector<std::string>, std::string>>{
+           {{}, "no test binary given"},
+           {{"--bogus", "b"}, "--bogus: unknown option"},
+           {{"--gtest_list_tests", "b"}, "--gtest_list_tests: use --list"},
+           {{"--gtest_repeat=x", "b"}, "--gtest_repeat: 'x'"},
+           {{"--gtest_random_seed=100000", "b"}, "--gtest_random_seed: '100000'"},
+           {{"--list-timeout=0", "b"}, "--list-timeout: '0' is not a number of seconds above 0"},
+           {{"--list-timeout"}, "--list-timeout: needs a value"}}) {
+    const DriverParsed p = ParseDriver(args);
+    EXPECT_FALSE(p.ok);
+    EXPECT_NE(p.err.find(says), std::string::npos) << p.err;
+  }
+  // One --list-timeout for both commands that list: the same words.
+  const CtestParsed c = ParseCtest({"--list-timeout=0"});
+  EXPECT_FALSE(c.ok);
+  EXPECT_EQ(c.err, "--list-timeout: '0' is not a number of seconds above 0");
+}
+
 }  // namespace
 }  // namespace mprun::core
