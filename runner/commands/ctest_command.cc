@@ -495,18 +495,7 @@ class CtestWay : public WayIn {
   }
 
   void Prepare(const core::RunInfo& run, EngineSpec* spec) override {
-    // As driver mode (DriverWay::Prepare): batches aim at twenty times a
-    // binary's start-up, taken as 5 ms where none was measured.
-    spec->batch_time_ns =
-        std::clamp(20.0 * static_cast<double>(std::max<uint64_t>(slowest_ns_, 5000000)), 2e6, 2e9);
-    spec->max_batch = 1u << 20;
-    spec->first_batch_share_divisor = 4;
-    // As driver mode: without durations, each suite's tests are dealt
-    // spread out, so that long ones that sit together go to different
-    // launches (a launch cannot hand back what its filter names).
-    spec->order_without_durations = core::DealOrder::kSpread;
-    spec->dump_grace_ms = 0;
-    spec->driver_launches = true;
+    UseLaunchBatches(slowest_ns_, spec);
     for (uint32_t i : table_.ctest_of) {
       spec->test_limits_s.push_back(LimitOf(listed_[i], ctest_opts_));
       // COST: ctest's own estimate, in seconds, of the test's time.

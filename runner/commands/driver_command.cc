@@ -84,22 +84,8 @@ class DriverWay : public WayIn {
   }
 
   void Prepare(const core::RunInfo& run, EngineSpec* spec) override {
-    // The child's start-up is paid once per batch: batches aim at twenty
-    // times the slowest listing (start-up plus printing every name), so that
-    // it stays about 5% of the run. Timeouts kill the worker's group at once
-    // (the worker's own backtrace would say nothing about the test).
-    spec->batch_time_ns = std::clamp(20.0 * static_cast<double>(startup_ns_), 2e6, 2e9);
-    spec->max_batch = 1u << 20;
-    // A launch per test would cost a start-up per test: without durations,
-    // a first batch is a quarter of a worker's share (the rest can be
-    // stolen). A launch cannot hand back the tests it holds, so without
-    // durations each suite's units are dealt spread out: long tests that sit
-    // together in a suite end up in different launches (core::SpreadOrder),
-    // and the supervisor moves a long test's neighbours to another worker.
-    spec->first_batch_share_divisor = 4;
-    spec->order_without_durations = core::DealOrder::kSpread;
-    spec->dump_grace_ms = 0;
-    spec->driver_launches = true;
+    // The slowest listing: a start-up plus printing every name.
+    UseLaunchBatches(startup_ns_, spec);
     setup_.run = &run;
     setup_.exec_paths = exec_paths_;
     setup_.extra_args = args_.passthrough;

@@ -158,6 +158,17 @@ std::vector<uint32_t> SelectShard(const core::Options& opts, const core::RunInfo
   return keep;
 }
 
+void UseLaunchBatches(uint64_t startup_ns, EngineSpec* spec) {
+  constexpr uint64_t kUnmeasuredStartupNs = 5'000'000;
+  const uint64_t startup = startup_ns > 0 ? startup_ns : kUnmeasuredStartupNs;
+  spec->batch_time_ns = std::clamp(20.0 * static_cast<double>(startup), 2e6, 2e9);
+  spec->max_batch = 1u << 20;
+  spec->first_batch_share_divisor = 4;
+  spec->order_without_durations = core::DealOrder::kSpread;
+  spec->dump_grace_ms = 0;
+  spec->driver_launches = true;
+}
+
 int WorkerCount(int processes, size_t tests) {
   const int usable = UsableCores();
   const int workers = processes < 0 ? usable : processes;

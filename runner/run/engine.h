@@ -66,6 +66,20 @@ struct EngineSpec {
   std::function<void(Supervisor*)> after_run;
 };
 
+// The one launch-batch policy of the ways whose workers launch test
+// binaries (driver mode, mprun ctest), from the slowest start-up seen
+// (a listing's time; 0: none measured, taken as 5 ms). The child's start-up
+// is paid once per batch: batches aim at twenty times it, so that it stays
+// about 5% of the run. A launch per test would cost a start-up per test:
+// without durations, a first batch is a quarter of a worker's share (the
+// rest can be stolen). A launch cannot hand back the tests its filter
+// names, so without durations each suite's units are dealt spread out
+// (core::DealOrder::kSpread): long tests that sit together in a suite end
+// up in different launches, and the supervisor moves a long test's
+// neighbours to another worker. Timeouts kill the worker's group at once
+// (the worker's own backtrace would say nothing about the test).
+void UseLaunchBatches(uint64_t startup_ns, EngineSpec* spec);
+
 // The usable number of workers for `processes` (negative: all usable cores),
 // at least 1 and at most one per test.
 int WorkerCount(int processes, size_t tests);
