@@ -28,6 +28,7 @@
 #include "runner/run/strays.h"
 #include "runner/run/temp_dir.h"
 #include "runner/run/timings.h"
+#include "runner/run/work_source.h"
 #include "shm/segment.h"
 
 namespace mprun::runner {
@@ -208,6 +209,7 @@ class Engine {
     const SupervisorOptions& sopt;
     int signal_fd;
     StrayReaper& strays;
+    WorkSource& source;
     bool ready;  // the shared environments are up (else `why` not)
     std::string why;
   };
@@ -442,14 +444,7 @@ bool Engine::RunRepetition(int it, Repetitions& reps, core::ExitStatus* status) 
     for (uint32_t d = 0; d < segment_->deques(); ++d) segment_->deque(d).Reset();
     segment_->header().stop.store(0, std::memory_order_relaxed);  // no worker is alive
   }
-  // Contiguous shares keep neighbours with one worker; stealing evens out
-  // the rest.
-  std::optional<uint32_t> seed = spec_.shuffle_seed;
-  if (seed) *seed += static_cast<uint32_t>(it);
-  const auto shares =
-      seed || opts_.no_history
-          ? core::DealUnits(spec_.plan, workers_, seed, spec_.order_without_durations)
-          : core::DealByHistory(spec_.plan, workers_, expected_, spec_.order_without_durations);
+  const auto shares = reps.source.Take(it);
   for (int w = 0; w < workers_; ++w) segment_->deque(static_cast<uint32_t>(w)).PushBack(shares[w]);
   core::Ledger ledger(tests_);
   Supervisor supervisor(*segment_, bell_, reps.launcher, run_, ledger, reps.reporters, reps.sopt,
@@ -476,6 +471,7 @@ bool Engine::RunRepetition(int it, Repetitions& reps, core::ExitStatus* status) 
   supervisor.Finish();
   timings::Mark("reports");
   current_ = nullptr;
+  reps.source.Finish(ledger);
   *status = Worse(*status, core::StatusOf(ledger, supervisor.summary()));
   if (keeps_history_) history_.Record(ledger);
   return !last;
@@ -495,7 +491,9 @@ core::ExitStatus Engine::Repeat(ForkSpawner& launcher,
   // From here on, what tests leave behind comes back to us (after the
   // shared environments' SetUp: their servers are not strays).
   StrayReaper strays;
-  Repetitions reps{launcher, reporters, sopt, signals.fd(), strays, ready, why};
+  LocalDeal source({&spec_.plan, workers_, opts_.no_history ? nullptr : &expected_,
+                    spec_.shuffle_seed, spec_.order_without_durations});
+  Repetitions reps{launcher, reporters, sopt, signals.fd(), strays, source, ready, why};
   for (int it = 0; spec_.repeat < 0 || it < std::max(spec_.repeat, 1); ++it) {
     if (!RunRepetition(it, reps, &status)) break;
   }
