@@ -21,8 +21,8 @@
 #include <vector>
 
 #include "core/input/ctest_listing.h"
-#include "core/input/gtest_list.h"
 #include "core/input/options.h"
+#include "runner/framework/test_framework.h"
 #include "runner/listing/binary_listing.h"
 #include "runner/listing/ctest_listing_cache.h"
 #include "runner/listing/listing_cache.h"
@@ -120,34 +120,6 @@ bool ListCtest(Spawner& spawner, const CtestCache& cache, const std::string& dir
   return true;
 }
 
-// Whether the ELF file at `path` holds GoogleTest: linked in (strings only
-// gtest's own code has: its flag's help and its sharding variable) or
-// needed as a shared library. A false yes would make mprun ask a program
-// that ignores unknown flags to list its tests, so both strings must be
-// there; a script or any other file is never asked.
-bool HasGtest(const std::string& path) {
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  struct stat st;
-  bool yes = false;
-  if (fstat(fd, &st) == 0 && st.st_size > 4) {
-    const auto size = static_cast<size_t>(st.st_size);
-    void* map = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
-    if (map != MAP_FAILED) {
-      const std::string_view bytes(static_cast<const char*>(map), size);
-      yes = bytes.substr(0, 4) ==
-                "\x7f"
-                "ELF" &&
-            ((bytes.find("--gtest_list_tests") != std::string_view::npos &&
-              bytes.find("GTEST_SHARD_INDEX") != std::string_view::npos) ||
-             bytes.find("libgtest.so") != std::string_view::npos);
-      munmap(map, size);
-    }
-  }
-  close(fd);
-  return yes;
-}
-
 enum class Kind { kOneGtest, kWholeGtest, kCommand };
 
 // How a ctest test is run. A GoogleTest binary's test is batched only when
@@ -227,7 +199,7 @@ const ProgramFacts& FactsOf(const std::string& command, ProgramsSeen* seen) {
   if (fresh) {
     ProgramFacts& f = it->second;
     f.ok = ExecPathOf(command, &f.exec_path, &f.err);
-    f.gtest = f.ok && HasGtest(f.exec_path);
+    f.gtest = f.ok && FrameworkOfFile(f.exec_path) == &GoogleTestFramework();
   }
   return it->second;
 }
@@ -338,6 +310,7 @@ bool AddWholeGtests(Spawner& spawner, const ListingCache& cache,
                     const std::vector<core::CtestTest>& listed, const std::vector<uint32_t>& picked,
                     const std::vector<Classified>& how, double timeout_s, bool verbose,
                     Table* table, uint64_t* slowest_ns, std::string* err) {
+  const TestFramework& gtest = GoogleTestFramework();
   std::vector<uint32_t> whole;
   std::vector<ListingJob> jobs;
   for (uint32_t i : picked) {
@@ -345,7 +318,8 @@ bool AddWholeGtests(Spawner& spawner, const ListingCache& cache,
     whole.push_back(i);
     ListingJob job;
     job.shown = "ctest test " + listed[i].name + " (" + how[i].exec_path + ")";
-    job.argv = {how[i].exec_path, "--gtest_list_tests"};
+    job.argv = {how[i].exec_path};
+    for (std::string& a : gtest.ListArgs()) job.argv.push_back(std::move(a));
     job.argv.insert(job.argv.end(), how[i].args.begin(), how[i].args.end());
     job.dir = listed[i].working_directory;
     job.env = how[i].env;
@@ -353,7 +327,7 @@ bool AddWholeGtests(Spawner& spawner, const ListingCache& cache,
   }
   std::vector<Listing> listings;
   size_t recalled = 0;
-  if (!ListWithCache(spawner, cache, jobs, {"--gtest_list_tests", ""}, timeout_s, &listings,
+  if (!ListWithCache(spawner, cache, jobs, {gtest.ListingName(), ""}, timeout_s, &listings,
                      &recalled, err)) {
     return false;
   }
@@ -365,8 +339,8 @@ bool AddWholeGtests(Spawner& spawner, const ListingCache& cache,
   for (size_t k = 0; k < whole.size(); ++k) {
     const core::CtestTest& t = listed[whole[k]];
     std::vector<core::ListedTest> tests;
-    if (!core::ParseGtestList(listings[k].out, &tests, err)) {
-      *err = jobs[k].shown + ": --gtest_list_tests: " + *err;
+    if (!gtest.ParseListing(listings[k].out, &tests, err)) {
+      *err = jobs[k].shown + ": " + gtest.ListingName() + ": " + *err;
       return false;
     }
     *slowest_ns = std::max(*slowest_ns, listings[k].end_ns - listings[k].start_ns);

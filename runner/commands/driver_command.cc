@@ -18,8 +18,8 @@
 #include <utility>
 #include <vector>
 
-#include "core/input/gtest_list.h"
 #include "core/input/options.h"
+#include "runner/framework/test_framework.h"
 #include "runner/listing/binary_listing.h"
 #include "runner/listing/listing_cache.h"
 #include "runner/run/cpus.h"
@@ -42,8 +42,9 @@ using Args = core::DriverOptions;
 // it per batch with an exact filter (driver_executor.h).
 class DriverWay : public WayIn {
  public:
-  DriverWay(const Args& args, std::vector<std::string> exec_paths, Spawner& spawner)
-      : args_(args), exec_paths_(std::move(exec_paths)), spawner_(spawner) {}
+  DriverWay(const Args& args, std::vector<std::string> exec_paths, const TestFramework& framework,
+            Spawner& spawner)
+      : args_(args), exec_paths_(std::move(exec_paths)), framework_(framework), spawner_(spawner) {}
   bool Launches() const override { return true; }
 
   // The run's table from the binaries' listings: the tests gtest's rules
@@ -54,8 +55,8 @@ class DriverWay : public WayIn {
     run->binaries = args_.binaries;
     for (size_t b = 0; b < listings.size(); ++b) {
       std::vector<core::ListedTest> listed;
-      if (!core::ParseGtestList(listings[b].out, &listed, err)) {
-        *err = args_.binaries[b] + ": --gtest_list_tests: " + *err;
+      if (!framework_.ParseListing(listings[b].out, &listed, err)) {
+        *err = args_.binaries[b] + ": " + framework_.ListingName() + ": " + *err;
         return false;
       }
       startup_ns_ = std::max(startup_ns_, listings[b].end_ns - listings[b].start_ns);
@@ -122,6 +123,7 @@ class DriverWay : public WayIn {
 
   const Args& args_;
   const std::vector<std::string> exec_paths_;
+  const TestFramework& framework_;
   // Per binary and suite, how many tests `Suite.*` would run there: listed,
   // not disabled unless asked for.
   std::map<std::pair<uint32_t, std::string>, size_t> suite_runs_;
@@ -154,10 +156,15 @@ int RunDriver(int argc, char** argv) {
   for (size_t i = 0; i < args.binaries.size(); ++i) {
     if (!ExecPathOf(args.binaries[i], &exec_paths[i], &err)) return fail();
   }
+  // Driver mode runs GoogleTest binaries; with a second framework, each
+  // binary's would come from FrameworkOfFile (and one none recognises
+  // would be refused rather than asked with a foreign flag).
+  const TestFramework& framework = GoogleTestFramework();
   std::vector<ListingJob> jobs(args.binaries.size());
   for (size_t i = 0; i < jobs.size(); ++i) {
     jobs[i].shown = args.binaries[i];
-    jobs[i].argv = {exec_paths[i], "--gtest_list_tests"};
+    jobs[i].argv = {exec_paths[i]};
+    for (std::string& a : framework.ListArgs()) jobs[i].argv.push_back(std::move(a));
   }
   std::vector<Listing> listings;
   // Every test binary starts through it: the listings here, the launches
@@ -166,7 +173,7 @@ int RunDriver(int argc, char** argv) {
   const ListingCache cache(
       ListingCacheDir(opts.history_path, opts.no_history, opts.no_listing_cache));
   size_t recalled = 0;
-  if (!ListWithCache(programs, cache, jobs, {"--gtest_list_tests", "; is it a GoogleTest binary?"},
+  if (!ListWithCache(programs, cache, jobs, {framework.ListingName(), framework.NotABinaryHint()},
                      args.list_timeout_s, &listings, &recalled, &err)) {
     return fail();
   }
@@ -176,7 +183,7 @@ int RunDriver(int argc, char** argv) {
         recalled, jobs.size());
   }
   timings::Mark("listing");
-  DriverWay way(args, std::move(exec_paths), programs);
+  DriverWay way(args, std::move(exec_paths), framework, programs);
   core::RunInfo run;
   if (!way.Table(listings, &run, &err)) return fail();
   timings::Mark("table");

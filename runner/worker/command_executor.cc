@@ -11,7 +11,7 @@
 #include <set>
 #include <string_view>
 
-#include "runner/worker/console_follower.h"
+#include "runner/framework/gtest_console_follower.h"
 
 namespace mprun::runner {
 

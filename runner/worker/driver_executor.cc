@@ -21,7 +21,7 @@
 
 #include "core/outcome.h"
 #include "core/rules/decisions.h"
-#include "runner/worker/console_follower.h"
+#include "runner/framework/gtest_console_follower.h"
 #include "shm/segment.h"
 
 namespace mprun::runner {

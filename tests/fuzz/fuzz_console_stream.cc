@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "runner/worker/console_follower.h"
+#include "runner/framework/gtest_console_follower.h"
 
 namespace {
 

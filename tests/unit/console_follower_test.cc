@@ -1,4 +1,4 @@
-#include "runner/worker/console_follower.h"
+#include "runner/framework/gtest_console_follower.h"
 
 #include <gtest/gtest.h>
 #include <sys/wait.h>

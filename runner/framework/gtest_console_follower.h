@@ -11,8 +11,8 @@
 // outside tests are kept (their last 8 KiB) to explain a binary that dies
 // before any test. A line longer than 1 MiB is passed on in pieces, so a
 // test printing without newlines cannot grow the worker without bound.
-#ifndef MPRUN_RUNNER_WORKER_CONSOLE_FOLLOWER_H_
-#define MPRUN_RUNNER_WORKER_CONSOLE_FOLLOWER_H_
+#ifndef MPRUN_RUNNER_FRAMEWORK_GTEST_CONSOLE_FOLLOWER_H_
+#define MPRUN_RUNNER_FRAMEWORK_GTEST_CONSOLE_FOLLOWER_H_
 
 #include <cstdint>
 #include <string>
@@ -21,41 +21,28 @@
 #include <vector>
 
 #include "core/outcome.h"
+#include "runner/framework/test_framework.h"
 
 namespace mprun::runner {
 
-class FollowerSink {
- public:
-  virtual ~FollowerSink() = default;
-  virtual void TestStarted(uint32_t test) = 0;
-  // Between tests, gtest's heading of a suite (`[----------] 3 tests from
-  // S`), printed before the suite's SetUpTestSuite: the next test is the
-  // suite's first.
-  virtual void SuiteHeading() {}
-  // `reported_ms`: what gtest printed after the name ("(12 ms)"), or -1.
-  virtual void TestFinished(uint32_t test, core::Outcome outcome, const std::string& message,
-                            int signal, int64_t reported_ms) = 0;
-  // Output of the current test (the worker's output file).
-  virtual void Write(std::string_view text) = 0;
-};
-
-class ConsoleFollower {
+// GoogleTest's follower (runner/framework/test_framework.h).
+class ConsoleFollower : public StreamFollower {
  public:
   // `group[i]` is the test whose full name is `names[i]`.
   ConsoleFollower(FollowerSink& sink, const std::vector<uint32_t>& group,
                   std::vector<std::string> names);
 
   // A chunk read from the pipe (any size, lines split anywhere).
-  void Feed(std::string_view chunk);
+  void Feed(std::string_view chunk) override;
   // The pipe closed: the last line, if it had no newline.
-  void Close();
+  void Close() override;
   // The child has ended (`end`): the test it was in (if any) crashed, with `note` (why mprun killed
   // it) if there is one. True when there was one.
-  bool Ended(const core::ProcessEnd& end, std::string_view note = {});
+  bool Ended(const core::ProcessEnd& end, std::string_view note = {}) override;
   // The tests of the group that were never started.
-  std::vector<uint32_t> Unstarted() const;
-  bool ran_any() const { return ran_any_; }
-  const std::string& stray() const { return stray_; }
+  std::vector<uint32_t> Unstarted() const override;
+  bool ran_any() const override { return ran_any_; }
+  const std::string& stray() const override { return stray_; }
 
   static constexpr size_t kMaxLine = 1 << 20;
   static constexpr size_t kStrayKept = 8192;
@@ -90,4 +77,4 @@ core::ProcessEnd EndOf(int wait_status);
 
 }  // namespace mprun::runner
 
-#endif  // MPRUN_RUNNER_WORKER_CONSOLE_FOLLOWER_H_
+#endif  // MPRUN_RUNNER_FRAMEWORK_GTEST_CONSOLE_FOLLOWER_H_

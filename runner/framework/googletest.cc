@@ -1,0 +1,113 @@
+// GoogleTest, the first TestFramework: --gtest_list_tests, an exact
+// --gtest_filter per launch, and its console stream (ConsoleFollower).
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "runner/framework/gtest_console_follower.h"
+#include "runner/framework/test_framework.h"
+
+namespace mprun::runner {
+
+namespace {
+
+// A filter longer than this goes through a --gtest_flagfile (the kernel
+// refuses any single argument over 128 KiB).
+constexpr size_t kMaxFilterArg = 100000;
+
+class GoogleTest : public TestFramework {
+ public:
+  const char* name() const override { return "GoogleTest"; }
+
+  // An ELF file holding gtest linked in (strings only gtest's own code has:
+  // its flag's help and its sharding variable, both) or needing it as a
+  // shared library. A script or any other file is never asked.
+  bool Recognises(std::string_view bytes) const override {
+    return bytes.substr(0, 4) == std::string_view(
+                                     "\x7f"
+                                     "ELF",
+                                     4) &&
+           ((bytes.find("--gtest_list_tests") != std::string_view::npos &&
+             bytes.find("GTEST_SHARD_INDEX") != std::string_view::npos) ||
+            bytes.find("libgtest.so") != std::string_view::npos);
+  }
+
+  std::vector<std::string> ListArgs() const override { return {"--gtest_list_tests"}; }
+  std::string ListingName() const override { return "--gtest_list_tests"; }
+  std::string NotABinaryHint() const override { return "; is it a GoogleTest binary?"; }
+  bool ParseListing(std::string_view text, std::vector<core::ListedTest>* out,
+                    std::string* err) const override {
+    return core::ParseGtestList(text, out, err);
+  }
+
+  bool LaunchArgs(const std::vector<std::string>& selectors, bool also_run_disabled,
+                  const std::string& scratch_dir, std::vector<std::string>* args, std::string* file,
+                  std::string* err) const override {
+    std::string filter = "--gtest_filter=";
+    for (size_t i = 0; i < selectors.size(); ++i) {
+      if (i > 0) filter += ':';
+      filter += selectors[i];
+    }
+    args->clear();
+    file->clear();
+    if (filter.size() > kMaxFilterArg) {
+      *file = scratch_dir + "/mprun-filter-" + std::to_string(getpid()) + ".txt";
+      FILE* f = std::fopen(file->c_str(), "w");
+      const bool ok =
+          f != nullptr && std::fputs(filter.c_str(), f) >= 0 && std::fputc('\n', f) >= 0;
+      if (f != nullptr) std::fclose(f);
+      if (!ok) {
+        *err = "mprun could not write its filter file " + *file + ": " + std::strerror(errno);
+        return false;
+      }
+      args->push_back("--gtest_flagfile=" + *file);
+    } else {
+      args->push_back(std::move(filter));
+    }
+    args->push_back("--gtest_color=no");
+    if (also_run_disabled) args->push_back("--gtest_also_run_disabled_tests");
+    return true;
+  }
+
+  std::unique_ptr<StreamFollower> Follow(FollowerSink& sink, const std::vector<uint32_t>& group,
+                                         std::vector<std::string> names) const override {
+    return std::make_unique<ConsoleFollower>(sink, group, std::move(names));
+  }
+};
+
+}  // namespace
+
+const TestFramework& GoogleTestFramework() {
+  static const GoogleTest kGoogleTest;
+  return kGoogleTest;
+}
+
+const TestFramework* FrameworkOfFile(const std::string& path) {
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return nullptr;
+  const TestFramework* found = nullptr;
+  struct stat st;
+  if (fstat(fd, &st) == 0 && st.st_size > 4) {
+    const auto size = static_cast<size_t>(st.st_size);
+    void* map = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (map != MAP_FAILED) {
+      const std::string_view bytes(static_cast<const char*>(map), size);
+      for (const TestFramework* f : {&GoogleTestFramework()}) {
+        if (f->Recognises(bytes)) {
+          found = f;
+          break;
+        }
+      }
+      munmap(map, size);
+    }
+  }
+  close(fd);
+  return found;
+}
+
+}  // namespace mprun::runner
