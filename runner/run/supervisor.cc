@@ -44,6 +44,7 @@ Supervisor::Supervisor(shm::Segment& segment, shm::Doorbell& bell, Spawner& laun
       timeouts_(core::TimeLimits{opt_.timeout_s, opt_.test_limits_s, opt_.own_limits,
                                  opt_.auto_limits, opt_.slow_after_s, opt_.dump_grace_ms,
                                  opt_.hand_back_after_ms}),
+      watch_(segment, timeouts_, opt_.neighbours_of != nullptr, *this),
       attempts_(ledger.size(), core::AttemptRules{opt_.retries, opt_.flaky_fails, opt_.repeat_each,
                                                   opt_.stop_on_failure, opt_.retry_timeouts_only}),
       stops_(opt_.interrupt_grace_ms, opt_.exit_grace_ms),
@@ -126,10 +127,11 @@ bool Supervisor::Launch(uint32_t slot) {
   }
   retry_launch_at_[slot] = 0;
   w.live = true;
-  w.launched_ns = now_ns_();
+  const uint64_t launched = now_ns_();
+  watch_.Started(slot, launched);
   ++launches_;
   for (core::Reporter* r : reporters_)
-    r->OnWorkerStarted(static_cast<int>(slot), w.launched_ns - start_ns_);
+    r->OnWorkerStarted(static_cast<int>(slot), launched - start_ns_);
   return true;
 }
 
@@ -214,7 +216,7 @@ void Supervisor::OnRecord(uint32_t slot, const shm::ResultRecord& r, std::string
     summary_.errors.push_back(std::string(text) + "(worker " + std::to_string(slot) + ")");
     return;
   }
-  if (w.timeout_word != 0 && r.test == w.timed_out_test) {
+  if (watch_.timeout_word(slot) != 0 && r.test == watch_.timed_out_test(slot)) {
     // The test finished after its deadline (a handled signal ended its
     // sleep, read or poll; the dump signal's handler was its own): the
     // verdict timed_out stands.
@@ -288,9 +290,10 @@ void Supervisor::NoteDeathOutsideTests(uint32_t slot, const core::ProcessEnd& en
                                        uint32_t last_test) {
   const Worker& w = workers_[slot];
   std::string what = "worker " + std::to_string(slot) + " ";
-  what += w.killed_for_timeout ? "hung for more than " +
-                                     core::Seconds(timeouts_.LimitS(shm::kNoTest, PhaseOf(phase)))
-                               : "died (" + core::DescribeEnd(end) + ")";
+  what +=
+      watch_.killed_for_timeout(slot)
+          ? "hung for more than " + core::Seconds(timeouts_.LimitS(shm::kNoTest, PhaseOf(phase)))
+          : "died (" + core::DescribeEnd(end) + ")";
   what += " ";
   what += core::PhaseWords(PhaseOf(phase), opt_.driver_launches);
   if (last_test < run_.tests.size()) what += ", after " + run_.tests[last_test].FullName();
@@ -325,15 +328,15 @@ void Supervisor::HandleExit(uint32_t slot) {
   exit.said_done =
       s.state.load(std::memory_order_acquire) == static_cast<uint32_t>(shm::WorkerState::kDone);
   exit.killed_by_stop = w.killed_by_stop;
-  exit.killed_for_timeout = w.killed_for_timeout;
-  exit.timeout_decided = w.timeout_word != 0;
-  exit.timed_out_test_open = exit.timeout_decided && HeldOpen(slot, w.timed_out_test);
+  exit.killed_for_timeout = watch_.killed_for_timeout(slot);
+  exit.timeout_decided = watch_.timeout_word(slot) != 0;
+  exit.timed_out_test_open = exit.timeout_decided && HeldOpen(slot, watch_.timed_out_test(slot));
   exit.running_open = HeldOpen(slot, shm::CurrentTest(packed));
   const uint32_t phase =
-      exit.timeout_decided ? w.timeout_phase : s.phase.load(std::memory_order_relaxed);
+      exit.timeout_decided ? watch_.timeout_phase(slot) : s.phase.load(std::memory_order_relaxed);
   exit.phase = PhaseOf(phase);
   const core::ExitJudgement judged = core::JudgeWorkerExit(exit);
-  const uint64_t blamed_word = exit.timeout_decided ? w.timeout_word : packed;
+  const uint64_t blamed_word = exit.timeout_decided ? watch_.timeout_word(slot) : packed;
   switch (judged.verdict) {
     case core::ExitVerdict::kTimedOut:
     case core::ExitVerdict::kCrashed:
@@ -381,158 +384,40 @@ void Supervisor::TakeBackUnstarted(uint32_t slot) {
 }
 
 void Supervisor::CheckTimeouts(uint64_t now, uint64_t* next_event) {
-  // Without a time limit the deadlines below are never reached, but long
-  // tests still hand their batch-mates back.
+  const double mean = finished_count_ > 0 ? finished_ns_ / static_cast<double>(finished_count_) : 0;
   for (uint32_t slot = 0; slot < workers_.size(); ++slot) {
-    Worker& w = workers_[slot];
-    if (!w.live || w.killed_for_timeout || w.killed_by_stop) continue;
-    shm::WorkerSlot& s = seg_.slot(slot);
-    // acquire: pairs with the worker's release of `state`.
-    if (s.state.load(std::memory_order_acquire) <=
-        static_cast<uint32_t>(shm::WorkerState::kStarting)) {
-      CheckStartup(slot, now, next_event);
-      continue;
-    }
-    if (w.timeout_word != 0) {
-      KillAfterTimeout(slot, now, next_event);
-      continue;
-    }
-    // acquire: pairs with the worker's release of `current`.
-    const uint64_t packed = s.current.load(std::memory_order_acquire);
-    if (shm::CurrentTest(packed) == shm::kNoTest) continue;
-    const uint64_t started = shm::CurrentStartMicros(packed) * 1000;
-    const uint64_t hand_back_at = timeouts_.HandBackAt(started);
-    if (w.took_back_for != packed) {
-      if (now >= hand_back_at) {
-        TakeBackUnstarted(slot);
-        w.took_back_for = packed;
-      } else {
-        *next_event = std::min(*next_event, hand_back_at);
-      }
-    }
-    const uint64_t paused = w.paused_word == packed ? w.paused_ns : 0;
-    // relaxed: written before the word's release store, read after its acquire.
-    const WorkerPhase phase = PhaseOf(s.phase.load(std::memory_order_relaxed));
-    const uint32_t test = shm::CurrentTest(packed);
-    if (phase == WorkerPhase::kTest && w.slow_word != packed)
-      CheckSlow(slot, packed, now, next_event);
-    if (phase == WorkerPhase::kTest && opt_.neighbours_of != nullptr && w.long_word != packed) {
-      CheckNeighbours(slot, packed, now, next_event);
-    }
-    const uint64_t deadline = timeouts_.DeadlineOf(test, phase, started, paused);
-    if (now >= deadline) {
-      DecideTimeout(slot, packed, now, next_event);
-    } else {
-      *next_event = std::min(*next_event, deadline);
-    }
+    const Worker& w = workers_[slot];
+    if (w.live && !w.killed_by_stop) watch_.Check(slot, now, mean, next_event);
   }
 }
 
-void Supervisor::CheckNeighbours(uint32_t slot, uint64_t packed, uint64_t now,
-                                 uint64_t* next_event) {
-  Worker& w = workers_[slot];
-  const double mean = finished_count_ > 0 ? finished_ns_ / static_cast<double>(finished_count_) : 0;
-  const uint64_t long_at = core::LongTestAt(shm::CurrentStartMicros(packed) * 1000,
-                                            w.paused_word == packed ? w.paused_ns : 0, mean);
-  if (now < long_at) {
-    *next_event = std::min(*next_event, long_at);
-    return;
-  }
-  w.long_word = packed;
+void Supervisor::QueueNeighbours(uint32_t test) {
   // Copies, farthest first: thieves take from the back. The claims decide
   // who runs each (a copy whose test someone claims first is skipped), so
   // exactly-once does not depend on this; only neighbours nobody holds now
   // are queued, and a push that does not fit is dropped (it is a hint).
   shm::ClaimTable claims = seg_.claims();
-  std::vector<uint32_t> items =
-      core::NeighbourUnits(*opt_.neighbours_of, shm::CurrentTest(packed), kNeighboursQueued);
+  std::vector<uint32_t> items = core::NeighbourUnits(*opt_.neighbours_of, test, kNeighboursQueued);
   std::erase_if(items, [&](uint32_t t) { return claims.Word(t) != shm::kUnclaimed; });
   std::reverse(items.begin(), items.end());
   if (!items.empty()) (void)seg_.deque(seg_.supervisor_deque()).PushBack(items);
 }
 
-void Supervisor::CheckSlow(uint32_t slot, uint64_t packed, uint64_t now, uint64_t* next_event) {
-  Worker& w = workers_[slot];
-  if (!timeouts_.announces_slow()) return;
-  const uint64_t started = shm::CurrentStartMicros(packed) * 1000;
-  const uint64_t slow_at = timeouts_.SlowAt(started, w.paused_word == packed ? w.paused_ns : 0);
-  if (now < slow_at) {
-    *next_event = std::min(*next_event, slow_at);
-    return;
-  }
-  w.slow_word = packed;
-  const uint32_t test = shm::CurrentTest(packed);
+void Supervisor::AnnounceSlow(uint32_t slot, uint32_t test, uint64_t now) {
   if (test >= ledger_.size()) return;
   for (core::Reporter* r : reporters_) r->OnSlow(static_cast<int>(slot), test, now - start_ns_);
 }
 
-void Supervisor::CheckStartup(uint32_t slot, uint64_t now, uint64_t* next_event) {
-  Worker& w = workers_[slot];
-  const uint64_t deadline = timeouts_.StartupDeadline(w.launched_ns);
-  if (now >= deadline) {
-    launcher_.KillGroup(w.proc);
-    w.killed_for_timeout = true;
-  } else {
-    *next_event = std::min(*next_event, deadline);
-  }
-}
-
-void Supervisor::KillAfterTimeout(uint32_t slot, uint64_t now, uint64_t* next_event) {
-  Worker& w = workers_[slot];
-  // acquire: pairs with the handler's release after the backtrace.
-  const bool dumped =
-      seg_.slot(slot).timeout.load(std::memory_order_acquire) == shm::kTimeoutDumped;
-  if (timeouts_.KillNow(dumped, now, w.kill_at_ns)) {
-    launcher_.KillGroup(w.proc);
-    w.killed_for_timeout = true;
-  } else {
-    *next_event = std::min(*next_event, w.kill_at_ns);
-  }
-}
-
-void Supervisor::DecideTimeout(uint32_t slot, uint64_t packed, uint64_t now, uint64_t* next_event) {
-  Worker& w = workers_[slot];
-  shm::WorkerSlot& s = seg_.slot(slot);
-  // The facts, read after draining the ring: the worker publishes a result
-  // before it moves `current` on, so an unchanged word after the drain
-  // means the test has no result yet.
-  Drain(slot);
-  core::DeadlineFacts facts;
-  // acquire: as in CheckTimeouts.
-  facts.current_moved = s.current.load(std::memory_order_acquire) != packed;
-  const uint32_t test = shm::CurrentTest(packed);
-  facts.names_a_test = test < ledger_.size();
-  facts.test_open = HeldOpen(slot, test);
-  facts.rechecked = w.recheck_word == packed;
-  const uint32_t phase = s.phase.load(std::memory_order_relaxed);
-  facts.phase = PhaseOf(phase);
-  const core::DeadlineJudgement judged = timeouts_.AtDeadline(facts);
-  if (judged.action == core::DeadlineAction::kMovedOn) {
-    *next_event = now;  // the new word is judged at once
-    return;
-  }
-  if (judged.action == core::DeadlineAction::kLookAgain) {
-    w.recheck_word = packed;
-    *next_event = std::min(*next_event, timeouts_.RecheckAt(now));
-    return;
-  }
-  w.timeout_word = packed;
-  w.timeout_phase = phase;
-  w.timed_out_test = judged.blames_test ? test : shm::kNoTest;
-  // release: the worker reads it (acquire) before it starts any test; the
-  // dump signal below is sent after it.
-  s.timeout.store(shm::kTimeoutDecided, std::memory_order_release);
+void Supervisor::AnnounceTimeout(uint32_t slot, uint32_t test, uint64_t now) {
   for (core::Reporter* r : reporters_) {
     r->OnTimeout(static_cast<int>(slot), test, now - start_ns_);
   }
-  if (!timeouts_.wants_backtrace()) {  // driver mode: kill now
-    launcher_.KillGroup(w.proc);
-    w.killed_for_timeout = true;
-    return;
-  }
-  w.kill_at_ns = timeouts_.KillAt(now);
-  launcher_.SignalWorker(w.proc, TimeoutDumpSignal());
-  *next_event = std::min(*next_event, w.kill_at_ns);
+}
+
+void Supervisor::Kill(uint32_t slot) { launcher_.KillGroup(workers_[slot].proc); }
+
+void Supervisor::SignalDump(uint32_t slot) {
+  launcher_.SignalWorker(workers_[slot].proc, TimeoutDumpSignal());
 }
 
 void Supervisor::EnsureWorkers() {
@@ -656,14 +541,7 @@ void Supervisor::ResumeWorkers(uint64_t paused_ns) {
     launcher_.SignalGroup(w.proc, SIGCONT);
     // The time stopped does not count against the running test (nor a
     // starting worker, nor a pending kill after the dump signal).
-    const uint64_t packed = seg_.slot(slot).current.load(std::memory_order_acquire);
-    if (w.paused_word != packed) {
-      w.paused_word = packed;
-      w.paused_ns = 0;
-    }
-    w.paused_ns += paused_ns;
-    w.launched_ns += paused_ns;
-    if (w.kill_at_ns != 0) w.kill_at_ns += paused_ns;
+    watch_.Resumed(slot, paused_ns);
   }
   stops_.Paused(paused_ns);
 }

@@ -20,6 +20,7 @@
 #include "core/report/reporter.h"
 #include "core/results.h"
 #include "core/rules/decisions.h"
+#include "runner/run/deadline_watch.h"
 #include "runner/run/spawner.h"
 #include "shm/doorbell.h"
 #include "shm/segment.h"
@@ -82,7 +83,7 @@ struct SupervisorOptions {
   int repeat_each = 1;
 };
 
-class Supervisor {
+class Supervisor : private DeadlineWatch::Hands {
  public:
   Supervisor(shm::Segment& segment, shm::Doorbell& bell, Spawner& launcher,
              const core::RunInfo& run, core::Ledger& ledger, std::vector<core::Reporter*> reporters,
@@ -125,29 +126,15 @@ class Supervisor {
     uint32_t lease = 0;
     uint64_t output_consumed = 0;
     uint64_t records = 0;
-    // The current-word whose deadline passed: that attempt is timed_out, a
-    // final verdict. Set once; the worker is killed and never trusted again
-    // with that test (a record of it arriving later is dropped).
-    uint64_t timeout_word = 0;
-    uint32_t timed_out_test = shm::kNoTest;  // its test, when it was inside one
-    uint32_t timeout_phase = 0;              // the worker's phase then
-    uint64_t recheck_word = 0;  // a word past its deadline whose test had just finished
-    uint64_t kill_at_ns = 0;
-    uint64_t launched_ns = 0;
-    uint64_t took_back_for = 0;  // the current-word whose batch-mates were handed back
-    uint64_t slow_word = 0;      // the current-word announced as slow
-    uint64_t long_word = 0;      // the current-word whose neighbours were queued
-    // Time the run spent suspended (SIGTSTP) while this current-word's test
-    // ran: added to its deadline.
-    uint64_t paused_word = 0;
-    uint64_t paused_ns = 0;
-    bool killed_for_timeout = false;
+    // Its deadlines and what they decided: watch_. A timed-out test's
+    // worker is killed and never trusted again with that test (a record of
+    // it arriving later is dropped).
     bool killed_by_stop = false;
   };
 
   bool Launch(uint32_t slot);
   void DrainAll();
-  void Drain(uint32_t slot);
+  void Drain(uint32_t slot) override;
   void OnRecord(uint32_t slot, const shm::ResultRecord& record, std::string_view text);
   void HandleExit(uint32_t slot);
   // The test of `packed` (a current-word of the worker in `slot`) ended with
@@ -156,20 +143,15 @@ class Supervisor {
                     bool timed_out);
   void NoteDeathOutsideTests(uint32_t slot, const core::ProcessEnd& end, uint32_t phase,
                              uint32_t last_test);
+  // Every live worker's deadlines (watch_).
   void CheckTimeouts(uint64_t now, uint64_t* next_event);
-  // A worker still starting (its global environments' SetUp) is held to the
-  // same limit as a test.
-  // Queues the unstarted neighbours of the test of `packed` once it runs long.
-  void CheckNeighbours(uint32_t slot, uint64_t packed, uint64_t now, uint64_t* next_event);
-  // Announces the test of `packed` as slow once it has run slow_after_s.
-  void CheckSlow(uint32_t slot, uint64_t packed, uint64_t now, uint64_t* next_event);
-  void CheckStartup(uint32_t slot, uint64_t now, uint64_t* next_event);
-  // After a decided timeout: the kill follows the backtrace, or its grace.
-  void KillAfterTimeout(uint32_t slot, uint64_t now, uint64_t* next_event);
-  // The deadline of `packed` (the worker's current-word) has passed: decides
-  // the timeout, unless the test turns out to have finished in time.
-  void DecideTimeout(uint32_t slot, uint64_t packed, uint64_t now, uint64_t* next_event);
-  void TakeBackUnstarted(uint32_t slot);
+  // What the deadline watch asks for (DeadlineWatch::Hands).
+  void TakeBackUnstarted(uint32_t slot) override;
+  void QueueNeighbours(uint32_t test) override;
+  void AnnounceSlow(uint32_t slot, uint32_t test, uint64_t now) override;
+  void AnnounceTimeout(uint32_t slot, uint32_t test, uint64_t now) override;
+  void Kill(uint32_t slot) override;
+  void SignalDump(uint32_t slot) override;
   core::Progress Snapshot(bool with_output) const;
   void EnsureWorkers();
   void Complete(const std::string& test_message);
@@ -193,7 +175,7 @@ class Supervisor {
   // the recovery sweeps must leave alone.
   bool MustNotRequeue(uint32_t test) const;
   // `test` has no result yet and the lease of the worker in `slot` holds it.
-  bool HeldOpen(uint32_t slot, uint32_t test) const;
+  bool HeldOpen(uint32_t slot, uint32_t test) const override;
   bool QueueSerialPhase();
   // SIGTSTP: stops every worker's group, then the supervisor itself; on
   // SIGCONT resumes them and gives running tests the time lost.
@@ -234,6 +216,7 @@ class Supervisor {
   uint32_t launches_ = 0;
   // The rules (core/rules/decisions.h); this class reads the facts and acts.
   core::TimeoutRules timeouts_;
+  DeadlineWatch watch_;  // after timeouts_, which it reads
   // Durations of the tests finished so far (for core::LongTestAt).
   double finished_ns_ = 0;
   uint64_t finished_count_ = 0;
