@@ -17,7 +17,7 @@
 #include <string_view>
 #include <unordered_map>
 
-#include "core/report/json.h"
+#include "core/file_io.h"
 
 namespace mprun::core {
 

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "core/file_io.h"
 #include "core/report/json.h"
 #include "core/report/xml.h"
 

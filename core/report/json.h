@@ -1,6 +1,6 @@
 // JSON writing for reports: rapidjson's Writer, fed strings made valid
-// UTF-8 and numbers rounded as the reports show them; files replaced
-// atomically. Pure apart from the files; any process.
+// UTF-8 and numbers rounded as the reports show them (the files go through
+// core/file_io.h). Pure; any process.
 #ifndef MPRUN_CORE_REPORT_JSON_H_
 #define MPRUN_CORE_REPORT_JSON_H_
 
@@ -9,8 +9,6 @@
 
 #include <cmath>
 #include <cstdint>
-#include <cstdio>
-#include <functional>
 #include <string>
 #include <string_view>
 
@@ -95,18 +93,6 @@ class LineWriter {
 // A list that LineWriter wrote, as the value of `key`: an array, its
 // elements one a line.
 void LinesField(JsonWriter* w, const char* key, const std::string& lines);
-
-// The whole file at `path`, read in place (no stream copying a large file
-// several times: each copy faults in fresh pages); "" when it cannot be read.
-std::string ReadWholeFile(const std::string& path);
-
-// Writes `content` to `path` through a temporary file in the same directory
-// and rename(2), so readers never see a half-written file. False with `err`.
-bool WriteFileAtomically(const std::string& path, std::string_view content, std::string* err);
-// The same, with the content streamed by `write` into the temporary file
-// (false from it abandons the file).
-bool WriteFileAtomicallyWith(const std::string& path, const std::function<bool(std::FILE*)>& write,
-                             std::string* err);
 
 }  // namespace mprun::core
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/file_io.h"
 #include "core/report/json.h"
 #include "core/report/shard_cover.h"
 

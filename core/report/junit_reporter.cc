@@ -4,7 +4,7 @@
 
 #include <cstdio>
 
-#include "core/report/json.h"
+#include "core/file_io.h"
 #include "core/report/xml.h"
 
 namespace mprun::core {

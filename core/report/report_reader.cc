@@ -3,12 +3,9 @@
 #include <rapidjson/document.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <sstream>
 #include <utility>
 
+#include "core/file_io.h"
 #include "core/outcome.h"
 
 namespace mprun::core {
@@ -116,15 +113,6 @@ void ListMissingShards(const std::map<uint32_t, std::string>& shard_files, uint3
   }
 }
 
-bool ReadAll(const std::string& path, std::string* text) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream s;
-  s << in.rdbuf();
-  *text = s.str();
-  return true;
-}
-
 }  // namespace
 
 bool ReportReader::Add(const std::string& path, const std::string& text, std::string* err) {
@@ -198,10 +186,7 @@ bool ReadReports(const std::vector<std::string>& paths, MergedReports* out, std:
   ReportReader reader;
   for (const std::string& path : paths) {
     std::string text;
-    if (!ReadAll(path, &text)) {
-      *err = path + ": cannot be read: " + std::strerror(errno);
-      return false;
-    }
+    if (!ReadFile(path, &text, err)) return false;
     if (!reader.Add(path, text, err)) return false;
   }
   *out = reader.Finish();

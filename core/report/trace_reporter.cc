@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "core/file_io.h"
 #include "core/report/json.h"
 
 namespace mprun::core {

@@ -2,9 +2,10 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <fstream>
 #include <sstream>
 #include <vector>
+
+#include "core/file_io.h"
 
 namespace mprun::core {
 
@@ -26,14 +27,6 @@ bool ParsePositive(std::string_view s, long long* out) {
 int Ceil(long long quota, long long period) {
   const long long cores = quota / period + (quota % period != 0 ? 1 : 0);
   return static_cast<int>(std::min<long long>(cores, 1 << 20));
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return {};
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 // Tightest limit walking from `dir` up to `top` (both under the same root).
@@ -88,7 +81,7 @@ int CgroupCpuLimit(const std::string& sys_root, std::string_view proc_cgroup) {
     if (line.compare(0, a, "0") == 0 && controllers.empty()) {  // cgroup v2
       const std::string top = root + "/sys/fs/cgroup";
       take(Tightest(top + path, top, [](const std::string& dir) {
-        return CoresFromCpuMax(ReadFile(dir + "/cpu.max"));
+        return CoresFromCpuMax(ReadWholeFile(dir + "/cpu.max"));
       }));
       continue;
     }
@@ -100,8 +93,8 @@ int CgroupCpuLimit(const std::string& sys_root, std::string_view proc_cgroup) {
     for (const char* mount : {"/sys/fs/cgroup/cpu,cpuacct", "/sys/fs/cgroup/cpu"}) {
       const std::string top = root + mount;
       take(Tightest(top + path, top, [](const std::string& dir) {
-        return CoresFromCfsQuota(ReadFile(dir + "/cpu.cfs_quota_us"),
-                                 ReadFile(dir + "/cpu.cfs_period_us"));
+        return CoresFromCfsQuota(ReadWholeFile(dir + "/cpu.cfs_quota_us"),
+                                 ReadWholeFile(dir + "/cpu.cfs_period_us"));
       }));
     }
   }

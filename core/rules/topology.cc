@@ -4,10 +4,11 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <fstream>
 #include <map>
 #include <set>
 #include <tuple>
+
+#include "core/file_io.h"
 
 namespace mprun::core {
 
@@ -15,10 +16,10 @@ namespace {
 
 // The first line of a small sysfs file; false when it cannot be read.
 bool ReadLine(const std::string& path, std::string* out) {
-  std::ifstream in(path);
-  if (!in) return false;
-  std::getline(in, *out);
-  return !in.bad();
+  std::string ignored;  // a missing file degrades the layout, as any unreadable one
+  if (!ReadFile(path, out, &ignored)) return false;
+  out->resize(std::min(out->find('\n'), out->size()));
+  return true;
 }
 
 bool ReadInt(const std::string& path, int* out) {

@@ -5,16 +5,14 @@
 #include <rapidjson/writer.h>
 
 #include <cstdio>
-#include <fstream>
 #include <map>
-#include <sstream>
 #include <string>
 #include <vector>
 
+#include "core/file_io.h"
 #include "core/input/history_file.h"
 #include "core/input/options.h"
 #include "core/report/html_report.h"
-#include "core/report/json.h"
 #include "core/report/json_reporter.h"
 #include "core/report/report_reader.h"
 
@@ -93,11 +91,8 @@ std::string Serialized(const rapidjson::Document& doc) {
 bool ReportText(const std::vector<std::string>& inputs, const core::MergedReports& merged,
                 const std::string& history_path, std::string* text) {
   if (inputs.size() == 1) {
-    std::ifstream in(inputs[0], std::ios::binary);
-    if (!in) return false;
-    std::ostringstream s;
-    s << in.rdbuf();
-    *text = s.str();
+    std::string ignored;  // the caller says what failed
+    if (!core::ReadFile(inputs[0], text, &ignored)) return false;
   } else {
     *text = Combined(merged);
   }

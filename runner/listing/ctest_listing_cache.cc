@@ -5,8 +5,8 @@
 #include <functional>
 #include <set>
 
+#include "core/file_io.h"
 #include "core/input/ctest_files.h"
-#include "core/report/json.h"
 #include "runner/listing/listing_cache.h"
 
 namespace mprun::runner {

@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/report/json.h"
+#include "core/file_io.h"
 
 namespace mprun::runner {
 

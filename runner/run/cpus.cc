@@ -2,9 +2,7 @@
 
 #include <sched.h>
 
-#include <fstream>
-#include <sstream>
-
+#include "core/file_io.h"
 #include "core/rules/cpu_quota.h"
 
 namespace mprun::runner {
@@ -21,11 +19,8 @@ std::vector<int> AffinityCpus() {
 }
 
 int UsableCores() {
-  std::ifstream in("/proc/self/cgroup");
-  std::stringstream text;
-  text << in.rdbuf();
   return core::UsableCores(static_cast<int>(AffinityCpus().size()),
-                           core::CgroupCpuLimit("/", text.str()));
+                           core::CgroupCpuLimit("/", core::ReadWholeFile("/proc/self/cgroup")));
 }
 
 }  // namespace mprun::runner

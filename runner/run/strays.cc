@@ -9,9 +9,10 @@
 #include <unistd.h>
 
 #include <cstdlib>
-#include <fstream>
 #include <sstream>
 #include <string>
+
+#include "core/file_io.h"
 
 namespace mprun::runner {
 
@@ -19,9 +20,7 @@ namespace {
 
 // The state letter of /proc/PID/stat ('Z' for a zombie), or 0.
 char StateOf(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat;
-  std::getline(in, stat);
+  const std::string stat = core::ReadWholeFile("/proc/" + std::to_string(pid) + "/stat");
   const size_t close = stat.rfind(')');
   return close != std::string::npos && close + 2 < stat.size() ? stat[close + 2] : 0;
 }
@@ -36,9 +35,14 @@ bool ChildrenFromTasks(std::set<pid_t>* out) {
   bool any_file = false;
   while (const dirent* e = readdir(tasks)) {
     if (e->d_name[0] == '.') continue;
-    std::ifstream in(std::string("/proc/self/task/") + e->d_name + "/children");
-    if (!in.is_open()) continue;
+    std::string text;
+    std::string ignored;  // a thread gone since readdir, or no such file in this kernel
+    if (!core::ReadFile(std::string("/proc/self/task/") + e->d_name + "/children", &text,
+                        &ignored)) {
+      continue;
+    }
     any_file = true;
+    std::istringstream in(text);
     long pid = 0;
     while (in >> pid) out->insert(static_cast<pid_t>(pid));
   }
@@ -56,9 +60,7 @@ std::set<pid_t> ChildrenByScan() {
     char* end = nullptr;
     const long pid = std::strtol(e->d_name, &end, 10);
     if (pid <= 0 || *end != '\0') continue;
-    std::ifstream in(std::string("/proc/") + e->d_name + "/stat");
-    std::string stat;
-    std::getline(in, stat);
+    const std::string stat = core::ReadWholeFile(std::string("/proc/") + e->d_name + "/stat");
     // "pid (comm) state ppid ...": comm may hold anything but ends at the last ')'.
     const size_t close = stat.rfind(')');
     if (close == std::string::npos) continue;

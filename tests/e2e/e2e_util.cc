@@ -9,9 +9,9 @@
 
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <sstream>
 
+#include "core/file_io.h"
 #include "runner/run/temp_dir.h"
 
 extern char** environ;
@@ -54,12 +54,7 @@ void NoteSkip(const std::string& why) {
   close(fd);
 }
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string ReadFile(const std::string& path) { return core::ReadWholeFile(path); }
 
 pid_t Start(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
             const ScratchDir& dir) {

@@ -132,17 +132,6 @@ TEST(JsonTest, ReportHoldsOneTestALine) {
   EXPECT_NE(text.find("},\n  {\"binary\":\"bin/t\",\"name\":\"S.b\","), std::string::npos) << text;
 }
 
-TEST(JsonTest, ReportsAreReplacedAtomically) {
-  testing_util::ScratchDir dir;
-  std::string err;
-  ASSERT_TRUE(WriteFileAtomically(dir.File("r.json"), "first", &err)) << err;
-  ASSERT_TRUE(WriteFileAtomically(dir.File("r.json"), "second", &err)) << err;
-  EXPECT_EQ(testing_util::ReadFile(dir.File("r.json")), "second");
-  EXPECT_EQ(dir.List().size(), 1u) << "no temporary file left";
-  EXPECT_FALSE(WriteFileAtomically(dir.File("missing/r.json"), "x", &err));
-  EXPECT_NE(err.find("missing/r.json"), std::string::npos) << err;
-}
-
 RunInfo SmallRun() {
   RunInfo run;
   run.binaries = {"bin/t"};
