@@ -12,11 +12,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <memory>
-#include <sstream>
 #include <vector>
 
+#include "core/file_io.h"
 #include "core/input/run_history.h"
 #include "core/report/junit_reader.h"
 #include "core/report/report_reader.h"
@@ -323,14 +322,11 @@ bool Engine::FillFromEarlierReport(std::string* err) {
                  path.c_str(), std::strerror(errno));
     return true;
   }
-  std::ifstream in(path);
-  std::stringstream text;
-  if (in.is_open()) text << in.rdbuf();
-  if (!in.is_open() || in.bad()) {
-    *err = "--history-from: " + path + ": cannot be read: " + std::strerror(errno);
+  std::string all;
+  if (!core::ReadFile(path, &all, err)) {
+    *err = "--history-from: " + *err;
     return false;
   }
-  const std::string all = text.str();
   const size_t begins = all.find_first_not_of(" \t\r\n");
   core::MergedReports report;
   bool read = false;
