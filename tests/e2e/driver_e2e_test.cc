@@ -144,6 +144,20 @@ TEST(DriverTest, TestsRunInMprunsDirectoryOrWithChdirToBinaryInTheirBinarys) {
   EXPECT_EQ(testing_util::ReadFile(dir.File("cwd")), real);
 }
 
+// `mprun --version`, also after a command's word: the version CMake's
+// project() gives, on stdout, exit 0.
+TEST(DriverTest, VersionIsPrintedByEveryCommand) {
+  ScratchDir dir;
+  for (const std::vector<std::string>& argv :
+       {std::vector<std::string>{kMprun, "--version"},
+        std::vector<std::string>{kMprun, "ctest", "--version"},
+        std::vector<std::string>{kMprun, "merge", "--version"}}) {
+    const Proc p = testing_util::Run(argv, {}, dir);
+    EXPECT_EQ(p.status, 0) << p.err;
+    EXPECT_EQ(p.out, std::string("mprun ") + MPRUN_VERSION_STRING + "\n");
+  }
+}
+
 // How often a run opens the history to read it and renames a new copy
 // over it, as the kernel saw it (strace), not as mprun says.
 struct HistoryAccess {
