@@ -2,9 +2,6 @@
 
 #include <algorithm>
 #include <map>
-#include <unordered_map>
-
-#include "core/report/report_reader.h"
 
 namespace mprun::core {
 
@@ -63,45 +60,6 @@ void RunHistory::KeepOnly(const std::vector<uint32_t>& kept) {
   for (uint32_t t : kept) mine.push_back(t < place_.size() ? place_[t] : Place{});
   place_ = std::move(mine);
   narrowed_ = true;
-}
-
-size_t FillFromReport(const MergedReports& report, const RunInfo& run,
-                      std::vector<Expectation>* expected) {
-  // binary file name + '\n' + full name, and the full name alone (when one
-  // test of the report bears it).
-  std::unordered_map<std::string, size_t> by_binary, by_name;
-  std::unordered_map<std::string, int> names;
-  for (size_t i = 0; i < report.run.tests.size() && i < report.results.size(); ++i) {
-    const TestName& t = report.run.tests[i];
-    const std::string full = t.FullName();
-    const std::string file =
-        t.binary < report.run.binaries.size() ? FileName(report.run.binaries[t.binary]) : "";
-    by_binary.emplace(file + "\n" + full, i);
-    by_name.emplace(full, i);
-    ++names[full];
-  }
-  size_t filled = 0;
-  for (size_t t = 0; t < run.tests.size() && t < expected->size(); ++t) {
-    Expectation& e = (*expected)[t];
-    if (e.cost_ms > 0) continue;
-    const TestName& name = run.tests[t];
-    const std::string full = name.FullName();
-    const std::string file =
-        name.binary < run.binaries.size() ? FileName(run.binaries[name.binary]) : "";
-    auto it = by_binary.find(file + "\n" + full);
-    if (it == by_binary.end()) {
-      it = by_name.find(full);
-      if (it == by_name.end() || names[full] != 1) continue;
-    }
-    const TestResult& r = report.results[it->second];
-    if (r.outcome == Outcome::kNotRun || r.outcome == Outcome::kSkipped) continue;
-    e.cost_ms = std::max(static_cast<double>(r.duration_ns) / 1e6, 0.001);
-    // A timeout's duration is its limit, not the test's (as LongestMs).
-    e.longest_ms = r.outcome == Outcome::kTimedOut ? 0 : e.cost_ms;
-    e.first = IsFailure(r.outcome);
-    ++filled;
-  }
-  return filled;
 }
 
 double MeanExpectedNs(const std::vector<Expectation>& expected) {

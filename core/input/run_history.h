@@ -18,15 +18,6 @@
 
 namespace mprun::core {
 
-struct MergedReports;
-
-// --history-from: what an earlier run's report says of the tests `expected`
-// knows nothing of (cost_ms 0), matched by binary file name and full name
-// (by full name alone when the report's binaries have other names). Each
-// such test gets the report's duration as its cost and its longest, and
-// goes first only if it failed there. Returns how many tests it filled.
-size_t FillFromReport(const MergedReports& report, const RunInfo& run,
-                      std::vector<Expectation>* expected);
 // The mean expected cost in ns when at least half of the tests have one;
 // else 0. At least 1 us.
 double MeanExpectedNs(const std::vector<Expectation>& expected);

@@ -50,6 +50,13 @@ class ReportReader {
 // cannot be read or is not an mprun JSON report.
 bool ReadReports(const std::vector<std::string>& paths, MergedReports* out, std::string* err);
 
+// --history-from: what an earlier run's report says of the tests `expected`
+// knows nothing of (cost_ms 0), matched by binary file name and full name
+// (by full name alone when the report's binaries have other names). Each
+// such test gets the report's duration as its cost and its longest, and
+// goes first only if it failed there. Returns how many tests it filled.
+size_t FillFromReport(const MergedReports& report, const RunInfo& run,
+                      std::vector<Expectation>* expected);
 }  // namespace mprun::core
 
 #endif  // MPRUN_CORE_REPORT_REPORT_READER_H_

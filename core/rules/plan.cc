@@ -5,7 +5,7 @@
 #include <numeric>
 #include <random>
 
-#include "core/input/gtest_filter.h"
+#include "core/rules/gtest_filter.h"
 
 namespace mprun::core {
 

@@ -1,7 +1,7 @@
 // main() for test binaries linked with mprun::gtest_main.
 #include <mprun/mprun.h>
 
-#include "runner/run/fast_exit.h"
+#include "runner/process/fast_exit.h"
 
 int main(int argc, char** argv) {
   const int status = mprun::RunAllTests(argc, argv);

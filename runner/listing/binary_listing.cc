@@ -16,7 +16,7 @@
 #include <cstring>
 
 #include "core/input/options.h"
-#include "runner/run/cpus.h"
+#include "runner/process/cpus.h"
 #include "shm/segment.h"
 
 namespace mprun::runner {

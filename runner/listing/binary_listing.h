@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "runner/run/spawner.h"
+#include "runner/process/spawner.h"
 
 namespace mprun::runner {
 

@@ -13,9 +13,9 @@
 #include <string_view>
 #include <vector>
 
-#include "core/input/gtest_filter.h"
 #include "core/input/options.h"
 #include "core/results.h"
+#include "core/rules/gtest_filter.h"
 #include "core/rules/plan.h"
 #include "runner/run/engine.h"
 

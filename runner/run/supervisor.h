@@ -20,8 +20,8 @@
 #include "core/report/reporter.h"
 #include "core/results.h"
 #include "core/rules/decisions.h"
+#include "runner/process/spawner.h"
 #include "runner/run/deadline_watch.h"
-#include "runner/run/spawner.h"
 #include "shm/doorbell.h"
 #include "shm/segment.h"
 

@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "core/input/ctest_listing.h"
-#include "runner/run/spawner.h"
+#include "runner/process/spawner.h"
 #include "runner/worker/worker.h"
 
 namespace mprun::runner {

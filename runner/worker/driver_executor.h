@@ -26,7 +26,7 @@
 #include <vector>
 
 #include "core/results.h"
-#include "runner/run/spawner.h"
+#include "runner/process/spawner.h"
 #include "runner/worker/worker.h"
 
 namespace mprun::runner {

@@ -12,7 +12,7 @@
 #include <sstream>
 
 #include "core/file_io.h"
-#include "runner/run/temp_dir.h"
+#include "runner/process/temp_dir.h"
 
 extern char** environ;
 

@@ -15,7 +15,7 @@
 
 #include "core/rules/perf.h"
 #include "core/rules/topology.h"
-#include "runner/run/cpus.h"
+#include "runner/process/cpus.h"
 #include "tests/e2e/e2e_util.h"
 
 namespace mprun {

@@ -8,8 +8,8 @@
 #include <string_view>
 #include <vector>
 
-#include "core/input/gtest_filter.h"
 #include "core/rules/cpu_quota.h"
+#include "core/rules/gtest_filter.h"
 #include "core/rules/shard.h"
 #include "core/rules/topology.h"
 

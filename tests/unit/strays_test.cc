@@ -1,7 +1,7 @@
 // StrayReaper with real processes: a daemon a test leaves (fork, setsid,
 // fork, its parent gone) comes back to the supervisor and is killed; a
 // child the supervisor had before the run is left alone.
-#include "runner/run/strays.h"
+#include "runner/process/strays.h"
 
 #include <signal.h>
 #include <sys/wait.h>

@@ -39,7 +39,7 @@
 #include <string>
 #include <vector>
 
-#include "runner/run/cpus.h"
+#include "runner/process/cpus.h"
 #include "tools/bench/workload.h"
 
 namespace {

@@ -4,8 +4,8 @@
 // "POS1:POS2-NEG1:NEG2": a test runs when its full name "Suite.Test" matches
 // some positive pattern (none given = "*") and no negative one; '*' matches
 // any run of characters, '?' any one character.
-#ifndef MPRUN_CORE_INPUT_GTEST_FILTER_H_
-#define MPRUN_CORE_INPUT_GTEST_FILTER_H_
+#ifndef MPRUN_CORE_RULES_GTEST_FILTER_H_
+#define MPRUN_CORE_RULES_GTEST_FILTER_H_
 
 #include <string>
 #include <string_view>
@@ -31,4 +31,4 @@ bool IsDisabledTest(std::string_view suite, std::string_view name);
 
 }  // namespace mprun::core
 
-#endif  // MPRUN_CORE_INPUT_GTEST_FILTER_H_
+#endif  // MPRUN_CORE_RULES_GTEST_FILTER_H_

@@ -1,4 +1,4 @@
-#include "runner/run/spawner.h"
+#include "runner/process/spawner.h"
 
 #include <fcntl.h>
 #include <sched.h>

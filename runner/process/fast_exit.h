@@ -8,8 +8,8 @@
 // (docs/design.md, "Rules every change keeps"), so the supervisor started by mprun::gtest_main
 // skips them too. Coverage counters are still written (__gcov_dump, when linked in); sanitizer
 // builds keep the normal exit so their leak checks run.
-#ifndef MPRUN_RUNNER_RUN_FAST_EXIT_H_
-#define MPRUN_RUNNER_RUN_FAST_EXIT_H_
+#ifndef MPRUN_RUNNER_PROCESS_FAST_EXIT_H_
+#define MPRUN_RUNNER_PROCESS_FAST_EXIT_H_
 
 namespace mprun::runner {
 
@@ -24,4 +24,4 @@ void ExitWithoutTeardown(int status);
 
 }  // namespace mprun::runner
 
-#endif  // MPRUN_RUNNER_RUN_FAST_EXIT_H_
+#endif  // MPRUN_RUNNER_PROCESS_FAST_EXIT_H_

@@ -1,6 +1,6 @@
 // The CPUs this process may use. Any process.
-#ifndef MPRUN_RUNNER_RUN_CPUS_H_
-#define MPRUN_RUNNER_RUN_CPUS_H_
+#ifndef MPRUN_RUNNER_PROCESS_CPUS_H_
+#define MPRUN_RUNNER_PROCESS_CPUS_H_
 
 #include <vector>
 
@@ -13,4 +13,4 @@ int UsableCores();
 
 }  // namespace mprun::runner
 
-#endif  // MPRUN_RUNNER_RUN_CPUS_H_
+#endif  // MPRUN_RUNNER_PROCESS_CPUS_H_

@@ -1,4 +1,4 @@
-#include "core/input/gtest_filter.h"
+#include "core/rules/gtest_filter.h"
 
 namespace mprun::core {
 

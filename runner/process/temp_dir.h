@@ -1,7 +1,7 @@
 // Temporary directories of a run: one root per run, one private directory per
 // worker process inside it. Supervisor only (creation and removal).
-#ifndef MPRUN_RUNNER_RUN_TEMP_DIR_H_
-#define MPRUN_RUNNER_RUN_TEMP_DIR_H_
+#ifndef MPRUN_RUNNER_PROCESS_TEMP_DIR_H_
+#define MPRUN_RUNNER_PROCESS_TEMP_DIR_H_
 
 #include <string>
 
@@ -14,4 +14,4 @@ void RemoveTree(const std::string& path);
 
 }  // namespace mprun::runner
 
-#endif  // MPRUN_RUNNER_RUN_TEMP_DIR_H_
+#endif  // MPRUN_RUNNER_PROCESS_TEMP_DIR_H_

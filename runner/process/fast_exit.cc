@@ -1,4 +1,4 @@
-#include "runner/run/fast_exit.h"
+#include "runner/process/fast_exit.h"
 
 #include <unistd.h>
 

@@ -8,8 +8,8 @@
 // child when the run began is such a stray; each is killed with its process
 // group and reaped, until none is left. Processes the binary itself started
 // before the run (a shared environment's server) are left alone.
-#ifndef MPRUN_RUNNER_RUN_STRAYS_H_
-#define MPRUN_RUNNER_RUN_STRAYS_H_
+#ifndef MPRUN_RUNNER_PROCESS_STRAYS_H_
+#define MPRUN_RUNNER_PROCESS_STRAYS_H_
 
 #include <sys/types.h>
 
@@ -40,4 +40,4 @@ std::set<pid_t> ChildrenOfSelf();
 
 }  // namespace mprun::runner
 
-#endif  // MPRUN_RUNNER_RUN_STRAYS_H_
+#endif  // MPRUN_RUNNER_PROCESS_STRAYS_H_

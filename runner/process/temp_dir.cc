@@ -1,4 +1,4 @@
-#include "runner/run/temp_dir.h"
+#include "runner/process/temp_dir.h"
 
 #include <ftw.h>
 #include <unistd.h>

@@ -1,4 +1,4 @@
-#include "runner/run/strays.h"
+#include "runner/process/strays.h"
 
 #include <dirent.h>
 #include <errno.h>

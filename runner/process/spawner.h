@@ -5,8 +5,8 @@
 // supervisor before the run. The real one (ForkSpawner) forks; the
 // supervisor's tests use a fake that lets them play the worker's part in
 // the segment by hand.
-#ifndef MPRUN_RUNNER_RUN_SPAWNER_H_
-#define MPRUN_RUNNER_RUN_SPAWNER_H_
+#ifndef MPRUN_RUNNER_PROCESS_SPAWNER_H_
+#define MPRUN_RUNNER_PROCESS_SPAWNER_H_
 
 #include <sys/types.h>
 
@@ -128,4 +128,4 @@ class ForkSpawner : public Spawner {
 
 }  // namespace mprun::runner
 
-#endif  // MPRUN_RUNNER_RUN_SPAWNER_H_
+#endif  // MPRUN_RUNNER_PROCESS_SPAWNER_H_

@@ -1,4 +1,4 @@
-#include "runner/run/cpus.h"
+#include "runner/process/cpus.h"
 
 #include <sched.h>
 
