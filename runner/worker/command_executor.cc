@@ -1,9 +1,6 @@
 #include "runner/worker/command_executor.h"
 
-#include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -12,6 +9,7 @@
 #include <string_view>
 
 #include "runner/framework/gtest_console_follower.h"
+#include "runner/worker/pipe_follower.h"
 
 namespace mprun::runner {
 
@@ -30,40 +28,17 @@ void WriteAll(int fd, std::string_view text) {
   }
 }
 
-// Copies the command's output into the worker's until the pipe closes and
-// the command has ended (something it started may hold the pipe open
-// after it ended; it may close its output and go on), keeping the start of
-// the output in `kept`. Returns with the command ended but not reaped, so
-// that its group id still names its leftovers.
+// Copies the command's output into the worker's, keeping its start in
+// `kept`, and returns once the pipe has closed and the command has ended
+// (something it started may hold the pipe open after it ended; it may
+// close its output and go on: a hang there is the time limit's). The
+// command is ended but not reaped, so that its group id still names its
+// leftovers.
 void Follow(pid_t pid, int fd, std::string* kept) {
-  const int exited_fd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
-  char buf[65536];
-  bool gone = false;
-  for (;;) {
-    if (!gone && exited_fd >= 0) {
-      pollfd fds[2] = {{fd, POLLIN, 0}, {exited_fd, POLLIN, 0}};
-      if (poll(fds, 2, -1) < 0) {
-        if (errno == EINTR) continue;
-        break;
-      }
-      if (fds[1].revents != 0 && fds[0].revents == 0) {
-        gone = true;  // drain what is buffered, without waiting
-        fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-      }
-    }
-    const ssize_t n = read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    const std::string_view chunk(buf, static_cast<size_t>(n));
+  FollowPipe(pid, fd, /*grace_ms=*/-1, [&](std::string_view chunk) {
     WriteAll(STDOUT_FILENO, chunk);
     if (kept->size() < kOutputKept) kept->append(chunk.substr(0, kOutputKept - kept->size()));
-  }
-  close(fd);
-  if (exited_fd < 0) return;
-  pollfd exited = {exited_fd, POLLIN, 0};
-  while (!gone && poll(&exited, 1, -1) < 0 && errno == EINTR) {
-  }
-  close(exited_fd);
+  });
 }
 
 // The fixture `test` requires whose set-up failed earlier in the group, or "".

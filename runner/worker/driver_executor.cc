@@ -1,12 +1,9 @@
 #include "runner/worker/driver_executor.h"
 
-#include <fcntl.h>
-#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -22,6 +19,7 @@
 #include "core/outcome.h"
 #include "core/rules/decisions.h"
 #include "runner/framework/gtest_console_follower.h"
+#include "runner/worker/pipe_follower.h"
 #include "shm/segment.h"
 
 namespace mprun::runner {
@@ -279,40 +277,11 @@ class DriverWorker {
   // True when the pipe closed while the child lived on: it closed its stdout
   // and stderr, nothing it does from here can be followed, and it was killed.
   bool Follow(pid_t pid, int fd, ConsoleFollower& follow) {
-    const int exited_fd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
-    char buf[65536];
-    bool child_gone = false;
-    for (;;) {
-      if (!child_gone && exited_fd >= 0) {
-        pollfd fds[2] = {{fd, POLLIN, 0}, {exited_fd, POLLIN, 0}};
-        if (poll(fds, 2, -1) < 0) {
-          if (errno == EINTR) continue;
-          break;
-        }
-        if (fds[1].revents != 0 && fds[0].revents == 0) {
-          child_gone = true;  // drain what is buffered, without waiting
-          fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-        }
-      }
-      const ssize_t n = read(fd, buf, sizeof buf);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) break;
-      follow.Feed(std::string_view(buf, static_cast<size_t>(n)));
-    }
-    // The kernel closes a dying process's files just before it becomes a
-    // zombie, and the shim ends after the binary, so give an exit in
-    // progress a moment to show first.
-    bool stdout_closed = false;
-    if (!child_gone && exited_fd >= 0) {
-      pollfd exited = {exited_fd, POLLIN, 0};
-      if (poll(&exited, 1, 100) == 0) {
-        stdout_closed = true;
-        spawner_.SignalProgram(pid, SIGKILL);
-      }
-    }
-    if (exited_fd >= 0) close(exited_fd);
+    const PipeEnd end =
+        FollowPipe(pid, fd, /*grace_ms=*/100, [&](std::string_view chunk) { follow.Feed(chunk); });
+    const bool stdout_closed = end == PipeEnd::kChildLivesOn;
+    if (stdout_closed) spawner_.SignalProgram(pid, SIGKILL);
     follow.Close();
-    close(fd);
     return stdout_closed;
   }
 
