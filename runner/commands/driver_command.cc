@@ -89,6 +89,7 @@ class DriverWay : public WayIn {
     UseLaunchBatches(startup_ns_, spec);
     setup_.run = &run;
     setup_.exec_paths = exec_paths_;
+    setup_.frameworks.assign(run.binaries.size(), &framework_);
     setup_.extra_args = args_.passthrough;
     setup_.extra_args.insert(setup_.extra_args.end(), args_.user_args.begin(),
                              args_.user_args.end());

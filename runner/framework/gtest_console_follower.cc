@@ -41,13 +41,6 @@ int64_t ReportedMs(std::string_view line) {
 
 }  // namespace
 
-core::ProcessEnd EndOf(int wait_status) {
-  core::ProcessEnd end;
-  end.signaled = WIFSIGNALED(wait_status);
-  end.code = end.signaled ? WTERMSIG(wait_status) : WEXITSTATUS(wait_status);
-  return end;
-}
-
 ConsoleFollower::ConsoleFollower(FollowerSink& sink, const std::vector<uint32_t>& group,
                                  std::vector<std::string> names)
     : sink_(sink), group_(group), names_(std::move(names)), done_(group.size(), false) {}

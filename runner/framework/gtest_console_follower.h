@@ -72,9 +72,6 @@ class ConsoleFollower : public StreamFollower {
   std::string pending_;  // a line not ended yet
 };
 
-// How a process ended, from its wait status.
-core::ProcessEnd EndOf(int wait_status);
-
 }  // namespace mprun::runner
 
 #endif  // MPRUN_RUNNER_FRAMEWORK_GTEST_CONSOLE_FOLLOWER_H_

@@ -267,4 +267,11 @@ bool ForkSpawner::StartProgram(const ProgramSpec& spec, Program* out, std::strin
   return true;
 }
 
+core::ProcessEnd EndOf(int wait_status) {
+  core::ProcessEnd end;
+  end.signaled = WIFSIGNALED(wait_status);
+  end.code = end.signaled ? WTERMSIG(wait_status) : WEXITSTATUS(wait_status);
+  return end;
+}
+
 }  // namespace mprun::runner

@@ -126,6 +126,9 @@ class ForkSpawner : public Spawner {
   uint64_t output_span_ = 0;
 };
 
+// How a process ended, from its wait status.
+core::ProcessEnd EndOf(int wait_status);
+
 }  // namespace mprun::runner
 
 #endif  // MPRUN_RUNNER_PROCESS_SPAWNER_H_

@@ -8,7 +8,6 @@
 #include <set>
 #include <string_view>
 
-#include "runner/framework/gtest_console_follower.h"
 #include "runner/worker/pipe_follower.h"
 
 namespace mprun::runner {

@@ -14,11 +14,11 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <string_view>
 
 #include "core/outcome.h"
 #include "core/rules/decisions.h"
-#include "runner/framework/gtest_console_follower.h"
 #include "runner/worker/pipe_follower.h"
 #include "shm/segment.h"
 
@@ -28,10 +28,8 @@ namespace {
 
 using core::Outcome;
 
-// Arguments longer than this go through a --gtest_flagfile (the kernel
-// refuses any single argument over 128 KiB).
-constexpr size_t kMaxFilterArg = 100000;
-constexpr size_t kStrayKept = ConsoleFollower::kStrayKept;
+// As much of what a binary printed outside tests as a failure says.
+constexpr size_t kStrayKept = 8192;
 
 // A launch refused for want of a process, a descriptor or memory is the
 // machine's state, not the tests' fault: it is tried again after a pause.
@@ -157,50 +155,42 @@ class DriverWorker {
     }
   }
 
-  // The filter naming `group` (in table order): a whole suite by its
-  // wildcard, every other test by name.
-  std::string FilterFor(const std::vector<uint32_t>& group) const {
-    std::string filter = "--gtest_filter=";
+  const TestFramework& FrameworkOf(uint32_t binary) const {
+    return setup_.frameworks.empty() ? GoogleTestFramework() : *setup_.frameworks[binary];
+  }
+
+  // What names `group` (in table order): a whole suite by its wildcard,
+  // every other test by name.
+  std::vector<std::string> SelectorsFor(const std::vector<uint32_t>& group) const {
+    std::vector<std::string> selectors;
     for (size_t i = 0; i < group.size();) {
-      if (i > 0) filter += ':';
       const core::TestName& t = run_.tests[group[i]];
       const uint32_t whole =
           setup_.whole_suite_size.empty() ? 0 : setup_.whole_suite_size[group[i]];
       if (whole > 1 && i + whole <= group.size() &&
           run_.tests[group[i + whole - 1]].suite == t.suite &&
           group[i + whole - 1] == group[i] + whole - 1) {
-        filter += t.suite + ".*";
+        selectors.push_back(t.suite + ".*");
         i += whole;
         continue;
       }
-      filter += t.FullName();
+      selectors.push_back(t.FullName());
       ++i;
     }
-    return filter;
+    return selectors;
   }
 
-  // The command line of a launch. A filter too long for one argument goes
-  // into `*flagfile`; false (and `*err`) when that file cannot be written.
+  // The command line of a launch. A selection too long for one argument
+  // goes into `*file`; false (and `*err`) when that file cannot be written.
   bool CommandLine(uint32_t binary, const std::vector<uint32_t>& group,
-                   std::vector<std::string>* argv, std::string* flagfile, std::string* err) const {
-    const std::string filter = FilterFor(group);
-    *argv = {setup_.exec_paths[binary]};
-    if (filter.size() > kMaxFilterArg) {
-      *flagfile = temp_dir_ + "/mprun-filter-" + std::to_string(getpid()) + ".txt";
-      FILE* f = std::fopen(flagfile->c_str(), "w");
-      const bool ok =
-          f != nullptr && std::fputs(filter.c_str(), f) >= 0 && std::fputc('\n', f) >= 0;
-      if (f != nullptr) std::fclose(f);
-      if (!ok) {
-        *err = "mprun could not write its filter file " + *flagfile + ": " + std::strerror(errno);
-        return false;
-      }
-      argv->push_back("--gtest_flagfile=" + *flagfile);
-    } else {
-      argv->push_back(filter);
+                   std::vector<std::string>* argv, std::string* file, std::string* err) const {
+    std::vector<std::string> args;
+    if (!FrameworkOf(binary).LaunchArgs(SelectorsFor(group), setup_.also_run_disabled, temp_dir_,
+                                        &args, file, err)) {
+      return false;
     }
-    argv->push_back("--gtest_color=no");
-    if (setup_.also_run_disabled) argv->push_back("--gtest_also_run_disabled_tests");
+    *argv = {setup_.exec_paths[binary]};
+    argv->insert(argv->end(), args.begin(), args.end());
     if (!setup_.binary_args.empty()) {
       argv->insert(argv->end(), setup_.binary_args[binary].begin(),
                    setup_.binary_args[binary].end());
@@ -254,7 +244,9 @@ class DriverWorker {
     std::vector<std::string> names;
     names.reserve(group.size());
     for (uint32_t t : group) names.push_back(run_.tests[t].FullName());
-    ConsoleFollower follow(sink, group, std::move(names));
+    const std::unique_ptr<StreamFollower> following =
+        FrameworkOf(binary).Follow(sink, group, std::move(names));
+    StreamFollower& follow = *following;
     const bool stdout_closed = Follow(pid, fd, follow);
     // What the binary's tests left in its group goes now, while the shim's
     // unreaped pid still holds the group id (so this never hits a stranger).
@@ -276,7 +268,7 @@ class DriverWorker {
   // exited (a process a test left behind may hold the pipe open long after).
   // True when the pipe closed while the child lived on: it closed its stdout
   // and stderr, nothing it does from here can be followed, and it was killed.
-  bool Follow(pid_t pid, int fd, ConsoleFollower& follow) {
+  bool Follow(pid_t pid, int fd, StreamFollower& follow) {
     const PipeEnd end =
         FollowPipe(pid, fd, /*grace_ms=*/100, [&](std::string_view chunk) { follow.Feed(chunk); });
     const bool stdout_closed = end == PipeEnd::kChildLivesOn;
@@ -286,7 +278,7 @@ class DriverWorker {
   }
 
   // What becomes of the launch's tests that never started (core/rules/decisions.h).
-  void AfterEnd(uint32_t binary, const ConsoleFollower& follow, const core::ProcessEnd& end,
+  void AfterEnd(uint32_t binary, const StreamFollower& follow, const core::ProcessEnd& end,
                 bool died) {
     const std::string& path = run_.binaries[binary];
     const std::vector<uint32_t> rest = follow.Unstarted();

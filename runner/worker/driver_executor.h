@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "core/results.h"
+#include "runner/framework/test_framework.h"
 #include "runner/process/spawner.h"
 #include "runner/worker/worker.h"
 
@@ -35,14 +36,17 @@ struct DriverSetup {
   const core::RunInfo* run = nullptr;
   // What to execute for each of run->binaries (absolute paths).
   std::vector<std::string> exec_paths;
-  // Arguments after the filter for every launch: gtest flags passed through,
-  // then the user's arguments after `--`.
+  // The framework of each of run->binaries' tests (empty: GoogleTest for
+  // all): how a launch is asked for its tests and followed.
+  std::vector<const TestFramework*> frameworks;
+  // Arguments after the selection for every launch: the framework's flags
+  // passed through, then the user's arguments after `--`.
   std::vector<std::string> extra_args;
   bool also_run_disabled = false;
   // Per test: how many tests its suite has in the table when that is every
-  // test `--gtest_filter=Suite.*` would run in its binary, else 0. A batch
-  // holding all of them names the suite by that wildcard (a shorter filter:
-  // less for gtest to parse and match).
+  // test `Suite.*` would run in its binary, else 0. A batch holding all of
+  // them names the suite by that wildcard (a shorter selection: less for
+  // the binary to parse and match).
   std::vector<uint32_t> whole_suite_size;
   // Starts, signals and waits for the binaries (in the worker process: the
   // supervisor's copy, inherited by fork).

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "runner/framework/gtest_console_follower.h"
+#include "runner/process/spawner.h"
 
 namespace {
 

@@ -1,10 +1,11 @@
-#include "runner/framework/gtest_console_follower.h"
-
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
 #include <string>
 #include <vector>
+
+#include "runner/framework/gtest_console_follower.h"
+#include "runner/process/spawner.h"
 
 namespace mprun::runner {
 namespace {
