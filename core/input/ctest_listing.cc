@@ -8,6 +8,8 @@
 #include <map>
 #include <set>
 
+#include "core/json_fields.h"
+
 namespace mprun::core {
 
 namespace {
@@ -18,18 +20,17 @@ using Value = rapidjson::Value;
 // as an array, a one-element one sometimes as a plain string.
 std::vector<std::string> Strings(const Value& v) {
   std::vector<std::string> out;
-  if (v.IsString()) out.emplace_back(v.GetString(), v.GetStringLength());
+  if (v.IsString()) out.push_back(JsonString(v));
   if (v.IsArray()) {
     for (const Value& e : v.GetArray()) {
-      if (e.IsString()) out.emplace_back(e.GetString(), e.GetStringLength());
+      if (e.IsString()) out.push_back(JsonString(e));
     }
   }
   return out;
 }
 
-std::string String(const Value& v) { return v.IsString() ? v.GetString() : ""; }
-double Number(const Value& v) { return v.IsNumber() ? v.GetDouble() : 0; }
-bool Bool(const Value& v) { return v.IsBool() ? v.GetBool() : v.IsNumber() && v.GetDouble() != 0; }
+// ctest writes a boolean property as true/false or as a number.
+bool Bool(const Value& v) { return v.IsBool() ? v.GetBool() : JsonNumber(v) != 0; }
 
 using Setter = std::function<void(const Value&, CtestTest*)>;
 
@@ -37,8 +38,9 @@ using Setter = std::function<void(const Value&, CtestTest*)>;
 // ctest reports is listed in `unhonoured` (LABELS and COST are read too).
 const std::map<std::string, Setter>& Setters() {
   static const std::map<std::string, Setter> setters = {
-      {"WORKING_DIRECTORY", [](const Value& v, CtestTest* t) { t->working_directory = String(v); }},
-      {"TIMEOUT", [](const Value& v, CtestTest* t) { t->timeout_s = Number(v); }},
+      {"WORKING_DIRECTORY",
+       [](const Value& v, CtestTest* t) { t->working_directory = JsonString(v); }},
+      {"TIMEOUT", [](const Value& v, CtestTest* t) { t->timeout_s = JsonNumber(v); }},
       {"ENVIRONMENT", [](const Value& v, CtestTest* t) { t->environment = Strings(v); }},
       {"ENVIRONMENT_MODIFICATION",
        [](const Value& v, CtestTest* t) { t->environment_modification = Strings(v); }},
@@ -46,7 +48,7 @@ const std::map<std::string, Setter>& Setters() {
       {"WILL_FAIL", [](const Value& v, CtestTest* t) { t->will_fail = Bool(v); }},
       {"RUN_SERIAL", [](const Value& v, CtestTest* t) { t->run_serial = Bool(v); }},
       {"SKIP_RETURN_CODE",
-       [](const Value& v, CtestTest* t) { t->skip_return_code = static_cast<int>(Number(v)); }},
+       [](const Value& v, CtestTest* t) { t->skip_return_code = static_cast<int>(JsonNumber(v)); }},
       {"PASS_REGULAR_EXPRESSION", [](const Value& v, CtestTest* t) { t->pass_regex = Strings(v); }},
       {"FAIL_REGULAR_EXPRESSION", [](const Value& v, CtestTest* t) { t->fail_regex = Strings(v); }},
       {"SKIP_REGULAR_EXPRESSION", [](const Value& v, CtestTest* t) { t->skip_regex = Strings(v); }},
@@ -57,9 +59,9 @@ const std::map<std::string, Setter>& Setters() {
       {"FIXTURES_REQUIRED",
        [](const Value& v, CtestTest* t) { t->fixtures_required = Strings(v); }},
       {"DEPENDS", [](const Value& v, CtestTest* t) { t->depends = Strings(v); }},
-      {"COST", [](const Value& v, CtestTest* t) { t->cost = Number(v); }},
+      {"COST", [](const Value& v, CtestTest* t) { t->cost = JsonNumber(v); }},
       {"PROCESSORS",
-       [](const Value& v, CtestTest* t) { t->processors = static_cast<int>(Number(v)); }},
+       [](const Value& v, CtestTest* t) { t->processors = static_cast<int>(JsonNumber(v)); }},
   };
   return setters;
 }
@@ -69,14 +71,14 @@ bool ParseTest(const Value& v, CtestTest* t, std::string* err) {
     *err = "a test without a name";
     return false;
   }
-  t->name = v["name"].GetString();
+  t->name = JsonString(v["name"]);
   if (v.HasMember("command")) t->command = Strings(v["command"]);
   if (!v.HasMember("properties") || !v["properties"].IsArray()) return true;
   for (const Value& p : v["properties"].GetArray()) {
     if (!p.IsObject() || !p.HasMember("name") || !p["name"].IsString() || !p.HasMember("value")) {
       continue;
     }
-    const std::string name = p["name"].GetString();
+    const std::string name = JsonString(p["name"]);
     const auto it = Setters().find(name);
     if (it == Setters().end()) {
       t->unhonoured.push_back(name);
@@ -159,7 +161,7 @@ bool ParseCtestJson(std::string_view text, std::vector<CtestTest>* out, std::str
     *err = "not JSON";
     return false;
   }
-  if (!doc.HasMember("kind") || String(doc["kind"]) != "ctestInfo" || !doc.HasMember("version") ||
+  if (StringMember(doc, "kind") != "ctestInfo" || !doc.HasMember("version") ||
       !doc["version"].IsObject() || !doc["version"].HasMember("major") ||
       !doc["version"]["major"].IsInt() || doc["version"]["major"].GetInt() != 1) {
     *err = "not ctest's json-v1 (kind ctestInfo, version 1)";

@@ -7,34 +7,18 @@
 #include <utility>
 
 #include "core/file_io.h"
+#include "core/json_fields.h"
 #include "core/outcome.h"
 
 namespace mprun::core {
 
 namespace {
 
-std::string Str(const rapidjson::Value& obj, const char* key) {
-  if (!obj.HasMember(key) || !obj[key].IsString()) return "";
-  return std::string(obj[key].GetString(), obj[key].GetStringLength());
-}
-
-double Num(const rapidjson::Value& obj, const char* key) {
-  return obj.HasMember(key) && obj[key].IsNumber() ? obj[key].GetDouble() : 0;
-}
-
-bool True(const rapidjson::Value& obj, const char* key) {
-  return obj.HasMember(key) && obj[key].IsBool() && obj[key].GetBool();
-}
-
-bool False(const rapidjson::Value& obj, const char* key) {
-  return obj.HasMember(key) && obj[key].IsBool() && !obj[key].GetBool();
-}
-
 // A number of the report as a whole number in [0, max]: a report is outside
 // input, and casting a negative, huge or non-finite double is undefined
 // (found by tests/fuzz/fuzz_merge).
 uint64_t Whole(const rapidjson::Value& obj, const char* key, double scale, uint64_t max) {
-  const double v = Num(obj, key) * scale;
+  const double v = NumberMember(obj, key) * scale;
   if (!(v > 0)) return 0;  // also NaN
   return v >= static_cast<double>(max) ? max : static_cast<uint64_t>(v);
 }
@@ -48,20 +32,18 @@ void ReadBasis(const rapidjson::Value& shard, CoverReport* r) {
   if (!shard.HasMember("tests_digest") || !shard["tests_digest"].IsString()) return;
   r->has_basis = true;
   r->selected = Whole(shard, "selected", 1, uint64_t{1} << 62);
-  r->tests_digest = Str(shard, "tests_digest");
-  r->costs_digest = Str(shard, "costs_digest");
+  r->tests_digest = StringMember(shard, "tests_digest");
+  r->costs_digest = StringMember(shard, "costs_digest");
   if (!shard.HasMember("tests") || !shard["tests"].IsArray()) return;
   for (const auto& binary : shard["tests"].GetArray()) {
     if (!binary.IsObject() || !binary.HasMember("suites") || !binary["suites"].IsArray()) continue;
-    const std::string file = Str(binary, "binary");
+    const std::string file = StringMember(binary, "binary");
     for (const auto& suite : binary["suites"].GetArray()) {
       if (!suite.IsArray() || suite.Empty() || !suite[0].IsString()) continue;
-      const std::string prefix =
-          file + "/" + std::string(suite[0].GetString(), suite[0].GetStringLength()) + ".";
+      const std::string prefix = file + "/" + JsonString(suite[0]) + ".";
       for (rapidjson::SizeType i = 1; i < suite.Size(); ++i) {
         if (!suite[i].IsString()) continue;
-        r->selected_keys.push_back(prefix +
-                                   std::string(suite[i].GetString(), suite[i].GetStringLength()));
+        r->selected_keys.push_back(prefix + JsonString(suite[i]));
       }
     }
   }
@@ -80,15 +62,15 @@ void ReadSamples(const rapidjson::Value& test, TestResult* r) {
 
 // A test of a report, except its name; false for an unknown outcome.
 bool ReadResult(const rapidjson::Value& t, TestResult* r) {
-  if (!OutcomeFromName(Str(t, "outcome"), &r->outcome)) return false;
+  if (!OutcomeFromName(StringMember(t, "outcome"), &r->outcome)) return false;
   r->duration_ns = Whole(t, "duration_ms", 1e6, uint64_t{1} << 62);
   r->start_ns = Whole(t, "start_ms", 1e6, uint64_t{1} << 62);
   r->worker = t.HasMember("worker") && t["worker"].IsInt() ? t["worker"].GetInt() : -1;
   r->attempts = t.HasMember("attempts") && t["attempts"].IsUint() ? t["attempts"].GetUint() : 1;
-  r->flaky = True(t, "flaky");
-  r->message = Str(t, "message");
-  r->signal = Str(t, "signal");
-  r->output = Str(t, "output");
+  r->flaky = MemberIs(t, "flaky", true);
+  r->message = StringMember(t, "message");
+  r->signal = StringMember(t, "signal");
+  r->output = StringMember(t, "output");
   ReadSamples(t, r);
   return true;
 }
@@ -125,10 +107,11 @@ bool ReportReader::Add(const std::string& path, const std::string& text, std::st
     return false;
   }
   RunSummary& summary = merged_.summary;
-  if (False(doc, "complete")) {
+  if (MemberIs(doc, "complete", false)) {
     summary.errors.push_back(path + " is incomplete: its run was killed or has not ended");
   }
-  if (True(doc, "interrupted")) summary.errors.push_back(path + ": its run was interrupted");
+  if (MemberIs(doc, "interrupted", true))
+    summary.errors.push_back(path + ": its run was interrupted");
   merged_.run.workers =
       std::max(merged_.run.workers, static_cast<int>(Whole(doc, "processes", 1, 1 << 20)));
   summary.wall_seconds = std::max(summary.wall_seconds,
@@ -154,8 +137,8 @@ bool ReportReader::Add(const std::string& path, const std::string& text, std::st
   }
   for (const auto& t : doc["tests"].GetArray()) {
     if (!t.IsObject()) continue;
-    const std::string binary = Str(t, "binary");
-    const std::string name = Str(t, "name");
+    const std::string binary = StringMember(t, "binary");
+    const std::string name = StringMember(t, "name");
     const auto iteration = static_cast<int>(Whole(t, "iteration", 1, INT32_MAX));
     const std::string key = FileName(binary) + "/" + name;
     mine.ran.emplace_back(key, iteration);

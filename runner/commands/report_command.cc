@@ -12,6 +12,7 @@
 #include "core/file_io.h"
 #include "core/input/history_file.h"
 #include "core/input/options.h"
+#include "core/json_fields.h"
 #include "core/report/html_report.h"
 #include "core/report/json_reporter.h"
 #include "core/report/report_reader.h"
@@ -30,10 +31,6 @@ std::string Combined(const core::MergedReports& merged) {
   return core::RenderJsonReport(merged.run, ledger, merged.summary);
 }
 
-std::string Str(const rapidjson::Value& obj, const char* key) {
-  return obj.HasMember(key) && obj[key].IsString() ? obj[key].GetString() : "";
-}
-
 // The moved tests of the report's perf section that carry no durations of
 // their own get the history's (its sections are by binary file name).
 void AddHistory(const std::string& path, rapidjson::Document* doc) {
@@ -45,7 +42,7 @@ void AddHistory(const std::string& path, rapidjson::Document* doc) {
       const bool has = m.IsObject() && m.HasMember("history_ms") && m["history_ms"].IsArray() &&
                        !m["history_ms"].Empty();
       if (!m.IsObject() || has) continue;
-      const std::string binary = Str(m, "binary");
+      const std::string binary = core::StringMember(m, "binary");
       by_binary[binary.substr(binary.rfind('/') + 1)].push_back(&m);
     }
   }
@@ -55,7 +52,7 @@ void AddHistory(const std::string& path, rapidjson::Document* doc) {
   for (const auto& [binary, moved] : by_binary) {
     std::vector<core::TestName>& names = tests[sections.size()];
     for (const rapidjson::Value* m : moved) {
-      const std::string name = Str(*m, "name");
+      const std::string name = core::StringMember(*m, "name");
       const size_t dot = name.find('.');
       names.push_back(
           {0, name.substr(0, dot), dot == std::string::npos ? "" : name.substr(dot + 1)});
