@@ -18,15 +18,6 @@ namespace {
 // whole output; a test that prints more than this is matched on its start).
 constexpr size_t kOutputKept = size_t{16} << 20;
 
-void WriteAll(int fd, std::string_view text) {
-  while (!text.empty()) {
-    const ssize_t n = write(fd, text.data(), text.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;
-    text.remove_prefix(static_cast<size_t>(n));
-  }
-}
-
 // Copies the command's output into the worker's, keeping its start in
 // `kept`, and returns once the pipe has closed and the command has ended
 // (something it started may hold the pipe open after it ended; it may

@@ -38,15 +38,6 @@ bool IsShortage(int error_number) {
          error_number == ENFILE;
 }
 
-void WriteAll(int fd, std::string_view text) {
-  while (!text.empty()) {
-    const ssize_t n = write(fd, text.data(), text.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;
-    text.remove_prefix(static_cast<size_t>(n));
-  }
-}
-
 // The worker's side of a launch: events to the runtime, output to the
 // worker's output file.
 // Once the run is interrupted no new test may start: the child that starts

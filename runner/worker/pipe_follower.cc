@@ -78,4 +78,13 @@ PipeEnd FollowPipe(pid_t pid, int fd, int grace_ms,
   return ended ? PipeEnd::kChildEnded : PipeEnd::kChildLivesOn;
 }
 
+void WriteAll(int fd, std::string_view text) {
+  while (!text.empty()) {
+    const ssize_t n = write(fd, text.data(), text.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    text.remove_prefix(static_cast<size_t>(n));
+  }
+}
+
 }  // namespace mprun::runner

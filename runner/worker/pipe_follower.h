@@ -43,6 +43,10 @@ enum class PipeEnd {
 PipeEnd FollowPipe(pid_t pid, int fd, int grace_ms,
                    const std::function<void(std::string_view chunk)>& chunk);
 
+// Writes all of `text` to `fd` (the worker's output: what a child printed,
+// copied), retrying after signals; stops quietly when `fd` takes no more.
+void WriteAll(int fd, std::string_view text);
+
 }  // namespace mprun::runner
 
 #endif  // MPRUN_RUNNER_WORKER_PIPE_FOLLOWER_H_
