@@ -48,8 +48,7 @@ void DeadlineWatch::Check(uint32_t slot, uint64_t now, double mean_test_ns, uint
   const uint64_t hand_back_at = rules_.HandBackAt(started);
   if (w.took_back_for != packed) {
     if (now >= hand_back_at) {
-      hands_.TakeBackUnstarted(slot);
-      w.took_back_for = packed;
+      if (hands_.TakeBackUnstarted(slot)) w.took_back_for = packed;
     } else {
       *next_event = std::min(*next_event, hand_back_at);
     }

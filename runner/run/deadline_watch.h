@@ -31,8 +31,10 @@ class DeadlineWatch {
     virtual void Drain(uint32_t slot) = 0;
     // `test` has no result yet and the lease of the worker in `slot` holds it.
     virtual bool HeldOpen(uint32_t slot, uint32_t test) const = 0;
-    // What the worker holds but has not started goes to other workers.
-    virtual void TakeBackUnstarted(uint32_t slot) = 0;
+    // What the worker holds but has not started goes to other workers;
+    // false when there was no room for it (it stays the worker's, and the
+    // hand-back is tried again at a later look).
+    virtual bool TakeBackUnstarted(uint32_t slot) = 0;
     // The units beside `test`, which runs long, for other workers.
     virtual void QueueNeighbours(uint32_t test) = 0;
     virtual void AnnounceSlow(uint32_t slot, uint32_t test, uint64_t now) = 0;

@@ -164,17 +164,23 @@ bool Supervisor::MayRunAgain(uint32_t test, uint32_t lease) const {
 
 bool Supervisor::RunAgain(uint32_t test) {
   shm::ClaimTable claims = seg_.claims();
-  if (!claims.Reclaim(test, claims.Word(test), shm::kSupervisorLease)) return false;
+  const uint32_t word = claims.Word(test);
+  if (!claims.Reclaim(test, word, shm::kSupervisorLease)) return false;
   // From the supervisor's deque: whichever worker is free next takes it.
-  shm::Requeue(seg_, seg_.supervisor_deque(), std::vector<uint32_t>{test});
-  return true;
+  if (shm::Requeue(seg_, seg_.supervisor_deque(), std::vector<uint32_t>{test})) return true;
+  // No room (neighbour hints can fill the deque): this attempt is recorded
+  // instead. Left with the supervisor's lease, in no deque, the test would
+  // never be run nor swept up again.
+  claims.Reclaim(test, shm::kSupervisorLease, word);
+  return false;
 }
 
 void Supervisor::Report(uint32_t test, core::TestResult result, uint32_t lease) {
   const core::AttemptAction action =
       attempts_.Judge(test, result, test < ledger_.size() && MayRunAgain(test, lease));
   // The claim was this lease's a moment ago and the supervisor is the only
-  // writer of a finished test's claim, so the requeue below cannot fail.
+  // writer of a finished test's claim, so RunAgain's reclaim cannot fail;
+  // its push can (no room on the deque), and then this attempt is recorded.
   if (action != core::AttemptAction::kRecord && RunAgain(test)) {
     if (action == core::AttemptAction::kRetry) {
       for (core::Reporter* r : reporters_) r->OnTestRetried(run_, test, result);
@@ -367,7 +373,7 @@ bool Supervisor::HeldOpen(uint32_t slot, uint32_t test) const {
          seg_.claims().Holder(test) == workers_[slot].lease;
 }
 
-void Supervisor::TakeBackUnstarted(uint32_t slot) {
+bool Supervisor::TakeBackUnstarted(uint32_t slot) {
   // The worker is inside a long test; what it holds but has not started
   // would wait behind it. Take those back (a claim without kStartedBit) and
   // queue them on the supervisor's deque for whoever is free.
@@ -380,7 +386,14 @@ void Supervisor::TakeBackUnstarted(uint32_t slot) {
       back.push_back(t);
     }
   }
-  if (!back.empty()) shm::Requeue(seg_, seg_.supervisor_deque(), back);
+  if (back.empty() || shm::Requeue(seg_, seg_.supervisor_deque(), back)) return true;
+  // The deque is full (of neighbour hints, say): the tests stay the
+  // worker's, and the hand-back is tried again later. Left with the
+  // supervisor's lease, in no deque, they would be lost: neither the repair
+  // after the worker's death nor the sweep looks at that lease. (A copy
+  // claimed elsewhere meanwhile stays with its new holder.)
+  for (uint32_t t : back) claims.Reclaim(t, shm::kSupervisorLease, lease);
+  return false;
 }
 
 void Supervisor::CheckTimeouts(uint64_t now, uint64_t* next_event) {

@@ -146,7 +146,7 @@ class Supervisor : private DeadlineWatch::Hands {
   // Every live worker's deadlines (watch_).
   void CheckTimeouts(uint64_t now, uint64_t* next_event);
   // What the deadline watch asks for (DeadlineWatch::Hands).
-  void TakeBackUnstarted(uint32_t slot) override;
+  bool TakeBackUnstarted(uint32_t slot) override;
   void QueueNeighbours(uint32_t test) override;
   void AnnounceSlow(uint32_t slot, uint32_t test, uint64_t now) override;
   void AnnounceTimeout(uint32_t slot, uint32_t test, uint64_t now) override;
@@ -164,7 +164,8 @@ class Supervisor : private DeadlineWatch::Hands {
   // Whether `test` (its claim held by `lease`) could run once more: the run
   // is not stopping and the claim is still the lease's.
   bool MayRunAgain(uint32_t test, uint32_t lease) const;
-  // Takes the claim and queues `test` on the supervisor's deque.
+  // Takes the claim and queues `test` on the supervisor's deque; false (the
+  // claim left as it was) when it cannot.
   bool RunAgain(uint32_t test);
   void RecoverFailedLaunch(uint32_t slot);
   // After a worker process is gone: the unfinished tests its lease held,

@@ -250,6 +250,25 @@ class SupervisorTest : public ::testing::Test {
     pthread_sigmask(SIG_SETMASK, &old, nullptr);
   }
   Outcome OutcomeOf(uint32_t t) { return ledger_->Get(t).outcome; }
+  // Plays every launched worker that has not ended to the end: it takes and
+  // passes whatever it can claim, then leaves; until the run is finished.
+  void PlayOut() {
+    for (int round = 0; round < 20 && !sup_->Finished(); ++round) {
+      for (size_t i = 0; i < launcher_.procs.size(); ++i) {
+        if (launcher_.procs[i].ended) continue;
+        FakeWorker w = Worker(i);
+        for (std::vector<uint32_t> batch = w.Take(64); !batch.empty(); batch = w.Take(64)) {
+          for (uint32_t t : batch) {
+            w.Start(t);
+            w.Finish(t, Outcome::kPassed);
+          }
+        }
+        w.Done();
+        launcher_.End(i, {false, 0});
+      }
+      Step();
+    }
+  }
 
   uint64_t now_ = 1'000'000'000;
   int dump_grace_ms_ = 1000;
@@ -775,6 +794,70 @@ TEST_F(SupervisorTest, ALongTestHandsItsUnstartedBatchMatesBackForOthers) {
   EXPECT_EQ(std::vector<uint32_t>(items, items + n), (std::vector<uint32_t>{1, 2}));
   // The long test's worker finds them gone when it gets there.
   EXPECT_FALSE(seg_->claims().TryStart(1, launcher_.procs[0].lease));
+}
+
+TEST_F(SupervisorTest, AHandBackThatFindsTheSupervisorsDequeFullLeavesTheTestsWithTheirWorker) {
+  // Linked mode without history: long tests queue their neighbours on the
+  // supervisor's deque as hints, and can fill it. A hand-back that finds it
+  // full must not leave its tests held by the supervisor's lease, in no
+  // deque: neither the repair after a death nor the sweep would ever see
+  // them again ("mprun lost track of this test").
+  std::vector<uint32_t> suite_of(9, 0);
+  const core::Plan plan =
+      core::MakePlan(suite_of, std::vector<core::SuiteTraits>(1), core::Dist::kAuto);
+  tweak_ = [&plan](SupervisorOptions& o) { o.neighbours_of = &plan; };
+  Build(3, 9, /*timeout_s=*/1.0);  // the hand-back and the deadline come at once
+  // The deal: worker 0 holds 0..2, worker 1 3..5, worker 2 6..8.
+  ASSERT_TRUE(sup_->Start());
+  FakeWorker a = Worker(0), b = Worker(1), c = Worker(2);
+  ASSERT_EQ(a.Take(3), (std::vector<uint32_t>{0, 1, 2}));
+  a.Start(0);  // it hangs; 1 and 2 wait behind it
+  ASSERT_EQ(b.Take(1), (std::vector<uint32_t>{3}));
+  b.Start(3);
+  ASSERT_EQ(c.Take(1), (std::vector<uint32_t>{6}));
+  c.Start(6);
+  now_ += 60'000'000;
+  Step();  // three long tests: 4, 5, 7, 8 queued twice as hints (a third push does not fit)
+  ASSERT_EQ(seg_->deque(seg_->supervisor_deque()).SizeGuess(), 8u) << "room for one item";
+  b.Finish(3, Outcome::kPassed);
+  b.Idle();
+  c.Finish(6, Outcome::kPassed);
+  c.Idle();
+  now_ += 1'000'000'000;  // 1.06 s into test 0: hand back 1 and 2, and time 0 out
+  Step();
+  ASSERT_EQ(launcher_.procs[0].signals, std::vector<int>{TimeoutDumpSignal()});
+  EXPECT_NE(seg_->claims().Holder(1), shm::kSupervisorLease) << "held by nobody who will run it";
+  EXPECT_NE(seg_->claims().Holder(2), shm::kSupervisorLease) << "held by nobody who will run it";
+  seg_->slot(0).timeout.store(shm::kTimeoutDumped, std::memory_order_release);
+  launcher_.End(0, {false, kTimedOutExitCode});  // the worker ends itself after its backtrace
+  Step();
+  EXPECT_EQ(OutcomeOf(0), Outcome::kTimedOut);
+  PlayOut();
+  ASSERT_TRUE(sup_->Finished());
+  for (uint32_t t = 1; t < 9; ++t) EXPECT_EQ(OutcomeOf(t), Outcome::kPassed) << "test " << t;
+  EXPECT_TRUE(sup_->summary().errors.empty()) << sup_->summary().errors[0];
+}
+
+TEST_F(SupervisorTest, ARetryThatFindsTheSupervisorsDequeFullIsRecordedNotLost) {
+  tweak_ = [](SupervisorOptions& o) { o.retries = 1; };
+  Build(2, 4);
+  ASSERT_TRUE(sup_->Start());
+  FakeWorker w = Worker(0);
+  ASSERT_EQ(w.Take(2), (std::vector<uint32_t>{0, 1}));
+  // The supervisor's deque is full of stale copies (as neighbour hints of
+  // tests that have since been claimed leave it).
+  ASSERT_TRUE(seg_->deque(seg_->supervisor_deque()).PushBack(std::vector<uint32_t>{1, 1, 1, 1}));
+  w.Start(0);
+  w.Finish(0, Outcome::kFailed, "first");
+  Step();  // a retry is due, and cannot be queued
+  EXPECT_NE(seg_->claims().Holder(0), shm::kSupervisorLease) << "held by nobody who will run it";
+  w.Start(1);
+  w.Finish(1, Outcome::kPassed);
+  PlayOut();
+  ASSERT_TRUE(sup_->Finished());
+  EXPECT_EQ(OutcomeOf(0), Outcome::kFailed) << ledger_->Get(0).message;
+  for (uint32_t t = 1; t < 4; ++t) EXPECT_EQ(OutcomeOf(t), Outcome::kPassed) << "test " << t;
+  EXPECT_TRUE(sup_->summary().errors.empty()) << sup_->summary().errors[0];
 }
 
 TEST_F(SupervisorTest, ALaunchThatFailsAfterItsChildTookTestsLosesNone) {
