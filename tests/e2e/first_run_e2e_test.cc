@@ -2,11 +2,11 @@
 // history, plain GoogleTest binaries (tests/fixtures/first_run_test.cc).
 // No healthy test is killed by the default limit, a long one is announced
 // as slow, and long tests that sit together in one suite do not end up one
-// after the other on one worker while the other idles.
+// after the other on one worker while the other idles (facts from the run's
+// report; how close to the lower bound it ends is tools/bench's to say).
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -29,12 +29,6 @@ const char kShort[] = MPRUN_FIRST_RUN_SHORT;
 const char kSlow[] = MPRUN_FIRST_RUN_SLOW;
 const char kLongLinked[] = MPRUN_FIRST_RUN_LONG_LINKED;
 
-double NowS() {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
-}
-
 // Nothing of the caller's environment changes the defaults under test.
 std::map<std::string, std::string> Defaults(std::map<std::string, std::string> more = {}) {
   for (const char* v :
@@ -49,18 +43,6 @@ std::map<std::string, const rapidjson::Value*> Tests(const rapidjson::Document& 
   std::map<std::string, const rapidjson::Value*> tests;
   for (const rapidjson::Value& t : doc["tests"].GetArray()) tests[t["name"].GetString()] = &t;
   return tests;
-}
-
-// max(longest, total / workers) over the report's measured durations: no
-// schedule of these tests on `workers` workers can end sooner.
-double LowerBoundS(const rapidjson::Document& doc, int workers) {
-  double total = 0, longest = 0;
-  for (const rapidjson::Value& t : doc["tests"].GetArray()) {
-    const double s = t["duration_ms"].GetDouble() / 1000;
-    total += s;
-    longest = std::max(longest, s);
-  }
-  return std::max(longest, total / workers);
 }
 
 // A healthy 20 s test, with nose's 10 s default it would have been killed:
@@ -91,39 +73,50 @@ TEST(FirstRunTest, ATwentySecondTestPassesWithTheDefaultsAndIsReportedSlow) {
   EXPECT_NE(p.out.find("Slow (10s or longer): 1 test"), std::string::npos) << p.out;
 }
 
-struct Balanced {
-  double wall_s = 0;
-  double bound_s = 0;
-  std::string out;
+// Where and when the two long tests ran, from the run's own report.
+struct LongTest {
+  int worker = -1;
+  double start_ms = 0, end_ms = 0;
 };
 
-Balanced RunBalanced(const std::vector<std::string>& argv, const ScratchDir& dir,
-                     const std::map<std::string, std::string>& env = {}) {
-  const double start = NowS();
+// Runs `argv` (with --json=DIR/r.json) and checks the facts a balanced
+// first run shows, whatever the machine's speed (a sanitizer build, a busy
+// machine): the two long tests that sit together in one suite ran on
+// different workers, side by side. Dealt in table order with no neighbour
+// queue (the old code), they ran one after the other on one worker.
+void ExpectLongTestsSideBySide(const std::vector<std::string>& argv, const ScratchDir& dir,
+                               const std::map<std::string, std::string>& env = {}) {
   const Proc p = testing_util::Run(argv, Defaults(env), dir);
-  Balanced b;
-  b.wall_s = NowS() - start;
-  b.out = p.out + p.err;
-  EXPECT_EQ(p.status, 0) << b.out;
+  const std::string out = p.out + p.err;
+  EXPECT_EQ(p.status, 0) << out;
   rapidjson::Document doc;
   auto rows = testing_util::ParseReport(testing_util::ReadFile(dir.File("r.json")), &doc);
-  EXPECT_EQ(rows["Mixed.Long0"].outcome, "passed");
-  EXPECT_EQ(rows["Mixed.Long1"].outcome, "passed");
-  b.bound_s = LowerBoundS(doc, 2);
-  return b;
+  auto tests = Tests(doc);
+  LongTest l[2];
+  for (int i = 0; i < 2; ++i) {
+    const std::string name = "Mixed.Long" + std::to_string(i);
+    ASSERT_EQ(rows[name].outcome, "passed") << name << "\n" << out;
+    const rapidjson::Value& t = *tests[name];
+    l[i].worker = t["worker"].GetInt();
+    l[i].start_ms = t["start_ms"].GetDouble();
+    l[i].end_ms = l[i].start_ms + t["duration_ms"].GetDouble();
+  }
+  EXPECT_NE(l[0].worker, l[1].worker) << "both long tests ran on worker " << l[0].worker << "\n"
+                                      << out;
+  EXPECT_LT(std::max(l[0].start_ms, l[1].start_ms), std::min(l[0].end_ms, l[1].end_ms))
+      << "the long tests ran one after the other: " << l[0].start_ms << ".." << l[0].end_ms
+      << " ms and " << l[1].start_ms << ".." << l[1].end_ms << " ms\n"
+      << out;
 }
 
 // Driver mode: the long suite (3 s and 2 s side by side among 200 short
-// tests) and a binary of short tests, at 2 workers without history. Its
-// wall time, measured from outside (listing and start-up included), is
-// within 1.15 times the lower bound of the durations measured in the run.
+// tests) and a binary of short tests, at 2 workers without history. (How
+// close to the lower bound it ends is measured by tools/bench's "cluster"
+// workload, beside its peers; a functional test asserts facts.)
 TEST(FirstRunTest, DriverModeBalancesLongTestsThatSitTogether) {
   ScratchDir dir;
-  const Balanced b =
-      RunBalanced({kMprun, "-j2", "-q", "--json=" + dir.File("r.json"), kLong, kShort}, dir);
-  EXPECT_LE(b.wall_s, 1.15 * b.bound_s)
-      << "wall " << b.wall_s << " s, lower bound " << b.bound_s << " s\n"
-      << b.out;
+  ExpectLongTestsSideBySide({kMprun, "-j2", "-q", "--json=" + dir.File("r.json"), kLong, kShort},
+                            dir);
 }
 
 // The CTestTestfile.cmake gtest_discover_tests would write for `binaries`:
@@ -158,23 +151,16 @@ TEST(FirstRunTest, CtestModeBalancesLongTestsThatSitTogether) {
   std::string ctest_dir = MPRUN_CTEST;
   ctest_dir.erase(ctest_dir.rfind('/'));
   const char* path = std::getenv("PATH");
-  const Balanced b2 =
-      RunBalanced({kMprun, "ctest", "--test-dir", b, "-j2", "-q", "--no-history",
-                   "--json=" + dir.File("r.json")},
-                  dir, {{"PATH", ctest_dir + ":" + (path ? path : "/usr/bin:/bin")}});
-  EXPECT_LE(b2.wall_s, 1.15 * b2.bound_s)
-      << "wall " << b2.wall_s << " s, lower bound " << b2.bound_s << " s\n"
-      << b2.out;
+  ExpectLongTestsSideBySide({kMprun, "ctest", "--test-dir", b, "-j2", "-q", "--no-history",
+                             "--json=" + dir.File("r.json")},
+                            dir, {{"PATH", ctest_dir + ":" + (path ? path : "/usr/bin:/bin")}});
 }
 
-// Linked mode: the long suite alone, the same bound.
+// Linked mode: the long suite alone, the same facts.
 TEST(FirstRunTest, LinkedModeBalancesLongTestsThatSitTogether) {
   ScratchDir dir;
-  const Balanced b =
-      RunBalanced({kLongLinked, "--processes=2", "-q", "--json=" + dir.File("r.json")}, dir);
-  EXPECT_LE(b.wall_s, 1.15 * b.bound_s)
-      << "wall " << b.wall_s << " s, lower bound " << b.bound_s << " s\n"
-      << b.out;
+  ExpectLongTestsSideBySide({kLongLinked, "--processes=2", "-q", "--json=" + dir.File("r.json")},
+                            dir);
 }
 
 // --history-from: the durations of an earlier run's report, mprun's JSON or
