@@ -95,6 +95,9 @@ bool Supervisor::Start() {
 bool Supervisor::Launch(uint32_t slot) {
   Worker& w = workers_[slot];
   w = Worker{};
+  // Nothing the slot's last worker was watched for applies to this one
+  // (a failed launch's child may still publish a result, Drain()ed below).
+  watch_.Started(slot, now_ns_());
   w.lease = next_lease_++;
   shm::WorkerSlot& s = seg_.slot(slot);
   // relaxed: no process uses the slot now; fork orders these stores.
