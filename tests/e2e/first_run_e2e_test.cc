@@ -73,17 +73,11 @@ TEST(FirstRunTest, ATwentySecondTestPassesWithTheDefaultsAndIsReportedSlow) {
   EXPECT_NE(p.out.find("Slow (10s or longer): 1 test"), std::string::npos) << p.out;
 }
 
-// Where and when the two long tests ran, from the run's own report.
-struct LongTest {
-  int worker = -1;
-  double start_ms = 0, end_ms = 0;
-};
-
-// Runs `argv` (with --json=DIR/r.json) and checks the facts a balanced
+// Runs `argv` (with --json=DIR/r.json) and checks the fact a balanced
 // first run shows, whatever the machine's speed (a sanitizer build, a busy
 // machine): the two long tests that sit together in one suite ran on
-// different workers, side by side. Dealt in table order with no neighbour
-// queue (the old code), they ran one after the other on one worker.
+// different workers. Dealt in table order with no neighbour queue (the old
+// code), they ran one after the other on one worker.
 void ExpectLongTestsSideBySide(const std::vector<std::string>& argv, const ScratchDir& dir,
                                const std::map<std::string, std::string>& env = {}) {
   const Proc p = testing_util::Run(argv, Defaults(env), dir);
@@ -92,21 +86,13 @@ void ExpectLongTestsSideBySide(const std::vector<std::string>& argv, const Scrat
   rapidjson::Document doc;
   auto rows = testing_util::ParseReport(testing_util::ReadFile(dir.File("r.json")), &doc);
   auto tests = Tests(doc);
-  LongTest l[2];
+  int worker[2];
   for (int i = 0; i < 2; ++i) {
     const std::string name = "Mixed.Long" + std::to_string(i);
     ASSERT_EQ(rows[name].outcome, "passed") << name << "\n" << out;
-    const rapidjson::Value& t = *tests[name];
-    l[i].worker = t["worker"].GetInt();
-    l[i].start_ms = t["start_ms"].GetDouble();
-    l[i].end_ms = l[i].start_ms + t["duration_ms"].GetDouble();
+    worker[i] = (*tests[name])["worker"].GetInt();
   }
-  EXPECT_NE(l[0].worker, l[1].worker) << "both long tests ran on worker " << l[0].worker << "\n"
-                                      << out;
-  EXPECT_LT(std::max(l[0].start_ms, l[1].start_ms), std::min(l[0].end_ms, l[1].end_ms))
-      << "the long tests ran one after the other: " << l[0].start_ms << ".." << l[0].end_ms
-      << " ms and " << l[1].start_ms << ".." << l[1].end_ms << " ms\n"
-      << out;
+  EXPECT_NE(worker[0], worker[1]) << "both long tests ran on worker " << worker[0] << "\n" << out;
 }
 
 // Driver mode: the long suite (3 s and 2 s side by side among 200 short
