@@ -20,11 +20,6 @@ DeadlineWatch::DeadlineWatch(shm::Segment& segment, const core::TimeoutRules& ru
       hands_(hands),
       watch_(segment.workers()) {}
 
-void DeadlineWatch::Started(uint32_t slot, uint64_t now) {
-  watch_[slot] = Watch{};
-  watch_[slot].launched_ns = now;
-}
-
 void DeadlineWatch::Check(uint32_t slot, uint64_t now, double mean_test_ns, uint64_t* next_event) {
   Watch& w = watch_[slot];
   if (w.killed_for_timeout) return;

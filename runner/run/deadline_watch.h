@@ -50,8 +50,11 @@ class DeadlineWatch {
   DeadlineWatch(shm::Segment& segment, const core::TimeoutRules& rules, bool neighbours,
                 Hands& hands);
 
-  // A worker process was started in `slot` at `now`.
-  void Started(uint32_t slot, uint64_t now);
+  // A new worker is being launched in `slot`: nothing the slot's last
+  // worker was watched for applies to it.
+  void Reset(uint32_t slot) { watch_[slot] = Watch{}; }
+  // It was started at `now` (its start-up is held to a test's limit).
+  void Started(uint32_t slot, uint64_t now) { watch_[slot].launched_ns = now; }
   // One look at the live worker in `slot`: what is due by `now` is done,
   // and `next_event` lowered to when the next thing falls due.
   // `mean_test_ns`: of the tests finished so far (0: none yet).

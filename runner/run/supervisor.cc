@@ -97,7 +97,7 @@ bool Supervisor::Launch(uint32_t slot) {
   w = Worker{};
   // Nothing the slot's last worker was watched for applies to this one
   // (a failed launch's child may still publish a result, Drain()ed below).
-  watch_.Started(slot, now_ns_());
+  watch_.Reset(slot);
   w.lease = next_lease_++;
   shm::WorkerSlot& s = seg_.slot(slot);
   // relaxed: no process uses the slot now; fork orders these stores.
