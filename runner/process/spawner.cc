@@ -11,8 +11,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <climits>
 #include <cstdio>
 #include <cstring>
+#include <string>
 
 namespace mprun::runner {
 
@@ -90,6 +92,16 @@ void ChangedEnvironment(const std::vector<std::string>& changes, std::vector<std
   envp->push_back(nullptr);
 }
 
+// At most how many descriptors are free once `lowest_free` is taken: each
+// new descriptor gets the lowest free number, so every one below it is in
+// use. (Ones in use above it are not counted: the figure may be higher
+// than the truth, never lower.)
+long DescriptorsLeftAbove(int lowest_free) {
+  struct rlimit files {};
+  if (getrlimit(RLIMIT_NOFILE, &files) != 0 || files.rlim_cur == RLIM_INFINITY) return LONG_MAX;
+  return static_cast<long>(files.rlim_cur) - 1 - lowest_free;
+}
+
 bool Fail(const char* what, std::string* err, int* error_number) {
   *error_number = errno;
   *err = std::string(what) + ": " + std::strerror(errno);
@@ -121,6 +133,15 @@ bool ForkSpawner::Launch(uint32_t slot, uint32_t lease, LaunchedWorker* out, std
   const int spare = fcntl(output, F_DUPFD_CLOEXEC, 0);
   if (spare < 0) {
     *err = std::string("no descriptor for the worker's pidfd: ") + std::strerror(errno);
+    close(output);
+    return false;
+  }
+  if (const long left = DescriptorsLeftAbove(spare);
+      live_workers_ > 0 && left < kReservedDescriptors) {
+    *err = "too few file descriptors: a worker would leave " + std::to_string(left < 0 ? 0 : left) +
+           " of the limit (ulimit -n) for the supervisor's own, which needs " +
+           std::to_string(kReservedDescriptors);
+    close(spare);
     close(output);
     return false;
   }
@@ -157,6 +178,7 @@ bool ForkSpawner::Launch(uint32_t slot, uint32_t lease, LaunchedWorker* out, std
   out->pid = pid;
   out->wait_fd = pidfd;
   out->output_fd = output;
+  ++live_workers_;
   return true;
 }
 
@@ -212,6 +234,7 @@ core::ProcessEnd ForkSpawner::Reap(LaunchedWorker* worker) {
     end.code = info.si_status;
   }
   if (worker->wait_fd >= 0) close(worker->wait_fd);
+  if (worker->pid > 0 && live_workers_ > 0) --live_workers_;
   worker->wait_fd = -1;
   worker->pid = -1;
   return end;

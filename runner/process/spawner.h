@@ -98,6 +98,15 @@ class Spawner {
   virtual bool ProgramEnded(pid_t pid, int* status) = 0;
 };
 
+// Descriptors a worker launch leaves free for the supervisor's own work
+// while every worker runs: a progress copy of the JSON report, a driver
+// worker's pipes to its test binary (a fork shares the table's use), the
+// sanitizers' own pipe. A launch that would leave fewer fails as if the
+// descriptors had run out, and the run goes on with fewer workers; but not
+// while none of the spawner's workers is alive: one worker with less room
+// beats none.
+inline constexpr int kReservedDescriptors = 8;
+
 // The real one. `body` runs in a worker child after fork and must not
 // return; a spawner without one starts test binaries only.
 class ForkSpawner : public Spawner {
@@ -124,6 +133,7 @@ class ForkSpawner : public Spawner {
  private:
   Body body_;
   uint64_t output_span_ = 0;
+  int live_workers_ = 0;  // launched and not yet reaped
 };
 
 // How a process ended, from its wait status.
