@@ -42,9 +42,12 @@ using Args = core::DriverOptions;
 // it per batch with an exact filter (driver_executor.h).
 class DriverWay : public WayIn {
  public:
-  DriverWay(const Args& args, std::vector<std::string> exec_paths, const TestFramework& framework,
-            Spawner& spawner)
-      : args_(args), exec_paths_(std::move(exec_paths)), framework_(framework), spawner_(spawner) {}
+  DriverWay(const Args& args, std::vector<std::string> exec_paths,
+            std::vector<const TestFramework*> frameworks, Spawner& spawner)
+      : args_(args),
+        exec_paths_(std::move(exec_paths)),
+        frameworks_(std::move(frameworks)),
+        spawner_(spawner) {}
   bool Launches() const override { return true; }
 
   // The run's table from the binaries' listings: the tests gtest's rules
@@ -55,8 +58,8 @@ class DriverWay : public WayIn {
     run->binaries = args_.binaries;
     for (size_t b = 0; b < listings.size(); ++b) {
       std::vector<core::ListedTest> listed;
-      if (!framework_.ParseListing(listings[b].out, &listed, err)) {
-        *err = args_.binaries[b] + ": " + framework_.ListingName() + ": " + *err;
+      if (!frameworks_[b]->ParseListing(listings[b].out, &listed, err)) {
+        *err = args_.binaries[b] + ": " + frameworks_[b]->ListingName() + ": " + *err;
         return false;
       }
       startup_ns_ = std::max(startup_ns_, listings[b].end_ns - listings[b].start_ns);
@@ -89,7 +92,7 @@ class DriverWay : public WayIn {
     UseLaunchBatches(startup_ns_, spec);
     setup_.run = &run;
     setup_.exec_paths = exec_paths_;
-    setup_.frameworks.assign(run.binaries.size(), &framework_);
+    setup_.frameworks = frameworks_;
     setup_.extra_args = args_.passthrough;
     setup_.extra_args.insert(setup_.extra_args.end(), args_.user_args.begin(),
                              args_.user_args.end());
@@ -104,7 +107,7 @@ class DriverWay : public WayIn {
   // Per test, its suite's size in the table when that is every test
   // `Suite.*` would run in its binary, else 0 (DriverSetup). A suite listed
   // in two places is never named by wildcard: its count is then not one
-  // contiguous run.
+  // contiguous run; nor is one of a framework that has no such wildcard.
   std::vector<uint32_t> WholeSuiteSizes(const core::RunInfo& run) const {
     std::vector<uint32_t> whole(run.tests.size(), 0);
     for (size_t t = 0; t < run.tests.size();) {
@@ -114,7 +117,8 @@ class DriverWay : public WayIn {
         ++end;
       }
       const auto it = suite_runs_.find({run.tests[t].binary, run.tests[t].suite});
-      if (it != suite_runs_.end() && it->second == end - t) {
+      if (it != suite_runs_.end() && it->second == end - t &&
+          frameworks_[run.tests[t].binary]->NamesWholeSuites()) {
         for (size_t i = t; i < end; ++i) whole[i] = static_cast<uint32_t>(end - t);
       }
       t = end;
@@ -124,7 +128,7 @@ class DriverWay : public WayIn {
 
   const Args& args_;
   const std::vector<std::string> exec_paths_;
-  const TestFramework& framework_;
+  const std::vector<const TestFramework*> frameworks_;  // per binary
   // Per binary and suite, how many tests `Suite.*` would run there: listed,
   // not disabled unless asked for.
   std::map<std::pair<uint32_t, std::string>, size_t> suite_runs_;
@@ -157,16 +161,23 @@ int RunDriver(int argc, char** argv) {
   for (size_t i = 0; i < args.binaries.size(); ++i) {
     if (!ExecPathOf(args.binaries[i], &exec_paths[i], &err)) return fail();
   }
-  // Driver mode runs GoogleTest binaries; with a second framework, each
-  // binary's would come from FrameworkOfFile (and one none recognises
-  // would be refused rather than asked with a foreign flag).
-  const TestFramework& framework = GoogleTestFramework();
+  // Each binary's framework, from its file; one none recognises is taken
+  // for GoogleTest (the listing's error then asks whether it is one).
+  std::vector<const TestFramework*> frameworks(args.binaries.size());
+  std::map<const TestFramework*, ListingWords> words;
   std::vector<ListingJob> jobs(args.binaries.size());
   for (size_t i = 0; i < jobs.size(); ++i) {
+    const TestFramework* f = FrameworkOfFile(exec_paths[i]);
+    frameworks[i] = f != nullptr ? f : &GoogleTestFramework();
     jobs[i].shown = args.binaries[i];
     jobs[i].argv = {exec_paths[i]};
-    for (std::string& a : framework.ListArgs()) jobs[i].argv.push_back(std::move(a));
+    for (std::string& a : frameworks[i]->ListArgs()) jobs[i].argv.push_back(std::move(a));
+    ListingWords& w = words[frameworks[i]];
+    w = {frameworks[i]->ListingName(), frameworks[i]->NotABinaryHint(),
+         frameworks[i]->ListingExitIsACount()};
+    jobs[i].words = &w;
   }
+  const TestFramework& framework = GoogleTestFramework();
   std::vector<Listing> listings;
   // Every test binary starts through it: the listings here, the launches
   // in the workers (which inherit it).
@@ -184,7 +195,7 @@ int RunDriver(int argc, char** argv) {
         recalled, jobs.size());
   }
   timings::Mark("listing");
-  DriverWay way(args, std::move(exec_paths), framework, programs);
+  DriverWay way(args, std::move(exec_paths), std::move(frameworks), programs);
   core::RunInfo run;
   if (!way.Table(listings, &run, &err)) return fail();
   timings::Mark("table");

@@ -40,6 +40,7 @@ class GoogleTest : public TestFramework {
   std::vector<std::string> ListArgs() const override { return {"--gtest_list_tests"}; }
   std::string ListingName() const override { return "--gtest_list_tests"; }
   std::string NotABinaryHint() const override { return "; is it a GoogleTest binary?"; }
+  bool NamesWholeSuites() const override { return true; }
   bool ParseListing(std::string_view text, std::vector<core::ListedTest>* out,
                     std::string* err) const override {
     return core::ParseGtestList(text, out, err);
@@ -97,7 +98,7 @@ const TestFramework* FrameworkOfFile(const std::string& path) {
     void* map = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
     if (map != MAP_FAILED) {
       const std::string_view bytes(static_cast<const char*>(map), size);
-      for (const TestFramework* f : {&GoogleTestFramework()}) {
+      for (const TestFramework* f : {&GoogleTestFramework(), &Catch2Framework()}) {
         if (f->Recognises(bytes)) {
           found = f;
           break;

@@ -6,9 +6,9 @@
 // output stream becomes per-test events: started, output, outcome, and the
 // test a death is blamed on.
 //
-// A seam with one implementation today, GoogleTest (googletest.cc); Catch2
-// and doctest plug in beside it, and nothing else in the runner names a
-// framework's flags. Recognising and listing happen in the supervisor
+// GoogleTest (googletest.cc) and Catch2 v2 (catch2.cc) implement it;
+// nothing else in the runner names a framework's flags. A binary of each
+// may sit in one run. Recognising and listing happen in the supervisor
 // process before any fork; launching and following in worker processes.
 #ifndef MPRUN_RUNNER_FRAMEWORK_TEST_FRAMEWORK_H_
 #define MPRUN_RUNNER_FRAMEWORK_TEST_FRAMEWORK_H_
@@ -75,6 +75,11 @@ class TestFramework {
   virtual std::vector<std::string> ListArgs() const = 0;
   virtual std::string ListingName() const = 0;
   virtual std::string NotABinaryHint() const = 0;
+  // Whether its listing exits with a count rather than 0 (Catch2 v2): then
+  // only a signal or a listing that does not parse is a failed listing.
+  virtual bool ListingExitIsACount() const { return false; }
+  // Whether a launch can name a whole suite with "Suite.*" (GoogleTest).
+  virtual bool NamesWholeSuites() const { return false; }
   // The listing as tests, in the order the binary runs them; false with
   // `err` when `text` is not one.
   virtual bool ParseListing(std::string_view text, std::vector<core::ListedTest>* out,
@@ -97,6 +102,7 @@ class TestFramework {
 };
 
 const TestFramework& GoogleTestFramework();
+const TestFramework& Catch2Framework();
 
 // The framework whose binary the program file at `path` is; null when it
 // is none mprun knows, or cannot be read.

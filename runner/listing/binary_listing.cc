@@ -128,7 +128,7 @@ bool JudgeListing(const std::string& shown, const Listing& l, const ListingWords
   if (WIFSIGNALED(l.status)) {
     return fail(words.what + " was killed by signal " + strsignal(WTERMSIG(l.status)));
   }
-  if (WEXITSTATUS(l.status) != 0) {
+  if (WEXITSTATUS(l.status) != 0 && !words.exit_is_count) {
     return fail(words.what + " exited with status " + std::to_string(WEXITSTATUS(l.status)) +
                 (WEXITSTATUS(l.status) == 127 ? " (could not be run)" : "") + words.hint);
   }
@@ -171,7 +171,8 @@ bool ListAll(Spawner& spawner, const std::vector<ListingJob>& jobs, const Listin
     ReadListings(w, ls);
   }
   for (size_t i = 0; i < ls.size(); ++i) {
-    if (!JudgeListing(jobs[i].shown, ls[i], words, timeout_s, err)) return false;
+    const ListingWords& w = jobs[i].words != nullptr ? *jobs[i].words : words;
+    if (!JudgeListing(jobs[i].shown, ls[i], w, timeout_s, err)) return false;
   }
   return true;
 }

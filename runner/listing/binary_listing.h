@@ -17,11 +17,24 @@
 
 namespace mprun::runner {
 
+// How errors name what a listing ran ("--gtest_list_tests"), and what they
+// add to a bad exit status ("; is it a GoogleTest binary?").
+struct ListingWords {
+  std::string what;
+  std::string hint;
+  // The listing exits with how many tests it printed (Catch2 v2): any exit
+  // status is a listing; only a signal or a time-out fails it.
+  bool exit_is_count = false;
+};
+
 struct ListingJob {
   std::string shown;              // how errors name it
   std::vector<std::string> argv;  // argv[0]: an absolute path
   std::string dir;                // "" = this one's
   std::vector<std::string> env;   // ProgramSpec::env
+  // Its own words (a binary of another framework than the rest); null:
+  // those given to ListAll.
+  const ListingWords* words = nullptr;
 };
 
 struct Listing {
@@ -33,13 +46,6 @@ struct Listing {
   int status = 0;
   bool timed_out = false;
   uint64_t start_ns = 0, end_ns = 0;
-};
-
-// How errors name what a listing ran ("--gtest_list_tests"), and what they
-// add to a bad exit status ("; is it a GoogleTest binary?").
-struct ListingWords {
-  std::string what;
-  std::string hint;
 };
 
 // Runs the jobs, up to `parallel` at a time, each within `timeout_s` of its

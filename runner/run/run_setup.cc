@@ -61,12 +61,15 @@ TestSelector::TestSelector(const GtestFlags& flags)
       also_run_disabled_(flags.also_run_disabled) {}
 
 bool TestSelector::Runnable(std::string_view suite, std::string_view name) const {
-  return also_run_disabled_ || !core::IsDisabledTest(suite, name);
+  // A test without a suite is another framework's: DISABLED_ is gtest's.
+  return also_run_disabled_ || suite.empty() || !core::IsDisabledTest(suite, name);
 }
 
 bool TestSelector::Selects(std::string_view suite, std::string_view name) const {
   if (!Runnable(suite, name)) return false;
-  return match_all_ || filter_.Matches(std::string(suite).append(1, '.').append(name));
+  if (match_all_) return true;
+  return filter_.Matches(suite.empty() ? std::string(name)
+                                       : std::string(suite).append(1, '.').append(name));
 }
 
 core::Plan PlanTests(const core::RunInfo& run, const core::Options& opts, const WayIn& way) {

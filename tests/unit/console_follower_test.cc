@@ -6,32 +6,13 @@
 
 #include "runner/framework/gtest_console_follower.h"
 #include "runner/process/spawner.h"
+#include "tests/unit/recording_sink.h"
 
 namespace mprun::runner {
 namespace {
 
-struct Event {
-  std::string what;  // "start", "finish", "write"
-  uint32_t test = 0;
-  core::Outcome outcome = core::Outcome::kNotRun;
-  std::string text;  // message or written text
-  int64_t reported_ms = -1;
-};
-
-class RecordingSink : public FollowerSink {
- public:
-  void TestStarted(uint32_t test) override {
-    events.push_back({"start", test, core::Outcome::kNotRun, "", -1});
-  }
-  void TestFinished(uint32_t test, core::Outcome outcome, const std::string& message, int,
-                    int64_t reported_ms) override {
-    events.push_back({"finish", test, outcome, message, reported_ms});
-  }
-  void SuiteHeading() override { events.push_back({"heading", 0, core::Outcome::kNotRun, "", -1}); }
-  void Write(std::string_view text) override { written += text; }
-  std::vector<Event> events;
-  std::string written;
-};
+using testing_util::Event;
+using testing_util::RecordingSink;
 
 TEST(ConsoleFollowerTest, FollowsTestsOutputFailuresAndGtestsOwnDurations) {
   RecordingSink sink;

@@ -1,0 +1,110 @@
+// Catch2 v2, the second TestFramework: --list-test-names-only, a launch
+// given its exact cases in a file (-f), followed through its XML reporter
+// (Catch2Follower).
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "runner/framework/catch2_follower.h"
+#include "runner/framework/test_framework.h"
+
+namespace mprun::runner {
+
+namespace {
+
+// A name as a line of a -f file: quoted, so that brackets, '~' and spaces
+// are the name's; '\' escapes what would end or split it. (A leading or
+// trailing '*' stays a wildcard: Catch2 has no escape for it; the follower
+// ignores a case it was not given.)
+std::string InputLine(std::string_view name) {
+  std::string line = "\"";
+  for (char c : name) {
+    if (c == '\\' || c == '"' || c == ',') line += '\\';
+    line += c;
+  }
+  line += "\"\n";
+  return line;
+}
+
+class Catch2 : public TestFramework {
+ public:
+  const char* name() const override { return "Catch2"; }
+
+  // An ELF file holding Catch2 v2's session (its flag for names only, gone
+  // in v3, and the banner that ends "is a Catch v" and the version).
+  bool Recognises(std::string_view bytes) const override {
+    return bytes.substr(0, 4) == std::string_view(
+                                     "\x7f"
+                                     "ELF",
+                                     4) &&
+           bytes.find("--list-test-names-only") != std::string_view::npos &&
+           bytes.find(" is a Catch v") != std::string_view::npos;
+  }
+
+  std::vector<std::string> ListArgs() const override { return {"--list-test-names-only"}; }
+  std::string ListingName() const override { return "--list-test-names-only"; }
+  std::string NotABinaryHint() const override { return "; is it a Catch2 v2 binary?"; }
+  // Catch2 v2 ends its listing with the number of cases as its exit status.
+  bool ListingExitIsACount() const override { return true; }
+
+  // One name per line, as Catch2 runs them; a name that starts with '#' is
+  // quoted (Catch2's own rule: such a line would read as a comment).
+  bool ParseListing(std::string_view text, std::vector<core::ListedTest>* out,
+                    std::string* err) const override {
+    out->clear();
+    size_t from = 0;
+    while (from < text.size()) {
+      size_t nl = text.find('\n', from);
+      if (nl == std::string_view::npos) nl = text.size();
+      std::string_view line = text.substr(from, nl - from);
+      from = nl + 1;
+      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      if (line.empty()) continue;
+      if (line.size() >= 3 && line.front() == '"' && line[1] == '#' && line.back() == '"') {
+        line = line.substr(1, line.size() - 2);
+      }
+      out->push_back({"", std::string(line)});
+    }
+    if (out->empty()) {
+      *err = "lists no test case";
+      return false;
+    }
+    return true;
+  }
+
+  bool LaunchArgs(const std::vector<std::string>& selectors, bool also_run_disabled,
+                  const std::string& scratch_dir, std::vector<std::string>* args, std::string* file,
+                  std::string* err) const override {
+    (void)also_run_disabled;  // a hidden case ([.]) runs when named
+    args->clear();
+    *file = scratch_dir + "/mprun-cases-" + std::to_string(getpid()) + ".txt";
+    FILE* f = std::fopen(file->c_str(), "w");
+    bool ok = f != nullptr;
+    for (size_t i = 0; ok && i < selectors.size(); ++i) {
+      ok = std::fputs(InputLine(selectors[i]).c_str(), f) >= 0;
+    }
+    if (f != nullptr && std::fclose(f) != 0) ok = false;
+    if (!ok) {
+      *err = "mprun could not write its list of test cases " + *file + ": " + std::strerror(errno);
+      return false;
+    }
+    *args = {"-f", *file, "-r", "xml", "-d", "yes"};
+    return true;
+  }
+
+  std::unique_ptr<StreamFollower> Follow(FollowerSink& sink, const std::vector<uint32_t>& group,
+                                         std::vector<std::string> names) const override {
+    return std::make_unique<Catch2Follower>(sink, group, std::move(names));
+  }
+};
+
+}  // namespace
+
+const TestFramework& Catch2Framework() {
+  static const Catch2 kCatch2;
+  return kCatch2;
+}
+
+}  // namespace mprun::runner

@@ -1,0 +1,187 @@
+// Catch2 v2 as a TestFramework: its binaries known from the file, its
+// listing, the -f file a launch gets, and Catch2Follower over streams its
+// XML reporter really writes (with a test's prints mixed in), fed whole
+// and a byte at a time.
+#include "runner/framework/catch2_follower.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <string>
+#include <vector>
+
+#include "runner/framework/test_framework.h"
+#include "runner/process/spawner.h"
+#include "tests/e2e/e2e_util.h"
+#include "tests/unit/recording_sink.h"
+
+namespace mprun::runner {
+namespace {
+
+using core::Outcome;
+using testing_util::Event;
+using testing_util::RecordingSink;
+
+TEST(Catch2FrameworkTest, RecognisesAV2BinaryFromItsFileAndNothingElse) {
+  const TestFramework& catch2 = Catch2Framework();
+  const std::string elf(
+      "\x7f"
+      "ELF",
+      4);
+  EXPECT_TRUE(catch2.Recognises(elf + "..--list-test-names-only.. is a Catch v.."));
+  EXPECT_FALSE(catch2.Recognises(elf + "..--list-tests.. is a Catch v.."));  // not v2
+  EXPECT_FALSE(catch2.Recognises("#!/bin/sh\n--list-test-names-only is a Catch v\n"));
+  EXPECT_FALSE(GoogleTestFramework().Recognises(elf + "--list-test-names-only is a Catch v"));
+}
+
+TEST(Catch2FrameworkTest, ListsNamesAsTheyAreWithAHashNameUnquoted) {
+  std::vector<core::ListedTest> out;
+  std::string err;
+  ASSERT_TRUE(
+      Catch2Framework().ParseListing("a, b [not a tag]\n\"#hash\"\nquote \" here\n", &out, &err))
+      << err;
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_EQ(out[0].name, "a, b [not a tag]");
+  EXPECT_EQ(out[1].name, "#hash");
+  EXPECT_EQ(out[2].name, "quote \" here");
+  for (const auto& t : out) EXPECT_EQ(t.suite, "");
+  EXPECT_FALSE(Catch2Framework().ParseListing("\n", &out, &err));
+}
+
+TEST(Catch2FrameworkTest, ALaunchNamesEachCaseQuotedInAFileWithWhatWouldSplitItEscaped) {
+  testing_util::ScratchDir dir;
+  std::vector<std::string> args;
+  std::string file, err;
+  ASSERT_TRUE(Catch2Framework().LaunchArgs({"a, b [x]", "q\"b\\s", "#h"}, false, dir.path(), &args,
+                                           &file, &err))
+      << err;
+  EXPECT_EQ(args, (std::vector<std::string>{"-f", file, "-r", "xml", "-d", "yes"}));
+  EXPECT_EQ(testing_util::ReadFile(file), "\"a\\, b [x]\"\n\"q\\\"b\\\\s\"\n\"#h\"\n");
+  unlink(file.c_str());
+  EXPECT_FALSE(Catch2Framework().LaunchArgs({"x"}, false, dir.File("no/dir"), &args, &file, &err));
+  EXPECT_NE(err.find("could not write its list of test cases"), std::string::npos) << err;
+}
+
+// What Catch2 2.13 wrote for three cases (a failed CHECK in a section, a
+// pass with a print and std::cout captured, a segfault), with a print
+// that had no newline landing before the reporter's next element.
+const char kStream[] = R"(<?xml version="1.0" encoding="UTF-8"?>
+<Catch name="probe">
+  <Group name="probe">
+    <TestCase name="a section fails" tags="[sections]" filename="p.cc" line="48">
+      <Section name="bad one" filename="p.cc" line="51">
+        <Expression success="false" type="CHECK" filename="p.cc" line="51">
+          <Original>
+            x == 2
+          </Original>
+          <Expanded>
+            1 == 2
+          </Expanded>
+        </Expression>
+        <OverallResults successes="0" failures="1" expectedFailures="0" durationInSeconds="3.7e-05"/>
+      </Section>
+      <OverallResult success="false" durationInSeconds="0.002236"/>
+    </TestCase>
+    <TestCase name="prints &lt;a &amp; b&gt; &quot;q&quot;" filename="p.cc" line="80">
+printed by printf
+no newline      <OverallResult success="true" durationInSeconds="1.5">
+        <StdOut>
+through cout &amp; more
+        </StdOut>
+      </OverallResult>
+    </TestCase>
+    <TestCase name="segfaults" tags="[bad]" filename="p.cc" line="62">
+      <FatalErrorCondition filename="p.cc" line="62">
+        SIGSEGV - Segmentation violation signal
+      </FatalErrorCondition>
+      <OverallResult success="false" durationInSeconds="6.8e-05"/>
+    </TestCase>
+)";
+
+const std::vector<std::string> kNames = {"a section fails", "prints <a & b> \"q\"", "segfaults",
+                                         "never reached"};
+const std::vector<uint32_t> kGroup = {7, 8, 9, 10};
+
+void ExpectTheStreamsVerdicts(const RecordingSink& sink, const Catch2Follower& follow) {
+  ASSERT_EQ(sink.events.size(), 6u);
+  EXPECT_EQ(sink.events[0].what, "start");
+  EXPECT_EQ(sink.events[0].test, 7u);
+  EXPECT_EQ(sink.events[1].outcome, Outcome::kFailed);
+  EXPECT_EQ(
+      sink.events[1].text,
+      "p.cc:51: Failure\nin section: bad one\n  CHECK( x == 2 )\nwith expansion:\n  1 == 2\n");
+  EXPECT_EQ(sink.events[1].reported_ms, 2);
+  EXPECT_EQ(sink.events[2].test, 8u);
+  EXPECT_EQ(sink.events[3].outcome, Outcome::kPassed);
+  EXPECT_EQ(sink.events[3].reported_ms, 1500);
+  EXPECT_EQ(sink.events[4].test, 9u);
+  EXPECT_EQ(sink.events[5].what, "finish");
+  EXPECT_EQ(sink.events[5].outcome, Outcome::kCrashed);
+  EXPECT_EQ(sink.events[5].signal, 11);
+  EXPECT_NE(sink.events[5].text.find("fatal error condition: SIGSEGV"), std::string::npos);
+  EXPECT_NE(sink.written.find("printed by printf\nno newline"), std::string::npos) << sink.written;
+  EXPECT_NE(sink.written.find("through cout & more\n"), std::string::npos) << sink.written;
+  EXPECT_EQ(follow.Unstarted(), std::vector<uint32_t>{10});
+  EXPECT_TRUE(follow.ran_any());
+}
+
+TEST(Catch2FollowerTest, FollowsCasesFailuresOutputAndHoldsAFatalCaseForTheSignal) {
+  RecordingSink sink;
+  Catch2Follower follow(sink, kGroup, kNames);
+  follow.Feed(kStream);
+  follow.Close();
+  // Catch2 reported the segfault and ended the case; the signal decides.
+  ASSERT_EQ(sink.events.size(), 5u);
+  EXPECT_TRUE(follow.Ended(EndOf(/*wait status: SIGSEGV*/ 11), ""));
+  ExpectTheStreamsVerdicts(sink, follow);
+}
+
+TEST(Catch2FollowerTest, AStreamCutIntoSingleBytesGivesTheSameVerdicts) {
+  RecordingSink sink;
+  Catch2Follower follow(sink, kGroup, kNames);
+  for (const char* c = kStream; *c != '\0'; ++c) follow.Feed(std::string_view(c, 1));
+  follow.Close();
+  EXPECT_TRUE(follow.Ended(EndOf(11), ""));
+  ExpectTheStreamsVerdicts(sink, follow);
+}
+
+TEST(Catch2FollowerTest, ACaseWithoutItsResultIsCrashedEvenWhenTheProcessExitedZero) {
+  RecordingSink sink;
+  Catch2Follower follow(sink, kGroup, kNames);
+  follow.Feed(R"(<Catch name="p"><Group name="p">
+    <TestCase name="segfaults" filename="p.cc" line="1">
+leaving now
+)");
+  follow.Close();
+  EXPECT_TRUE(follow.Ended(EndOf(/*exit status 0*/ 0), ""));
+  ASSERT_EQ(sink.events.size(), 2u);
+  EXPECT_EQ(sink.events[1].outcome, Outcome::kCrashed);
+  EXPECT_NE(sink.events[1].text.find("exit status 0"), std::string::npos) << sink.events[1].text;
+  EXPECT_EQ(sink.written, "leaving now\n");
+  EXPECT_EQ(follow.Unstarted(), (std::vector<uint32_t>{7, 8, 10}));
+}
+
+TEST(Catch2FollowerTest, AFatalConditionWithoutTheSignalIsAFailureAndACaseNotGivenIsIgnored) {
+  RecordingSink sink;
+  Catch2Follower follow(sink, kGroup, kNames);
+  follow.Feed(R"(<TestCase name="Segfaults" filename="p.cc" line="1">
+foreign print
+      <OverallResult success="true"/>
+    </TestCase>
+    <TestCase name="segfaults" filename="p.cc" line="1">
+      <FatalErrorCondition filename="p.cc" line="62">
+        SIGABRT - Abort
+      </FatalErrorCondition>
+      <OverallResult success="false"/>
+    </TestCase>
+)");
+  follow.Close();
+  EXPECT_FALSE(follow.Ended(EndOf(/*exit status 3*/ 3 << 8), ""));
+  ASSERT_EQ(sink.events.size(), 2u);
+  EXPECT_EQ(sink.events[0].test, 9u);
+  EXPECT_EQ(sink.events[1].outcome, Outcome::kFailed);
+  EXPECT_NE(follow.stray().find("foreign print"), std::string::npos) << follow.stray();
+}
+
+}  // namespace
+}  // namespace mprun::runner
