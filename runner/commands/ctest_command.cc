@@ -120,48 +120,40 @@ bool ListCtest(Spawner& spawner, const CtestCache& cache, const std::string& dir
   return true;
 }
 
-enum class Kind { kOneGtest, kWholeGtest, kCommand };
+enum class Kind { kOneTest, kWholeBinary, kCommand };
 
-// How a ctest test is run. A GoogleTest binary's test is batched only when
-// nothing about it needs it run alone: a judge of its own (WILL_FAIL, exit
-// codes, regular expressions other than gtest_discover_tests' skip), a
-// fixture, a lock or an order.
-Kind KindOf(const core::CtestTest& t, bool gtest, std::string* filter,
+// How a ctest test is run. A test of a framework's binary (GoogleTest,
+// Catch2) is batched only when nothing about it needs it run alone: a
+// judge of its own (WILL_FAIL, exit codes, regular expressions other than
+// gtest_discover_tests' skip), a fixture, a lock or an order.
+Kind KindOf(const core::CtestTest& t, const TestFramework* framework, core::ListedTest* test,
             std::vector<std::string>* args) {
-  if (!gtest || t.disabled || t.will_fail || t.skip_return_code || !t.pass_regex.empty() ||
-      !t.fail_regex.empty() || !t.fixtures_setup.empty() || !t.fixtures_cleanup.empty() ||
-      !t.fixtures_required.empty() || !t.resource_locks.empty() || !t.depends.empty() ||
+  if (framework == nullptr || t.disabled || t.will_fail || t.skip_return_code ||
+      !t.pass_regex.empty() || !t.fail_regex.empty() || !t.fixtures_setup.empty() ||
+      !t.fixtures_cleanup.empty() || !t.fixtures_required.empty() || !t.resource_locks.empty() ||
+      !t.depends.empty() ||
       (!t.skip_regex.empty() &&
        (t.skip_regex.size() > 1 || t.skip_regex[0] != core::kGtestSkipRegex))) {
     return Kind::kCommand;
   }
-  int filters = 0;
-  for (size_t i = 1; i < t.command.size(); ++i) {
-    const std::string& a = t.command[i];
-    if (a.rfind("--gtest_filter=", 0) == 0) {
-      ++filters;
-      *filter = a.substr(std::strlen("--gtest_filter="));
-    } else if (a.rfind("--gtest_list_tests", 0) == 0 || a.rfind("--gtest_repeat", 0) == 0 ||
-               a.rfind("--gtest_shuffle", 0) == 0 || a.rfind("--gtest_flagfile", 0) == 0) {
-      return Kind::kCommand;  // changes what a launch runs
-    } else {
-      args->push_back(a);
-    }
+  const std::vector<std::string> after(t.command.begin() + 1, t.command.end());
+  switch (framework->ReadCommand(after, test, args)) {
+    case TestFramework::Asks::kOneTest:
+      return Kind::kOneTest;
+    case TestFramework::Asks::kWholeBinary:
+      return Kind::kWholeBinary;
+    case TestFramework::Asks::kAsItIs:
+      break;
   }
-  if (filters == 0) return Kind::kWholeGtest;
-  // One exact name (no pattern, no negative part): gtest_discover_tests'.
-  if (filters > 1 || filter->find_first_of("*?:-") != std::string::npos ||
-      filter->find('.') == std::string::npos) {
-    return Kind::kCommand;
-  }
-  return Kind::kOneGtest;
+  return Kind::kCommand;
 }
 
 // Per binary of the run's table: how its tests are run.
 struct BinaryInfo {
-  std::string shown;      // run.binaries
-  std::string exec_path;  // GoogleTest binaries
-  bool command = false;   // its tests are commands (CommandSetup)
+  std::string shown;                         // run.binaries
+  std::string exec_path;                     // a framework's binaries
+  const TestFramework* framework = nullptr;  // null: commands
+  bool command = false;                      // its tests are commands (CommandSetup)
   bool kept_together = false;
   bool serial = false;
   std::string dir;
@@ -179,18 +171,19 @@ struct Table {
 struct Classified {
   Kind kind = Kind::kCommand;
   std::string exec_path;
-  std::string filter;             // kOneGtest: the test's gtest name
-  std::vector<std::string> args;  // GoogleTest: arguments besides the filter
-  std::vector<std::string> env;   // ProgramSpec::env
+  const TestFramework* framework = nullptr;  // kOneTest, kWholeBinary
+  core::ListedTest test;                     // kOneTest: as its binary lists it
+  std::vector<std::string> args;             // arguments besides the selection
+  std::vector<std::string> env;              // ProgramSpec::env
 };
 
 // What one program named by ctest tests is: checked once, however many
 // tests run it (gtest_discover_tests names one binary per test).
 struct ProgramFacts {
   bool ok = false;
-  std::string exec_path;  // ok
-  std::string err;        // !ok
-  bool gtest = false;
+  std::string exec_path;                     // ok
+  std::string err;                           // !ok
+  const TestFramework* framework = nullptr;  // the framework its file shows
 };
 using ProgramsSeen = std::map<std::string, ProgramFacts>;
 
@@ -199,7 +192,7 @@ const ProgramFacts& FactsOf(const std::string& command, ProgramsSeen* seen) {
   if (fresh) {
     ProgramFacts& f = it->second;
     f.ok = ExecPathOf(command, &f.exec_path, &f.err);
-    f.gtest = f.ok && FrameworkOfFile(f.exec_path) == &GoogleTestFramework();
+    f.framework = f.ok ? FrameworkOfFile(f.exec_path) : nullptr;
   }
   return it->second;
 }
@@ -225,7 +218,8 @@ bool Classify(const core::CtestTest& t, ProgramsSeen* seen, Classified* c, std::
     Warn("test " + t.name + ": ENVIRONMENT_MODIFICATION '" + b +
          "' is not one ctest knows; left out");
   }
-  c->kind = KindOf(t, program.gtest, &c->filter, &c->args);
+  c->kind = KindOf(t, program.framework, &c->test, &c->args);
+  if (c->kind != Kind::kCommand) c->framework = program.framework;
   return true;
 }
 
@@ -239,11 +233,12 @@ void WarnUnhonoured(const core::CtestTest& t) {
   }
 }
 
-// The tests ctest names `--gtest_filter=Suite.Name` of one binary (same
-// arguments, directory, environment) become one binary of the table,
-// launched in batches.
-void AddOneGtests(const std::vector<core::CtestTest>& listed, const std::vector<uint32_t>& picked,
-                  const std::vector<Classified>& how, Table* table) {
+// The tests ctest names one by one in one binary (gtest_discover_tests'
+// `--gtest_filter=Suite.Name`, catch_discover_tests' name; same arguments,
+// directory, environment) become one binary of the table, launched in
+// batches.
+void AddOneTests(const std::vector<core::CtestTest>& listed, const std::vector<uint32_t>& picked,
+                 const std::vector<Classified>& how, Table* table) {
   using Key = std::tuple<const std::string&, const std::vector<std::string>&, const std::string&,
                          const std::vector<std::string>&, bool>;
   auto key_of = [&](uint32_t i) {
@@ -258,7 +253,7 @@ void AddOneGtests(const std::vector<core::CtestTest>& listed, const std::vector<
   uint32_t last_test = 0;
   for (uint32_t i : picked) {
     const Classified& c = how[i];
-    if (c.kind != Kind::kOneGtest) continue;
+    if (c.kind != Kind::kOneTest) continue;
     if (last == UINT32_MAX || key_of(i) != key_of(last_test)) {
       auto [it, fresh] =
           binary_of.try_emplace(key_of(i), static_cast<uint32_t>(table->binaries.size()));
@@ -267,6 +262,7 @@ void AddOneGtests(const std::vector<core::CtestTest>& listed, const std::vector<
         BinaryInfo b;
         b.shown = t.command[0];
         b.exec_path = c.exec_path;
+        b.framework = c.framework;
         b.serial = t.run_serial || t.processors > 1;
         b.dir = t.working_directory;
         b.env = c.env;
@@ -286,8 +282,7 @@ void AddOneGtests(const std::vector<core::CtestTest>& listed, const std::vector<
     std::vector<size_t> rank;  // of each test's suite
     std::map<std::string, size_t> suite_rank;
     for (uint32_t i : members[b]) {
-      const std::string& f = how[i].filter;
-      names.emplace_back(f.substr(0, f.find('.')), f.substr(f.find('.') + 1));
+      names.emplace_back(how[i].test.suite, how[i].test.name);
       rank.push_back(suite_rank.try_emplace(names.back().first, suite_rank.size()).first->second);
     }
     std::vector<size_t> order(names.size());
@@ -303,23 +298,28 @@ void AddOneGtests(const std::vector<core::CtestTest>& listed, const std::vector<
   }
 }
 
-// A ctest test that runs a whole GoogleTest binary: listed with its own
+// A ctest test that runs a whole binary of a framework: listed with its own
 // arguments, directory and environment, each of its tests one of the table.
 // The slowest listing's time is kept (batch sizing).
-bool AddWholeGtests(Spawner& spawner, const ListingCache& cache,
-                    const std::vector<core::CtestTest>& listed, const std::vector<uint32_t>& picked,
-                    const std::vector<Classified>& how, double timeout_s, bool verbose,
-                    Table* table, uint64_t* slowest_ns, std::string* err) {
-  const TestFramework& gtest = GoogleTestFramework();
+bool AddWholeBinaries(Spawner& spawner, const ListingCache& cache,
+                      const std::vector<core::CtestTest>& listed,
+                      const std::vector<uint32_t>& picked, const std::vector<Classified>& how,
+                      double timeout_s, bool verbose, Table* table, uint64_t* slowest_ns,
+                      std::string* err) {
   std::vector<uint32_t> whole;
   std::vector<ListingJob> jobs;
+  std::map<const TestFramework*, ListingWords> words;
   for (uint32_t i : picked) {
-    if (how[i].kind != Kind::kWholeGtest) continue;
+    if (how[i].kind != Kind::kWholeBinary) continue;
     whole.push_back(i);
+    const TestFramework& f = *how[i].framework;
     ListingJob job;
     job.shown = "ctest test " + listed[i].name + " (" + how[i].exec_path + ")";
     job.argv = {how[i].exec_path};
-    for (std::string& a : gtest.ListArgs()) job.argv.push_back(std::move(a));
+    for (std::string& a : f.ListArgs()) job.argv.push_back(std::move(a));
+    ListingWords& w = words[&f];
+    w = {f.ListingName(), "", f.ListingExitIsACount()};
+    job.words = &w;
     job.argv.insert(job.argv.end(), how[i].args.begin(), how[i].args.end());
     job.dir = listed[i].working_directory;
     job.env = how[i].env;
@@ -327,8 +327,7 @@ bool AddWholeGtests(Spawner& spawner, const ListingCache& cache,
   }
   std::vector<Listing> listings;
   size_t recalled = 0;
-  if (!ListWithCache(spawner, cache, jobs, {gtest.ListingName(), ""}, timeout_s, &listings,
-                     &recalled, err)) {
+  if (!ListWithCache(spawner, cache, jobs, {}, timeout_s, &listings, &recalled, err)) {
     return false;
   }
   if (verbose && recalled > 0) {
@@ -338,15 +337,17 @@ bool AddWholeGtests(Spawner& spawner, const ListingCache& cache,
   const TestSelector runnable{GtestFlags{}};  // what the binary run whole would run
   for (size_t k = 0; k < whole.size(); ++k) {
     const core::CtestTest& t = listed[whole[k]];
+    const TestFramework& f = *how[whole[k]].framework;
     std::vector<core::ListedTest> tests;
-    if (!gtest.ParseListing(listings[k].out, &tests, err)) {
-      *err = jobs[k].shown + ": " + gtest.ListingName() + ": " + *err;
+    if (!f.ParseListing(listings[k].out, &tests, err)) {
+      *err = jobs[k].shown + ": " + f.ListingName() + ": " + *err;
       return false;
     }
     *slowest_ns = std::max(*slowest_ns, listings[k].end_ns - listings[k].start_ns);
     BinaryInfo b;
     b.shown = t.command[0];
     b.exec_path = how[whole[k]].exec_path;
+    b.framework = &f;
     b.serial = t.run_serial || t.processors > 1;
     b.dir = t.working_directory;
     b.env = how[whole[k]].env;
@@ -480,6 +481,7 @@ class CtestWay : public WayIn {
     driver_.spawner = &spawner_;
     for (const BinaryInfo& b : table_.binaries) {
       driver_.exec_paths.push_back(b.exec_path);
+      driver_.frameworks.push_back(b.framework != nullptr ? b.framework : &GoogleTestFramework());
       driver_.binary_dirs.push_back(b.dir);
       driver_.binary_env.push_back(b.env);
       driver_.binary_args.push_back(b.args);
@@ -626,11 +628,11 @@ int RunCtest(int argc, char** argv) {
   timings::Mark("selection");
   Table table;
   uint64_t slowest_ns = 0;
-  AddOneGtests(listed, picked, how, &table);
+  AddOneTests(listed, picked, how, &table);
   KeepCtestListing(ctest_cache, ctest_listing, listed, opts.verbosity >= 2);
   const ListingCache cache(cache_dir);
-  if (!AddWholeGtests(programs, cache, listed, picked, how, c.list_timeout_s, opts.verbosity >= 2,
-                      &table, &slowest_ns, &err)) {
+  if (!AddWholeBinaries(programs, cache, listed, picked, how, c.list_timeout_s, opts.verbosity >= 2,
+                        &table, &slowest_ns, &err)) {
     return fail();
   }
   timings::Mark("binaries' listings");

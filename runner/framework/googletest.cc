@@ -75,6 +75,35 @@ class GoogleTest : public TestFramework {
     return true;
   }
 
+  // gtest_discover_tests gives `--gtest_filter=Suite.Name` (and
+  // --gtest_also_run_disabled_tests for a disabled test), its EXTRA_ARGS
+  // around it.
+  Asks ReadCommand(const std::vector<std::string>& args, core::ListedTest* test,
+                   std::vector<std::string>* rest) const override {
+    int filters = 0;
+    std::string filter;
+    for (const std::string& a : args) {
+      if (a.rfind("--gtest_filter=", 0) == 0) {
+        ++filters;
+        filter = a.substr(std::strlen("--gtest_filter="));
+      } else if (a.rfind("--gtest_list_tests", 0) == 0 || a.rfind("--gtest_repeat", 0) == 0 ||
+                 a.rfind("--gtest_shuffle", 0) == 0 || a.rfind("--gtest_flagfile", 0) == 0) {
+        return Asks::kAsItIs;  // changes what a launch runs
+      } else {
+        rest->push_back(a);
+      }
+    }
+    if (filters == 0) return Asks::kWholeBinary;
+    // One exact name (no pattern, no negative part): gtest_discover_tests'.
+    const size_t dot = filter.find('.');
+    if (filters > 1 || filter.find_first_of("*?:-") != std::string::npos ||
+        dot == std::string::npos) {
+      return Asks::kAsItIs;
+    }
+    *test = {filter.substr(0, dot), filter.substr(dot + 1)};
+    return Asks::kOneTest;
+  }
+
   std::unique_ptr<StreamFollower> Follow(FollowerSink& sink, const std::vector<uint32_t>& group,
                                          std::vector<std::string> names) const override {
     return std::make_unique<ConsoleFollower>(sink, group, std::move(names));

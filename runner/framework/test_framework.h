@@ -94,6 +94,16 @@ class TestFramework {
   virtual bool LaunchArgs(const std::vector<std::string>& selectors, bool also_run_disabled,
                           const std::string& scratch_dir, std::vector<std::string>* args,
                           std::string* file, std::string* err) const = 0;
+  // What a command line (the arguments after the program, as a ctest test
+  // gives them) asks of one of its binaries: one test (`*test`, as its
+  // listing names it: gtest_discover_tests', catch_discover_tests'), the
+  // whole binary, or something mprun must run as it is (a pattern, several
+  // tests, a flag that changes what runs or how it reports). `*rest`: the
+  // arguments besides the test's selection, for every launch.
+  enum class Asks { kOneTest, kWholeBinary, kAsItIs };
+  virtual Asks ReadCommand(const std::vector<std::string>& args, core::ListedTest* test,
+                           std::vector<std::string>* rest) const = 0;
+
   // A follower of one launch running `group` (in table order), whose full
   // names are `names`. `group` must outlive it.
   virtual std::unique_ptr<StreamFollower> Follow(FollowerSink& sink,

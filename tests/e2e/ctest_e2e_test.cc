@@ -1,6 +1,6 @@
 // mprun ctest end to end: tests/ctest_project (gtest_discover_tests, a
-// whole-binary add_test, scripts, WILL_FAIL, a fixture pair and a broken
-// one, RUN_SERIAL, a RESOURCE_LOCK pair, SKIP_RETURN_CODE, ENVIRONMENT,
+// whole-binary add_test, catch_discover_tests and a whole Catch2 binary, scripts, WILL_FAIL, a
+// fixture pair and a broken one, RUN_SERIAL, a RESOURCE_LOCK pair, SKIP_RETURN_CODE, ENVIRONMENT,
 // PASS_REGULAR_EXPRESSION, DISABLED) is configured and built once, run by
 // ctest and by mprun ctest, and every ctest test must end the same way in
 // both. Then bad input: each exits 2 with a message naming it.
@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -54,7 +55,11 @@ std::map<std::string, std::string> CtestOutcomes(const std::string& out) {
         sec == std::string::npos || sec + 4 != l.size()) {
       continue;
     }
-    const size_t name_end = l.find(' ', colon + 2);
+    // Names may hold spaces (Catch2's): the name ends where ctest's padding
+    // of dots (or its *** right after the name) begins.
+    size_t name_end = l.find(" .", colon + 2);
+    name_end = std::min(name_end, l.find(" ***", colon + 2));
+    if (name_end == std::string::npos) continue;
     const std::string name = l.substr(colon + 2, name_end - colon - 2);
     const size_t word = l.find_first_not_of(" .*", name_end);
     size_t word_end = l.find_last_not_of("0123456789.", sec - 1);  // before the seconds
@@ -114,13 +119,22 @@ TEST_F(CtestE2eTest, EveryTestEndsAsUnderCtest) {
   ScratchDir dir;
   const Proc ctest = testing_util::Run({kCtest, "--test-dir", build_->path(), "-j4"}, Env(), dir);
   const std::map<std::string, std::string> want = CtestOutcomes(ctest.out);
-  ASSERT_EQ(want.size(), 25u) << ctest.out;
+  // 25 of GoogleTest and commands; 23 Catch2 cases one by one and whole.
+  ASSERT_EQ(want.size(), 49u) << ctest.out;
   EXPECT_NE(ctest.status, 0);  // the project holds failing tests
+  std::map<std::string, std::string> env = Env();
+  env["CATCH_CTEST_LAUNCHES"] = dir.File("catch_launches");
   const Proc p = testing_util::Run({kMprun, "ctest", "--test-dir", build_->path(), "-j4",
                                     "--no-history", "--json=" + dir.File("r.json")},
-                                   Env(), dir);
+                                   env, dir);
   EXPECT_EQ(p.status, 1) << p.out << p.err;
   EXPECT_EQ(MprunOutcomes(testing_util::ReadFile(dir.File("r.json"))), want) << p.out << p.err;
+  // The 23 catch_discover_tests tests and the whole binary's 23 cases: in
+  // batches, not a launch per ctest test (ctest's 24).
+  size_t launches = 0;
+  for (char c : testing_util::ReadFile(dir.File("catch_launches"))) launches += c == '\n';
+  EXPECT_GE(launches, 2u);
+  EXPECT_LE(launches, 12u) << p.out;
   // Spot checks of what the comparison could hide: ctest's verdicts.
   EXPECT_EQ(want.at("will_fail"), "passed");
   EXPECT_EQ(want.at("skipped_by_code"), "skipped");
@@ -130,6 +144,9 @@ TEST_F(CtestE2eTest, EveryTestEndsAsUnderCtest) {
   EXPECT_EQ(want.at("Prefix/Param.IsSmall/30"), "failed");
   EXPECT_EQ(want.at("times_out"), "failed");
   EXPECT_EQ(want.at("within_its_timeout"), "passed");
+  EXPECT_EQ(want.at("catch, with [brackets] and a comma"), "passed");
+  EXPECT_EQ(want.at("catch fails"), "failed");
+  EXPECT_EQ(want.at("whole_catch"), "failed");
   // TIMEOUT is the test's own limit: timed_out at 1 s, not at the 5 s of
   // the other nor at any run-wide limit.
   rapidjson::Document doc;

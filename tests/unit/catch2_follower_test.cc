@@ -62,6 +62,34 @@ TEST(Catch2FrameworkTest, ALaunchNamesEachCaseQuotedInAFileWithWhatWouldSplitItE
   EXPECT_NE(err.find("could not write its list of test cases"), std::string::npos) << err;
 }
 
+TEST(Catch2FrameworkTest, ReadsOneExactCaseFromACatchDiscoverTestsCommandAndNothingLooser) {
+  using Asks = TestFramework::Asks;
+  const TestFramework& catch2 = Catch2Framework();
+  core::ListedTest test;
+  std::vector<std::string> rest;
+  // catch_discover_tests escapes ',', '[' and ']', and adds two empty
+  // arguments (no reporter, no output folder).
+  EXPECT_EQ(catch2.ReadCommand({"a\\, b \\[x\\]", "", ""}, &test, &rest), Asks::kOneTest);
+  EXPECT_EQ(test.name, "a, b [x]");
+  EXPECT_EQ(test.suite, "");
+  EXPECT_TRUE(rest.empty());
+  EXPECT_EQ(catch2.ReadCommand({}, &test, &rest), Asks::kWholeBinary);
+  EXPECT_EQ(catch2.ReadCommand({"", ""}, &test, &rest), Asks::kWholeBinary);
+  for (const std::vector<std::string>& looser :
+       std::vector<std::vector<std::string>>{{"[tag]"},
+                                             {"a*"},
+                                             {"*a"},
+                                             {"~a"},
+                                             {"a,b"},
+                                             {"a", "b"},
+                                             {"\"a\""},
+                                             {"exclude:a"},
+                                             {"a", "--order", "rand"},
+                                             {"-r", "junit"}}) {
+    EXPECT_EQ(catch2.ReadCommand(looser, &test, &rest), Asks::kAsItIs) << looser[0];
+  }
+}
+
 // What Catch2 2.13 wrote for three cases (a failed CHECK in a section, a
 // pass with a print and std::cout captured, a segfault), with a print
 // that had no newline landing before the reporter's next element.
