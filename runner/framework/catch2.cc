@@ -1,14 +1,14 @@
 // Catch2 v2, the second TestFramework: --list-test-names-only, a launch
 // given its exact cases in a file (-f), followed through its XML reporter
-// (Catch2Follower).
+// (XmlReportFollower).
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 
-#include "runner/framework/catch2_follower.h"
 #include "runner/framework/test_framework.h"
+#include "runner/framework/xml_report_follower.h"
 
 namespace mprun::runner {
 
@@ -133,7 +133,7 @@ class Catch2 : public TestFramework {
 
   std::unique_ptr<StreamFollower> Follow(FollowerSink& sink, const std::vector<uint32_t>& group,
                                          std::vector<std::string> names) const override {
-    return std::make_unique<Catch2Follower>(sink, group, std::move(names));
+    return std::make_unique<XmlReportFollower>(Catch2Dialect(), sink, group, std::move(names));
   }
 };
 

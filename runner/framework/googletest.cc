@@ -127,7 +127,8 @@ const TestFramework* FrameworkOfFile(const std::string& path) {
     void* map = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
     if (map != MAP_FAILED) {
       const std::string_view bytes(static_cast<const char*>(map), size);
-      for (const TestFramework* f : {&GoogleTestFramework(), &Catch2Framework()}) {
+      for (const TestFramework* f :
+           {&GoogleTestFramework(), &Catch2Framework(), &DoctestFramework()}) {
         if (f->Recognises(bytes)) {
           found = f;
           break;

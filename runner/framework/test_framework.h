@@ -6,7 +6,8 @@
 // output stream becomes per-test events: started, output, outcome, and the
 // test a death is blamed on.
 //
-// GoogleTest (googletest.cc) and Catch2 v2 (catch2.cc) implement it;
+// GoogleTest (googletest.cc), Catch2 v2 (catch2.cc) and doctest
+// (doctest.cc) implement it;
 // nothing else in the runner names a framework's flags. A binary of each
 // may sit in one run. Recognising and listing happen in the supervisor
 // process before any fork; launching and following in worker processes.
@@ -80,6 +81,10 @@ class TestFramework {
   virtual bool ListingExitIsACount() const { return false; }
   // Whether a launch can name a whole suite with "Suite.*" (GoogleTest).
   virtual bool NamesWholeSuites() const { return false; }
+  // The longest selection (the selectors' bytes, one more each) one launch
+  // can be given; 0: no limit. A longer batch is launched in parts, one
+  // after another.
+  virtual size_t MaxSelectionBytes() const { return 0; }
   // The listing as tests, in the order the binary runs them; false with
   // `err` when `text` is not one.
   virtual bool ParseListing(std::string_view text, std::vector<core::ListedTest>* out,
@@ -113,6 +118,7 @@ class TestFramework {
 
 const TestFramework& GoogleTestFramework();
 const TestFramework& Catch2Framework();
+const TestFramework& DoctestFramework();
 
 // The framework whose binary the program file at `path` is; null when it
 // is none mprun knows, or cannot be read.

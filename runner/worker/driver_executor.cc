@@ -141,9 +141,25 @@ class DriverWorker {
   void RunGroup(uint32_t binary, const std::vector<uint32_t>& group) {
     if (!setup_.commands.empty() && setup_.commands[binary]) {
       setup_.run_commands(group, runtime_);
-    } else {
-      Launch(binary, group);
+      return;
     }
+    // A selection longer than the framework takes in one launch goes in
+    // parts, one after another (each selector counted twice: room for its
+    // escapes).
+    const size_t limit = FrameworkOf(binary).MaxSelectionBytes();
+    std::vector<uint32_t> part;
+    size_t bytes = 0;
+    for (uint32_t t : group) {
+      const size_t n = 2 * run_.tests[t].FullName().size() + 1;
+      if (limit > 0 && !part.empty() && bytes + n > limit) {
+        if (!Launch(binary, part)) return;
+        part.clear();
+        bytes = 0;
+      }
+      part.push_back(t);
+      bytes += n;
+    }
+    if (!part.empty()) Launch(binary, part);
   }
 
   const TestFramework& FrameworkOf(uint32_t binary) const {
@@ -200,14 +216,16 @@ class DriverWorker {
     return slash == 0 ? "/" : exec_path.substr(0, slash);
   }
 
-  void Launch(uint32_t binary, const std::vector<uint32_t>& group) {
+  // False when the run was interrupted meanwhile (the rest is the
+  // supervisor's).
+  bool Launch(uint32_t binary, const std::vector<uint32_t>& group) {
     const std::string& path = run_.binaries[binary];
     std::vector<std::string> argv;
     std::string flagfile;
     std::string err;
     if (!CommandLine(binary, group, &argv, &flagfile, &err)) {
       FailAll(group, err);
-      return;
+      return true;
     }
     // Until the first test starts, the time limit runs against the launch
     // (a binary that hangs on start-up is caught), blamed on no test.
@@ -226,7 +244,7 @@ class DriverWorker {
         FailAll(group, "mprun could not start " + path + ": " + err);
       }
       if (!flagfile.empty()) unlink(flagfile.c_str());
-      return;
+      return true;
     }
     const pid_t pid = child.pid;
     const int fd = child.out_fd;
@@ -251,8 +269,9 @@ class DriverWorker {
                              "binary, and killed it"
                            : "");
     runtime_.Idle();
-    if (sink.stopped()) return;  // interrupted: the rest is the supervisor's
+    if (sink.stopped()) return false;  // interrupted: the rest is the supervisor's
     AfterEnd(binary, follow, end, core::BinaryDied(end, crashed_in_test));
+    return true;
   }
 
   // Reads the child's console stream until the pipe closes or the child has

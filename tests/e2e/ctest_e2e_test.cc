@@ -1,5 +1,6 @@
 // mprun ctest end to end: tests/ctest_project (gtest_discover_tests, a
-// whole-binary add_test, catch_discover_tests and a whole Catch2 binary, scripts, WILL_FAIL, a
+// whole-binary add_test, catch_discover_tests and doctest_discover_tests
+// and their binaries whole, scripts, WILL_FAIL, a
 // fixture pair and a broken one, RUN_SERIAL, a RESOURCE_LOCK pair, SKIP_RETURN_CODE, ENVIRONMENT,
 // PASS_REGULAR_EXPRESSION, DISABLED) is configured and built once, run by
 // ctest and by mprun ctest, and every ctest test must end the same way in
@@ -119,22 +120,26 @@ TEST_F(CtestE2eTest, EveryTestEndsAsUnderCtest) {
   ScratchDir dir;
   const Proc ctest = testing_util::Run({kCtest, "--test-dir", build_->path(), "-j4"}, Env(), dir);
   const std::map<std::string, std::string> want = CtestOutcomes(ctest.out);
-  // 25 of GoogleTest and commands; 23 Catch2 cases one by one and whole.
-  ASSERT_EQ(want.size(), 49u) << ctest.out;
+  // 25 of GoogleTest and commands; 23 Catch2 and 23 doctest cases, each
+  // one by one, and each binary whole.
+  ASSERT_EQ(want.size(), 73u) << ctest.out;
   EXPECT_NE(ctest.status, 0);  // the project holds failing tests
   std::map<std::string, std::string> env = Env();
-  env["CATCH_CTEST_LAUNCHES"] = dir.File("catch_launches");
+  env["FRAMEWORK_LAUNCHES"] = dir.File("launches");
   const Proc p = testing_util::Run({kMprun, "ctest", "--test-dir", build_->path(), "-j4",
                                     "--no-history", "--json=" + dir.File("r.json")},
                                    env, dir);
   EXPECT_EQ(p.status, 1) << p.out << p.err;
   EXPECT_EQ(MprunOutcomes(testing_util::ReadFile(dir.File("r.json"))), want) << p.out << p.err;
-  // The 23 catch_discover_tests tests and the whole binary's 23 cases: in
-  // batches, not a launch per ctest test (ctest's 24).
-  size_t launches = 0;
-  for (char c : testing_util::ReadFile(dir.File("catch_launches"))) launches += c == '\n';
-  EXPECT_GE(launches, 2u);
-  EXPECT_LE(launches, 12u) << p.out;
+  // Per framework, the 23 discovered tests and the whole binary's 23 cases:
+  // in batches, not a launch per ctest test (ctest's 24).
+  std::map<std::string, size_t> launches;
+  std::istringstream lines(testing_util::ReadFile(dir.File("launches")));
+  for (std::string l; std::getline(lines, l);) ++launches[l];
+  for (const char* framework : {"catch2", "doctest"}) {
+    EXPECT_GE(launches[framework], 2u) << framework;
+    EXPECT_LE(launches[framework], 12u) << framework << "\n" << p.out;
+  }
   // Spot checks of what the comparison could hide: ctest's verdicts.
   EXPECT_EQ(want.at("will_fail"), "passed");
   EXPECT_EQ(want.at("skipped_by_code"), "skipped");
@@ -144,9 +149,12 @@ TEST_F(CtestE2eTest, EveryTestEndsAsUnderCtest) {
   EXPECT_EQ(want.at("Prefix/Param.IsSmall/30"), "failed");
   EXPECT_EQ(want.at("times_out"), "failed");
   EXPECT_EQ(want.at("within_its_timeout"), "passed");
-  EXPECT_EQ(want.at("catch, with [brackets] and a comma"), "passed");
-  EXPECT_EQ(want.at("catch fails"), "failed");
+  EXPECT_EQ(want.at("catch2:with, a comma [and brackets]"), "passed");
+  EXPECT_EQ(want.at("doctest:with, a comma [and brackets]"), "passed");
+  EXPECT_EQ(want.at("catch2:fails"), "failed");
+  EXPECT_EQ(want.at("doctest:throws"), "failed");
   EXPECT_EQ(want.at("whole_catch"), "failed");
+  EXPECT_EQ(want.at("whole_doctest"), "failed");
   // TIMEOUT is the test's own limit: timed_out at 1 s, not at the 5 s of
   // the other nor at any run-wide limit.
   rapidjson::Document doc;

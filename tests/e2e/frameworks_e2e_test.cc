@@ -1,5 +1,6 @@
-// Driver mode over a Catch2 v2 binary (tests/fixtures/catch2_probe.cc, built
-// against Debian's catch2), alone and beside a GoogleTest binary: every
+// Driver mode over a Catch2 v2 and a doctest binary (one probe,
+// tests/fixtures/framework_probe.cc, built against Debian's catch2 and
+// doctest-dev), each alone and all three frameworks in one run: every
 // case's verdict, the launches a few per worker rather than one per case,
 // a hang timed out with its batch-mates run elsewhere, and the listing.
 #include <gtest/gtest.h>
@@ -8,6 +9,7 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include <tuple>
 
 #include "tests/e2e/e2e_util.h"
 
@@ -20,6 +22,7 @@ using Row = testing_util::ReportRow;
 
 const char kMprun[] = MPRUN_BINARY;
 const char kCatch2[] = MPRUN_CATCH2_PROBE;
+const char kDoctest[] = MPRUN_DOCTEST_PROBE;
 const char kOrdinaryA[] = MPRUN_ORDINARY_A;
 
 size_t Lines(const std::string& text) {
@@ -51,17 +54,19 @@ void ExpectTheBadCasesVerdicts(std::map<std::string, Row>& rows) {
   }
 }
 
-class Catch2DriverTest : public ::testing::TestWithParam<int> {};
+class ProbeTest : public ::testing::TestWithParam<std::tuple<const char*, int>> {
+ protected:
+  const char* probe() const { return std::get<0>(GetParam()); }
+};
 
-TEST_P(Catch2DriverTest, EveryCaseExactInAFewLaunchesPerWorker) {
-  const int workers = GetParam();
+TEST_P(ProbeTest, EveryCaseExactInAFewLaunchesPerWorker) {
+  const int workers = std::get<1>(GetParam());
   ScratchDir dir;
-  const Proc p =
-      testing_util::Run({kMprun, "-j", std::to_string(workers), "--json=" + dir.File("r.json"),
-                         "--gtest_filter=-hangs*", kCatch2},
-                        {{"ASAN_OPTIONS", "handle_segv=0:handle_abort=0"},
-                         {"CATCH_PROBE_LAUNCHES", dir.File("launches")}},
-                        dir);
+  const Proc p = testing_util::Run(
+      {kMprun, "-j", std::to_string(workers), "--json=" + dir.File("r.json"),
+       "--gtest_filter=-hangs*", probe()},
+      {{"ASAN_OPTIONS", "handle_segv=0:handle_abort=0"}, {"PROBE_LAUNCHES", dir.File("launches")}},
+      dir);
   EXPECT_EQ(p.status, 1) << p.out << p.err;
   rapidjson::Document doc;
   std::map<std::string, Row> rows =
@@ -73,7 +78,7 @@ TEST_P(Catch2DriverTest, EveryCaseExactInAFewLaunchesPerWorker) {
     std::ostringstream name;
     name << "many " << (i < 100 ? 'a' : 'b') << (i % 100 / 10) << (i % 10);
     EXPECT_EQ(rows[name.str()].outcome, "passed") << name.str();
-    EXPECT_EQ(rows[name.str()].binary, kCatch2);
+    EXPECT_EQ(rows[name.str()].binary, probe());
   }
   ExpectTheBadCasesVerdicts(rows);
   // Each worker's first launch, one more for each of the three deaths, and
@@ -83,13 +88,20 @@ TEST_P(Catch2DriverTest, EveryCaseExactInAFewLaunchesPerWorker) {
   EXPECT_LE(launches, 3u + 4u * static_cast<size_t>(workers)) << p.out;
 }
 
-INSTANTIATE_TEST_SUITE_P(Workers, Catch2DriverTest, ::testing::Values(1, 3));
+INSTANTIATE_TEST_SUITE_P(Frameworks, ProbeTest,
+                         ::testing::Combine(::testing::Values(kCatch2, kDoctest),
+                                            ::testing::Values(1, 3)));
 
-TEST(Catch2DriverTest, AHangIsTimedOutAndTheCasesBehindItRunElsewhere) {
+class FrameworkTest : public ::testing::TestWithParam<const char*> {
+ protected:
+  const char* probe() const { return GetParam(); }
+};
+
+TEST_P(FrameworkTest, AHangIsTimedOutAndTheCasesBehindItRunElsewhere) {
   ScratchDir dir;
   const Proc p =
       testing_util::Run({kMprun, "-j2", "--process-timeout=2", "--json=" + dir.File("r.json"),
-                         "--gtest_filter=hangs*:many a*", kCatch2},
+                         "--gtest_filter=hangs*:many a*", probe()},
                         {}, dir);
   EXPECT_EQ(p.status, 1) << p.out << p.err;
   rapidjson::Document doc;
@@ -104,28 +116,35 @@ TEST(Catch2DriverTest, AHangIsTimedOutAndTheCasesBehindItRunElsewhere) {
   }
 }
 
-TEST(Catch2DriverTest, ACatch2AndAGoogleTestBinaryShareOneRun) {
+TEST_P(FrameworkTest, ListsTheCasesTheFrameworkWouldRunAndNotTheHiddenOne) {
   ScratchDir dir;
-  const Proc p = testing_util::Run({kMprun, "-j2", "--json=" + dir.File("r.json"),
-                                    "--gtest_filter=many b*:APlain.*", kCatch2, kOrdinaryA},
-                                   {}, dir);
-  EXPECT_EQ(p.status, 0) << p.out << p.err;
-  rapidjson::Document doc;
-  std::map<std::string, Row> rows =
-      testing_util::ParseReport(testing_util::ReadFile(dir.File("r.json")), &doc);
-  ASSERT_EQ(rows.size(), 104u) << p.out;
-  EXPECT_EQ(rows["many b42"].binary, kCatch2);
-  EXPECT_EQ(rows["APlain.Adds"].binary, kOrdinaryA);
-  for (const auto& [name, row] : rows) EXPECT_EQ(row.outcome, "passed") << name;
-}
-
-TEST(Catch2DriverTest, ListsTheCasesCatch2WouldRunAndNotTheHiddenOne) {
-  ScratchDir dir;
-  const Proc p = testing_util::Run({kMprun, "--list", kCatch2}, {}, dir);
+  const Proc p = testing_util::Run({kMprun, "--list", probe()}, {}, dir);
   EXPECT_EQ(p.status, 0) << p.err;
   EXPECT_NE(p.out.find("a, b [not a tag] ~ * ?"), std::string::npos) << p.out;
   EXPECT_NE(p.out.find("many b99"), std::string::npos);
   EXPECT_EQ(p.out.find("hidden case"), std::string::npos);
+}
+
+INSTANTIATE_TEST_SUITE_P(Frameworks, FrameworkTest, ::testing::Values(kCatch2, kDoctest));
+
+TEST(FrameworksTest, ThreeFrameworksBinariesShareOneRun) {
+  ScratchDir dir;
+  const Proc p =
+      testing_util::Run({kMprun, "-j2", "--json=" + dir.File("r.json"),
+                         "--gtest_filter=many b*:APlain.*:a, b*", kCatch2, kDoctest, kOrdinaryA},
+                        {}, dir);
+  EXPECT_EQ(p.status, 0) << p.out << p.err;
+  // The probes share their names: counted per binary.
+  rapidjson::Document doc;
+  doc.Parse(testing_util::ReadFile(dir.File("r.json")).c_str());
+  ASSERT_TRUE(doc.IsObject() && doc.HasMember("tests")) << p.out;
+  std::map<std::string, int> passed_per_binary;
+  for (const auto& t : doc["tests"].GetArray()) {
+    EXPECT_EQ(std::string(t["outcome"].GetString()), "passed") << t["name"].GetString();
+    ++passed_per_binary[t["binary"].GetString()];
+  }
+  EXPECT_EQ(passed_per_binary,
+            (std::map<std::string, int>{{kCatch2, 101}, {kDoctest, 101}, {kOrdinaryA, 4}}));
 }
 
 }  // namespace

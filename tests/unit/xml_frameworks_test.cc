@@ -1,9 +1,7 @@
-// Catch2 v2 as a TestFramework: its binaries known from the file, its
-// listing, the -f file a launch gets, and Catch2Follower over streams its
-// XML reporter really writes (with a test's prints mixed in), fed whole
-// and a byte at a time.
-#include "runner/framework/catch2_follower.h"
-
+// Catch2 v2 and doctest as TestFrameworks: their binaries known from the
+// file, their listings, what a launch is given, what a ctest command asks,
+// and XmlReportFollower over streams their XML reporters really write
+// (with a test's prints mixed in), fed whole and a byte at a time.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -11,6 +9,7 @@
 #include <vector>
 
 #include "runner/framework/test_framework.h"
+#include "runner/framework/xml_report_follower.h"
 #include "runner/process/spawner.h"
 #include "tests/e2e/e2e_util.h"
 #include "tests/unit/recording_sink.h"
@@ -130,7 +129,7 @@ const std::vector<std::string> kNames = {"a section fails", "prints <a & b> \"q\
                                          "never reached"};
 const std::vector<uint32_t> kGroup = {7, 8, 9, 10};
 
-void ExpectTheStreamsVerdicts(const RecordingSink& sink, const Catch2Follower& follow) {
+void ExpectTheStreamsVerdicts(const RecordingSink& sink, const XmlReportFollower& follow) {
   ASSERT_EQ(sink.events.size(), 6u);
   EXPECT_EQ(sink.events[0].what, "start");
   EXPECT_EQ(sink.events[0].test, 7u);
@@ -153,9 +152,9 @@ void ExpectTheStreamsVerdicts(const RecordingSink& sink, const Catch2Follower& f
   EXPECT_TRUE(follow.ran_any());
 }
 
-TEST(Catch2FollowerTest, FollowsCasesFailuresOutputAndHoldsAFatalCaseForTheSignal) {
+TEST(XmlReportFollowerTest, Catch2FollowsCasesFailuresOutputAndHoldsAFatalCaseForTheSignal) {
   RecordingSink sink;
-  Catch2Follower follow(sink, kGroup, kNames);
+  XmlReportFollower follow(Catch2Dialect(), sink, kGroup, kNames);
   follow.Feed(kStream);
   follow.Close();
   // Catch2 reported the segfault and ended the case; the signal decides.
@@ -164,18 +163,18 @@ TEST(Catch2FollowerTest, FollowsCasesFailuresOutputAndHoldsAFatalCaseForTheSigna
   ExpectTheStreamsVerdicts(sink, follow);
 }
 
-TEST(Catch2FollowerTest, AStreamCutIntoSingleBytesGivesTheSameVerdicts) {
+TEST(XmlReportFollowerTest, Catch2AStreamCutIntoSingleBytesGivesTheSameVerdicts) {
   RecordingSink sink;
-  Catch2Follower follow(sink, kGroup, kNames);
+  XmlReportFollower follow(Catch2Dialect(), sink, kGroup, kNames);
   for (const char* c = kStream; *c != '\0'; ++c) follow.Feed(std::string_view(c, 1));
   follow.Close();
   EXPECT_TRUE(follow.Ended(EndOf(11), ""));
   ExpectTheStreamsVerdicts(sink, follow);
 }
 
-TEST(Catch2FollowerTest, ACaseWithoutItsResultIsCrashedEvenWhenTheProcessExitedZero) {
+TEST(XmlReportFollowerTest, Catch2ACaseWithoutItsResultIsCrashedEvenWhenTheProcessExitedZero) {
   RecordingSink sink;
-  Catch2Follower follow(sink, kGroup, kNames);
+  XmlReportFollower follow(Catch2Dialect(), sink, kGroup, kNames);
   follow.Feed(R"(<Catch name="p"><Group name="p">
     <TestCase name="segfaults" filename="p.cc" line="1">
 leaving now
@@ -189,9 +188,10 @@ leaving now
   EXPECT_EQ(follow.Unstarted(), (std::vector<uint32_t>{7, 8, 10}));
 }
 
-TEST(Catch2FollowerTest, AFatalConditionWithoutTheSignalIsAFailureAndACaseNotGivenIsIgnored) {
+TEST(XmlReportFollowerTest,
+     Catch2AFatalConditionWithoutTheSignalIsAFailureAndACaseNotGivenIsIgnored) {
   RecordingSink sink;
-  Catch2Follower follow(sink, kGroup, kNames);
+  XmlReportFollower follow(Catch2Dialect(), sink, kGroup, kNames);
   follow.Feed(R"(<TestCase name="Segfaults" filename="p.cc" line="1">
 foreign print
       <OverallResult success="true"/>
@@ -209,6 +209,136 @@ foreign print
   EXPECT_EQ(sink.events[0].test, 9u);
   EXPECT_EQ(sink.events[1].outcome, Outcome::kFailed);
   EXPECT_NE(follow.stray().find("foreign print"), std::string::npos) << follow.stray();
+}
+
+TEST(DoctestFrameworkTest, RecognisesItsBinaryListsUnskippedCasesAndEscapesItsFilter) {
+  const TestFramework& doctest = DoctestFramework();
+  const std::string elf(
+      "\x7f"
+      "ELF",
+      4);
+  EXPECT_TRUE(doctest.Recognises(elf + "..doctest version is \"..--list-test-cases.."));
+  EXPECT_FALSE(doctest.Recognises(elf + "..--list-test-cases.."));
+  EXPECT_FALSE(Catch2Framework().Recognises(elf + "doctest version is \" --list-test-cases"));
+
+  // What doctest 2.4.9 prints for --list-test-cases --reporters=xml.
+  std::vector<core::ListedTest> out;
+  std::string err;
+  ASSERT_TRUE(doctest.ParseListing(R"(<?xml version="1.0" encoding="UTF-8"?>
+<doctest binary="./d2" version="2.4.9">
+  <Options order_by="file" rand_seed="0" first="0" last="4294967295"/>
+  <TestCase name="a, b &quot;x&quot;" testsuite="S" filename="d2.cc" line="6" skipped="false"/>
+  <TestCase name="gone" filename="d2.cc" line="7" skipped="true"/>
+  <TestCase name="b" filename="d2.cc" line="9" skipped="false"/>
+  <OverallResultsTestCases unskipped="2"/>
+</doctest>
+)",
+                                   &out, &err))
+      << err;
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].name, "a, b \"x\"");
+  EXPECT_EQ(out[1].name, "b");
+  EXPECT_FALSE(doctest.ParseListing("[doctest] listing all test case names\nb\n", &out, &err));
+
+  std::vector<std::string> args;
+  std::string file;
+  ASSERT_TRUE(
+      doctest.LaunchArgs({"a, b", "back\\slash", "c"}, false, "/nonexistent", &args, &file, &err));
+  EXPECT_EQ(args,
+            (std::vector<std::string>{"--test-case=a\\, b,back\\\\slash,c", "--case-sensitive=true",
+                                      "--reporters=xml", "--duration=true"}));
+  EXPECT_TRUE(file.empty());
+  EXPECT_GT(doctest.MaxSelectionBytes(), 0u);
+  EXPECT_LT(doctest.MaxSelectionBytes(), 128u * 1024);  // the kernel's limit on one argument
+}
+
+TEST(DoctestFrameworkTest, ReadsOneExactCaseFromADoctestDiscoverTestsCommandAndNothingLooser) {
+  using Asks = TestFramework::Asks;
+  const TestFramework& doctest = DoctestFramework();
+  core::ListedTest test;
+  std::vector<std::string> rest;
+  EXPECT_EQ(doctest.ReadCommand({"--test-case=a\\, b [x]", ""}, &test, &rest), Asks::kOneTest);
+  EXPECT_EQ(test.name, "a, b [x]");
+  EXPECT_EQ(doctest.ReadCommand({}, &test, &rest), Asks::kWholeBinary);
+  for (const std::vector<std::string>& looser :
+       std::vector<std::vector<std::string>>{{"--test-case=a*"},
+                                             {"--test-case=a,b"},
+                                             {"--test-case=a?"},
+                                             {"--test-case=a", "--test-case=b"},
+                                             {"--test-case=a", "--reporters=junit"},
+                                             {"--test-suite=S"},
+                                             {"--test-case="}}) {
+    EXPECT_EQ(doctest.ReadCommand(looser, &test, &rest), Asks::kAsItIs) << looser[0];
+  }
+}
+
+// What doctest 2.4.9 wrote: a pass in a suite, a print without newline, a
+// failed CHECK in a subcase, a skipped case, a thrown exception, and a
+// segfault it reported before re-raising.
+const char kDoctestStream[] = R"(<?xml version="1.0" encoding="UTF-8"?>
+<doctest binary="./d2" version="2.4.9">
+  <Options order_by="file" rand_seed="0"/>
+  <TestSuite name="S">
+    <TestCase name="prints" filename="d2.cc" line="7">
+hello      <OverallResultsAsserts successes="1" failures="0" test_case_success="true" duration="1.9e-05"/>
+    </TestCase>
+  </TestSuite>
+  <TestSuite>
+    <TestCase name="b" filename="d2.cc" line="9">
+      <SubCase name="sub1" filename="d2.cc" line="9">
+        <Expression success="false" type="CHECK" filename="d2.cc" line="9">
+          <Original>
+            x == 1
+          </Original>
+          <Expanded>
+            2 == 1
+          </Expanded>
+        </Expression>
+      </SubCase>
+      <SubCase name="sub2" filename="d2.cc" line="9">
+      </SubCase>
+      <OverallResultsAsserts successes="1" failures="1" test_case_success="false" duration="0.25"/>
+    </TestCase>
+    <TestCase name="skipped" filename="d2.cc" line="10" skipped="true"/>
+    <TestCase name="throws" filename="d2.cc" line="11">
+      <Exception crash="false">
+        unknown exception
+      </Exception>
+      <OverallResultsAsserts successes="0" failures="0" test_case_success="false" duration="0.000141"/>
+    </TestCase>
+    <TestCase name="segv" filename="d2.cc" line="12">
+      <Exception crash="true">
+        SIGSEGV - Segmentation violation signal
+      </Exception>
+      <OverallResultsAsserts successes="0" failures="0" test_case_success="false" duration="6.3e-05"/>
+    </TestCase>
+  </TestSuite>
+)";
+
+TEST(XmlReportFollowerTest, DoctestCasesSubcasesThrowsAndASignalHeldForTheProcessEnd) {
+  const std::vector<uint32_t> group = {1, 2, 3, 4, 5};
+  for (const size_t piece : {sizeof kDoctestStream, size_t{1}, size_t{7}}) {
+    RecordingSink sink;
+    XmlReportFollower follow(DoctestDialect(), sink, group,
+                             {"prints", "b", "throws", "segv", "skipped"});
+    const std::string_view all(kDoctestStream);
+    for (size_t at = 0; at < all.size(); at += piece) follow.Feed(all.substr(at, piece));
+    follow.Close();
+    EXPECT_TRUE(follow.Ended(EndOf(/*wait status: SIGSEGV*/ 11), ""));
+    ASSERT_EQ(sink.events.size(), 8u) << piece;
+    EXPECT_EQ(sink.events[1].outcome, Outcome::kPassed);
+    EXPECT_EQ(sink.events[3].outcome, Outcome::kFailed);
+    EXPECT_EQ(sink.events[3].text,
+              "d2.cc:9: Failure\nin section: sub1\n  CHECK( x == 1 )\nwith expansion:\n  2 == 1\n");
+    EXPECT_EQ(sink.events[3].reported_ms, 250);
+    EXPECT_EQ(sink.events[5].outcome, Outcome::kFailed);
+    EXPECT_EQ(sink.events[5].text, "d2.cc:11: Failure\nexception thrown: unknown exception\n");
+    EXPECT_EQ(sink.events[7].outcome, Outcome::kCrashed);
+    EXPECT_EQ(sink.events[7].signal, 11);
+    EXPECT_EQ(sink.written, "hello");
+    // doctest skipped it: never started, so the workers would get it back.
+    EXPECT_EQ(follow.Unstarted(), std::vector<uint32_t>{5});
+  }
 }
 
 }  // namespace

@@ -1,0 +1,155 @@
+// doctest, the third TestFramework: its listing and a launch's stream both
+// through its XML reporter (XmlReportFollower), a launch given its exact
+// cases in one --test-case filter.
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "runner/framework/test_framework.h"
+#include "runner/framework/xml_report_follower.h"
+#include "runner/framework/xml_stream.h"
+
+namespace mprun::runner {
+
+namespace {
+
+// doctest reads only the last --test-case given, and an argument may not
+// exceed 128 KiB (the kernel's limit): a longer selection is launched in
+// parts (TestFramework::MaxSelectionBytes).
+constexpr size_t kMaxFilterArg = 100000;
+
+// The cases a listing names: `<TestCase name=... skipped="false"/>`.
+class ListingReader : public XmlStream::Handler {
+ public:
+  explicit ListingReader(std::vector<core::ListedTest>* out) : out_(out) {}
+  void Element(const XmlTag& tag) override {
+    if (tag.name == "doctest" && !tag.closing) saw_root = true;
+    if (tag.name != "TestCase" || tag.closing || tag.Attribute("skipped") == "true") return;
+    out_->push_back({"", tag.Attribute("name")});
+  }
+  void Text(std::string_view) override {}
+  bool saw_root = false;
+
+ private:
+  std::vector<core::ListedTest>* out_;
+};
+
+// The option's value when `arg` is doctest's --test-case in any of its
+// spellings (-tc=, --dt-test-case=...); null otherwise.
+const char* TestCaseValue(const std::string& arg) {
+  for (std::string_view prefix : {"--test-case=", "-test-case=", "--tc=", "-tc=", "--dt-test-case=",
+                                  "-dt-test-case=", "--dt-tc=", "-dt-tc="}) {
+    if (arg.rfind(prefix, 0) == 0) return arg.c_str() + prefix.size();
+  }
+  return nullptr;
+}
+
+class Doctest : public TestFramework {
+ public:
+  const char* name() const override { return "doctest"; }
+
+  // An ELF file holding doctest's context (its version line and its
+  // listing flag's help).
+  bool Recognises(std::string_view bytes) const override {
+    return bytes.substr(0, 4) == std::string_view(
+                                     "\x7f"
+                                     "ELF",
+                                     4) &&
+           bytes.find("doctest version is \"") != std::string_view::npos &&
+           bytes.find("--list-test-cases") != std::string_view::npos;
+  }
+
+  std::vector<std::string> ListArgs() const override {
+    return {"--list-test-cases", "--reporters=xml"};
+  }
+  std::string ListingName() const override { return "--list-test-cases"; }
+  std::string NotABinaryHint() const override { return "; is it a doctest binary?"; }
+
+  // The XML listing, cases in the order doctest runs them (by file by
+  // default); a skipped case (doctest::skip) is left out, as doctest does.
+  bool ParseListing(std::string_view text, std::vector<core::ListedTest>* out,
+                    std::string* err) const override {
+    out->clear();
+    ListingReader reader(out);
+    XmlStream xml(reader, {"?xml", "doctest", "Options", "TestCase", "OverallResultsTestCases"});
+    xml.Feed(text);
+    xml.Close();
+    if (!reader.saw_root) {
+      *err = "not doctest's XML listing";
+      return false;
+    }
+    if (out->empty()) {
+      *err = "lists no test case";
+      return false;
+    }
+    return true;
+  }
+
+  size_t MaxSelectionBytes() const override { return kMaxFilterArg; }
+
+  bool LaunchArgs(const std::vector<std::string>& selectors, bool also_run_disabled,
+                  const std::string& scratch_dir, std::vector<std::string>* args, std::string* file,
+                  std::string* err) const override {
+    (void)also_run_disabled, (void)scratch_dir, (void)err;
+    file->clear();
+    // Names as doctest splits its filters: ',' separates, '\' escapes ','
+    // and itself. (A '*' or '?' stays a wildcard: the follower ignores a
+    // case it was not given.)
+    std::string filter = "--test-case=";
+    for (size_t i = 0; i < selectors.size(); ++i) {
+      if (i > 0) filter += ',';
+      for (char c : selectors[i]) {
+        if (c == ',' || c == '\\') filter += '\\';
+        filter += c;
+      }
+    }
+    *args = {std::move(filter), "--case-sensitive=true", "--reporters=xml", "--duration=true"};
+    return true;
+  }
+
+  // doctest_discover_tests gives `--test-case=NAME` (',' escaped), an empty
+  // argument (no JUnit file), then its EXTRA_ARGS. Any other option
+  // changes what a launch runs or how it reports: such a test runs as it
+  // is.
+  Asks ReadCommand(const std::vector<std::string>& args, core::ListedTest* test,
+                   std::vector<std::string>* rest) const override {
+    rest->clear();
+    int filters = 0;
+    const char* value = nullptr;
+    for (const std::string& a : args) {
+      if (a.empty()) continue;
+      const char* v = TestCaseValue(a);
+      if (v == nullptr) return Asks::kAsItIs;
+      ++filters;
+      value = v;
+    }
+    if (filters == 0) return Asks::kWholeBinary;
+    if (filters > 1) return Asks::kAsItIs;
+    std::string name;
+    for (const char* c = value; *c != '\0'; ++c) {
+      if (*c == '\\' && (c[1] == ',' || c[1] == '\\')) {
+        name += *++c;
+        continue;
+      }
+      if (*c == ',' || *c == '*' || *c == '?') return Asks::kAsItIs;
+      name += *c;
+    }
+    if (name.empty()) return Asks::kAsItIs;
+    *test = {"", name};
+    return Asks::kOneTest;
+  }
+
+  std::unique_ptr<StreamFollower> Follow(FollowerSink& sink, const std::vector<uint32_t>& group,
+                                         std::vector<std::string> names) const override {
+    return std::make_unique<XmlReportFollower>(DoctestDialect(), sink, group, std::move(names));
+  }
+};
+
+}  // namespace
+
+const TestFramework& DoctestFramework() {
+  static const Doctest kDoctest;
+  return kDoctest;
+}
+
+}  // namespace mprun::runner
