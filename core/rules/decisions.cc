@@ -81,7 +81,8 @@ TimeoutRules::TimeoutRules(const TimeLimits& l)
       slow_after_s_(l.slow_after_s),
       slow_ns_(Ns(l.slow_after_s)),
       dump_grace_ns_(l.dump_grace_ms > 0 ? static_cast<uint64_t>(l.dump_grace_ms) * 1'000'000 : 0),
-      hand_back_ns_(static_cast<uint64_t>(std::max(l.hand_back_after_ms, 0)) * 1'000'000) {
+      hand_back_ns_(static_cast<uint64_t>(std::max(l.hand_back_after_ms, 0)) * 1'000'000),
+      launch_floor_s_(l.launch_start_floor_s) {
   test_limits_ns_.reserve(test_limits_s_.size());
   for (double s : test_limits_s_) {
     test_limits_ns_.push_back(Ns(s));
@@ -90,12 +91,14 @@ TimeoutRules::TimeoutRules(const TimeLimits& l)
 }
 
 double TimeoutRules::LimitS(uint32_t test, WorkerPhase phase) const {
+  if (Floored(phase)) return launch_floor_s_;
   return OwnLimit(test, phase) ? test_limits_s_[test] : run_limit_s_;
 }
 
 std::string TimeoutRules::LimitSource(uint32_t test, WorkerPhase phase) const {
   const bool own = OwnLimit(test, phase) && test < own_limits_.size() && own_limits_[test];
   if (own || (!automatic_ && OwnLimit(test, phase))) return "(its own limit)";
+  if (Floored(phase)) return "(the least a test binary is given to start)";
   if (!automatic_) return "(--process-timeout)";
   if (!OwnLimit(test, phase) || test_limits_s_[test] == kUnknownTestLimitS) {
     return "(the limit without history; --process-timeout=SECONDS sets one)";
@@ -106,7 +109,9 @@ std::string TimeoutRules::LimitSource(uint32_t test, WorkerPhase phase) const {
 
 uint64_t TimeoutRules::DeadlineOf(uint32_t test, WorkerPhase phase, uint64_t started_ns,
                                   uint64_t paused_ns) const {
-  const uint64_t limit = OwnLimit(test, phase) ? test_limits_ns_[test] : run_limit_ns_;
+  const uint64_t limit = Floored(phase)         ? Ns(launch_floor_s_)
+                         : OwnLimit(test, phase) ? test_limits_ns_[test]
+                                                 : run_limit_ns_;
   return started_ns + limit + paused_ns;
 }
 

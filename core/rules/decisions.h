@@ -166,7 +166,15 @@ struct TimeLimits {
   double slow_after_s = 0;        // a test running this long is slow; 0: never
   int dump_grace_ms = 1000;       // backtrace time after the decision (0: kill at once)
   int hand_back_after_ms = 1000;  // a test this long hands back its batch-mates
+  // Driver mode: a launch's start-up (its binary, before its first test;
+  // kEnvironmentSetUp) is given at least this long: starting a binary is
+  // not a test, and on a loaded machine (many workers, sanitizers) it can
+  // take longer than a tight limit meant for tests. 0: no floor.
+  double launch_start_floor_s = 0;
 };
+
+// The start-up a launch is given at least (TimeLimits::launch_start_floor_s).
+inline constexpr double kLaunchStartFloorS = 10;
 
 class TimeoutRules {
  public:
@@ -209,6 +217,11 @@ class TimeoutRules {
   bool OwnLimit(uint32_t test, WorkerPhase phase) const {
     return phase == WorkerPhase::kTest && test < test_limits_ns_.size();
   }
+  // A launch's start-up, with its floor.
+  bool Floored(WorkerPhase phase) const {
+    return phase == WorkerPhase::kEnvironmentSetUp && launch_floor_s_ > 0 &&
+           run_limit_ns_ != kNever && run_limit_s_ < launch_floor_s_;
+  }
   double run_limit_s_;
   uint64_t run_limit_ns_;
   std::vector<double> test_limits_s_;
@@ -220,6 +233,7 @@ class TimeoutRules {
   uint64_t slow_ns_;
   uint64_t dump_grace_ns_;
   uint64_t hand_back_ns_;
+  double launch_floor_s_;
 };
 
 // --- Results: retries, --repeat-each, flaky, fail-fast.

@@ -181,6 +181,30 @@ TEST(TimeoutRulesTest, DeadlinesCountTheLimitAndTheTimeSuspended) {
   EXPECT_EQ(rules.LimitSource(0, WorkerPhase::kTest), "(--process-timeout)");
 }
 
+// Driver mode: a binary's start-up before its first test is not a test;
+// under a tight limit it gets the floor, under a looser one the limit.
+TEST(TimeoutRulesTest, ALaunchsStartUpGetsAtLeastTheFloorAndTestsKeepTheirLimit) {
+  TimeLimits l = Limits(1, 1000, 1000);
+  l.launch_start_floor_s = kLaunchStartFloorS;
+  const TimeoutRules tight(l);
+  EXPECT_EQ(tight.DeadlineOf(0, WorkerPhase::kEnvironmentSetUp, 2 * kS, 0), 12 * kS);
+  EXPECT_EQ(tight.LimitS(0, WorkerPhase::kEnvironmentSetUp), 10);
+  EXPECT_EQ(tight.LimitSource(0, WorkerPhase::kEnvironmentSetUp),
+            "(the least a test binary is given to start)");
+  EXPECT_EQ(tight.DeadlineOf(0, WorkerPhase::kTest, 2 * kS, 0), 3 * kS);
+  EXPECT_EQ(tight.DeadlineOf(0, WorkerPhase::kSuiteSetUp, 2 * kS, 0), 3 * kS);
+  l.run_limit_s = 30;
+  const TimeoutRules loose(l);
+  EXPECT_EQ(loose.DeadlineOf(0, WorkerPhase::kEnvironmentSetUp, 2 * kS, 0), 32 * kS);
+  l.run_limit_s = 0;  // no limit stays none
+  const TimeoutRules none(l);
+  EXPECT_GT(none.DeadlineOf(0, WorkerPhase::kEnvironmentSetUp, 2 * kS, 0), 1'000'000 * kS);
+  l.run_limit_s = 1;
+  l.launch_start_floor_s = 0;  // linked mode: its environments are the user's code
+  const TimeoutRules linked(l);
+  EXPECT_EQ(linked.DeadlineOf(0, WorkerPhase::kEnvironmentSetUp, 2 * kS, 0), 3 * kS);
+}
+
 TEST(TimeoutRulesTest, WithoutALimitNoDeadlineIsEverReached) {
   const TimeoutRules rules(Limits(0, 1000, 1000));
   EXPECT_FALSE(rules.limited());
