@@ -46,6 +46,12 @@ Proc Run(const std::vector<std::string>& argv, const std::map<std::string, std::
 
 std::string ReadFile(const std::string& path);
 
+// ASAN_OPTIONS under which deadly signals kill a sanitizer build's test as
+// they kill a plain one: ASan's own handler would report (symbolizing its
+// stack, seconds on a loaded machine, past a tight time limit) and exit 1.
+inline constexpr char kDeadlySignalsKill[] =
+    "handle_segv=0:handle_abort=0:handle_sigbus=0:handle_sigfpe=0";
+
 // One test of an mprun JSON report.
 struct ReportRow {
   std::string binary, outcome, signal, message, output;

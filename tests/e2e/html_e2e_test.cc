@@ -230,7 +230,9 @@ TEST(HtmlE2eTest, LinkedRunPageShowsCountsLanesFailuresAndTimeline) {
   const Proc run =
       testing_util::Run({kMisbehave, "--processes=2", "--process-timeout=1", "--no-history",
                          "--html=" + dir.File("page.html"), "--json=" + dir.File("r.json")},
-                        {{"MISBEHAVE_TOKEN", "html" + std::to_string(getpid())}}, dir);
+                        {{"MISBEHAVE_TOKEN", "html" + std::to_string(getpid())},
+                         {"ASAN_OPTIONS", testing_util::kDeadlySignalsKill}},
+                        dir);
   ASSERT_EQ(run.status, 1) << run.out << run.err;
   const Expected want = FromJson(dir.File("r.json"));
   ASSERT_EQ(want.lanes, 2);
@@ -273,7 +275,9 @@ TEST(HtmlE2eTest, DriverRunPageShowsTheSame) {
   const Proc run = testing_util::Run(
       {kMprun, "--processes=3", "--process-timeout=1", "--no-history",
        "--html=" + dir.File("page.html"), "--json=" + dir.File("r.json"), kMisbehavePlain},
-      {{"MISBEHAVE_TOKEN", "html" + std::to_string(getpid())}}, dir);
+      {{"MISBEHAVE_TOKEN", "html" + std::to_string(getpid())},
+       {"ASAN_OPTIONS", testing_util::kDeadlySignalsKill}},
+      dir);
   ASSERT_EQ(run.status, 1) << run.out << run.err;
   const Expected want = FromJson(dir.File("r.json"));
   ASSERT_EQ(want.lanes, 3);
@@ -287,7 +291,9 @@ TEST(HtmlE2eTest, AKilledRunLeavesAPageThatSaysSo) {
   const pid_t pid = testing_util::Start(
       {kMisbehave, "--processes=2", "--process-timeout=0", "--no-history",
        "--html=" + dir.File("page.html"), "--gtest_filter=Misbehave.Hangs:Many/*"},
-      {{"MISBEHAVE_TOKEN", "html" + std::to_string(getpid())}}, dir);
+      {{"MISBEHAVE_TOKEN", "html" + std::to_string(getpid())},
+       {"ASAN_OPTIONS", testing_util::kDeadlySignalsKill}},
+      dir);
   ASSERT_TRUE(testing_util::WaitFor(
       [&] {
         return testing_util::ReadFile(dir.File("page.html")).find("</html>") != std::string::npos;
@@ -345,7 +351,9 @@ TEST(HtmlE2eTest, ReportCombinesShardsAsMergeDoes) {
         {kMprun, "--processes=2", "--process-timeout=1", "--no-history",
          "--shard=" + std::to_string(k) + "/2",
          "--json=" + dir.File("s" + std::to_string(k) + ".json"), kMisbehavePlain},
-        {{"MISBEHAVE_TOKEN", "html" + std::to_string(getpid())}}, dir);
+        {{"MISBEHAVE_TOKEN", "html" + std::to_string(getpid())},
+         {"ASAN_OPTIONS", testing_util::kDeadlySignalsKill}},
+        dir);
     ASSERT_NE(run.status, 2) << run.err;
   }
   const Proc made = testing_util::Run({kMprun, "report", "--html=" + dir.File("page.html"),

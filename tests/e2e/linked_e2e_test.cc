@@ -24,7 +24,7 @@ using testing_util::Proc;
 using testing_util::ScratchDir;
 
 const char kMisbehave[] = MPRUN_MISBEHAVE_BINARY;
-const char kDeadlySignalsKill[] = "handle_segv=0:handle_abort=0:handle_sigbus=0:handle_sigfpe=0";
+using testing_util::kDeadlySignalsKill;
 
 using testing_util::ParseReport;
 
