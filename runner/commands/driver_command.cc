@@ -161,13 +161,22 @@ int RunDriver(int argc, char** argv) {
   for (size_t i = 0; i < args.binaries.size(); ++i) {
     if (!ExecPathOf(args.binaries[i], &exec_paths[i], &err)) return fail();
   }
-  // Each binary's framework, from its file; one none recognises is taken
-  // for GoogleTest (the listing's error then asks whether it is one).
+  // Each binary's framework, from its file; one that shows signs of a
+  // known framework in a version none recognises is refused; any other is
+  // taken for GoogleTest (the listing's error then asks whether it is one).
   std::vector<const TestFramework*> frameworks(args.binaries.size());
   std::map<const TestFramework*, ListingWords> words;
   std::vector<ListingJob> jobs(args.binaries.size());
   for (size_t i = 0; i < jobs.size(); ++i) {
     const TestFramework* f = FrameworkOfFile(exec_paths[i]);
+    if (f == nullptr) {
+      if (const std::string family = UnknownFrameworkOfFile(exec_paths[i]); !family.empty()) {
+        err = args.binaries[i] + ": a " + family +
+              " binary of a version mprun does not know (it runs GoogleTest, Catch2 v2 and "
+              "v3, and doctest binaries)";
+        return fail();
+      }
+    }
     frameworks[i] = f != nullptr ? f : &GoogleTestFramework();
     jobs[i].shown = args.binaries[i];
     jobs[i].argv = {exec_paths[i]};

@@ -1,6 +1,6 @@
-// Catch2 v2, the second TestFramework: --list-test-names-only, a launch
-// given its exact cases in a file (-f), followed through its XML reporter
-// (XmlReportFollower).
+// Catch2 v2 and v3: a launch given its exact cases in a file (-f),
+// followed through the XML reporter (XmlReportFollower); v2 lists with
+// --list-test-names-only, v3 with its XML listing.
 #include <unistd.h>
 
 #include <cerrno>
@@ -9,6 +9,7 @@
 
 #include "runner/framework/test_framework.h"
 #include "runner/framework/xml_report_follower.h"
+#include "runner/framework/xml_stream.h"
 
 namespace mprun::runner {
 
@@ -28,52 +29,10 @@ std::string InputLine(std::string_view name) {
   return line;
 }
 
-class Catch2 : public TestFramework {
+// What Catch2 v2 and v3 share: a launch's -f file and XML reporter, and
+// what catch_discover_tests gives a test.
+class Catch2Common : public TestFramework {
  public:
-  const char* name() const override { return "Catch2"; }
-
-  // An ELF file holding Catch2 v2's session (its flag for names only, gone
-  // in v3, and the banner that ends "is a Catch v" and the version).
-  bool Recognises(std::string_view bytes) const override {
-    return bytes.substr(0, 4) == std::string_view(
-                                     "\x7f"
-                                     "ELF",
-                                     4) &&
-           bytes.find("--list-test-names-only") != std::string_view::npos &&
-           bytes.find(" is a Catch v") != std::string_view::npos;
-  }
-
-  std::vector<std::string> ListArgs() const override { return {"--list-test-names-only"}; }
-  std::string ListingName() const override { return "--list-test-names-only"; }
-  std::string NotABinaryHint() const override { return "; is it a Catch2 v2 binary?"; }
-  // Catch2 v2 ends its listing with the number of cases as its exit status.
-  bool ListingExitIsACount() const override { return true; }
-
-  // One name per line, as Catch2 runs them; a name that starts with '#' is
-  // quoted (Catch2's own rule: such a line would read as a comment).
-  bool ParseListing(std::string_view text, std::vector<core::ListedTest>* out,
-                    std::string* err) const override {
-    out->clear();
-    size_t from = 0;
-    while (from < text.size()) {
-      size_t nl = text.find('\n', from);
-      if (nl == std::string_view::npos) nl = text.size();
-      std::string_view line = text.substr(from, nl - from);
-      from = nl + 1;
-      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-      if (line.empty()) continue;
-      if (line.size() >= 3 && line.front() == '"' && line[1] == '#' && line.back() == '"') {
-        line = line.substr(1, line.size() - 2);
-      }
-      out->push_back({"", std::string(line)});
-    }
-    if (out->empty()) {
-      *err = "lists no test case";
-      return false;
-    }
-    return true;
-  }
-
   bool LaunchArgs(const std::vector<std::string>& selectors, bool also_run_disabled,
                   const std::string& scratch_dir, std::vector<std::string>* args, std::string* file,
                   std::string* err) const override {
@@ -130,6 +89,53 @@ class Catch2 : public TestFramework {
     *test = {"", name};
     return Asks::kOneTest;
   }
+};
+
+class Catch2V2 : public Catch2Common {
+ public:
+  const char* name() const override { return "Catch2 v2"; }
+
+  // An ELF file holding Catch2 v2's session (its flag for names only, gone
+  // in v3, and the banner that ends "is a Catch v" and the version).
+  bool Recognises(std::string_view bytes) const override {
+    return bytes.substr(0, 4) == std::string_view(
+                                     "\x7f"
+                                     "ELF",
+                                     4) &&
+           bytes.find("--list-test-names-only") != std::string_view::npos &&
+           bytes.find(" is a Catch v") != std::string_view::npos;
+  }
+
+  std::vector<std::string> ListArgs() const override { return {"--list-test-names-only"}; }
+  std::string ListingName() const override { return "--list-test-names-only"; }
+  std::string NotABinaryHint() const override { return "; is it a Catch2 v2 binary?"; }
+  // Catch2 v2 ends its listing with the number of cases as its exit status.
+  bool ListingExitIsACount() const override { return true; }
+
+  // One name per line, as Catch2 runs them; a name that starts with '#' is
+  // quoted (Catch2's own rule: such a line would read as a comment).
+  bool ParseListing(std::string_view text, std::vector<core::ListedTest>* out,
+                    std::string* err) const override {
+    out->clear();
+    size_t from = 0;
+    while (from < text.size()) {
+      size_t nl = text.find('\n', from);
+      if (nl == std::string_view::npos) nl = text.size();
+      std::string_view line = text.substr(from, nl - from);
+      from = nl + 1;
+      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      if (line.empty()) continue;
+      if (line.size() >= 3 && line.front() == '"' && line[1] == '#' && line.back() == '"') {
+        line = line.substr(1, line.size() - 2);
+      }
+      out->push_back({"", std::string(line)});
+    }
+    if (out->empty()) {
+      *err = "lists no test case";
+      return false;
+    }
+    return true;
+  }
 
   std::unique_ptr<StreamFollower> Follow(FollowerSink& sink, const std::vector<uint32_t>& group,
                                          std::vector<std::string> names) const override {
@@ -137,11 +143,89 @@ class Catch2 : public TestFramework {
   }
 };
 
+// The names of a Catch2 v3 listing (`--list-tests --reporter xml`):
+// `<TestCase><Name>...</Name>...`.
+class ListingReader : public XmlStream::Handler {
+ public:
+  explicit ListingReader(std::vector<core::ListedTest>* out) : out_(out) {}
+  void Element(const XmlTag& tag) override {
+    if (tag.name == "MatchingTests" && !tag.closing) saw_root = true;
+    if (tag.name != "Name") return;
+    in_name_ = !tag.closing && !tag.self_closing;
+    if (tag.closing) out_->push_back({"", XmlDecode(name_)});
+    name_.clear();
+  }
+  void Text(std::string_view text) override {
+    if (in_name_) name_.append(text);
+  }
+  bool saw_root = false;
+
+ private:
+  std::vector<core::ListedTest>* out_;
+  bool in_name_ = false;
+  std::string name_;
+};
+
+class Catch2V3 : public Catch2Common {
+ public:
+  const char* name() const override { return "Catch2 v3"; }
+
+  // An ELF file holding Catch2 v3's session: its XML reporter's root
+  // element and its listing flag (v2 has neither the one nor the other's
+  // absence of --list-test-names-only).
+  bool Recognises(std::string_view bytes) const override {
+    return bytes.substr(0, 4) == std::string_view(
+                                     "\x7f"
+                                     "ELF",
+                                     4) &&
+           bytes.find("Catch2TestRun") != std::string_view::npos &&
+           bytes.find("--list-tests") != std::string_view::npos &&
+           bytes.find("--list-test-names-only") == std::string_view::npos;
+  }
+
+  std::vector<std::string> ListArgs() const override {
+    return {"--list-tests", "--reporter", "xml"};
+  }
+  std::string ListingName() const override { return "--list-tests --reporter xml"; }
+  std::string NotABinaryHint() const override { return "; is it a Catch2 v3 binary?"; }
+
+  // The XML listing, in the order Catch2 runs the cases; hidden ones ([.])
+  // are left out, as Catch2 does.
+  bool ParseListing(std::string_view text, std::vector<core::ListedTest>* out,
+                    std::string* err) const override {
+    out->clear();
+    ListingReader reader(out);
+    XmlStream xml(reader, {"?xml", "MatchingTests", "TestCase", "Name", "ClassName", "Tags",
+                           "SourceInfo", "File", "Line"});
+    xml.Feed(text);
+    xml.Close();
+    if (!reader.saw_root) {
+      *err = "not Catch2's XML listing";
+      return false;
+    }
+    if (out->empty()) {
+      *err = "lists no test case";
+      return false;
+    }
+    return true;
+  }
+
+  std::unique_ptr<StreamFollower> Follow(FollowerSink& sink, const std::vector<uint32_t>& group,
+                                         std::vector<std::string> names) const override {
+    return std::make_unique<XmlReportFollower>(Catch2V3Dialect(), sink, group, std::move(names));
+  }
+};
+
 }  // namespace
 
 const TestFramework& Catch2Framework() {
-  static const Catch2 kCatch2;
+  static const Catch2V2 kCatch2;
   return kCatch2;
+}
+
+const TestFramework& Catch2V3Framework() {
+  static const Catch2V3 kCatch2V3;
+  return kCatch2V3;
 }
 
 }  // namespace mprun::runner

@@ -1,8 +1,5 @@
 // GoogleTest, the first TestFramework: --gtest_list_tests, an exact
 // --gtest_filter per launch, and its console stream (ConsoleFollower).
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -115,30 +112,6 @@ class GoogleTest : public TestFramework {
 const TestFramework& GoogleTestFramework() {
   static const GoogleTest kGoogleTest;
   return kGoogleTest;
-}
-
-const TestFramework* FrameworkOfFile(const std::string& path) {
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return nullptr;
-  const TestFramework* found = nullptr;
-  struct stat st;
-  if (fstat(fd, &st) == 0 && st.st_size > 4) {
-    const auto size = static_cast<size_t>(st.st_size);
-    void* map = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
-    if (map != MAP_FAILED) {
-      const std::string_view bytes(static_cast<const char*>(map), size);
-      for (const TestFramework* f :
-           {&GoogleTestFramework(), &Catch2Framework(), &DoctestFramework()}) {
-        if (f->Recognises(bytes)) {
-          found = f;
-          break;
-        }
-      }
-      munmap(map, size);
-    }
-  }
-  close(fd);
-  return found;
 }
 
 }  // namespace mprun::runner

@@ -6,7 +6,7 @@
 // output stream becomes per-test events: started, output, outcome, and the
 // test a death is blamed on.
 //
-// GoogleTest (googletest.cc), Catch2 v2 (catch2.cc) and doctest
+// GoogleTest (googletest.cc), Catch2 v2 and v3 (catch2.cc) and doctest
 // (doctest.cc) implement it;
 // nothing else in the runner names a framework's flags. A binary of each
 // may sit in one run. Recognising and listing happen in the supervisor
@@ -117,12 +117,16 @@ class TestFramework {
 };
 
 const TestFramework& GoogleTestFramework();
-const TestFramework& Catch2Framework();
+const TestFramework& Catch2Framework();  // v2
+const TestFramework& Catch2V3Framework();
 const TestFramework& DoctestFramework();
 
 // The framework whose binary the program file at `path` is; null when it
 // is none mprun knows, or cannot be read.
 const TestFramework* FrameworkOfFile(const std::string& path);
+// For a file FrameworkOfFile knows none of: the framework family it shows
+// signs of ("Catch2", "doctest": a version mprun does not know), or "".
+std::string UnknownFrameworkOfFile(const std::string& path);
 
 }  // namespace mprun::runner
 

@@ -13,7 +13,7 @@ using core::Outcome;
 // Elements whose text the follower gathers.
 bool GathersText(std::string_view name) {
   for (std::string_view n : {"Original", "Expanded", "Exception", "FatalErrorCondition", "Failure",
-                             "Info", "Warning", "StdOut", "StdErr", "Text"}) {
+                             "Info", "Warning", "StdOut", "StdErr", "Text", "Skip"}) {
     if (name == n) return true;
   }
   return false;
@@ -53,36 +53,50 @@ bool Blank(std::string_view text) {
 }  // namespace
 
 const XmlDialect& Catch2Dialect() {
-  static const XmlDialect kCatch2 = {{"?xml",           "Catch",
-                                      "Group",          "TestCase",
-                                      "Section",        "Expression",
-                                      "Original",       "Expanded",
-                                      "Exception",      "FatalErrorCondition",
-                                      "Failure",        "Info",
-                                      "Warning",        "OverallResult",
-                                      "OverallResults", "OverallResultsCases",
-                                      "StdOut",         "StdErr",
-                                      "Randomness",     "BenchmarkResults"},
-                                     "Section",
-                                     "OverallResult",
-                                     "success",
-                                     "durationInSeconds",
-                                     "FatalErrorCondition",
-                                     false};
+  static const XmlDialect kCatch2 = {.elements = {"?xml",           "Catch",
+                                                  "Group",          "TestCase",
+                                                  "Section",        "Expression",
+                                                  "Original",       "Expanded",
+                                                  "Exception",      "FatalErrorCondition",
+                                                  "Failure",        "Info",
+                                                  "Warning",        "OverallResult",
+                                                  "OverallResults", "OverallResultsCases",
+                                                  "StdOut",         "StdErr",
+                                                  "Randomness",     "BenchmarkResults"},
+                                     .section = "Section",
+                                     .result = "OverallResult",
+                                     .success = "success",
+                                     .duration = "durationInSeconds",
+                                     .skips = "",
+                                     .fatal = "FatalErrorCondition",
+                                     .fatal_needs_crash_attribute = false};
   return kCatch2;
+}
+
+const XmlDialect& Catch2V3Dialect() {
+  static const XmlDialect kCatch2V3 = [] {
+    XmlDialect d = Catch2Dialect();
+    d.elements.push_back("Catch2TestRun");
+    d.elements.push_back("Skip");
+    d.skips = "skips";
+    return d;
+  }();
+  return kCatch2V3;
 }
 
 const XmlDialect& DoctestDialect() {
   static const XmlDialect kDoctest = {
-      {"?xml", "doctest", "Options", "TestSuite", "TestCase", "SubCase", "Expression", "Original",
-       "Expanded", "Exception", "ExpectedException", "ExpectedExceptionString", "Info", "Message",
-       "Text", "OverallResultsAsserts", "OverallResultsTestCases"},
-      "SubCase",
-      "OverallResultsAsserts",
-      "test_case_success",
-      "duration",
-      "Exception",
-      true};
+      .elements = {"?xml", "doctest", "Options", "TestSuite", "TestCase", "SubCase", "Expression",
+                   "Original", "Expanded", "Exception", "ExpectedException",
+                   "ExpectedExceptionString", "Info", "Message", "Text", "OverallResultsAsserts",
+                   "OverallResultsTestCases"},
+      .section = "SubCase",
+      .result = "OverallResultsAsserts",
+      .success = "test_case_success",
+      .duration = "duration",
+      .skips = "",
+      .fatal = "Exception",
+      .fatal_needs_crash_attribute = true};
   return kDoctest;
 }
 
@@ -121,7 +135,7 @@ void XmlReportFollower::Element(const XmlTag& tag) {
     } else if (tag.closing && foreign_) {
       foreign_ = false;
     } else if (tag.closing && current_ >= 0 && has_result_ && !fatal_) {
-      Finish(success_ ? Outcome::kPassed : Outcome::kFailed, 0);
+      Finish(Reported(), 0);
     }
     return;
   }
@@ -132,7 +146,7 @@ void XmlReportFollower::CaseStarts(const XmlTag& tag) {
   // A case still open here reported no end (it cannot, in either's order).
   if (current_ >= 0) {
     if (!has_result_) Say("the framework reported no result for this test case\n");
-    Finish(success_ && !fatal_ && has_result_ ? Outcome::kPassed : Outcome::kFailed, 0);
+    Finish(!fatal_ && has_result_ ? Reported() : Outcome::kFailed, 0);
   }
   const auto it = index_.find(tag.Attribute("name"));
   if (it == index_.end() || done_[it->second]) {
@@ -174,7 +188,7 @@ void XmlReportFollower::InCase(const XmlTag& tag) {
   if (tag.name == dialect_.result) {
     if (!tag.closing) Result(tag);
     if ((tag.closing || tag.self_closing) && !fatal_) {
-      Finish(success_ ? Outcome::kPassed : Outcome::kFailed, 0);
+      Finish(Reported(), 0);
     }
     return;
   }
@@ -195,6 +209,8 @@ void XmlReportFollower::InCase(const XmlTag& tag) {
 
 void XmlReportFollower::Result(const XmlTag& tag) {
   success_ = tag.Attribute(dialect_.success) == "true";
+  skipped_ = !dialect_.skips.empty() && !tag.Attribute(dialect_.skips).empty() &&
+             tag.Attribute(dialect_.skips) != "0";
   has_result_ = true;
   const std::string seconds = tag.Attribute(dialect_.duration);
   if (!seconds.empty()) {
@@ -237,6 +253,8 @@ void XmlReportFollower::TextElementEnds(std::string_view name) {
     Say(Failure() + "fatal error condition: " + text + "\n");
   } else if (name == "Exception") {
     Say(Failure() + "exception thrown: " + text + "\n");
+  } else if (name == "Skip") {  // Catch2 v3's SKIP(): the reason, for a skipped case
+    Say(where_ + ": Skipped\n" + text + "\n");
   } else if (name == "Failure") {
     Say(Failure() + text + "\n");
   } else if (name == "Text") {  // doctest's MESSAGE, WARN, FAIL_CHECK, FAIL
@@ -295,7 +313,7 @@ bool XmlReportFollower::Ended(const core::ProcessEnd& end, std::string_view note
   if (!raw_.empty()) Settle(raw_.size());
   if (current_ < 0) return false;
   if (has_result_ && !fatal_) {
-    Finish(success_ ? Outcome::kPassed : Outcome::kFailed, 0);
+    Finish(Reported(), 0);
     return false;
   }
   if (fatal_ && !end.signaled) {  // reported, and the process did not die of it
@@ -316,6 +334,11 @@ std::vector<uint32_t> XmlReportFollower::Unstarted() const {
   return out;
 }
 
+Outcome XmlReportFollower::Reported() const {
+  if (!success_) return Outcome::kFailed;
+  return skipped_ ? Outcome::kSkipped : Outcome::kPassed;
+}
+
 void XmlReportFollower::Finish(Outcome outcome, int signal) {
   Flush();
   const auto pos = static_cast<size_t>(current_);
@@ -325,6 +348,7 @@ void XmlReportFollower::Finish(Outcome outcome, int signal) {
   fatal_ = false;
   has_result_ = false;
   success_ = false;
+  skipped_ = false;
   expression_ = false;
   reported_ms_ = -1;
   sections_.clear();

@@ -1,6 +1,7 @@
 // XmlReportFollower: reads one launch of a binary run with its framework's
 // XML reporter on stdout (Catch2 v2 `-r xml -d yes`, doctest
-// `--reporters=xml --duration=true`; the tests' own prints in the same
+// `--reporters=xml --duration=true`, Catch2 v3 as v2 under another root
+// with SKIP(); the tests' own prints in the same
 // pipe) for the test cases it was given, and tells a sink which case
 // started, what it printed, and how it ended. The two reporters share
 // their shape (Catch2's XmlWriter is doctest's ancestor); an XmlDialect
@@ -43,6 +44,7 @@ struct XmlDialect {
   std::string_view result;                 // the case's result element
   std::string_view success;                // its attribute: "true" or "false"
   std::string_view duration;               // its attribute: seconds
+  std::string_view skips;                  // its attribute: skips counted ("": none)
   std::string_view fatal;                  // the element a signal is reported in
   // Whether `fatal` means a signal only with crash="true" (doctest's
   // Exception, also a thrown exception's).
@@ -50,6 +52,7 @@ struct XmlDialect {
 };
 
 const XmlDialect& Catch2Dialect();
+const XmlDialect& Catch2V3Dialect();
 const XmlDialect& DoctestDialect();
 
 class XmlReportFollower : public StreamFollower, private XmlStream::Handler {
@@ -83,6 +86,8 @@ class XmlReportFollower : public StreamFollower, private XmlStream::Handler {
   // or stray).
   void Settle(size_t length);
   void Finish(core::Outcome outcome, int signal);
+  // The outcome the result element gave.
+  core::Outcome Reported() const;
   void Output(std::string_view text);
   void Flush();
   void Stray(std::string_view text);
@@ -104,6 +109,7 @@ class XmlReportFollower : public StreamFollower, private XmlStream::Handler {
   bool fatal_ = false;    // the current case reported a signal
   bool has_result_ = false;
   bool success_ = false;
+  bool skipped_ = false;  // Catch2 v3's SKIP()
   int64_t reported_ms_ = -1;
   std::vector<std::string> sections_;
   // The element whose text is being gathered, and what it said of itself.

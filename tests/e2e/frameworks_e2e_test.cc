@@ -5,7 +5,9 @@
 // a hang timed out with its batch-mates run elsewhere, and the listing.
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
+#include <sys/stat.h>
 
+#include <fstream>
 #include <map>
 #include <sstream>
 #include <string>
@@ -23,6 +25,14 @@ using Row = testing_util::ReportRow;
 const char kMprun[] = MPRUN_BINARY;
 const char kCatch2[] = MPRUN_CATCH2_PROBE;
 const char kDoctest[] = MPRUN_DOCTEST_PROBE;
+// Catch2 v3 where a source tree was given (-DMPRUN_CATCH2_V3_SOURCE): it is
+// no Debian package, so CI's machine has none.
+#ifdef MPRUN_CATCH2_V3_PROBE
+const char kCatch2V3[] = MPRUN_CATCH2_V3_PROBE;
+#define MPRUN_PROBES kCatch2, kDoctest, kCatch2V3
+#else
+#define MPRUN_PROBES kCatch2, kDoctest
+#endif
 const char kOrdinaryA[] = MPRUN_ORDINARY_A;
 
 size_t Lines(const std::string& text) {
@@ -89,7 +99,7 @@ TEST_P(ProbeTest, EveryCaseExactInAFewLaunchesPerWorker) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Frameworks, ProbeTest,
-                         ::testing::Combine(::testing::Values(kCatch2, kDoctest),
+                         ::testing::Combine(::testing::Values(MPRUN_PROBES),
                                             ::testing::Values(1, 3)));
 
 class FrameworkTest : public ::testing::TestWithParam<const char*> {
@@ -125,7 +135,7 @@ TEST_P(FrameworkTest, ListsTheCasesTheFrameworkWouldRunAndNotTheHiddenOne) {
   EXPECT_EQ(p.out.find("hidden case"), std::string::npos);
 }
 
-INSTANTIATE_TEST_SUITE_P(Frameworks, FrameworkTest, ::testing::Values(kCatch2, kDoctest));
+INSTANTIATE_TEST_SUITE_P(Frameworks, FrameworkTest, ::testing::Values(MPRUN_PROBES));
 
 TEST(FrameworksTest, ThreeFrameworksBinariesShareOneRun) {
   ScratchDir dir;
@@ -145,6 +155,29 @@ TEST(FrameworksTest, ThreeFrameworksBinariesShareOneRun) {
   }
   EXPECT_EQ(passed_per_binary,
             (std::map<std::string, int>{{kCatch2, 101}, {kDoctest, 101}, {kOrdinaryA, 4}}));
+}
+
+// A Catch2 binary of a version mprun does not know (here Catch 1.x's
+// banner, in an ELF file) is refused by name, never asked with another
+// framework's flag.
+TEST(FrameworksTest, AFrameworkVersionMprunDoesNotKnowIsExitTwoNamingIt) {
+  ScratchDir dir;
+  const std::string fake = dir.File("catch1_test");
+  {
+    std::ofstream out(fake, std::ios::binary);
+    out << std::string(
+               "\x7f"
+               "ELF",
+               4)
+        << std::string(64, '\0') << "Catch v1.12 is a Catch v1" << std::string(64, '\0')
+        << "--list-tests";
+  }
+  chmod(fake.c_str(), 0755);
+  const Proc p = testing_util::Run({kMprun, fake}, {}, dir);
+  EXPECT_EQ(p.status, 2) << p.out << p.err;
+  EXPECT_NE(p.err.find("catch1_test: a Catch2 binary of a version mprun does not know"),
+            std::string::npos)
+      << p.err;
 }
 
 }  // namespace

@@ -341,5 +341,80 @@ TEST(XmlReportFollowerTest, DoctestCasesSubcasesThrowsAndASignalHeldForTheProces
   }
 }
 
+TEST(Catch2V3FrameworkTest, RecognisesAV3BinaryAndListsItsCasesFromTheXmlListing) {
+  const TestFramework& v3 = Catch2V3Framework();
+  const std::string elf("\x7f" "ELF", 4);
+  EXPECT_TRUE(v3.Recognises(elf + "..Catch2TestRun..--list-tests.."));
+  EXPECT_FALSE(v3.Recognises(elf + "..Catch2TestRun..--list-tests..--list-test-names-only"));
+  EXPECT_FALSE(Catch2Framework().Recognises(elf + "..Catch2TestRun..--list-tests.."));
+  // What Catch2 3.7 prints for --list-tests --reporter xml.
+  std::vector<core::ListedTest> out;
+  std::string err;
+  ASSERT_TRUE(v3.ParseListing(R"(<?xml version="1.0" encoding="UTF-8"?>
+<MatchingTests>
+  <TestCase>
+    <Name>a, b &lt;x&gt; &amp; &quot;q&quot;</Name>
+    <ClassName/>
+    <Tags>[names]</Tags>
+    <SourceInfo>
+      <File>p.cc</File>
+      <Line>70</Line>
+    </SourceInfo>
+  </TestCase>
+  <TestCase>
+    <Name>many a01</Name>
+    <ClassName/>
+    <Tags>[many]</Tags>
+  </TestCase>
+</MatchingTests>
+)",
+                              &out, &err))
+      << err;
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].name, "a, b <x> & \"q\"");
+  EXPECT_EQ(out[1].name, "many a01");
+  EXPECT_FALSE(v3.ListingExitIsACount());
+  EXPECT_FALSE(v3.ParseListing("many a01\n", &out, &err));
+}
+
+// What Catch2 3.7 wrote for a SKIP() with a reason, a print and a FAIL.
+TEST(XmlReportFollowerTest, Catch2V3SkipsAreSkippedWithTheirReason) {
+  const char stream[] = R"(<?xml version="1.0" encoding="UTF-8"?>
+<Catch2TestRun name="skip" rng-seed="3800346683" xml-format-version="3" catch2-version="3.7.1">
+  <TestCase name="skips with a reason" filename="skip.cc" line="3">
+    <Skip filename="skip.cc" line="3">
+      not on this machine
+    </Skip>
+    <OverallResult success="true" skips="1" durationInSeconds="0.000248"/>
+  </TestCase>
+  <TestCase name="prints then passes" filename="skip.cc" line="4">
+out    <OverallResult success="true" skips="0" durationInSeconds="2.7e-05"/>
+  </TestCase>
+  <TestCase name="fails with FAIL" filename="skip.cc" line="5">
+    <Failure filename="skip.cc" line="5">
+      explicitly
+    </Failure>
+    <OverallResult success="false" skips="0" durationInSeconds="3.8e-05"/>
+  </TestCase>
+  <OverallResults successes="1" failures="1" expectedFailures="0" skips="1"/>
+</Catch2TestRun>
+)";
+  const std::vector<uint32_t> group = {0, 1, 2};
+  RecordingSink sink;
+  XmlReportFollower follow(Catch2V3Dialect(), sink, group,
+                           {"skips with a reason", "prints then passes", "fails with FAIL"});
+  follow.Feed(stream);
+  follow.Close();
+  EXPECT_FALSE(follow.Ended(EndOf(/*exit status 42*/ 42 << 8), ""));
+  ASSERT_EQ(sink.events.size(), 6u);
+  EXPECT_EQ(sink.events[1].outcome, Outcome::kSkipped);
+  EXPECT_EQ(sink.events[1].text, "skip.cc:3: Skipped\nnot on this machine\n");
+  EXPECT_EQ(sink.events[3].outcome, Outcome::kPassed);
+  EXPECT_EQ(sink.events[5].outcome, Outcome::kFailed);
+  EXPECT_EQ(sink.events[5].text, "skip.cc:5: Failure\nexplicitly\n");
+  EXPECT_EQ(sink.written, "out");
+  EXPECT_TRUE(follow.Unstarted().empty());
+}
+
 }  // namespace
 }  // namespace mprun::runner

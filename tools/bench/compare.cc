@@ -12,7 +12,11 @@
 // Workloads of whole binaries (one ctest test per binary, as a plain
 // `add_test(NAME x COMMAND x)` registers it) time the binaries run one after
 // another, `ctest -jW`, `mprun ctest -jW` and the driver over every binary,
-// each as a first run and with the history of an earlier run. With
+// each as a first run and with the history of an earlier run. Workloads
+// of another framework (420 trivial Catch2 v2 or doctest cases) time the
+// binary run whole, `ctest -jW` over what catch_discover_tests or
+// doctest_discover_tests registers (one process per case), `mprun ctest
+// -jW` over that folder and the driver over the binary. With
 // --baseline=BUILD_DIR (another build of mprun: an earlier commit's) each
 // driver and linked cell is timed with that build too, in the same
 // alternation. It reports medians, ratios to serial and to the lower bound
@@ -142,6 +146,30 @@ bool WriteCtestDir(const std::string& binary, const std::string& dir, double tim
   return n > 0;
 }
 
+// The CTestTestfile.cmake that catch_discover_tests or
+// doctest_discover_tests would produce for `binary` (`framework`: "catch2"
+// or "doctest"): one add_test per case, given its name as they escape it.
+bool WriteFrameworkCtestDir(const std::string& binary, const std::string& dir,
+                            const std::string& framework) {
+  mkdir(dir.c_str(), 0755);
+  const bool catch2 = framework == "catch2";
+  std::istringstream list(
+      Capture(binary + (catch2 ? " --list-test-names-only" : " --list-test-cases")));
+  std::ofstream out(dir + "/CTestTestfile.cmake");
+  int n = 0;
+  for (std::string name; std::getline(list, name);) {
+    if (name.empty() || name.rfind("[doctest]", 0) == 0 || name.rfind("=====", 0) == 0) continue;
+    std::string arg = catch2 ? "" : "--test-case=";
+    for (char ch : name) {
+      if (ch == ',' || (catch2 && (ch == '[' || ch == ']'))) arg += '\\';
+      arg += ch;
+    }
+    out << "add_test([=[" << name << "]=] \"" << binary << "\" [=[" << arg << "]=])\n";
+    ++n;
+  }
+  return n > 0;
+}
+
 struct Workload {
   std::string name;
   std::string description;
@@ -161,6 +189,9 @@ struct Workload {
   // unused).
   std::vector<std::pair<std::string, int>> whole = {};
   std::vector<std::string> copies = {};  // filled by WriteWholeCtestDir
+  // "catch2" or "doctest": `plain` is that framework's binary, and its ctest
+  // folder is what that framework's discovery would write ("": GoogleTest).
+  std::string framework = {};
 };
 
 // The CTestTestfile.cmake of a folder of whole binaries: each of `w.whole`
@@ -326,6 +357,16 @@ std::vector<Workload> Workloads(const std::string& bin_dir, bool quick, int core
     t.whole = {{bin_dir + "/trivial_20_plain", static_cast<int>(bench::kTinyBinaries)}};
     loads.push_back(t);
   }
+  for (const char* framework : {"catch2", "doctest"}) {
+    Workload fw{std::string(framework) + "_420",
+                std::string("420 trivial ") + (framework[0] == 'c' ? "Catch2 v2" : "doctest") +
+                    " cases",
+                "",
+                bin(std::string(framework) + "_420"),
+                TwoAndCores(cores)};
+    fw.framework = framework;
+    loads.push_back(fw);
+  }
   if (!quick) {
     Workload c{"crashy", "500 tests, 15 segfault, 5 hang (1 s timeout)", bin("crashy_linked"),
                bin("crashy_plain"), TwoAndCores(cores)};
@@ -369,6 +410,17 @@ std::vector<Cell> CellsFor(const Workload& w, bool ctest_ok, bool baseline) {
     cells.push_back({tool, W, {}});
     if (baseline && !Is(tool, "ctest")) cells.push_back({tool + " (baseline)", W, {}});
   };
+  if (!w.framework.empty()) {
+    cells.push_back({w.framework + " serial", 1, {}});
+    for (int W : w.workers) {
+      if (ctest_ok) cells.push_back({"ctest -j", W, {}});
+      if (ctest_ok) cells.push_back({"mprun ctest", W, {}});
+      if (ctest_ok) cells.push_back({"mprun ctest +history", W, {}});
+      mprun("mprun driver", W);
+      mprun("mprun driver +history", W);
+    }
+    return cells;
+  }
   if (!w.whole.empty()) {
     cells.push_back({"gtest serial", 1, {}});
     for (int W : w.workers) {
@@ -402,7 +454,7 @@ std::vector<Job> JobsFor(const Setup& setup, const Workload& w, const Cell& c) {
     for (const std::string& b : w.copies) jobs.push_back({{b}, {}});
     return jobs;
   }
-  if (c.tool == "gtest serial") return {{{w.plain}, {}}};
+  if (c.tool == "gtest serial" || c.tool == w.framework + " serial") return {{{w.plain}, {}}};
   if (c.tool == "gtest sharding") {
     std::vector<Job> jobs;
     for (int i = 0; i < c.workers; ++i) {
@@ -470,7 +522,9 @@ const char kTableHead[] =
 std::string MarkdownRows(const Workload& w, const std::vector<Cell>& cells) {
   double serial = 0;
   for (const Cell& c : cells) {
-    if (c.tool == "gtest serial") serial = c.Median();
+    if (c.tool.size() > 7 && c.tool.compare(c.tool.size() - 7, 7, " serial") == 0) {
+      serial = c.Median();
+    }
   }
   std::string md;
   for (const Cell& c : cells) {
@@ -535,8 +589,10 @@ int main(int argc, char** argv) {
     // A machine without ctest (a bare benchmark host) measures the rest; the
     // binaries of a whole-binary workload are copied into its ctest folder
     // either way (the driver runs those copies).
-    const bool written = w.whole.empty() ? WriteCtestDir(w.plain, CtestDir(setup, w), w.timeout_s)
-                                         : WriteWholeCtestDir(CtestDir(setup, w), &w);
+    const bool written =
+        !w.framework.empty() ? WriteFrameworkCtestDir(w.plain, CtestDir(setup, w), w.framework)
+        : w.whole.empty()    ? WriteCtestDir(w.plain, CtestDir(setup, w), w.timeout_s)
+                             : WriteWholeCtestDir(CtestDir(setup, w), &w);
     const bool ctest_ok =
         w.with_ctest && !opts.no_ctest && access("/usr/bin/ctest", X_OK) == 0 && written;
     if (!w.whole.empty() && !written) {
