@@ -460,6 +460,15 @@ std::vector<Flag> DriverFlags(DriverOptions* d) {
   return {
       {"--chdir-to-binary", nullptr, false, Switch(&d->chdir_to_binary)},
       ListTimeoutFlag(&d->list_timeout_s),
+      {"--list-arg", nullptr, true,
+       [d](std::string_view what, const std::string& v, std::string* e) {
+         if (v.empty()) {
+           *e = std::string(what) + ": an argument for the listings, not nothing";
+           return false;
+         }
+         d->list_args.push_back(v);
+         return true;
+       }},
       {"--gtest_filter", nullptr, true, Text(&g->filter), "GTEST_FILTER"},
       gtest_switch("--gtest_also_run_disabled_tests", &g->also_run_disabled,
                    "GTEST_ALSO_RUN_DISABLED_TESTS"),
@@ -584,9 +593,10 @@ bool ParseDriverOptions(int argc, char** argv, const GetEnv& getenv, Options* ru
 std::string DriverHelp() {
   return std::string(R"(Usage: mprun [OPTIONS] [GTEST FLAGS] BINARY... [-- ARGS]
 
-Runs the tests of any number of GoogleTest binaries in one pool of worker
-processes. Each binary is listed with --gtest_list_tests, then launched once
-per batch of its tests with an exact --gtest_filter; ARGS go to every launch.
+Runs the tests of any number of GoogleTest, Catch2 (v2, v3) and doctest
+binaries in one pool of worker processes. Each binary is listed with its
+framework's listing (--gtest_list_tests, ...), then launched once per batch
+of its tests naming them exactly; ARGS go to every launch.
 `mprun ctest` runs a CMake build folder's CTest suite (mprun ctest --help);
 `mprun merge REPORT.json...` combines the --json reports of shards;
 `mprun report --html=FILE REPORT.json...` makes the --html page from them.
@@ -596,6 +606,10 @@ Driver mode:
   --chdir-to-binary         Run each binary in its own directory (as ctest does);
                             default: mprun's current directory.
   --list-timeout=SECONDS    Limit on each binary's --gtest_list_tests (default 60).
+  --list-arg=ARG            Given to every binary's listing (repeatable), to select
+                            tests by what --gtest_filter cannot see: a Catch2
+                            test spec ('[fast]~[slow]'), a doctest filter
+                            ('--test-suite=math*'). Launches name the listed tests.
 GoogleTest flags over the whole run: --gtest_filter, --gtest_also_run_disabled_tests,
   --gtest_repeat, --gtest_shuffle, --gtest_random_seed, --gtest_fail_fast,
   --gtest_output=xml:F|json:F (one merged file), --gtest_brief; other --gtest_*

@@ -119,6 +119,7 @@ struct DriverOptions {
   GtestFlags gtest;                      // over the whole run [GTEST_FILTER, ...]
   bool chdir_to_binary = false;          // --chdir-to-binary
   double list_timeout_s = 60;            // --list-timeout: each binary's listing
+  std::vector<std::string> list_args;    // --list-arg: after each listing's own arguments
   bool help = false;                     // -h/--help: print DriverHelp() and exit 0
 };
 // argv[0] is the program. Unknown options are errors naming them.

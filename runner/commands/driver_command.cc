@@ -181,6 +181,7 @@ int RunDriver(int argc, char** argv) {
     jobs[i].shown = args.binaries[i];
     jobs[i].argv = {exec_paths[i]};
     for (std::string& a : frameworks[i]->ListArgs()) jobs[i].argv.push_back(std::move(a));
+    jobs[i].argv.insert(jobs[i].argv.end(), args.list_args.begin(), args.list_args.end());
     ListingWords& w = words[frameworks[i]];
     w = {frameworks[i]->ListingName(), frameworks[i]->NotABinaryHint(),
          frameworks[i]->ListingExitIsACount()};

@@ -12,6 +12,8 @@
 #include <sstream>
 #include <string>
 #include <tuple>
+#include <utility>
+#include <vector>
 
 #include "tests/e2e/e2e_util.h"
 
@@ -155,6 +157,25 @@ TEST(FrameworksTest, ThreeFrameworksBinariesShareOneRun) {
   }
   EXPECT_EQ(passed_per_binary,
             (std::map<std::string, int>{{kCatch2, 101}, {kDoctest, 101}, {kOrdinaryA, 4}}));
+}
+
+// What mprun's filter cannot see (Catch2's tags, doctest's own filters)
+// selects through the listing: only what the binary then lists runs.
+TEST(FrameworksTest, ListArgsSelectByTheFrameworksOwnFilters) {
+  for (const auto& [probe, arg] : std::vector<std::pair<const char*, const char*>>{
+           {kCatch2, "[sections]"}, {kDoctest, "--test-case=*section*"}}) {
+    ScratchDir dir;
+    const Proc p = testing_util::Run(
+        {kMprun, "-j2", "--json=" + dir.File("r.json"), std::string("--list-arg=") + arg, probe},
+        {}, dir);
+    EXPECT_EQ(p.status, 1) << p.out << p.err;  // "a section fails"
+    rapidjson::Document doc;
+    std::map<std::string, Row> rows =
+        testing_util::ParseReport(testing_util::ReadFile(dir.File("r.json")), &doc);
+    EXPECT_EQ(rows.size(), 2u) << arg << "\n" << p.out;
+    EXPECT_EQ(rows["sections all pass"].outcome, "passed") << arg;
+    EXPECT_EQ(rows["a section fails"].outcome, "failed") << arg;
+  }
 }
 
 // A Catch2 binary of a version mprun does not know (here Catch 1.x's

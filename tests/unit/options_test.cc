@@ -370,7 +370,8 @@ TEST(OptionsTest, DriverModeTakesARunsOptionsItsOwnAndGoogleTestsInOneTable) {
   DriverParsed p =
       ParseDriver({"-j3", "--gtest_filter=A.*", "--gtest_shuffle", "bin1", "--gtest_repeat", "2",
                    "--gtest_brief=0", "--gtest_death_test_style=fast", "--chdir-to-binary",
-                   "--list-timeout=2.5", "bin2", "--", "-x", "--", "y"});
+                   "--list-timeout=2.5", "--list-arg=[fast]", "--list-arg", "~[slow]", "bin2", "--",
+                   "-x", "--", "y"});
   ASSERT_TRUE(p.ok) << p.err;
   EXPECT_EQ(p.run.processes, 3);
   EXPECT_EQ(p.driver.gtest.filter, "A.*");
@@ -379,6 +380,7 @@ TEST(OptionsTest, DriverModeTakesARunsOptionsItsOwnAndGoogleTestsInOneTable) {
   EXPECT_FALSE(p.driver.gtest.brief);
   EXPECT_TRUE(p.driver.chdir_to_binary);
   EXPECT_EQ(p.driver.list_timeout_s, 2.5);
+  EXPECT_EQ(p.driver.list_args, (std::vector<std::string>{"[fast]", "~[slow]"}));
   EXPECT_EQ(p.driver.binaries, (std::vector<std::string>{"bin1", "bin2"}));
   EXPECT_EQ(p.driver.passthrough, (std::vector<std::string>{"--gtest_death_test_style=fast"}));
   EXPECT_EQ(p.driver.user_args, (std::vector<std::string>{"-x", "--", "y"}));
@@ -409,7 +411,8 @@ TEST(OptionsTest, DriverModeRefusesWhatItCannotHonourNamingIt) {
            {{"--gtest_repeat=x", "b"}, "--gtest_repeat: 'x'"},
            {{"--gtest_random_seed=100000", "b"}, "--gtest_random_seed: '100000'"},
            {{"--list-timeout=0", "b"}, "--list-timeout: '0' is not a number of seconds above 0"},
-           {{"--list-timeout"}, "--list-timeout: needs a value"}}) {
+           {{"--list-timeout"}, "--list-timeout: needs a value"},
+           {{"--list-arg=", "b"}, "--list-arg: an argument for the listings, not nothing"}}) {
     const DriverParsed p = ParseDriver(args);
     EXPECT_FALSE(p.ok);
     EXPECT_NE(p.err.find(says), std::string::npos) << p.err;
