@@ -541,6 +541,32 @@ void ApplyRepeat(const core::CtestOptions& c, core::Options* opts) {
   }
 }
 
+// Two ctest tests that name the same test of the same binary (doctest
+// allows one name in two test suites, and doctest_discover_tests names
+// cases by name alone, so each ctest test runs both): one test of the
+// table could not stand for both, so each runs as its command, as ctest
+// runs it.
+void RunTwinsAsTheyAre(const std::vector<core::CtestTest>& listed,
+                       const std::vector<uint32_t>& picked, std::vector<Classified>* how) {
+  std::map<std::tuple<std::string, std::vector<std::string>, std::string, std::vector<std::string>,
+                      std::string, std::string>,
+           std::vector<uint32_t>>
+      named;
+  for (uint32_t i : picked) {
+    const Classified& c = (*how)[i];
+    if (c.kind != Kind::kOneTest) continue;
+    named[{c.exec_path, c.args, listed[i].working_directory, c.env, c.test.suite, c.test.name}]
+        .push_back(i);
+  }
+  for (const auto& [key, tests] : named) {
+    if (tests.size() < 2) continue;
+    for (uint32_t i : tests) {
+      (*how)[i].kind = Kind::kCommand;
+      (*how)[i].framework = nullptr;
+    }
+  }
+}
+
 // The listed tests ctest would run, checked and classified; false with
 // `err` for a test mprun cannot run.
 bool PickTests(const std::vector<core::CtestTest>& listed, const core::CtestOptions& c,
@@ -558,6 +584,7 @@ bool PickTests(const std::vector<core::CtestTest>& listed, const core::CtestOpti
     WarnUnhonoured(listed[i]);
     picked->push_back(i);
   }
+  RunTwinsAsTheyAre(listed, *picked, how);
   return true;
 }
 

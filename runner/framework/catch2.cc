@@ -33,7 +33,7 @@ std::string InputLine(std::string_view name) {
 // what catch_discover_tests gives a test.
 class Catch2Common : public TestFramework {
  public:
-  bool LaunchArgs(const std::vector<std::string>& selectors, bool also_run_disabled,
+  bool LaunchArgs(const std::vector<Selected>& selected, bool also_run_disabled,
                   const std::string& scratch_dir, std::vector<std::string>* args, std::string* file,
                   std::string* err) const override {
     (void)also_run_disabled;  // a hidden case ([.]) runs when named
@@ -41,8 +41,8 @@ class Catch2Common : public TestFramework {
     *file = scratch_dir + "/mprun-cases-" + std::to_string(getpid()) + ".txt";
     FILE* f = std::fopen(file->c_str(), "w");
     bool ok = f != nullptr;
-    for (size_t i = 0; ok && i < selectors.size(); ++i) {
-      ok = std::fputs(InputLine(selectors[i]).c_str(), f) >= 0;
+    for (size_t i = 0; ok && i < selected.size(); ++i) {
+      ok = std::fputs(InputLine(selected[i].name).c_str(), f) >= 0;
     }
     if (f != nullptr && std::fclose(f) != 0) ok = false;
     if (!ok) {

@@ -1,6 +1,7 @@
 // doctest, the third TestFramework: its listing and a launch's stream both
 // through its XML reporter (XmlReportFollower), a launch given its exact
 // cases in one --test-case filter.
+#include <algorithm>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,7 +16,8 @@ namespace {
 
 // doctest reads only the last --test-case given, and an argument may not
 // exceed 128 KiB (the kernel's limit): a longer selection is launched in
-// parts (TestFramework::MaxSelectionBytes).
+// parts (TestFramework::MaxSelectionBytes). Its test suites are the
+// table's suites: a case is "Suite.Name" there, as in mprun's filter.
 constexpr size_t kMaxFilterArg = 100000;
 
 // The cases a listing names: `<TestCase name=... skipped="false"/>`.
@@ -25,7 +27,7 @@ class ListingReader : public XmlStream::Handler {
   void Element(const XmlTag& tag) override {
     if (tag.name == "doctest" && !tag.closing) saw_root = true;
     if (tag.name != "TestCase" || tag.closing || tag.Attribute("skipped") == "true") return;
-    out_->push_back({"", tag.Attribute("name")});
+    out_->push_back({tag.Attribute("testsuite"), tag.Attribute("name")});
   }
   void Text(std::string_view) override {}
   bool saw_root = false;
@@ -42,6 +44,20 @@ const char* TestCaseValue(const std::string& arg) {
     if (arg.rfind(prefix, 0) == 0) return arg.c_str() + prefix.size();
   }
   return nullptr;
+}
+
+// A filter as doctest splits it: ',' separates, '\' escapes ',' and
+// itself.
+std::string Filter(std::string_view option, const std::vector<std::string>& values) {
+  std::string out(option);
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) out += ',';
+    for (char c : values[i]) {
+      if (c == ',' || c == '\\') out += '\\';
+      out += c;
+    }
+  }
+  return out;
 }
 
 class Doctest : public TestFramework {
@@ -87,23 +103,28 @@ class Doctest : public TestFramework {
 
   size_t MaxSelectionBytes() const override { return kMaxFilterArg; }
 
-  bool LaunchArgs(const std::vector<std::string>& selectors, bool also_run_disabled,
+  bool LaunchArgs(const std::vector<Selected>& selected, bool also_run_disabled,
                   const std::string& scratch_dir, std::vector<std::string>* args, std::string* file,
                   std::string* err) const override {
     (void)also_run_disabled, (void)scratch_dir, (void)err;
     file->clear();
-    // Names as doctest splits its filters: ',' separates, '\' escapes ','
-    // and itself. (A '*' or '?' stays a wildcard: the follower ignores a
-    // case it was not given.)
-    std::string filter = "--test-case=";
-    for (size_t i = 0; i < selectors.size(); ++i) {
-      if (i > 0) filter += ',';
-      for (char c : selectors[i]) {
-        if (c == ',' || c == '\\') filter += '\\';
-        filter += c;
+    // The cases by name, and by suite when every one has one: a name in
+    // two suites (doctest allows it) then runs in the one asked for only.
+    // (A '*' or '?' stays a wildcard, and a name asked for in one suite
+    // may exist in another that was also asked for: the follower ignores
+    // a case it was not given.)
+    std::vector<std::string> names, suites;
+    bool every_one_has_a_suite = true;
+    for (const Selected& t : selected) {
+      names.push_back(t.name);
+      every_one_has_a_suite = every_one_has_a_suite && !t.suite.empty();
+      if (std::find(suites.begin(), suites.end(), t.suite) == suites.end()) {
+        suites.push_back(t.suite);
       }
     }
-    *args = {std::move(filter), "--case-sensitive=true", "--reporters=xml", "--duration=true"};
+    *args = {Filter("--test-case=", names)};
+    if (every_one_has_a_suite) args->push_back(Filter("--test-suite=", suites));
+    args->insert(args->end(), {"--case-sensitive=true", "--reporters=xml", "--duration=true"});
     return true;
   }
 

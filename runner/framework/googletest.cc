@@ -43,13 +43,13 @@ class GoogleTest : public TestFramework {
     return core::ParseGtestList(text, out, err);
   }
 
-  bool LaunchArgs(const std::vector<std::string>& selectors, bool also_run_disabled,
+  bool LaunchArgs(const std::vector<Selected>& selected, bool also_run_disabled,
                   const std::string& scratch_dir, std::vector<std::string>* args, std::string* file,
                   std::string* err) const override {
     std::string filter = "--gtest_filter=";
-    for (size_t i = 0; i < selectors.size(); ++i) {
+    for (size_t i = 0; i < selected.size(); ++i) {
       if (i > 0) filter += ':';
-      filter += selectors[i];
+      filter += selected[i].whole_suite ? selected[i].suite + ".*" : selected[i].FullName();
     }
     args->clear();
     file->clear();

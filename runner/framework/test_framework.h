@@ -61,6 +61,16 @@ class StreamFollower {
   virtual const std::string& stray() const = 0;
 };
 
+// One item of a launch's selection: a test, or every test of its suite
+// (`whole_suite`, GoogleTest's "Suite.*").
+struct Selected {
+  std::string suite;  // "" for a framework without suites
+  std::string name;   // "" with whole_suite
+  bool whole_suite = false;
+  // How the table and the followers name it: "Suite.Name", or the name.
+  std::string FullName() const { return suite.empty() ? name : suite + "." + name; }
+};
+
 class TestFramework {
  public:
   virtual ~TestFramework() = default;
@@ -91,12 +101,12 @@ class TestFramework {
                             std::string* err) const = 0;
 
   // The arguments after the program that make one launch run exactly
-  // `selectors` (full test names; a whole suite as "Suite.*"), plus the
-  // disabled tests they name when `also_run_disabled`. A selection too long
-  // for one argument goes into a file in `scratch_dir`, named in `*file`
-  // for the caller to remove after the launch; false with `err` when it
-  // cannot be written.
-  virtual bool LaunchArgs(const std::vector<std::string>& selectors, bool also_run_disabled,
+  // `selected` (tests by suite and name as the listing gave them; a whole
+  // suite where NamesWholeSuites), plus the disabled tests they name when
+  // `also_run_disabled`. A selection too long for one argument goes into a
+  // file in `scratch_dir`, named in `*file` for the caller to remove after
+  // the launch; false with `err` when it cannot be written.
+  virtual bool LaunchArgs(const std::vector<Selected>& selected, bool also_run_disabled,
                           const std::string& scratch_dir, std::vector<std::string>* args,
                           std::string* file, std::string* err) const = 0;
   // What a command line (the arguments after the program, as a ctest test

@@ -63,6 +63,7 @@ const XmlDialect& Catch2Dialect() {
                                                   "OverallResults", "OverallResultsCases",
                                                   "StdOut",         "StdErr",
                                                   "Randomness",     "BenchmarkResults"},
+                                     .suite = "",
                                      .section = "Section",
                                      .result = "OverallResult",
                                      .success = "success",
@@ -90,6 +91,7 @@ const XmlDialect& DoctestDialect() {
                    "Original", "Expanded", "Exception", "ExpectedException",
                    "ExpectedExceptionString", "Info", "Message", "Text", "OverallResultsAsserts",
                    "OverallResultsTestCases"},
+      .suite = "TestSuite",
       .section = "SubCase",
       .result = "OverallResultsAsserts",
       .success = "test_case_success",
@@ -129,6 +131,10 @@ void XmlReportFollower::Element(const XmlTag& tag) {
     if (tag.closing && tag.name == text_element_) TextElementEnds(tag.name);
     return;
   }
+  if (!dialect_.suite.empty() && tag.name == dialect_.suite) {
+    suite_ = tag.closing ? "" : tag.Attribute("name");
+    return;
+  }
   if (tag.name == "TestCase") {
     if (!tag.closing && !tag.self_closing) {
       CaseStarts(tag);
@@ -148,7 +154,9 @@ void XmlReportFollower::CaseStarts(const XmlTag& tag) {
     if (!has_result_) Say("the framework reported no result for this test case\n");
     Finish(!fatal_ && has_result_ ? Reported() : Outcome::kFailed, 0);
   }
-  const auto it = index_.find(tag.Attribute("name"));
+  const std::string name = tag.Attribute("name");
+  auto it = index_.find(suite_.empty() ? name : suite_ + "." + name);
+  if (it == index_.end() && !suite_.empty()) it = index_.find(name);
   if (it == index_.end() || done_[it->second]) {
     foreign_ = true;
     return;

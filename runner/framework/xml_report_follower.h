@@ -40,12 +40,16 @@ namespace mprun::runner {
 
 struct XmlDialect {
   std::vector<std::string_view> elements;  // every element the reporter writes
-  std::string_view section;                // "Section", "SubCase"
-  std::string_view result;                 // the case's result element
-  std::string_view success;                // its attribute: "true" or "false"
-  std::string_view duration;               // its attribute: seconds
-  std::string_view skips;                  // its attribute: skips counted ("": none)
-  std::string_view fatal;                  // the element a signal is reported in
+  // The element around cases that names their suite ("": none): a case is
+  // then known as "Suite.Name", or by its name alone where the group was
+  // given names only (a ctest test names none).
+  std::string_view suite;
+  std::string_view section;   // "Section", "SubCase"
+  std::string_view result;    // the case's result element
+  std::string_view success;   // its attribute: "true" or "false"
+  std::string_view duration;  // its attribute: seconds
+  std::string_view skips;     // its attribute: skips counted ("": none)
+  std::string_view fatal;     // the element a signal is reported in
   // Whether `fatal` means a signal only with crash="true" (doctest's
   // Exception, also a thrown exception's).
   bool fatal_needs_crash_attribute = false;
@@ -111,6 +115,7 @@ class XmlReportFollower : public StreamFollower, private XmlStream::Handler {
   bool success_ = false;
   bool skipped_ = false;  // Catch2 v3's SKIP()
   int64_t reported_ms_ = -1;
+  std::string suite_;  // the suite the stream is in
   std::vector<std::string> sections_;
   // The element whose text is being gathered, and what it said of itself.
   std::string text_element_;

@@ -168,8 +168,8 @@ class DriverWorker {
 
   // What names `group` (in table order): a whole suite by its wildcard,
   // every other test by name.
-  std::vector<std::string> SelectorsFor(const std::vector<uint32_t>& group) const {
-    std::vector<std::string> selectors;
+  std::vector<Selected> SelectorsFor(const std::vector<uint32_t>& group) const {
+    std::vector<Selected> selected;
     for (size_t i = 0; i < group.size();) {
       const core::TestName& t = run_.tests[group[i]];
       const uint32_t whole =
@@ -177,14 +177,14 @@ class DriverWorker {
       if (whole > 1 && i + whole <= group.size() &&
           run_.tests[group[i + whole - 1]].suite == t.suite &&
           group[i + whole - 1] == group[i] + whole - 1) {
-        selectors.push_back(t.suite + ".*");
+        selected.push_back({t.suite, "", true});
         i += whole;
         continue;
       }
-      selectors.push_back(t.FullName());
+      selected.push_back({t.suite, t.name, false});
       ++i;
     }
-    return selectors;
+    return selected;
   }
 
   // The command line of a launch. A selection too long for one argument

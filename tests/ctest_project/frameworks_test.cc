@@ -36,8 +36,9 @@ int main(int argc, char** argv) {
 #define CASE(n) \
   TEST_CASE("case " #n) { REQUIRE(n + 1 > n); }
 CASE(1)
-CASE(2) CASE(3) CASE(4) CASE(5) CASE(6) CASE(7) CASE(8) CASE(9) CASE(10) CASE(11) CASE(12) CASE(13)
-    CASE(14) CASE(15) CASE(16) CASE(17) CASE(18) CASE(19) CASE(20)
+CASE(2)
+CASE(3) CASE(4) CASE(5) CASE(6) CASE(7) CASE(8) CASE(9) CASE(10) CASE(11) CASE(12) CASE(13) CASE(14)
+    CASE(15) CASE(16) CASE(17) CASE(18) CASE(19) CASE(20)
 
         TEST_CASE("fails") {
   int x = 1;
@@ -47,3 +48,14 @@ CASE(2) CASE(3) CASE(4) CASE(5) CASE(6) CASE(7) CASE(8) CASE(9) CASE(10) CASE(11
 TEST_CASE("with, a comma [and brackets]") { CHECK(true); }
 
 TEST_CASE("throws") { throw 42; }
+
+#if defined(CTEST_DOCTEST)
+// One name in two test suites: doctest_discover_tests registers two ctest
+// tests named alike, each running both cases (so both fail, as in ctest).
+TEST_SUITE("first") {
+  TEST_CASE("twin") { CHECK(true); }
+}
+TEST_SUITE("second") {
+  TEST_CASE("twin") { CHECK(1 == 2); }
+}
+#endif

@@ -120,9 +120,9 @@ TEST_F(CtestE2eTest, EveryTestEndsAsUnderCtest) {
   ScratchDir dir;
   const Proc ctest = testing_util::Run({kCtest, "--test-dir", build_->path(), "-j4"}, Env(), dir);
   const std::map<std::string, std::string> want = CtestOutcomes(ctest.out);
-  // 25 of GoogleTest and commands; 23 Catch2 and 23 doctest cases, each
-  // one by one, and each binary whole.
-  ASSERT_EQ(want.size(), 73u) << ctest.out;
+  // 25 of GoogleTest and commands; 23 Catch2 and 25 doctest cases, each
+  // one by one, and each binary whole; doctest's twins share one name.
+  ASSERT_EQ(want.size(), 74u) << ctest.out;
   EXPECT_NE(ctest.status, 0);  // the project holds failing tests
   std::map<std::string, std::string> env = Env();
   env["FRAMEWORK_LAUNCHES"] = dir.File("launches");
@@ -155,11 +155,21 @@ TEST_F(CtestE2eTest, EveryTestEndsAsUnderCtest) {
   EXPECT_EQ(want.at("doctest:throws"), "failed");
   EXPECT_EQ(want.at("whole_catch"), "failed");
   EXPECT_EQ(want.at("whole_doctest"), "failed");
+  EXPECT_EQ(want.at("doctest:twin"), "failed");  // each runs both twins
   // TIMEOUT is the test's own limit: timed_out at 1 s, not at the 5 s of
   // the other nor at any run-wide limit.
   rapidjson::Document doc;
   doc.Parse(testing_util::ReadFile(dir.File("r.json")).c_str());
   ASSERT_TRUE(doc.IsObject());
+  // The twins: each ctest test runs both cases, as ctest runs it, so each
+  // fails (the second twin fails): neither stands for one case alone.
+  int twins = 0;
+  for (const auto& t : doc["tests"].GetArray()) {
+    if (std::string(t["ctest_name"].GetString()) != "doctest:twin") continue;
+    ++twins;
+    EXPECT_EQ(std::string(t["outcome"].GetString()), "failed");
+  }
+  EXPECT_EQ(twins, 2);
   for (const auto& t : doc["tests"].GetArray()) {
     if (std::string(t["name"].GetString()) != "times_out") continue;
     EXPECT_EQ(std::string(t["outcome"].GetString()), "timed_out");

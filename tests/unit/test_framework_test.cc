@@ -36,17 +36,19 @@ TEST(GoogleTestFrameworkTest, ALaunchNamesExactlyItsSelectionInAFilterOrAFlagFil
   ScratchDir dir;
   std::vector<std::string> args;
   std::string file, err;
-  ASSERT_TRUE(gtest.LaunchArgs({"A.*", "B.x/1"}, true, dir.path(), &args, &file, &err)) << err;
+  ASSERT_TRUE(gtest.LaunchArgs({{"A", "", true}, {"B", "x/1", false}}, true, dir.path(), &args,
+                               &file, &err))
+      << err;
   EXPECT_EQ(args, (std::vector<std::string>{"--gtest_filter=A.*:B.x/1", "--gtest_color=no",
                                             "--gtest_also_run_disabled_tests"}));
   EXPECT_TRUE(file.empty());
 
   // Too long for one argument: the same filter, in a flag file.
-  std::vector<std::string> many;
+  std::vector<Selected> many;
   std::string joined;
   for (int i = 0; i < 20000; ++i) {
-    many.push_back("Suite.Test" + std::to_string(i));
-    joined += (i ? ":" : "") + many.back();
+    many.push_back({"Suite", "Test" + std::to_string(i), false});
+    joined += (i ? ":" : "") + many.back().FullName();
   }
   ASSERT_TRUE(gtest.LaunchArgs(many, false, dir.path(), &args, &file, &err)) << err;
   ASSERT_FALSE(file.empty());

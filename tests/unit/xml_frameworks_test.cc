@@ -51,13 +51,14 @@ TEST(Catch2FrameworkTest, ALaunchNamesEachCaseQuotedInAFileWithWhatWouldSplitItE
   testing_util::ScratchDir dir;
   std::vector<std::string> args;
   std::string file, err;
-  ASSERT_TRUE(Catch2Framework().LaunchArgs({"a, b [x]", "q\"b\\s", "#h"}, false, dir.path(), &args,
-                                           &file, &err))
+  ASSERT_TRUE(Catch2Framework().LaunchArgs({{"", "a, b [x]"}, {"", "q\"b\\s"}, {"", "#h"}}, false,
+                                           dir.path(), &args, &file, &err))
       << err;
   EXPECT_EQ(args, (std::vector<std::string>{"-f", file, "-r", "xml", "-d", "yes"}));
   EXPECT_EQ(testing_util::ReadFile(file), "\"a\\, b [x]\"\n\"q\\\"b\\\\s\"\n\"#h\"\n");
   unlink(file.c_str());
-  EXPECT_FALSE(Catch2Framework().LaunchArgs({"x"}, false, dir.File("no/dir"), &args, &file, &err));
+  EXPECT_FALSE(
+      Catch2Framework().LaunchArgs({{"", "x"}}, false, dir.File("no/dir"), &args, &file, &err));
   EXPECT_NE(err.find("could not write its list of test cases"), std::string::npos) << err;
 }
 
@@ -237,17 +238,25 @@ TEST(DoctestFrameworkTest, RecognisesItsBinaryListsUnskippedCasesAndEscapesItsFi
       << err;
   ASSERT_EQ(out.size(), 2u);
   EXPECT_EQ(out[0].name, "a, b \"x\"");
+  EXPECT_EQ(out[0].suite, "S");  // doctest's test suite is the table's
   EXPECT_EQ(out[1].name, "b");
+  EXPECT_EQ(out[1].suite, "");
   EXPECT_FALSE(doctest.ParseListing("[doctest] listing all test case names\nb\n", &out, &err));
 
   std::vector<std::string> args;
   std::string file;
-  ASSERT_TRUE(
-      doctest.LaunchArgs({"a, b", "back\\slash", "c"}, false, "/nonexistent", &args, &file, &err));
+  ASSERT_TRUE(doctest.LaunchArgs({{"", "a, b"}, {"", "back\\slash"}, {"S", "c"}}, false,
+                                 "/nonexistent", &args, &file, &err));
   EXPECT_EQ(args,
             (std::vector<std::string>{"--test-case=a\\, b,back\\\\slash,c", "--case-sensitive=true",
                                       "--reporters=xml", "--duration=true"}));
   EXPECT_TRUE(file.empty());
+  // Every case in a suite: the suites narrow it (a name in two suites).
+  ASSERT_TRUE(doctest.LaunchArgs({{"S,1", "a"}, {"T", "a"}, {"T", "b"}}, false, "/nonexistent",
+                                 &args, &file, &err));
+  EXPECT_EQ(args, (std::vector<std::string>{"--test-case=a,a,b", "--test-suite=S\\,1,T",
+                                            "--case-sensitive=true", "--reporters=xml",
+                                            "--duration=true"}));
   EXPECT_GT(doctest.MaxSelectionBytes(), 0u);
   EXPECT_LT(doctest.MaxSelectionBytes(), 128u * 1024);  // the kernel's limit on one argument
 }
@@ -319,8 +328,9 @@ TEST(XmlReportFollowerTest, DoctestCasesSubcasesThrowsAndASignalHeldForTheProces
   const std::vector<uint32_t> group = {1, 2, 3, 4, 5};
   for (const size_t piece : {sizeof kDoctestStream, size_t{1}, size_t{7}}) {
     RecordingSink sink;
+    // "prints" is in suite S: the table knows it as S.prints.
     XmlReportFollower follow(DoctestDialect(), sink, group,
-                             {"prints", "b", "throws", "segv", "skipped"});
+                             {"S.prints", "b", "throws", "segv", "skipped"});
     const std::string_view all(kDoctestStream);
     for (size_t at = 0; at < all.size(); at += piece) follow.Feed(all.substr(at, piece));
     follow.Close();
@@ -343,7 +353,10 @@ TEST(XmlReportFollowerTest, DoctestCasesSubcasesThrowsAndASignalHeldForTheProces
 
 TEST(Catch2V3FrameworkTest, RecognisesAV3BinaryAndListsItsCasesFromTheXmlListing) {
   const TestFramework& v3 = Catch2V3Framework();
-  const std::string elf("\x7f" "ELF", 4);
+  const std::string elf(
+      "\x7f"
+      "ELF",
+      4);
   EXPECT_TRUE(v3.Recognises(elf + "..Catch2TestRun..--list-tests.."));
   EXPECT_FALSE(v3.Recognises(elf + "..Catch2TestRun..--list-tests..--list-test-names-only"));
   EXPECT_FALSE(Catch2Framework().Recognises(elf + "..Catch2TestRun..--list-tests.."));
