@@ -98,12 +98,7 @@ class Catch2V2 : public Catch2Common {
   // An ELF file holding Catch2 v2's session (its flag for names only, gone
   // in v3, and the banner that ends "is a Catch v" and the version).
   bool Recognises(std::string_view bytes) const override {
-    return bytes.substr(0, 4) == std::string_view(
-                                     "\x7f"
-                                     "ELF",
-                                     4) &&
-           bytes.find("--list-test-names-only") != std::string_view::npos &&
-           bytes.find(" is a Catch v") != std::string_view::npos;
+    return ElfHolding(bytes, {"--list-test-names-only", " is a Catch v"});
   }
 
   std::vector<std::string> ListArgs() const override { return {"--list-test-names-only"}; }
@@ -143,29 +138,6 @@ class Catch2V2 : public Catch2Common {
   }
 };
 
-// The names of a Catch2 v3 listing (`--list-tests --reporter xml`):
-// `<TestCase><Name>...</Name>...`.
-class ListingReader : public XmlStream::Handler {
- public:
-  explicit ListingReader(std::vector<core::ListedTest>* out) : out_(out) {}
-  void Element(const XmlTag& tag) override {
-    if (tag.name == "MatchingTests" && !tag.closing) saw_root = true;
-    if (tag.name != "Name") return;
-    in_name_ = !tag.closing && !tag.self_closing;
-    if (tag.closing) out_->push_back({"", XmlDecode(name_)});
-    name_.clear();
-  }
-  void Text(std::string_view text) override {
-    if (in_name_) name_.append(text);
-  }
-  bool saw_root = false;
-
- private:
-  std::vector<core::ListedTest>* out_;
-  bool in_name_ = false;
-  std::string name_;
-};
-
 class Catch2V3 : public Catch2Common {
  public:
   const char* name() const override { return "Catch2 v3"; }
@@ -174,12 +146,7 @@ class Catch2V3 : public Catch2Common {
   // element and its listing flag (v2 has neither the one nor the other's
   // absence of --list-test-names-only).
   bool Recognises(std::string_view bytes) const override {
-    return bytes.substr(0, 4) == std::string_view(
-                                     "\x7f"
-                                     "ELF",
-                                     4) &&
-           bytes.find("Catch2TestRun") != std::string_view::npos &&
-           bytes.find("--list-tests") != std::string_view::npos &&
+    return ElfHolding(bytes, {"Catch2TestRun", "--list-tests"}) &&
            bytes.find("--list-test-names-only") == std::string_view::npos;
   }
 
@@ -193,21 +160,27 @@ class Catch2V3 : public Catch2Common {
   // are left out, as Catch2 does.
   bool ParseListing(std::string_view text, std::vector<core::ListedTest>* out,
                     std::string* err) const override {
+    // <MatchingTests><TestCase><Name>...</Name>...</TestCase>...
     out->clear();
-    ListingReader reader(out);
-    XmlStream xml(reader, {"?xml", "MatchingTests", "TestCase", "Name", "ClassName", "Tags",
-                           "SourceInfo", "File", "Line"});
-    xml.Feed(text);
-    xml.Close();
-    if (!reader.saw_root) {
-      *err = "not Catch2's XML listing";
-      return false;
-    }
-    if (out->empty()) {
-      *err = "lists no test case";
-      return false;
-    }
-    return true;
+    bool in_name = false;
+    std::string name;
+    size_t n = 0;
+    return ReadXmlListing(
+        text, {"?xml", "TestCase", "Name", "ClassName", "Tags", "SourceInfo", "File", "Line"},
+        "MatchingTests", "Catch2's",
+        [&](const XmlTag& tag) {
+          if (tag.name != "Name") return;
+          in_name = !tag.closing && !tag.self_closing;
+          if (tag.closing) {
+            out->push_back({"", XmlDecode(name)});
+            ++n;
+          }
+          name.clear();
+        },
+        [&](std::string_view t) {
+          if (in_name) name.append(t);
+        },
+        &n, err);
   }
 
   std::unique_ptr<StreamFollower> Follow(FollowerSink& sink, const std::vector<uint32_t>& group,

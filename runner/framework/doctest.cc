@@ -20,22 +20,6 @@ namespace {
 // table's suites: a case is "Suite.Name" there, as in mprun's filter.
 constexpr size_t kMaxFilterArg = 100000;
 
-// The cases a listing names: `<TestCase name=... skipped="false"/>`.
-class ListingReader : public XmlStream::Handler {
- public:
-  explicit ListingReader(std::vector<core::ListedTest>* out) : out_(out) {}
-  void Element(const XmlTag& tag) override {
-    if (tag.name == "doctest" && !tag.closing) saw_root = true;
-    if (tag.name != "TestCase" || tag.closing || tag.Attribute("skipped") == "true") return;
-    out_->push_back({tag.Attribute("testsuite"), tag.Attribute("name")});
-  }
-  void Text(std::string_view) override {}
-  bool saw_root = false;
-
- private:
-  std::vector<core::ListedTest>* out_;
-};
-
 // The option's value when `arg` is doctest's --test-case in any of its
 // spellings (-tc=, --dt-test-case=...); null otherwise.
 const char* TestCaseValue(const std::string& arg) {
@@ -67,12 +51,7 @@ class Doctest : public TestFramework {
   // An ELF file holding doctest's context (its version line and its
   // listing flag's help).
   bool Recognises(std::string_view bytes) const override {
-    return bytes.substr(0, 4) == std::string_view(
-                                     "\x7f"
-                                     "ELF",
-                                     4) &&
-           bytes.find("doctest version is \"") != std::string_view::npos &&
-           bytes.find("--list-test-cases") != std::string_view::npos;
+    return ElfHolding(bytes, {"doctest version is \"", "--list-test-cases"});
   }
 
   std::vector<std::string> ListArgs() const override {
@@ -85,20 +64,17 @@ class Doctest : public TestFramework {
   // default); a skipped case (doctest::skip) is left out, as doctest does.
   bool ParseListing(std::string_view text, std::vector<core::ListedTest>* out,
                     std::string* err) const override {
+    // <doctest><TestCase name=... testsuite=... skipped="false"/>...
     out->clear();
-    ListingReader reader(out);
-    XmlStream xml(reader, {"?xml", "doctest", "Options", "TestCase", "OverallResultsTestCases"});
-    xml.Feed(text);
-    xml.Close();
-    if (!reader.saw_root) {
-      *err = "not doctest's XML listing";
-      return false;
-    }
-    if (out->empty()) {
-      *err = "lists no test case";
-      return false;
-    }
-    return true;
+    size_t n = 0;
+    return ReadXmlListing(
+        text, {"?xml", "Options", "TestCase", "OverallResultsTestCases"}, "doctest", "doctest's",
+        [&](const XmlTag& tag) {
+          if (tag.name != "TestCase" || tag.closing || tag.Attribute("skipped") == "true") return;
+          out->push_back({tag.Attribute("testsuite"), tag.Attribute("name")});
+          ++n;
+        },
+        nullptr, &n, err);
   }
 
   size_t MaxSelectionBytes() const override { return kMaxFilterArg; }

@@ -25,13 +25,8 @@ class GoogleTest : public TestFramework {
   // its flag's help and its sharding variable, both) or needing it as a
   // shared library. A script or any other file is never asked.
   bool Recognises(std::string_view bytes) const override {
-    return bytes.substr(0, 4) == std::string_view(
-                                     "\x7f"
-                                     "ELF",
-                                     4) &&
-           ((bytes.find("--gtest_list_tests") != std::string_view::npos &&
-             bytes.find("GTEST_SHARD_INDEX") != std::string_view::npos) ||
-            bytes.find("libgtest.so") != std::string_view::npos);
+    return ElfHolding(bytes, {"--gtest_list_tests", "GTEST_SHARD_INDEX"}) ||
+           ElfHolding(bytes, {"libgtest.so"});
   }
 
   std::vector<std::string> ListArgs() const override { return {"--gtest_list_tests"}; }

@@ -35,6 +35,17 @@ bool WithBytes(const std::string& path, const std::function<void(std::string_vie
 
 }  // namespace
 
+bool ElfHolding(std::string_view bytes, std::initializer_list<std::string_view> strings) {
+  if (bytes.substr(0, 4) != std::string_view("\x7f"
+                                             "ELF",
+                                             4))
+    return false;
+  for (std::string_view s : strings) {
+    if (bytes.find(s) == std::string_view::npos) return false;
+  }
+  return true;
+}
+
 const TestFramework* FrameworkOfFile(const std::string& path) {
   const TestFramework* found = nullptr;
   WithBytes(path, [&found](std::string_view bytes) {

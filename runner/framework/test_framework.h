@@ -15,6 +15,7 @@
 #define MPRUN_RUNNER_FRAMEWORK_TEST_FRAMEWORK_H_
 
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -125,6 +126,10 @@ class TestFramework {
                                                  const std::vector<uint32_t>& group,
                                                  std::vector<std::string> names) const = 0;
 };
+
+// Whether `bytes` are an ELF file holding every one of `strings` (how each
+// framework recognises its binaries: from their own code's strings).
+bool ElfHolding(std::string_view bytes, std::initializer_list<std::string_view> strings);
 
 const TestFramework& GoogleTestFramework();
 const TestFramework& Catch2Framework();  // v2

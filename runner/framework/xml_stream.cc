@@ -178,4 +178,49 @@ void XmlStream::Close() {
   pending_.clear();
 }
 
+namespace {
+
+class Forward : public XmlStream::Handler {
+ public:
+  Forward(std::string_view root, const std::function<void(const XmlTag&)>& element,
+          const std::function<void(std::string_view)>& text)
+      : root_(root), element_(element), text_(text) {}
+  void Element(const XmlTag& tag) override {
+    saw_root = saw_root || (tag.name == root_ && !tag.closing);
+    element_(tag);
+  }
+  void Text(std::string_view text) override {
+    if (text_) text_(text);
+  }
+  bool saw_root = false;
+
+ private:
+  std::string_view root_;
+  const std::function<void(const XmlTag&)>& element_;
+  const std::function<void(std::string_view)>& text_;
+};
+
+}  // namespace
+
+bool ReadXmlListing(std::string_view text, std::vector<std::string_view> names,
+                    std::string_view root, const std::string& whose,
+                    const std::function<void(const XmlTag&)>& element,
+                    const std::function<void(std::string_view)>& text_seen, const size_t* count,
+                    std::string* err) {
+  names.push_back(root);
+  Forward forward(root, element, text_seen);
+  XmlStream xml(forward, std::move(names));
+  xml.Feed(text);
+  xml.Close();
+  if (!forward.saw_root) {
+    *err = "not " + whose + " XML listing";
+    return false;
+  }
+  if (*count == 0) {
+    *err = "lists no test case";
+    return false;
+  }
+  return true;
+}
+
 }  // namespace mprun::runner

@@ -9,6 +9,7 @@
 #define MPRUN_RUNNER_FRAMEWORK_XML_STREAM_H_
 
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -58,6 +59,16 @@ class XmlStream {
 
 // "&lt;" and the other four entities, "&#NN;" and "&#xNN;" as UTF-8.
 std::string XmlDecode(std::string_view text);
+
+// A framework's whole XML listing (Catch2 v3's, doctest's): `element` is
+// told each of `names`' elements; false with `err` when the text holds no
+// `root` element (it is not `whose` XML listing) or `element` found no
+// test (`*count` stayed 0).
+bool ReadXmlListing(std::string_view text, std::vector<std::string_view> names,
+                    std::string_view root, const std::string& whose,
+                    const std::function<void(const XmlTag&)>& element,
+                    const std::function<void(std::string_view)>& text_seen, const size_t* count,
+                    std::string* err);
 
 }  // namespace mprun::runner
 

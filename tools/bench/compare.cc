@@ -358,12 +358,10 @@ std::vector<Workload> Workloads(const std::string& bin_dir, bool quick, int core
     loads.push_back(t);
   }
   for (const char* framework : {"catch2", "doctest"}) {
-    Workload fw{std::string(framework) + "_420",
-                std::string("420 trivial ") + (framework[0] == 'c' ? "Catch2 v2" : "doctest") +
-                    " cases",
-                "",
-                bin(std::string(framework) + "_420"),
-                TwoAndCores(cores)};
+    Workload fw{
+        std::string(framework) + "_420",
+        std::string("420 trivial ") + (framework[0] == 'c' ? "Catch2 v2" : "doctest") + " cases",
+        "", bin(std::string(framework) + "_420"), TwoAndCores(cores)};
     fw.framework = framework;
     loads.push_back(fw);
   }
@@ -410,19 +408,9 @@ std::vector<Cell> CellsFor(const Workload& w, bool ctest_ok, bool baseline) {
     cells.push_back({tool, W, {}});
     if (baseline && !Is(tool, "ctest")) cells.push_back({tool + " (baseline)", W, {}});
   };
-  if (!w.framework.empty()) {
-    cells.push_back({w.framework + " serial", 1, {}});
-    for (int W : w.workers) {
-      if (ctest_ok) cells.push_back({"ctest -j", W, {}});
-      if (ctest_ok) cells.push_back({"mprun ctest", W, {}});
-      if (ctest_ok) cells.push_back({"mprun ctest +history", W, {}});
-      mprun("mprun driver", W);
-      mprun("mprun driver +history", W);
-    }
-    return cells;
-  }
-  if (!w.whole.empty()) {
-    cells.push_back({"gtest serial", 1, {}});
+  // Whole binaries, or another framework's: no linked mode, no sharding.
+  if (!w.whole.empty() || !w.framework.empty()) {
+    cells.push_back({w.framework.empty() ? "gtest serial" : w.framework + " serial", 1, {}});
     for (int W : w.workers) {
       if (ctest_ok) cells.push_back({"ctest -j", W, {}});
       if (ctest_ok) cells.push_back({"mprun ctest", W, {}});
@@ -589,10 +577,10 @@ int main(int argc, char** argv) {
     // A machine without ctest (a bare benchmark host) measures the rest; the
     // binaries of a whole-binary workload are copied into its ctest folder
     // either way (the driver runs those copies).
-    const bool written =
-        !w.framework.empty() ? WriteFrameworkCtestDir(w.plain, CtestDir(setup, w), w.framework)
-        : w.whole.empty()    ? WriteCtestDir(w.plain, CtestDir(setup, w), w.timeout_s)
-                             : WriteWholeCtestDir(CtestDir(setup, w), &w);
+    const bool written = !w.framework.empty()
+                             ? WriteFrameworkCtestDir(w.plain, CtestDir(setup, w), w.framework)
+                         : w.whole.empty() ? WriteCtestDir(w.plain, CtestDir(setup, w), w.timeout_s)
+                                           : WriteWholeCtestDir(CtestDir(setup, w), &w);
     const bool ctest_ok =
         w.with_ctest && !opts.no_ctest && access("/usr/bin/ctest", X_OK) == 0 && written;
     if (!w.whole.empty() && !written) {
