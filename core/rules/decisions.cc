@@ -109,7 +109,7 @@ std::string TimeoutRules::LimitSource(uint32_t test, WorkerPhase phase) const {
 
 uint64_t TimeoutRules::DeadlineOf(uint32_t test, WorkerPhase phase, uint64_t started_ns,
                                   uint64_t paused_ns) const {
-  const uint64_t limit = Floored(phase)         ? Ns(launch_floor_s_)
+  const uint64_t limit = Floored(phase)          ? Ns(launch_floor_s_)
                          : OwnLimit(test, phase) ? test_limits_ns_[test]
                                                  : run_limit_ns_;
   return started_ns + limit + paused_ns;

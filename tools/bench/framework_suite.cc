@@ -17,13 +17,15 @@
 
 #define BENCH_CASE(n) \
   TEST_CASE("case " #n) { CHECK(std::strlen(#n) == 3); }
-#define BENCH_CASES10(p)                                                                     \
-  BENCH_CASE(p##0) BENCH_CASE(p##1) BENCH_CASE(p##2) BENCH_CASE(p##3) BENCH_CASE(p##4) \
-  BENCH_CASE(p##5) BENCH_CASE(p##6) BENCH_CASE(p##7) BENCH_CASE(p##8) BENCH_CASE(p##9)
-#define BENCH_CASES100(p)                                                                        \
-  BENCH_CASES10(p##0) BENCH_CASES10(p##1) BENCH_CASES10(p##2) BENCH_CASES10(p##3) \
-  BENCH_CASES10(p##4) BENCH_CASES10(p##5) BENCH_CASES10(p##6) BENCH_CASES10(p##7) \
-  BENCH_CASES10(p##8) BENCH_CASES10(p##9)
+#define BENCH_CASES10(p)                                                               \
+  BENCH_CASE(p##0)                                                                     \
+  BENCH_CASE(p##1) BENCH_CASE(p##2) BENCH_CASE(p##3) BENCH_CASE(p##4) BENCH_CASE(p##5) \
+      BENCH_CASE(p##6) BENCH_CASE(p##7) BENCH_CASE(p##8) BENCH_CASE(p##9)
+#define BENCH_CASES100(p)                                                             \
+  BENCH_CASES10(p##0)                                                                 \
+  BENCH_CASES10(p##1) BENCH_CASES10(p##2) BENCH_CASES10(p##3) BENCH_CASES10(p##4)     \
+      BENCH_CASES10(p##5) BENCH_CASES10(p##6) BENCH_CASES10(p##7) BENCH_CASES10(p##8) \
+          BENCH_CASES10(p##9)
 BENCH_CASES100(a)
 BENCH_CASES100(b)
 BENCH_CASES100(c)
