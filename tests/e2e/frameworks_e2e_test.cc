@@ -7,6 +7,7 @@
 #include <rapidjson/document.h>
 #include <sys/stat.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -141,6 +142,78 @@ TEST_P(FrameworkTest, ListsTheCasesTheFrameworkWouldRunAndNotTheHiddenOne) {
   EXPECT_NE(p.out.find("a, b [not a tag] ~ * ?"), std::string::npos) << p.out;
   EXPECT_NE(p.out.find("many b99"), std::string::npos);
   EXPECT_EQ(p.out.find("hidden case"), std::string::npos);
+}
+
+// What catch_discover_tests or doctest_discover_tests registers for the
+// probe (one ctest test per case, its name escaped as they escape it), run
+// by mprun ctest: the same verdicts as driver mode, a few launches for
+// 213 ctest tests. The hang has a TIMEOUT of 2 s.
+TEST_P(FrameworkTest, DiscoveredCasesThroughMprunCtestEndAsInDriverMode) {
+  ScratchDir dir;
+  const bool doctest = probe() == std::string(kDoctest);
+  const bool v2 = probe() == std::string(kCatch2);
+  const Proc listing = testing_util::Run(
+      doctest ? std::vector<std::string>{probe(), "--list-test-cases"}
+      : v2    ? std::vector<std::string>{probe(), "--list-test-names-only"}
+              : std::vector<std::string>{probe(), "--list-tests", "--verbosity", "quiet"},
+      {}, dir);
+  std::ofstream out(dir.File("CTestTestfile.cmake"));
+  std::istringstream names(listing.out);
+  int registered = 0;
+  for (std::string name; std::getline(names, name);) {
+    if (name.empty() || name.rfind("[doctest]", 0) == 0 || name.rfind("=====", 0) == 0) continue;
+    if (!doctest && name.size() > 2 && name.front() == '"' && name.back() == '"') {
+      name = name.substr(1, name.size() - 2);  // Catch2 quotes a name that starts with '#'
+    }
+    std::string arg = doctest ? "--test-case=" : "";
+    for (char c : name) {
+      if (c == ',' || (!doctest && (c == '[' || c == ']' || c == '\\'))) arg += '\\';
+      arg += c;
+    }
+    out << "add_test([==[" << name << "]==] \"" << probe() << "\" [==[" << arg << "]==])\n";
+    if (name == "hangs in poll")
+      out << "set_tests_properties([==[" << name << "]==] PROPERTIES TIMEOUT 2)\n";
+    ++registered;
+  }
+  out.close();
+  ASSERT_EQ(registered, doctest ? 215 : 213) << listing.out;
+  std::string ctest_dir = MPRUN_CTEST;
+  ctest_dir.erase(ctest_dir.rfind('/'));
+  const char* path = std::getenv("PATH");
+  const Proc p = testing_util::Run({kMprun, "ctest", "--test-dir", dir.path(), "-j2",
+                                    "--no-history", "--json=" + dir.File("r.json")},
+                                   {{"PATH", ctest_dir + ":" + (path ? path : "/usr/bin:/bin")},
+                                    {"ASAN_OPTIONS", "handle_segv=0:handle_abort=0"},
+                                    {"PROBE_LAUNCHES", dir.File("launches")},
+                                    {"MPRUN_PROCESS_TIMEOUT", "\x01unset"}},
+                                   dir);
+  EXPECT_EQ(p.status, 1) << p.out << p.err;
+  rapidjson::Document doc;
+  doc.Parse(testing_util::ReadFile(dir.File("r.json")).c_str());
+  ASSERT_TRUE(doc.IsObject() && doc.HasMember("tests")) << p.out << p.err;
+  std::map<std::string, Row> rows;
+  int twins = 0;
+  for (const auto& t : doc["tests"].GetArray()) {
+    const std::string name = t["name"].GetString();
+    if (name == "twin") {  // doctest's: two ctest tests, each running both (as commands)
+      ++twins;
+      EXPECT_EQ(std::string(t["outcome"].GetString()), "failed");
+      continue;
+    }
+    Row& r = rows[name];
+    r.outcome = t["outcome"].GetString();
+    r.signal = t["signal"].GetString();
+    r.message = t["message"].GetString();
+    r.output = t.HasMember("output") ? t["output"].GetString() : "";
+  }
+  EXPECT_EQ(twins, doctest ? 2 : 0);
+  ASSERT_EQ(rows.size(), 213u) << p.out;
+  ExpectTheBadCasesVerdicts(rows);
+  EXPECT_EQ(rows["hangs in poll"].outcome, "timed_out");
+  EXPECT_EQ(rows["many b42"].outcome, "passed");
+  // ctest would start the probe 213 times.
+  const size_t launches = Lines(testing_util::ReadFile(dir.File("launches")));
+  EXPECT_LE(launches, 30u) << p.out;
 }
 
 INSTANTIATE_TEST_SUITE_P(Frameworks, FrameworkTest, ::testing::Values(MPRUN_PROBES));
