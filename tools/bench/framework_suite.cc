@@ -15,6 +15,8 @@
 #error "build with BENCH_CATCH2 or BENCH_DOCTEST"
 #endif
 
+// A macro list: clang-format reflows it differently on each pass.
+// clang-format off
 #define BENCH_CASE(n) \
   TEST_CASE("case " #n) { CHECK(std::strlen(#n) == 3); }
 #define BENCH_CASES10(p)                                                               \
@@ -32,3 +34,4 @@ BENCH_CASES100(c)
 BENCH_CASES100(d)
 BENCH_CASES10(e0)
 BENCH_CASES10(e1)
+// clang-format on
