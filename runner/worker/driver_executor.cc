@@ -147,11 +147,15 @@ class DriverWorker {
     // parts, one after another (each selector counted twice: room for its
     // escapes).
     const size_t limit = FrameworkOf(binary).MaxSelectionBytes();
+    if (limit == 0) {  // GoogleTest, Catch2: any length (a flag file, a -f file)
+      Launch(binary, group);
+      return;
+    }
     std::vector<uint32_t> part;
     size_t bytes = 0;
     for (uint32_t t : group) {
       const size_t n = 2 * run_.tests[t].FullName().size() + 1;
-      if (limit > 0 && !part.empty() && bytes + n > limit) {
+      if (!part.empty() && bytes + n > limit) {
         if (!Launch(binary, part)) return;
         part.clear();
         bytes = 0;
