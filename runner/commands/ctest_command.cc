@@ -298,14 +298,29 @@ void AddOneTests(const std::vector<core::CtestTest>& listed, const std::vector<u
   }
 }
 
+// A ctest test whose program cannot be split into its tests runs whole,
+// as ctest runs it; -v says why.
+void RunWhole(const core::CtestTest& t, const std::string& why, bool verbose, Classified* how) {
+  how->kind = Kind::kCommand;
+  how->framework = nullptr;
+  if (verbose) {
+    std::fprintf(stderr, "mprun ctest: ctest test %s runs whole, as ctest runs it: %s\n",
+                 t.name.c_str(), why.c_str());
+  }
+}
+
 // A ctest test that runs a whole binary of a framework: listed with its own
 // arguments, directory and environment, each of its tests one of the table.
-// The slowest listing's time is kept (batch sizing).
+// A program whose listing fails (its own main() may check its surroundings
+// first), is not a listing, or lists no test, runs whole instead (the cache
+// remembers a failed listing until the program changes). The slowest
+// listing's time is kept (batch sizing).
 bool AddWholeBinaries(Spawner& spawner, const ListingCache& cache,
                       const std::vector<core::CtestTest>& listed,
-                      const std::vector<uint32_t>& picked, const std::vector<Classified>& how,
+                      const std::vector<uint32_t>& picked, std::vector<Classified>* how_all,
                       double timeout_s, bool verbose, Table* table, uint64_t* slowest_ns,
                       std::string* err) {
+  std::vector<Classified>& how = *how_all;
   std::vector<uint32_t> whole;
   std::vector<ListingJob> jobs;
   std::map<const TestFramework*, ListingWords> words;
@@ -323,6 +338,7 @@ bool AddWholeBinaries(Spawner& spawner, const ListingCache& cache,
     job.argv.insert(job.argv.end(), how[i].args.begin(), how[i].args.end());
     job.dir = listed[i].working_directory;
     job.env = how[i].env;
+    job.may_fail = true;
     jobs.push_back(std::move(job));
   }
   std::vector<Listing> listings;
@@ -339,9 +355,20 @@ bool AddWholeBinaries(Spawner& spawner, const ListingCache& cache,
     const core::CtestTest& t = listed[whole[k]];
     const TestFramework& f = *how[whole[k]].framework;
     std::vector<core::ListedTest> tests;
-    if (!f.ParseListing(listings[k].out, &tests, err)) {
-      *err = jobs[k].shown + ": " + f.ListingName() + ": " + *err;
-      return false;
+    Listing& l = listings[k];
+    if (l.failed.empty() && !f.ParseListing(l.out, &tests, &l.failed)) {
+      l.failed = f.ListingName() + ": " + l.failed;
+      cache.Store(jobs[k], l);
+    }
+    std::erase_if(tests, [&](const core::ListedTest& lt) {
+      return !runnable.Runnable(lt.suite, lt.name);
+    });
+    if (!l.failed.empty() || tests.empty()) {
+      std::string why = l.failed.empty() ? f.ListingName() + " lists no test it would run"
+                                         : std::move(l.failed);
+      if (why.rfind(jobs[k].shown + ": ", 0) == 0) why.erase(0, jobs[k].shown.size() + 2);
+      RunWhole(t, why, verbose, &how[whole[k]]);
+      continue;
     }
     *slowest_ns = std::max(*slowest_ns, listings[k].end_ns - listings[k].start_ns);
     BinaryInfo b;
@@ -355,7 +382,6 @@ bool AddWholeBinaries(Spawner& spawner, const ListingCache& cache,
     const auto binary = static_cast<uint32_t>(table->binaries.size());
     table->binaries.push_back(std::move(b));
     for (core::ListedTest& lt : tests) {
-      if (!runnable.Runnable(lt.suite, lt.name)) continue;
       table->tests.push_back({binary, std::move(lt.suite), std::move(lt.name), t.name});
       table->ctest_of.push_back(whole[k]);
     }
@@ -658,8 +684,8 @@ int RunCtest(int argc, char** argv) {
   AddOneTests(listed, picked, how, &table);
   KeepCtestListing(ctest_cache, ctest_listing, listed, opts.verbosity >= 2);
   const ListingCache cache(cache_dir);
-  if (!AddWholeBinaries(programs, cache, listed, picked, how, c.list_timeout_s, opts.verbosity >= 2,
-                        &table, &slowest_ns, &err)) {
+  if (!AddWholeBinaries(programs, cache, listed, picked, &how, c.list_timeout_s,
+                        opts.verbosity >= 2, &table, &slowest_ns, &err)) {
     return fail();
   }
   timings::Mark("binaries' listings");

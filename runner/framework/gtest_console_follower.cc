@@ -16,6 +16,8 @@ constexpr std::string_view kOk = "[       OK ] ";
 constexpr std::string_view kFailed = "[  FAILED  ] ";
 constexpr std::string_view kSkipped = "[  SKIPPED ] ";
 constexpr std::string_view kRule = "[----------] ";
+constexpr std::string_view kEnvSetUp = "[----------] Global test environment set-up.";
+constexpr std::string_view kEnvTearDown = "[----------] Global test environment tear-down";
 
 // "[----------] 3 tests from S" (", where TypeParam = ..." may follow), not
 // the suite's closing line "... (12 ms total)" nor the global environment's.
@@ -84,6 +86,7 @@ void ConsoleFollower::Line(std::string_view line, bool complete) {
       }
     }
     if (complete && IsSuiteHeading(line)) sink_.SuiteHeading();
+    if (complete) Environment(line);
     Stray(line, complete);
     return;
   }
@@ -172,6 +175,39 @@ void ConsoleFollower::Finish(Outcome outcome, const std::string& message, int si
   current_ = -1;
   message_.clear();
   in_failure_ = false;
+}
+
+// gtest prints the skip of a global environment's SetUp() as a failure
+// part ("file:line: Skipped" and the message) after the set-up line, runs
+// no test, and passes: every test it was given was skipped, with that
+// message. (A fatal failure there runs no test either, but exits 1: the
+// launch fails as one that ran nothing.)
+void ConsoleFollower::Environment(std::string_view line) {
+  if (line == kEnvSetUp) {
+    env_ = ran_any_ ? EnvState::kNone : EnvState::kSettingUp;
+    env_message_.clear();
+  } else if (env_ == EnvState::kSettingUp && line.ends_with(": Skipped")) {
+    env_ = EnvState::kSkipped;
+  } else if (env_ == EnvState::kSkipped && line.starts_with(kEnvTearDown)) {
+    env_ = EnvState::kNone;
+    const std::string why = "skipped by the global test environment's set-up" +
+                            (env_message_.empty() ? "" : ": " + env_message_);
+    for (size_t pos = 0; pos < group_.size(); ++pos) {
+      if (done_[pos]) continue;
+      current_ = static_cast<int>(pos);
+      ran_any_ = true;
+      sink_.TestStarted(group_[pos]);
+      Finish(Outcome::kSkipped, why);
+    }
+  } else if (env_ == EnvState::kSkipped) {
+    // gtest prints the message twice (the part, then its own printf).
+    if (env_message_.size() < kMaxMessage && env_message_.find(line) == std::string::npos) {
+      if (!env_message_.empty()) env_message_ += '\n';
+      env_message_.append(line);
+    }
+  } else if (line.starts_with(kRule)) {
+    env_ = EnvState::kNone;
+  }
 }
 
 void ConsoleFollower::Stray(std::string_view line, bool newline) {

@@ -56,6 +56,8 @@ class ConsoleFollower : public StreamFollower {
   void Finish(core::Outcome outcome, const std::string& message, int signal = 0,
               int64_t reported_ms = -1);
   void Stray(std::string_view line, bool newline);
+  // Between tests: the global environment's set-up and whether it skipped.
+  void Environment(std::string_view line);
 
   FollowerSink& sink_;
   const std::vector<uint32_t>& group_;
@@ -66,6 +68,10 @@ class ConsoleFollower : public StreamFollower {
   int current_ = -1;
   bool ran_any_ = false;
   bool in_failure_ = false;
+  // The global environment's SetUp() called GTEST_SKIP(): gtest runs no
+  // test and exits 0; each of the group is skipped with env_message_.
+  enum class EnvState { kNone, kSettingUp, kSkipped } env_ = EnvState::kNone;
+  std::string env_message_;
   std::string message_;
   std::string out_;      // the current test's output, not yet written
   std::string stray_;    // what the child printed outside tests (its tail)

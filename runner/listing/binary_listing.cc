@@ -172,7 +172,10 @@ bool ListAll(Spawner& spawner, const std::vector<ListingJob>& jobs, const Listin
   }
   for (size_t i = 0; i < ls.size(); ++i) {
     const ListingWords& w = jobs[i].words != nullptr ? *jobs[i].words : words;
-    if (!JudgeListing(jobs[i].shown, ls[i], w, timeout_s, err)) return false;
+    if (JudgeListing(jobs[i].shown, ls[i], w, timeout_s, err)) continue;
+    if (!jobs[i].may_fail) return false;
+    ls[i].failed = std::move(*err);
+    err->clear();
   }
   return true;
 }

@@ -35,6 +35,10 @@ struct ListingJob {
   // Its own words (a binary of another framework than the rest); null:
   // those given to ListAll.
   const ListingWords* words = nullptr;
+  // A listing that fails (a signal, a bad exit status, its time limit)
+  // does not fail the others: Listing::failed says why (mprun ctest runs
+  // such a program whole, as ctest does).
+  bool may_fail = false;
 };
 
 struct Listing {
@@ -46,11 +50,13 @@ struct Listing {
   int status = 0;
   bool timed_out = false;
   uint64_t start_ns = 0, end_ns = 0;
+  // A job that may fail and did: why, as ListAll's error would say it.
+  std::string failed;
 };
 
 // Runs the jobs, up to `parallel` at a time, each within `timeout_s` of its
 // start; false with `err` naming the first that failed (with the tail of
-// what it wrote to stderr).
+// what it wrote to stderr), unless it may fail (ListingJob::may_fail).
 bool ListAll(Spawner& spawner, const std::vector<ListingJob>& jobs, const ListingWords& words,
              double timeout_s, size_t parallel, std::vector<Listing>* out, std::string* err);
 

@@ -16,6 +16,11 @@
 
 namespace mprun::runner {
 
+namespace {
+// After the start-up time, in the file of a listing that failed.
+constexpr char kFailedMark[] = " failed";
+}  // namespace
+
 std::string EnvironmentDigest() {
   std::vector<std::string_view> vars;
   for (char** e = environ; *e != nullptr; ++e) {
@@ -89,14 +94,16 @@ bool ListingCache::Find(const ListingJob& job, Listing* out) const {
   if (key.empty()) return false;
   const std::string s = core::ReadWholeFile(PathOf(key));
   // The key (with its length: it holds NULs and newlines), the start-up
-  // time in ns, then the listing.
+  // time in ns, then the listing; or the time, " failed", and why.
   const std::string head = std::to_string(key.size()) + "\n" + key + "\n";
   if (s.compare(0, head.size(), head) != 0) return false;
   const size_t eol = s.find('\n', head.size());
   if (eol == std::string::npos) return false;
   out->start_ns = 0;
-  out->end_ns = std::strtoull(s.c_str() + head.size(), nullptr, 10);
-  out->out = s.substr(eol + 1);
+  char* end = nullptr;
+  out->end_ns = std::strtoull(s.c_str() + head.size(), &end, 10);
+  const bool failed = std::string_view(end, s.c_str() + eol) == kFailedMark;
+  (failed ? out->failed : out->out) = s.substr(eol + 1);
   return true;
 }
 
@@ -106,7 +113,8 @@ void ListingCache::Store(const ListingJob& job, const Listing& l) const {
   if (key.empty()) return;
   WriteCacheFile(dir_, PathOf(key),
                  std::to_string(key.size()) + "\n" + key + "\n" +
-                     std::to_string(l.end_ns - l.start_ns) + "\n" + l.out);
+                     std::to_string(l.end_ns - l.start_ns) +
+                     (l.failed.empty() ? "\n" + l.out : kFailedMark + ("\n" + l.failed)));
 }
 
 bool ListWithCache(Spawner& spawner, const ListingCache& cache, const std::vector<ListingJob>& jobs,

@@ -27,9 +27,12 @@ class ListingCache {
   // `dir` "" keeps nothing.
   explicit ListingCache(std::string dir) : dir_(std::move(dir)) {}
   // The listing of `job` as it was (its output, and its start-up time as
-  // start_ns..end_ns); false when there is none for the file as it is now.
+  // start_ns..end_ns; or Listing::failed, why it failed); false when there
+  // is none for the file as it is now.
   bool Find(const ListingJob& job, Listing* out) const;
-  // Keeps `l` (a listing that succeeded) for the next run; best effort.
+  // Keeps `l` for the next run (a listing that succeeded, or one that may
+  // fail and did: the program is not listed again until it changes); best
+  // effort.
   void Store(const ListingJob& job, const Listing& l) const;
 
  private:

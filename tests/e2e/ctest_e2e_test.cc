@@ -14,6 +14,7 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <set>
 #include <sstream>
 #include <string>
 
@@ -120,9 +121,10 @@ TEST_F(CtestE2eTest, EveryTestEndsAsUnderCtest) {
   ScratchDir dir;
   const Proc ctest = testing_util::Run({kCtest, "--test-dir", build_->path(), "-j4"}, Env(), dir);
   const std::map<std::string, std::string> want = CtestOutcomes(ctest.out);
-  // 25 of GoogleTest and commands; 23 Catch2 and 25 doctest cases, each
-  // one by one, and each binary whole; doctest's twins share one name.
-  ASSERT_EQ(want.size(), 74u) << ctest.out;
+  // 25 of GoogleTest and commands; 4 programs with their own main();
+  // 23 Catch2 and 25 doctest cases, each one by one, and each binary
+  // whole; doctest's twins share one name.
+  ASSERT_EQ(want.size(), 78u) << ctest.out;
   EXPECT_NE(ctest.status, 0);  // the project holds failing tests
   std::map<std::string, std::string> env = Env();
   env["FRAMEWORK_LAUNCHES"] = dir.File("launches");
@@ -130,7 +132,14 @@ TEST_F(CtestE2eTest, EveryTestEndsAsUnderCtest) {
                                     "--no-history", "--json=" + dir.File("r.json")},
                                    env, dir);
   EXPECT_EQ(p.status, 1) << p.out << p.err;
-  EXPECT_EQ(MprunOutcomes(testing_util::ReadFile(dir.File("r.json"))), want) << p.out << p.err;
+  std::map<std::string, std::string> got = MprunOutcomes(testing_util::ReadFile(dir.File("r.json")));
+  // The one verdict mprun gives finer than ctest: gtest skipped every test
+  // of this program (its global environment's SetUp() skipped) and exited
+  // 0, which ctest calls passed.
+  EXPECT_EQ(want.at("own_main_environment_skips"), "passed");
+  EXPECT_EQ(got["own_main_environment_skips"], "skipped");
+  got["own_main_environment_skips"] = "passed";
+  EXPECT_EQ(got, want) << p.out << p.err;
   // Per framework, the 23 discovered tests and the whole binary's 23 cases:
   // in batches, not a launch per ctest test (ctest's 24).
   std::map<std::string, size_t> launches;
@@ -219,6 +228,64 @@ TEST_F(CtestE2eTest, ListsWithDashNAndPullsInAFixturesSetUp) {
             "serial [serial]\n"
             "ctest:lock_a: 2 tests kept together (RESOURCE_LOCK, FIXTURES_* or DEPENDS)\n"
             "  lock_a\n  lock_b\n");
+}
+
+// Programs with their own main(): one that cannot be listed runs whole, as
+// ctest runs it (-v says why), and the next run remembers that instead of
+// listing it again; one whose global environment skips has its tests
+// skipped, not failed for running none.
+TEST_F(CtestE2eTest, AProgramThatCannotBeListedRunsWholeAndIsNotListedAgain) {
+  ScratchDir dir;
+  std::map<std::string, std::string> env = Env();
+  env["OWN_MAIN_RUNS"] = dir.File("runs");
+  auto run = [&] {
+    unlink(dir.File("runs").c_str());
+    return testing_util::Run({kMprun, "ctest", "--test-dir", build_->path(), "-R", "^own_main_",
+                              "-v", "--history=" + dir.File("h/history.json"),
+                              "--json=" + dir.File("r.json")},
+                             env, dir);
+  };
+  for (int round = 0; round < 2; ++round) {
+    const Proc p = run();
+    EXPECT_EQ(p.status, 0) << p.out << p.err;
+    for (const char* whole : {"own_main_refuses_arguments", "own_main_own_options"}) {
+      EXPECT_NE(p.err.find(std::string("ctest test ") + whole + " runs whole, as ctest runs it"),
+                std::string::npos)
+          << p.err;
+    }
+    // Per ctest test, its tests' outcomes (the programs share test names).
+    rapidjson::Document doc;
+    doc.Parse(testing_util::ReadFile(dir.File("r.json")).c_str());
+    ASSERT_TRUE(doc.IsObject() && doc.HasMember("tests")) << p.out << p.err;
+    std::map<std::string, std::multiset<std::string>> outcomes;
+    for (const auto& t : doc["tests"].GetArray()) {
+      const std::string o = t["outcome"].GetString();
+      outcomes[t["ctest_name"].GetString()].insert(t["name"].GetString() + (" " + o));
+      if (o != "skipped") continue;
+      EXPECT_NE(std::string(t["message"].GetString()).find("no device on this machine"),
+                std::string::npos);
+    }
+    using Set = std::multiset<std::string>;
+    EXPECT_EQ(outcomes, (std::map<std::string, Set>{
+                            {"own_main_refuses_arguments", Set{"own_main_refuses_arguments passed"}},
+                            {"own_main_own_options", Set{"own_main_own_options passed"}},
+                            {"own_main_prints_first", Set{"OwnMain.One passed", "OwnMain.Two passed"}},
+                            {"own_main_environment_skips",
+                             Set{"OwnMain.One skipped", "OwnMain.Two skipped"}}}));
+    // Starts: the first round lists all four programs and runs the two
+    // that cannot be listed whole; the second lists none of them again.
+    std::map<std::string, int> listings, wholes;
+    std::istringstream lines(testing_util::ReadFile(dir.File("runs")));
+    for (std::string l; std::getline(lines, l);) {
+      const std::string program = l.substr(l.rfind('/') + 1, l.find(' ') - l.rfind('/') - 1);
+      if (l.find(" --gtest_list_tests") != std::string::npos) ++listings[program];
+      if (l.find(' ') == std::string::npos) ++wholes[program];
+    }
+    EXPECT_EQ(listings.size(), round == 0 ? 4u : 0u) << round;
+    EXPECT_EQ(wholes, (std::map<std::string, int>{{"own_main_refuses_arguments", 1},
+                                                  {"own_main_own_options", 1}}))
+        << round;
+  }
 }
 
 void Copy(const std::string& from, const std::string& to) {

@@ -75,6 +75,52 @@ TEST(ConsoleFollowerTest, ASuitesHeadingIsToldBeforeItsFirstTestAndNothingElseIs
                                             "heading", "start3", "finish3"}));
 }
 
+// A global environment whose SetUp() calls GTEST_SKIP(): gtest 1.12 runs
+// no test, prints the skip after the set-up line, and exits 0. Every test of
+// the group is skipped with the message; a skip inside a test after a plain
+// set-up is that test's own.
+TEST(ConsoleFollowerTest, ASkipInTheGlobalEnvironmentSkipsEveryTestOfTheLaunch) {
+  RecordingSink sink;
+  const std::vector<uint32_t> group = {4, 5};
+  ConsoleFollower follow(sink, group, {"A.One", "A.Two"});
+  const std::string stream =
+      "[==========] Running 2 tests from 1 test suite.\n"
+      "[----------] Global test environment set-up.\n"
+      "t.cc:2: Skipped\n"
+      "no device here\n"
+      "no device here\n"
+      "[----------] Global test environment tear-down\n"
+      "[==========] 2 tests from 1 test suite ran. (0 ms total)\n"
+      "[  PASSED  ] 2 tests.\n";
+  for (char c : stream) follow.Feed(std::string_view(&c, 1));
+  follow.Close();
+  ASSERT_EQ(sink.events.size(), 4u);
+  for (size_t k : {1u, 3u}) {
+    EXPECT_EQ(sink.events[k].what, "finish");
+    EXPECT_EQ(sink.events[k].outcome, core::Outcome::kSkipped);
+    EXPECT_EQ(sink.events[k].text,
+              "skipped by the global test environment's set-up: no device here");
+  }
+  EXPECT_EQ(sink.events[1].test, 4u);
+  EXPECT_EQ(sink.events[3].test, 5u);
+  EXPECT_TRUE(follow.ran_any());
+  EXPECT_TRUE(follow.Unstarted().empty());
+
+  RecordingSink plain;
+  ConsoleFollower own(plain, group, {"A.One", "A.Two"});
+  own.Feed(
+      "[----------] Global test environment set-up.\n"
+      "[----------] 2 tests from A\n"
+      "[ RUN      ] A.One\n"
+      "t.cc:5: Skipped\n"
+      "[  SKIPPED ] A.One (0 ms)\n"
+      "[----------] Global test environment tear-down\n");
+  own.Close();
+  ASSERT_EQ(plain.events.size(), 3u);
+  EXPECT_EQ(plain.events[2].outcome, core::Outcome::kSkipped);
+  EXPECT_EQ(own.Unstarted(), (std::vector<uint32_t>{5}));
+}
+
 TEST(ConsoleFollowerTest, ADeathInATestCrashesItAndTheRestAreUnstarted) {
   RecordingSink sink;
   const std::vector<uint32_t> group = {1, 2, 3};
