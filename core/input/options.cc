@@ -1,5 +1,6 @@
 #include "core/input/options.h"
 
+#include <cctype>
 #include <cerrno>
 #include <climits>
 #include <cmath>
@@ -137,6 +138,9 @@ struct Flag {
   // With takes_value: `--name` alone is allowed too (GoogleTest's switches,
   // `--gtest_shuffle` or `--gtest_shuffle=0`); the value is then "".
   bool value_optional = false;
+  // With takes_value: the next argument is its value only when it is a
+  // whole number (ctest's `-j [N]`); otherwise the value is "".
+  bool value_if_whole = false;
 };
 
 Apply Switch(bool* out) {
@@ -275,7 +279,11 @@ bool ParseWith(const std::vector<Flag>& table, int argc, char** argv, const Othe
       if (!other(argv[i], false, err)) return false;
       continue;
     }
-    if (f->takes_value && !value && f->value_optional) {
+    if (f->takes_value && !value && f->value_if_whole) {
+      const char* next = i + 1 < argc ? argv[i + 1] : "";
+      const bool whole = *next != '\0' && std::strspn(next, "0123456789") == std::strlen(next);
+      value = whole ? argv[++i] : "";
+    } else if (f->takes_value && !value && f->value_optional) {
       value = "";
     } else if (f->takes_value && !value) {
       if (i + 1 >= argc) {
@@ -298,7 +306,8 @@ bool ParseWith(const std::vector<Flag>& table, int argc, char** argv, const Othe
 // variables are read in (the first bad one is the error).
 std::vector<Flag> RunFlags(Options* o, Shard* shard_flag) {
   return {
-      {"--processes", "-j", true, AnyInt(&o->processes), "MPRUN_PROCESSES"},
+      // mprun ctest's -j/--parallel (ctest's) stands in for it too.
+      {"--processes", "-j", true, AnyInt(&o->processes), "MPRUN_PROCESSES", "--parallel"},
       {"--process-timeout", nullptr, true, Seconds(&o->process_timeout_s), "MPRUN_PROCESS_TIMEOUT"},
       {"--interrupt-grace", nullptr, true, Seconds(&o->interrupt_grace_s), "MPRUN_INTERRUPT_GRACE"},
       {"--slow-after", nullptr, true, Seconds(&o->slow_after_s), "MPRUN_SLOW_AFTER"},
@@ -423,30 +432,192 @@ Apply OptionalSeconds(std::optional<double>* out) {
   };
 }
 
+// A selection option of ctest's: its words are kept for ctest's own
+// listing (CtestOptions::selection); `only_ctest` marks one that only
+// ctest can make, so that the whole selection is ctest's.
+Apply Selection(CtestOptions* c, const char* word, bool only_ctest, std::string* out = nullptr) {
+  return [=](std::string_view, const std::string& v, std::string*) {
+    c->selection.push_back(word);
+    if (out != nullptr) {
+      c->selection.push_back(v);
+      *out = v;
+    }
+    c->by_ctest = c->by_ctest || only_ctest;
+    return true;
+  };
+}
+// One of ctest's options that takes a value mprun keeps for ctest.
+Apply SelectionWith(CtestOptions* c, const char* word) {
+  return [=](std::string_view, const std::string& v, std::string*) {
+    c->selection.insert(c->selection.end(), {word, v});
+    c->by_ctest = true;
+    return true;
+  };
+}
+// An option of ctest's that changes nothing in mprun, for the reason given
+// in the docs' table (docs/ctest.md); Checked: its value is still checked.
+Apply Accepted() {
+  return [](std::string_view, const std::string&, std::string*) { return true; };
+}
+Apply Checked(long lo, long hi, const char* expected) {
+  return [=](std::string_view what, const std::string& v, std::string* e) {
+    int ignored = 0;
+    return ParseWhole(what, v, lo, hi, expected, &ignored, e);
+  };
+}
+constexpr char kNotDashboards[] =
+    "mprun ctest runs tests, not dashboards, scripts or builds; use plain ctest for this";
+
 // ctest's options, before a run's in the table: "-LE" must be matched
-// before "-L" would take "E" as its value.
+// before "-L" would take "E" as its value ("-SP" before "-S"). Where ctest
+// and mprun share a spelling (-j, --progress, --timeout) ctest's wins.
 std::vector<Flag> CtestFlags(CtestOptions* c, Options* o) {
+  auto refuse = [](const char* name, const char* alias, bool value, const char* why) {
+    return Flag{name, alias, value, Refuse(why)};
+  };
+  Flag parallel{"--parallel", "-j", true,
+                [o](std::string_view what, const std::string& v, std::string* e) {
+                  if (v.empty()) return o->processes = -1, true;  // all usable cores
+                  int n = 0;
+                  if (!ParseWhole(what, v, 1, kMaxProcesses, "a number of jobs (1 or more)", &n,
+                                  e)) {
+                    return false;
+                  }
+                  o->processes = n;
+                  return true;
+                }};
+  parallel.value_if_whole = true;
+  Flag show_only{"--show-only", "-N", true,
+                 [c, o](std::string_view what, const std::string& v, std::string* e) {
+                   if (!OneOf<std::string>(what, v.empty() ? "human" : v,
+                                           {{"human", "human"}, {"json-v1", "json-v1"}},
+                                           &c->show_only, e)) {
+                     return false;
+                   }
+                   o->list = true;
+                   return true;
+                 }};
+  show_only.value_optional = true;
+  Flag progress{"--progress", nullptr, true,
+                [o](std::string_view what, const std::string& v, std::string* e) {
+                  return OneOf<ProgressMode>(what, v.empty() ? "auto" : v,
+                                             {{"auto", ProgressMode::kAuto},
+                                              {"bar", ProgressMode::kBar},
+                                              {"dots", ProgressMode::kDots},
+                                              {"none", ProgressMode::kNone}},
+                                             &o->progress, e);
+                }};
+  progress.value_optional = true;  // ctest's switch; mprun's --progress=MODE
+  // The progress line is mprun's own; CTEST_PROGRESS_OUTPUT is a boolean.
+  progress.env = "CTEST_PROGRESS_OUTPUT";
+  progress.apply = [mode = progress.apply](std::string_view what, const std::string& v,
+                                              std::string* e) {
+    if (what != "CTEST_PROGRESS_OUTPUT") return mode(what, v, e);
+    std::string lower = v;  // CMake's booleans are ON, On, on...
+    for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    bool on = false;
+    if (ParseBool(what, lower, &on, e)) return true;
+    *e = std::string(what) + ": '" + v + "' is not a boolean (1/0, true/false, yes/no, on/off)";
+    return false;
+  };
+  parallel.env = "CTEST_PARALLEL_LEVEL";
+  parallel.env_unless = "--processes";
   return {
       {"--test-dir", nullptr, true, Text(&c->test_dir)},
       {"--build-config", "-C", true, Text(&c->config)},
-      {"--label-exclude", "-LE", true, Text(&c->label_exclude)},
-      {"--label-regex", "-L", true, Text(&c->label)},
-      {"--tests-regex", "-R", true, Text(&c->include)},
-      {"--exclude-regex", "-E", true, Text(&c->exclude)},
+      {"--label-exclude", "-LE", true, Selection(c, "-LE", false, &c->label_exclude)},
+      {"--label-regex", "-L", true, Selection(c, "-L", false, &c->label)},
+      {"--tests-regex", "-R", true, Selection(c, "-R", false, &c->include)},
+      {"--exclude-regex", "-E", true, Selection(c, "-E", false, &c->exclude)},
+      {"--tests-information", "-I", true, SelectionWith(c, "-I")},
+      {"--union", "-U", false, Selection(c, "-U", true)},
+      {"--rerun-failed", nullptr, false, Selection(c, "--rerun-failed", true)},
+      {"--fixture-exclude-any", "-FA", true, SelectionWith(c, "-FA")},
+      {"--fixture-exclude-setup", "-FS", true, SelectionWith(c, "-FS")},
+      {"--fixture-exclude-cleanup", "-FC", true, SelectionWith(c, "-FC")},
+      parallel,
       {"--timeout", nullptr, true, OptionalSeconds(&c->timeout_s)},
       {"--stop-on-failure", nullptr, false, Switch(&o->stop_on_failure)},
       // mprun prints the output of every test that did not pass anyway.
-      {"--output-on-failure", nullptr, false,
-       [](std::string_view, const std::string&, std::string*) { return true; }},
+      {"--output-on-failure", nullptr, false, Accepted(), "CTEST_OUTPUT_ON_FAILURE"},
       {"--repeat", nullptr, true, Repeat(&c->repeat, &c->repeat_count)},
-      {"--show-only", "-N", false, Switch(&o->list)},
+      {"--repeat-until-fail", nullptr, true,
+       [c](std::string_view what, const std::string& v, std::string* e) {
+         c->repeat = CtestRepeat::kUntilFail;
+         return ParseWhole(what, v, 1, 10000, "a count between 1 and 10000", &c->repeat_count,
+                           e);
+       }},
+      show_only,
+      {"--print-labels", nullptr, false, Switch(&c->print_labels)},
+      {"--no-tests", nullptr, true,
+       [c](std::string_view what, const std::string& v, std::string* e) {
+         return OneOf<NoTests>(what, v, {{"error", NoTests::kError}, {"ignore", NoTests::kIgnore}},
+                               &c->no_tests, e);
+       },
+       "CTEST_NO_TESTS_ACTION"},
+      {"--schedule-random", nullptr, false, Switch(&c->schedule_random)},
+      {"--output-log", "-O", true, File(&o->log_path)},
       {"--output-junit", nullptr, true, File(&o->junit_path)},
       {"--extra-verbose", "-VV", false, Set(&o->verbosity, 2)},
       {"--verbose-ctest", "-V", false, Set(&o->verbosity, 2)},
+      {"--quiet-ctest", "-Q", false, Set(&o->verbosity, 0)},
+      {"--debug", nullptr, false, Set(&o->verbosity, 2)},
+      progress,
+      {"--max-width", nullptr, true, Checked(1, INT_MAX, "a width (1 or more)")},
+      {"--interactive-debug-mode", nullptr, true,
+       Checked(0, 1, "0 or 1 (it only matters on Windows)")},
+      {"--test-output-size-passed", nullptr, true,
+       Checked(0, INT_MAX, "a number of bytes (0 or more)")},
+      {"--test-output-size-failed", nullptr, true,
+       Checked(0, INT_MAX, "a number of bytes (0 or more)")},
+      {"--test-output-truncation", nullptr, true,
+       [](std::string_view what, const std::string& v, std::string* e) {
+         int ignored = 0;
+         return OneOf<int>(what, v, {{"tail", 0}, {"middle", 1}, {"head", 2}}, &ignored, e);
+       }},
+      {"--no-label-summary", nullptr, false, Accepted()},
+      {"--no-subproject-summary", nullptr, false, Accepted()},
+      {"--list-presets", nullptr, false,
+       Refuse("mprun ctest does not read CMakePresets.json yet; use ctest --list-presets")},
+      {"--preset", nullptr, true,
+       Refuse("mprun ctest does not read CMakePresets.json yet: give the preset's options "
+              "(--test-dir, -R, -L, -j...) on the command line, or use ctest --preset")},
+      {"--resource-spec-file", nullptr, true,
+       Refuse("mprun ctest does not allocate RESOURCE_GROUPS yet; use ctest for tests that "
+              "need them")},
+      {"--test-load", nullptr, true,
+       Refuse("mprun ctest does not hold tests back by the load average yet; leave it out, or "
+              "give fewer jobs (-j N)")},
+      {"--stop-time", nullptr, true,
+       Refuse("mprun ctest does not stop at a time of day yet; use --timeout SECONDS")},
+      refuse("--failover", "-F", false,
+             "mprun ctest does not resume an interrupted run; run it again (with --rerun-failed "
+             "to run what failed)"),
+      refuse("--dashboard", "-D", true, kNotDashboards),
+      refuse("--test-model", "-M", true, kNotDashboards),
+      refuse("--test-action", "-T", true, kNotDashboards),
+      refuse("--group", nullptr, true, kNotDashboards),
+      refuse("--script-new-process", "-SP", true, kNotDashboards),
+      refuse("--script", "-S", true, kNotDashboards),
+      refuse("--add-notes", "-A", true, kNotDashboards),
+      refuse("--extra-submit", nullptr, true, kNotDashboards),
+      refuse("--submit-index", nullptr, true, kNotDashboards),
+      refuse("--http1.0", nullptr, false, kNotDashboards),
+      refuse("--no-compress-output", nullptr, false, kNotDashboards),
+      refuse("--tomorrow-tag", nullptr, false, kNotDashboards),
+      refuse("--overwrite", nullptr, true, kNotDashboards),
+      refuse("--test-command", nullptr, true, kNotDashboards),
+      refuse("--test-timeout", nullptr, true, kNotDashboards),
+      refuse("--force-new-ctest-process", nullptr, false, kNotDashboards),
       ListTimeoutFlag(&c->list_timeout_s),
+      {"--version", nullptr, false, Switch(&c->version), nullptr, nullptr, true},
+      {"-version", "/V", false, Switch(&c->version), nullptr, nullptr, true},
       {"--help", "-h", false, Switch(&c->help), nullptr, nullptr, true},
+      {"-help", "-H", false, Switch(&c->help), nullptr, nullptr, true},
+      {"-usage", "/?", false, Switch(&c->help), nullptr, nullptr, true},
   };
 }
+
 
 // Driver mode's flags and GoogleTest's over the whole run (GTEST_FILTER
 // and GTEST_ALSO_RUN_DISABLED_TESTS as gtest reads them).
@@ -559,7 +730,15 @@ bool ParseCtestOptions(int argc, char** argv, const GetEnv& getenv, Options* run
   std::vector<Flag> table = CtestFlags(&c, &o);
   for (Flag& f : RunFlags(&o, &shard_flag)) table.push_back(std::move(f));
   const Other refuse = [](char* arg, bool, std::string* e) {
-    *e = std::string(arg) + ": unknown ctest option (" + kCtestUsage + "; --help lists them)";
+    const std::string a = arg;
+    const std::string name = a.substr(0, a.find('='));
+    if (a.rfind("--build-", 0) == 0) {  // --build-and-test's many options
+      *e = name + ": " + kNotDashboards;
+    } else if (a.rfind("--help-", 0) == 0) {  // --help-full, --help-manual...
+      *e = name + ": mprun ctest does not print CMake's manuals; use ctest itself";
+    } else {
+      *e = a + ": unknown ctest option (" + kCtestUsage + "; --help lists them)";
+    }
     return false;
   };
   if (!ParseWith(table, argc, argv, refuse, getenv, err)) return false;
@@ -626,19 +805,27 @@ const char* CtestHelp() {
       "Runs the CTest suite of a CMake build folder through mprun's pool. The tests come\n"
       "from `ctest --show-only=json-v1`; GoogleTest binaries are run in batches of their\n"
       "own tests, any other test as one command, as ctest runs it.\n"
-      "ctest's options:\n"
+      "ctest's options (docs/ctest.md has the table of every one):\n"
       "  --test-dir DIR          the build folder (default: the current directory)\n"
       "  -C, --build-config CFG  the configuration (multi-config generators)\n"
       "  -R/-E REGEX             tests whose name matches / does not match\n"
       "  -L/-LE REGEX            tests with a label that matches / none that matches\n"
-      "  -j N                    parallel workers (default: all usable cores)\n"
+      "  -I SPEC, -U, --rerun-failed, -FA/-FS/-FC REGEX\n"
+      "                          selections ctest makes (mprun asks it)\n"
+      "  -j [N], --parallel [N]  parallel workers (default, and without N: all usable\n"
+      "                          cores) [CTEST_PARALLEL_LEVEL]\n"
       "  --timeout SECONDS       limit for tests without a TIMEOUT property\n"
       "  --stop-on-failure       stop at the first failure\n"
       "  --output-on-failure     accepted: mprun always shows a failed test's output\n"
-      "  --repeat until-fail:N | until-pass:N | after-timeout:N\n"
-      "  -N, --show-only         list the tests and exit\n"
+      "  --repeat until-fail:N | until-pass:N | after-timeout:N, --repeat-until-fail N\n"
+      "  --schedule-random       a random order\n"
+      "  --no-tests=error|ignore no test selected: a failure, or silence\n"
+      "                          [CTEST_NO_TESTS_ACTION]\n"
+      "  -N, --show-only[=json-v1]  list the tests and exit (json-v1: ctest's listing)\n"
+      "  --print-labels          ctest's list of labels\n"
       "  --output-junit FILE     JUnit XML report\n"
-      "  -V, -VV                 one line per test\n"
+      "  -O, --output-log FILE   a log of the run (what -v prints)\n"
+      "  -V, -VV / -Q            one line per test / failures and summary only\n"
       "  --list-timeout SECONDS  limit on ctest's listing and each binary's (default 60)\n"
       "Every mprun option (mprun --help) works too.\n";
   return text.c_str();

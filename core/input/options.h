@@ -63,6 +63,7 @@ struct Options {
   int verbosity = 1;                            // 0 -q, 1 default, 2 -v
   std::string junit_path;                       // --junit-xml=F
   std::string trace_path;                       // --trace=F
+  std::string log_path;                         // mprun ctest's -O/--output-log F
   ProgressMode progress = ProgressMode::kAuto;  // --progress=auto|bar|dots|none
   ColorMode color = ColorMode::kAuto;           // --color=auto|always|never
   int durations = 0;                            // --durations=N: the N slowest tests at the end
@@ -162,16 +163,30 @@ const char* ReportHelp();
 // ctest's options mean for a run (-j, -N, --stop-on-failure,
 // --output-junit) goes into Options; the rest is here.
 enum class CtestRepeat { kNone, kUntilFail, kUntilPass, kAfterTimeout };
+// --no-tests=error|ignore [CTEST_NO_TESTS_ACTION]: what a selection of no
+// test means (ctest's default: a warning, success).
+enum class NoTests { kDefault, kError, kIgnore };
 struct CtestOptions {
   std::string test_dir;  // --test-dir (default: the current directory)
   std::string config;    // -C/--build-config
   // -R, -E, -L, -LE (extended regular expressions; "" = not given).
   std::string include, exclude, label, label_exclude;
+  // The selection options as given (-R, -E, -L, -LE, -I, -U,
+  // --rerun-failed, -FA, -FS, -FC), word by word, for ctest's own listing
+  // when one of them is a selection only ctest makes (`by_ctest`).
+  std::vector<std::string> selection;
+  bool by_ctest = false;
   std::optional<double> timeout_s;          // --timeout: for tests without TIMEOUT
-  CtestRepeat repeat = CtestRepeat::kNone;  // --repeat MODE:N
+  CtestRepeat repeat = CtestRepeat::kNone;  // --repeat MODE:N, --repeat-until-fail N
   int repeat_count = 1;
   double list_timeout_s = 60;  // --list-timeout: ctest's listing and each binary's
+  NoTests no_tests = NoTests::kDefault;
+  // -N/--show-only[=human|json-v1]: "" when not given.
+  std::string show_only;
+  bool print_labels = false;    // --print-labels: ctest's own listing of them
+  bool schedule_random = false;  // --schedule-random
   bool help = false;
+  bool version = false;
 };
 // argv[0] is "ctest". Unknown options are errors naming them.
 bool ParseCtestOptions(int argc, char** argv, const GetEnv& getenv, Options* run, CtestOptions* out,

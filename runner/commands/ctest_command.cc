@@ -21,7 +21,9 @@
 #include <vector>
 
 #include "core/input/ctest_listing.h"
+#include "core/file_io.h"
 #include "core/input/options.h"
+#include "core/version.h"
 #include "runner/framework/test_framework.h"
 #include "runner/listing/binary_listing.h"
 #include "runner/listing/ctest_listing_cache.h"
@@ -87,6 +89,16 @@ struct CtestListing {
   std::string snapshot, not_kept;
 };
 
+// ctest run in the build folder for `what` (--show-only=json-v1, ...),
+// with the configuration, and the selection options when `selected`.
+std::vector<std::string> CtestArgv(const std::string& ctest, const char* what,
+                                   const core::CtestOptions& c, bool selected) {
+  std::vector<std::string> argv = {ctest, what};
+  if (!c.config.empty()) argv.insert(argv.end(), {"-C", c.config});
+  if (selected) argv.insert(argv.end(), c.selection.begin(), c.selection.end());
+  return argv;
+}
+
 // ctest's own listing of the folder: as the cache keeps it, or as ctest
 // prints it now, within the listing limit.
 bool ListCtest(Spawner& spawner, const CtestCache& cache, const std::string& dir,
@@ -103,8 +115,7 @@ bool ListCtest(Spawner& spawner, const CtestCache& cache, const std::string& dir
   if (!cache.Find(listing->inputs, &listing->json)) {
     // False only with why, which then says the listing will not be kept.
     (void)cache.Snapshot(listing->inputs, &listing->snapshot, &listing->not_kept);
-    job.argv = {ctest, "--show-only=json-v1"};
-    if (!c.config.empty()) job.argv.insert(job.argv.end(), {"-C", c.config});
+    job.argv = CtestArgv(ctest, "--show-only=json-v1", c, false);
     job.dir = dir;  // not --test-dir: every ctest since 3.14 understands this
     std::vector<Listing> out;
     if (!ListAll(spawner, {job}, {"--show-only=json-v1", ""}, c.list_timeout_s, 1, &out, err)) {
@@ -466,13 +477,15 @@ class CtestWay : public WayIn {
  public:
   bool Launches() const override { return true; }
   CtestWay(Table table, std::vector<core::CtestTest> listed, std::vector<Classified> how,
-           const core::CtestOptions& c, uint64_t slowest_listing_ns, Spawner& spawner)
+           const core::CtestOptions& c, uint64_t slowest_listing_ns, Spawner& spawner,
+           std::string dir)
       : table_(std::move(table)),
         listed_(std::move(listed)),
         how_(std::move(how)),
         ctest_opts_(c),
         slowest_ns_(slowest_listing_ns),
-        spawner_(spawner) {}
+        spawner_(spawner),
+        dir_(std::move(dir)) {}
 
   core::RunInfo Run() const {
     core::RunInfo run;
@@ -517,9 +530,40 @@ class CtestWay : public WayIn {
       RunCommands(commands_, tests, runtime);
     };
     spec->work = [this](WorkerRuntime& runtime) { RunDriverWorker(driver_, runtime); };
+    spec->after_run = [this, &run](Supervisor* supervisor) {
+      WriteFailedLog(run, supervisor->ledger());
+    };
   }
 
  private:
+  // ctest's record of the tests that failed, which `ctest --rerun-failed`
+  // (and mprun ctest's) reads: "N:name" by ctest's test number, for each
+  // ctest test that did not pass and was not skipped (a test that did not
+  // run because its fixture failed counts, as in ctest). As ctest, a run
+  // without failures leaves the last record as it was.
+  void WriteFailedLog(const core::RunInfo& run, const core::Ledger& ledger) const {
+    std::map<uint32_t, bool> failed;  // by listing index, in ctest's order
+    for (uint32_t t = 0; t < run.tests.size() && t < table_.ctest_of.size(); ++t) {
+      if (!ledger.Finished(t)) continue;
+      const core::Outcome o = ledger.Get(t).outcome;
+      if (o != core::Outcome::kPassed && o != core::Outcome::kSkipped) {
+        failed[table_.ctest_of[t]] = true;
+      }
+    }
+    if (failed.empty()) return;
+    std::string text;
+    for (const auto& [i, yes] : failed) {
+      text += std::to_string(i + 1) + ":" + listed_[i].name + "\n";
+    }
+    const std::string folder = dir_ + "/Testing/Temporary";
+    mkdir((dir_ + "/Testing").c_str(), 0755);
+    mkdir(folder.c_str(), 0755);
+    std::string err;
+    if (!core::WriteFileAtomically(folder + "/LastTestsFailed.log", text, &err)) {
+      Warn("ctest's record of failed tests not written: " + err);
+    }
+  }
+
   void PrepareCommands(const core::RunInfo& run) {
     commands_.spawner = &spawner_;
     commands_.tests.resize(run.tests.size());
@@ -543,6 +587,7 @@ class CtestWay : public WayIn {
   const core::CtestOptions ctest_opts_;
   uint64_t slowest_ns_;
   Spawner& spawner_;
+  const std::string dir_;  // the build folder
   DriverSetup driver_;
   CommandSetup commands_;
 };
@@ -593,15 +638,48 @@ void RunTwinsAsTheyAre(const std::vector<core::CtestTest>& listed,
   }
 }
 
-// The listed tests ctest would run, checked and classified; false with
-// `err` for a test mprun cannot run.
-bool PickTests(const std::vector<core::CtestTest>& listed, const core::CtestOptions& c,
-               std::vector<uint32_t>* picked, std::vector<Classified>* how, std::string* err) {
-  std::vector<bool> selected;
-  if (!core::SelectCtestTests(listed, {c.include, c.exclude, c.label, c.label_exclude}, &selected,
-                              err)) {
+// A selection only ctest makes (-I, -U, --rerun-failed, -FA/-FS/-FC):
+// ctest lists the tests it would run, with every selection option given,
+// and each is found in the whole listing (ctest keeps the order).
+bool SelectByCtest(Spawner& spawner, const std::string& dir, const core::CtestOptions& c,
+                   const std::vector<core::CtestTest>& listed, std::vector<bool>* selected,
+                   std::string* err) {
+  std::string ctest;
+  if (!FindOnPath("ctest", &ctest)) {
+    *err = "ctest: not found on PATH (mprun ctest asks it for the tests)";
     return false;
   }
+  ListingJob job;
+  job.shown = "ctest's selection in " + dir;
+  job.argv = CtestArgv(ctest, "--show-only=json-v1", c, true);
+  job.dir = dir;
+  std::vector<Listing> out;
+  std::vector<core::CtestTest> chosen;
+  if (!ListAll(spawner, {job}, {"--show-only=json-v1", ""}, c.list_timeout_s, 1, &out, err)) {
+    return false;
+  }
+  if (!core::ParseCtestJson(out[0].out, &chosen, err)) {
+    *err = job.shown + ": " + *err;
+    return false;
+  }
+  selected->assign(listed.size(), false);
+  size_t at = 0;
+  for (const core::CtestTest& t : chosen) {
+    while (at < listed.size() && listed[at].name != t.name) ++at;
+    if (at == listed.size()) {
+      *err = job.shown + ": it selects test " + t.name +
+             ", which is not where its whole listing has it (the folder changed meanwhile?)";
+      return false;
+    }
+    (*selected)[at++] = true;
+  }
+  return true;
+}
+
+// The listed tests ctest would run (`selected`), checked and classified;
+// false with `err` for a test mprun cannot run.
+bool PickTests(const std::vector<core::CtestTest>& listed, const std::vector<bool>& selected,
+               std::vector<uint32_t>* picked, std::vector<Classified>* how, std::string* err) {
   how->resize(listed.size());
   ProgramsSeen seen;
   for (uint32_t i = 0; i < listed.size(); ++i) {
@@ -639,6 +717,28 @@ void KeepCtestListing(const CtestCache& cache, const CtestListing& listing,
   }
 }
 
+// Runs ctest itself in `dir` for what only it prints (it replaces mprun:
+// its output and exit status are ctest's).
+int AskCtest(const std::string& dir, const char* what, const core::CtestOptions& c,
+             bool selected) {
+  std::string ctest, err;
+  if (!FindOnPath("ctest", &ctest)) {
+    err = "ctest: not found on PATH (mprun ctest asks it for this)";
+  } else if (chdir(dir.c_str()) != 0) {
+    err = dir + ": " + std::strerror(errno);
+  } else {
+    std::vector<std::string> words = CtestArgv(ctest, what, c, selected);
+    std::vector<char*> argv;
+    for (std::string& w : words) argv.push_back(w.data());
+    argv.push_back(nullptr);
+    std::fflush(nullptr);
+    execv(ctest.c_str(), argv.data());
+    err = ctest + ": " + std::strerror(errno);
+  }
+  std::fprintf(stderr, "%s%s\n", core::ErrorPrefix(core::Command::kCtest).c_str(), err.c_str());
+  return kUsage;
+}
+
 }  // namespace
 
 int RunCtest(int argc, char** argv) {
@@ -657,6 +757,10 @@ int RunCtest(int argc, char** argv) {
     std::fputs(core::CtestHelp(), stdout);
     return 0;
   }
+  if (c.version) {
+    std::printf("mprun %s\n", core::kMprunVersion);
+    return 0;
+  }
   timings::Mark("options");
   ClearGtestEnvironment();
   const std::string given = c.test_dir.empty() ? "." : c.test_dir;
@@ -667,6 +771,9 @@ int RunCtest(int argc, char** argv) {
     return fail();
   }
   const std::string dir = resolved;
+  // What ctest itself prints: its JSON listing, its labels.
+  if (c.show_only == "json-v1") return AskCtest(dir, "--show-only=json-v1", c, true);
+  if (c.print_labels) return AskCtest(dir, "--print-labels", c, false);
   ForkSpawner programs;  // listings here, launches in the workers
   const std::string cache_dir =
       ListingCacheDir(opts.history_path, opts.no_history, opts.no_listing_cache);
@@ -675,10 +782,24 @@ int RunCtest(int argc, char** argv) {
   std::vector<core::CtestTest> listed;
   if (!ListCtest(programs, ctest_cache, dir, c, &ctest_listing, &listed, &err)) return fail();
   timings::Mark("ctest's listing");
+  std::vector<bool> selected;
+  if (c.by_ctest ? !SelectByCtest(programs, dir, c, listed, &selected, &err)
+                 : !core::SelectCtestTests(listed, {c.include, c.exclude, c.label, c.label_exclude},
+                                           &selected, &err)) {
+    return fail();
+  }
   std::vector<uint32_t> picked;
   std::vector<Classified> how;
-  if (!PickTests(listed, c, &picked, &how, &err)) return fail();
+  if (!PickTests(listed, selected, &picked, &how, &err)) return fail();
   timings::Mark("selection");
+  if (picked.empty() && !opts.list && c.no_tests != core::NoTests::kIgnore) {
+    // ctest's words, on stderr; a failure only when asked for.
+    std::fprintf(stderr, "mprun ctest: No tests were found!!!%s\n",
+                 c.no_tests == core::NoTests::kError ? "" : " (--no-tests=error fails the run)");
+    if (c.no_tests == core::NoTests::kError) {
+      return static_cast<int>(core::ExitStatus::kTestsFailed);
+    }
+  }
   Table table;
   uint64_t slowest_ns = 0;
   AddOneTests(listed, picked, how, &table);
@@ -691,8 +812,9 @@ int RunCtest(int argc, char** argv) {
   timings::Mark("binaries' listings");
   AddCommands(listed, picked, how, &table);
   GtestFlags flags;
+  flags.shuffle = c.schedule_random;
   ApplyRepeat(c, &opts);
-  CtestWay way(std::move(table), std::move(listed), std::move(how), c, slowest_ns, programs);
+  CtestWay way(std::move(table), std::move(listed), std::move(how), c, slowest_ns, programs, dir);
   core::RunInfo run = way.Run();
   return RunTests(opts, opts.processes.value_or(-1), flags, "mprun", std::move(run), way);
 }

@@ -521,7 +521,7 @@ int Engine::Run(int processes) {
   const core::ConsoleOptions console = ConsoleFor(opts_, spec_.brief);
   Reporters reporters(stdout, console,
                       {opts_.junit_path, opts_.trace_path, opts_.json_path, opts_.html_path,
-                       spec_.gtest_output_format, spec_.gtest_output_path});
+                       spec_.gtest_output_format, spec_.gtest_output_path, opts_.log_path});
   SupervisorOptions sopt = SupervisorOptionsFor();
   // Judging durations needs the history as it was before this run.
   if ((opts_.perf_report || opts_.fail_on_slowdown_pct > 0) && opts_.no_history) {

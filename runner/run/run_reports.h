@@ -23,6 +23,8 @@ struct ReportFiles {
   std::string html;   // --html
   // --gtest_output: one merged file in gtest's schema (workers write none).
   std::string gtest_output_format, gtest_output_path;
+  // mprun ctest's -O/--output-log: what -v prints, without colour or progress.
+  std::string log;
 };
 
 class Reporters {
@@ -33,7 +35,7 @@ class Reporters {
   Reporters& operator=(const Reporters&) = delete;
 
   // In the order they hear each event: console, JUnit, trace, JSON, HTML,
-  // gtest's format.
+  // gtest's format, the log.
   const std::vector<core::Reporter*>& all() const { return all_; }
   // True when a report file could not be written (each said why on stderr).
   bool Failed() const;

@@ -110,6 +110,7 @@ class Supervisor : private DeadlineWatch::Hands {
   // test is not_run, with `error` said once.
   void FailBeforeStart(const std::string& error);
   const core::RunSummary& summary() const { return summary_; }
+  const core::Ledger& ledger() const { return ledger_; }
   uint32_t live_workers() const;
   uint32_t launches() const { return launches_; }
   // The serial phase (serial and exclusive tests, one worker, nothing else

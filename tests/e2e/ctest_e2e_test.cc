@@ -288,6 +288,176 @@ TEST_F(CtestE2eTest, AProgramThatCannotBeListedRunsWholeAndIsNotListedAgain) {
   }
 }
 
+// mprun's verdicts in ctest's words: the one it gives finer (every test of
+// the program skipped by its global environment, which ctest calls passed).
+std::map<std::string, std::string> InCtestsWords(std::map<std::string, std::string> got) {
+  if (auto it = got.find("own_main_environment_skips"); it != got.end() && it->second == "skipped")
+    it->second = "passed";
+  return got;
+}
+
+// Each of ctest's options beside real ctest, on the same build: the same
+// ctest tests run, each ends the same, and the exit status is 0 for both
+// or for neither.
+TEST_F(CtestE2eTest, EachOptionSelectsAndEndsAsUnderCtest) {
+  const std::vector<std::vector<std::string>> rows = {
+      {"-I", "2,5"},
+      {"--tests-information", "1,30,7"},
+      {"-U", "-I", "1,3", "-R", "^whole$"},
+      {"-FA", "db", "-R", "^db_user$"},
+      {"-FS", "db", "-R", "^db_"},
+      {"-FC", "db", "-R", "^db_"},
+      {"-R", "^Discovered", "-j"},  // ctest 3.25 takes what follows -j as its count
+      {"--parallel", "2", "-R", "^Other|^Prefix"},
+      {"--schedule-random", "-R", "^(catch2|doctest):"},
+      {"--repeat-until-fail", "2", "-R", "^script_"},
+      {"-E", "catch|doctest|times_out|within|Prefix", "-j1"},
+      {"--max-width", "40", "--no-label-summary", "--no-subproject-summary", "-R", "^whole$"},
+      {"--test-output-size-failed", "100", "--test-output-truncation", "head", "-R", "fails$"},
+      {"--interactive-debug-mode", "0", "--output-on-failure", "-R", "^own_main"},
+      {"--no-tests=error", "-R", "^nothing$"},
+      {"--no-tests=ignore", "-R", "^nothing$"},
+      {"-R", "^nothing$"},
+  };
+  for (const std::vector<std::string>& options : rows) {
+    std::string shown;
+    for (const std::string& o : options) shown += " " + o;
+    ScratchDir dir;
+    std::vector<std::string> argv = {kCtest, "--test-dir", build_->path()};
+    argv.insert(argv.end(), options.begin(), options.end());
+    const Proc ctest = testing_util::Run(argv, Env(), dir);
+    argv[0] = kMprun;
+    argv.insert(argv.begin() + 1, "ctest");
+    argv.insert(argv.end(), {"--no-history", "--json=" + dir.File("r.json")});
+    const Proc p = testing_util::Run(argv, Env(), dir);
+    EXPECT_EQ(p.status != 0, ctest.status != 0) << shown << "\n" << ctest.out << p.out << p.err;
+    EXPECT_NE(p.status, 2) << shown << "\n" << p.err;
+    const std::map<std::string, std::string> want = CtestOutcomes(ctest.out);
+    EXPECT_EQ(InCtestsWords(MprunOutcomes(testing_util::ReadFile(dir.File("r.json")))), want)
+        << shown << "\n" << ctest.out << p.out << p.err;
+    if (options[0] == "--no-tests=error") {
+      EXPECT_NE(p.err.find("No tests were found"), std::string::npos) << p.err;
+    }
+  }
+}
+
+// ctest's record of failed tests, both ways: what mprun ctest writes,
+// `ctest --rerun-failed` reruns; what ctest wrote, mprun ctest reruns.
+TEST_F(CtestE2eTest, RerunFailedWorksWithCtestInBothDirections) {
+  ScratchDir dir;
+  const std::string log = build_->File("Testing/Temporary/LastTestsFailed.log");
+  auto ctest = [&](std::vector<std::string> options) {
+    options.insert(options.begin(), {kCtest, "--test-dir", build_->path()});
+    return testing_util::Run(options, Env(), dir);
+  };
+  auto mprun = [&](std::vector<std::string> options) {
+    options.insert(options.begin(), {kMprun, "ctest", "--test-dir", build_->path(), "--no-history",
+                                     "--json=" + dir.File("r.json")});
+    return testing_util::Run(options, Env(), dir);
+  };
+  const std::string selection = "^(will_fail|skipped_by_code|Discovered.Fails|broken_user|whole)$";
+  // What ctest writes for this selection, then what mprun writes.
+  ctest({"-R", selection});
+  const std::string ctest_wrote = testing_util::ReadFile(log);
+  ASSERT_NE(ctest_wrote.find(":Discovered.Fails\n"), std::string::npos) << ctest_wrote;
+  unlink(log.c_str());
+  Proc p = mprun({"-R", selection});
+  EXPECT_EQ(p.status, 1) << p.out << p.err;
+  EXPECT_EQ(testing_util::ReadFile(log), ctest_wrote);
+  // ctest reruns what mprun recorded.
+  Proc c = ctest({"--rerun-failed"});
+  std::map<std::string, std::string> want = CtestOutcomes(c.out);
+  EXPECT_EQ(want, (std::map<std::string, std::string>{{"Discovered.Fails", "failed"},
+                                                      {"broken_setup", "failed"},
+                                                      {"broken_user", "failed"}}))
+      << c.out;
+  // A run without failures leaves the record as it was (as ctest does).
+  p = mprun({"-R", "^whole$"});
+  EXPECT_EQ(p.status, 0) << p.out << p.err;
+  EXPECT_EQ(testing_util::ReadFile(log), ctest_wrote);
+  // mprun reruns what ctest recorded.
+  c = ctest({"-R", "^script_"});
+  p = mprun({"--rerun-failed"});
+  EXPECT_EQ(p.status, 1) << p.out << p.err;
+  EXPECT_EQ(MprunOutcomes(testing_util::ReadFile(dir.File("r.json"))),
+            (std::map<std::string, std::string>{{"script_fails", "failed"}}));
+  EXPECT_EQ(CtestOutcomes(ctest({"--rerun-failed"}).out),
+            (std::map<std::string, std::string>{{"script_fails", "failed"}}));
+}
+
+// What only ctest prints is ctest's own; CTEST_PARALLEL_LEVEL sets the
+// workers; -O writes a log a person can read; every option of the
+// installed ctest's --help is taken or refused with a reason.
+TEST_F(CtestE2eTest, CtestsOwnListingsVariablesLogAndEveryOptionOfItsHelp) {
+  ScratchDir dir;
+  for (const std::vector<std::string>& ask :
+       std::vector<std::vector<std::string>>{{"--show-only=json-v1", "-R", "^db_user$"},
+                                             {"--print-labels"}}) {
+    std::vector<std::string> argv = {kCtest, "--test-dir", build_->path()};
+    argv.insert(argv.end(), ask.begin(), ask.end());
+    const Proc c = testing_util::Run(argv, Env(), dir);
+    argv[0] = kMprun;
+    argv.insert(argv.begin() + 1, "ctest");
+    const Proc p = testing_util::Run(argv, Env(), dir);
+    EXPECT_EQ(p.status, c.status) << ask[0];
+    // ctest says where --test-dir took it; mprun runs it there.
+    const std::string moved = "Internal ctest changing into directory: " + build_->path() + "\n";
+    EXPECT_EQ(p.out, c.out.rfind(moved, 0) == 0 ? c.out.substr(moved.size()) : c.out) << ask[0];
+  }
+  std::map<std::string, std::string> env = Env();
+  env["CTEST_PARALLEL_LEVEL"] = "1";
+  Proc p = testing_util::Run({kMprun, "ctest", "--test-dir", build_->path(), "-R", "^whole$",
+                              "--no-history", "-O", dir.File("log.txt")},
+                             env, dir);
+  EXPECT_EQ(p.status, 0) << p.err;
+  EXPECT_NE(p.out.find("3 tests, 1 worker\n"), std::string::npos) << p.out;
+  const std::string log = testing_util::ReadFile(dir.File("log.txt"));
+  EXPECT_NE(log.find("PASSED    Whole.Two"), std::string::npos) << log;
+  EXPECT_NE(log.find("mprun: 3 passed, 0 failed, 0 skipped"), std::string::npos) << log;
+  EXPECT_EQ(log.find('\x1b'), std::string::npos) << "no colour in the log";
+
+  const Proc help = testing_util::Run({kCtest, "--help"}, Env(), dir);
+  std::istringstream lines(help.out);
+  // A value each option that takes one accepts.
+  const std::map<std::string, std::string> values = {
+      {"-j", "2"}, {"--parallel", "2"}, {"--repeat", "until-fail:2"}, {"--repeat-until-fail", "2"},
+      {"-I", "1,2"}, {"--tests-information", "1,2"}, {"--max-width", "80"},
+      {"--test-output-size-passed", "100"}, {"--test-output-size-failed", "100"},
+      {"--test-output-truncation", "tail"}, {"--interactive-debug-mode", "0"}, {"--timeout", "5"},
+      {"--no-tests", "error"}, {"-N", ""}, {"--show-only", ""}};
+  size_t checked = 0;
+  for (std::string l; std::getline(lines, l);) {
+    if (l.size() < 3 || l.rfind("  ", 0) != 0 || (l[2] != '-' && l[2] != '/')) continue;
+    std::istringstream words(l.substr(0, l.find(" = ")));
+    std::vector<std::string> w;
+    for (std::string x; words >> x;) w.push_back(x);
+    for (size_t k = 0; k < w.size(); ++k) {
+      std::string spellings = w[k];
+      if (spellings[0] != '-' && spellings[0] != '/') continue;
+      if (spellings.back() == ',') spellings.pop_back();
+      const bool takes_value = k + 1 < w.size() && w[k + 1][0] == '<';
+      std::istringstream parts(spellings);
+      for (std::string o; std::getline(parts, o, ',');) {
+        o = o.substr(0, o.find_first_of("=["));
+        if (o.empty() || (o[0] != '-' && o[0] != '/')) continue;
+        std::vector<std::string> argv = {kMprun, "ctest", o};
+        const auto v = values.find(o);
+        if (v != values.end() && !v->second.empty()) argv.push_back(v->second);
+        if (v == values.end() && takes_value) argv.push_back("x");
+        argv.push_back("--help");  // parsed, then nothing is run
+        const Proc r = testing_util::Run(argv, Env(), dir);
+        ++checked;
+        // Taken, or refused by name with a reason (not as unknown).
+        EXPECT_TRUE(r.status == 0 ||
+                    (r.status == 2 && r.err.rfind("mprun ctest: error: -", 0) == 0 &&
+                     r.err.find("unknown") == std::string::npos))
+            << o << ": " << r.status << " " << r.err;
+      }
+    }
+  }
+  EXPECT_GT(checked, 90u) << help.out;
+}
+
 void Copy(const std::string& from, const std::string& to) {
   unlink(to.c_str());
   std::ofstream(to, std::ios::binary) << std::ifstream(from, std::ios::binary).rdbuf();
@@ -433,8 +603,9 @@ TEST(CtestBadInputTest, ExitsTwoNamingTheProblem) {
       {{"--test-dir",
         Folder(dir, "missing", "add_test(gone \"" + dir.File("no-such-prog") + "\")\n")},
        "ctest test gone: ctest found no program to run"},
-      {{"--test-dir", dir.File("empty"), "--schedule-random"},
-       "--schedule-random: unknown ctest option"},
+      {{"--test-dir", dir.File("empty"), "--schedule-randomly"},
+       "--schedule-randomly: unknown ctest option"},
+      {{"--test-dir", dir.File("empty"), "-T", "Test"}, "runs tests, not dashboards"},
   };
   for (const auto& c : cases) {
     std::vector<std::string> argv = {kMprun, "ctest"};

@@ -275,15 +275,20 @@ struct CtestParsed {
   CtestOptions ctest;
   std::string err;
 };
-CtestParsed ParseCtest(std::vector<std::string> args) {
+CtestParsed ParseCtest(std::vector<std::string> args,
+                       const std::map<std::string, std::string>& env = {}) {
   args.insert(args.begin(), "ctest");
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   CtestParsed p;
   p.ok = ParseCtestOptions(
-      static_cast<int>(args.size()), argv.data(), [](const char*) { return nullptr; }, &p.run,
-      &p.ctest, &p.err);
+      static_cast<int>(args.size()), argv.data(),
+      [&env](const char* name) -> const char* {
+        const auto it = env.find(name);
+        return it == env.end() ? nullptr : it->second.c_str();
+      },
+      &p.run, &p.ctest, &p.err);
   return p;
 }
 
@@ -332,9 +337,112 @@ TEST(OptionsTest, CtestTakesCtestsOptionsAndARunsOptions) {
   EXPECT_EQ(p.run.json_path, "r.json");
 }
 
+// ctest's -j takes a number only when one follows (CMake 3.29's -j
+// without one: all usable cores); never the next option.
+TEST(OptionsTest, CtestsParallelTakesANumberOnlyWhenOneFollows) {
+  EXPECT_EQ(ParseCtest({"-j", "-N"}).run.processes, -1);
+  EXPECT_TRUE(ParseCtest({"-j", "-N"}).run.list);
+  EXPECT_EQ(ParseCtest({"-j"}).run.processes, -1);
+  EXPECT_EQ(ParseCtest({"-j", "3"}).run.processes, 3);
+  EXPECT_EQ(ParseCtest({"-j3"}).run.processes, 3);
+  EXPECT_EQ(ParseCtest({"--parallel", "5", "-N"}).run.processes, 5);
+  EXPECT_EQ(ParseCtest({"--parallel=6"}).run.processes, 6);
+  EXPECT_EQ(ParseCtest({"--parallel", "build"}).err.rfind("build: unknown ctest option", 0), 0u);
+  EXPECT_EQ(ParseCtest({"-j", "0"}).err, "--parallel: '0' is not a number of jobs (1 or more)");
+  // mprun's own spelling still works; ctest's comes first where both are.
+  EXPECT_EQ(ParseCtest({"--processes=2"}).run.processes, 2);
+}
+
+// ctest's variables, with ctest's precedence: the command line first;
+// MPRUN_PROCESSES, mprun's own, before CTEST_PARALLEL_LEVEL.
+TEST(OptionsTest, CtestsVariablesGiveWayToTheCommandLine) {
+  using Env = std::map<std::string, std::string>;
+  EXPECT_EQ(ParseCtest({}, Env{{"CTEST_PARALLEL_LEVEL", "1"}}).run.processes, 1);
+  EXPECT_EQ(ParseCtest({"-j2"}, Env{{"CTEST_PARALLEL_LEVEL", "1"}}).run.processes, 2);
+  EXPECT_EQ(ParseCtest({"--processes=3"}, Env{{"CTEST_PARALLEL_LEVEL", "1"}}).run.processes, 3);
+  EXPECT_EQ(ParseCtest({}, Env{{"CTEST_PARALLEL_LEVEL", "1"}, {"MPRUN_PROCESSES", "4"}})
+                .run.processes,
+            4);
+  EXPECT_EQ(ParseCtest({"-j2"}, Env{{"MPRUN_PROCESSES", "4"}}).run.processes, 2);
+  EXPECT_EQ(ParseCtest({}, Env{{"CTEST_PARALLEL_LEVEL", ""}}).run.processes, std::nullopt);
+  EXPECT_EQ(ParseCtest({}, Env{{"CTEST_PARALLEL_LEVEL", "many"}}).err,
+            "CTEST_PARALLEL_LEVEL: 'many' is not a number of jobs (1 or more)");
+  EXPECT_EQ(ParseCtest({}, Env{{"CTEST_NO_TESTS_ACTION", "error"}}).ctest.no_tests,
+            NoTests::kError);
+  EXPECT_EQ(ParseCtest({"--no-tests=ignore"}, Env{{"CTEST_NO_TESTS_ACTION", "error"}})
+                .ctest.no_tests,
+            NoTests::kIgnore);
+  EXPECT_FALSE(ParseCtest({}, Env{{"CTEST_NO_TESTS_ACTION", "sometimes"}}).ok);
+  EXPECT_TRUE(ParseCtest({}, Env{{"CTEST_OUTPUT_ON_FAILURE", "1"}}).ok);
+  EXPECT_TRUE(ParseCtest({}, Env{{"CTEST_PROGRESS_OUTPUT", "ON"}}).ok);
+  EXPECT_EQ(ParseCtest({}, Env{{"CTEST_PROGRESS_OUTPUT", "maybe"}}).err,
+            "CTEST_PROGRESS_OUTPUT: 'maybe' is not a boolean (1/0, true/false, yes/no, on/off)");
+}
+
+// ctest's --progress and --show-only are switches there; mprun's forms
+// with a value keep working.
+TEST(OptionsTest, CtestsSwitchesThatShareANameWithMprunsOptions) {
+  EXPECT_EQ(ParseCtest({"--progress", "-N"}).run.progress, ProgressMode::kAuto);
+  EXPECT_TRUE(ParseCtest({"--progress", "-N"}).run.list);
+  EXPECT_EQ(ParseCtest({"--progress=dots"}).run.progress, ProgressMode::kDots);
+  EXPECT_EQ(ParseCtest({"--show-only"}).ctest.show_only, "human");
+  EXPECT_EQ(ParseCtest({"--show-only=json-v1"}).ctest.show_only, "json-v1");
+  EXPECT_EQ(ParseCtest({"--show-only=xml"}).err,
+            "--show-only: 'xml' is not one of human, json-v1");
+  EXPECT_EQ(ParseCtest({"-Q"}).run.verbosity, 0);
+  EXPECT_EQ(ParseCtest({"-O", "log.txt"}).run.log_path, "log.txt");
+  EXPECT_TRUE(ParseCtest({"--schedule-random"}).ctest.schedule_random);
+  EXPECT_EQ(ParseCtest({"--repeat-until-fail", "3"}).ctest.repeat, CtestRepeat::kUntilFail);
+  EXPECT_EQ(ParseCtest({"--repeat-until-fail", "3"}).ctest.repeat_count, 3);
+  EXPECT_FALSE(ParseCtest({"--max-width", "wide"}).ok);
+  EXPECT_FALSE(ParseCtest({"--test-output-truncation", "sideways"}).ok);
+}
+
+// The selection options are kept, word by word, for ctest's own listing;
+// one that only ctest can make hands it the whole selection.
+TEST(OptionsTest, CtestKeepsTheSelectionForCtestWhenOnlyCtestCanMakeIt) {
+  auto p = ParseCtest({"-R", "a", "-j2", "-LE", "slow"});
+  EXPECT_EQ(p.ctest.selection, (std::vector<std::string>{"-R", "a", "-LE", "slow"}));
+  EXPECT_FALSE(p.ctest.by_ctest);
+  // Each as given, and the words ctest is handed.
+  const std::vector<std::pair<std::vector<std::string>, std::vector<std::string>>> cases = {
+      {{"-I", "1,3"}, {"-I", "1,3"}},
+      {{"--tests-information=2,4"}, {"-I", "2,4"}},
+      {{"-U"}, {"-U"}},
+      {{"--rerun-failed"}, {"--rerun-failed"}},
+      {{"-FA", "db"}, {"-FA", "db"}},
+      {{"-FS", "db"}, {"-FS", "db"}},
+      {{"--fixture-exclude-cleanup", "db"}, {"-FC", "db"}},
+  };
+  for (const auto& [given, words] : cases) {
+    std::vector<std::string> args = {"-R", "a"};
+    args.insert(args.end(), given.begin(), given.end());
+    p = ParseCtest(args);
+    ASSERT_TRUE(p.ok) << p.err;
+    EXPECT_TRUE(p.ctest.by_ctest) << given[0];
+    std::vector<std::string> want = {"-R", "a"};
+    want.insert(want.end(), words.begin(), words.end());
+    EXPECT_EQ(p.ctest.selection, want) << given[0];
+  }
+}
+
+TEST(OptionsTest, CtestRefusesDashboardsAndWhatItDoesNotDoYetSayingWhy) {
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"-D", "Experimental"}, {"-T", "Test"}, {"-S", "s.cmake"}, {"-SP", "s.cmake"},
+           {"-M", "Nightly"}, {"--build-and-test", "a"}}) {
+    const CtestParsed p = ParseCtest(args);
+    EXPECT_FALSE(p.ok);
+    EXPECT_NE(p.err.find("runs tests, not dashboards"), std::string::npos) << p.err;
+  }
+  EXPECT_NE(ParseCtest({"--preset", "ci"}).err.find("CMakePresets.json"), std::string::npos);
+  EXPECT_NE(ParseCtest({"--resource-spec-file", "r.json"}).err.find("RESOURCE_GROUPS"),
+            std::string::npos);
+  EXPECT_NE(ParseCtest({"-F"}).err.find("does not resume"), std::string::npos);
+}
+
 TEST(OptionsTest, CtestRefusesWhatItDoesNotKnow) {
-  EXPECT_EQ(ParseCtest({"--schedule-random"}).err,
-            "--schedule-random: unknown ctest option (usage: mprun ctest [CTEST OPTIONS] "
+  EXPECT_EQ(ParseCtest({"--schedule-randomly"}).err,
+            "--schedule-randomly: unknown ctest option (usage: mprun ctest [CTEST OPTIONS] "
             "[MPRUN OPTIONS]; --help lists them)");
   EXPECT_EQ(ParseCtest({"build"}).err.rfind("build: unknown ctest option", 0), 0u);
   EXPECT_EQ(ParseCtest({"--repeat", "forever:2"}).err,
