@@ -468,13 +468,45 @@ Apply Checked(long lo, long hi, const char* expected) {
 constexpr char kNotDashboards[] =
     "mprun ctest runs tests, not dashboards, scripts or builds; use plain ctest for this";
 
-// ctest's options, before a run's in the table: "-LE" must be matched
-// before "-L" would take "E" as its value ("-SP" before "-S"). Where ctest
-// and mprun share a spelling (-j, --progress, --timeout) ctest's wins.
-std::vector<Flag> CtestFlags(CtestOptions* c, Options* o) {
+// ctest's options mprun ctest refuses, each saying why. "-SP" before "-S".
+std::vector<Flag> CtestRefusals() {
   auto refuse = [](const char* name, const char* alias, bool value, const char* why) {
     return Flag{name, alias, value, Refuse(why)};
   };
+  return {
+      {"--resource-spec-file", nullptr, true,
+       Refuse("mprun ctest does not allocate RESOURCE_GROUPS yet; use ctest for tests that "
+              "need them")},
+      {"--test-load", nullptr, true,
+       Refuse("mprun ctest does not hold tests back by the load average yet; leave it out, or "
+              "give fewer jobs (-j N)")},
+      {"--stop-time", nullptr, true,
+       Refuse("mprun ctest does not stop at a time of day yet; use --timeout SECONDS")},
+      refuse("--failover", "-F", false,
+             "mprun ctest does not resume an interrupted run; run it again (with --rerun-failed "
+             "to run what failed)"),
+      refuse("--dashboard", "-D", true, kNotDashboards),
+      refuse("--test-model", "-M", true, kNotDashboards),
+      refuse("--test-action", "-T", true, kNotDashboards),
+      refuse("--group", nullptr, true, kNotDashboards),
+      refuse("--script-new-process", "-SP", true, kNotDashboards),
+      refuse("--script", "-S", true, kNotDashboards),
+      refuse("--add-notes", "-A", true, kNotDashboards),
+      refuse("--extra-submit", nullptr, true, kNotDashboards),
+      refuse("--submit-index", nullptr, true, kNotDashboards),
+      refuse("--http1.0", nullptr, false, kNotDashboards),
+      refuse("--no-compress-output", nullptr, false, kNotDashboards),
+      refuse("--tomorrow-tag", nullptr, false, kNotDashboards),
+      refuse("--overwrite", nullptr, true, kNotDashboards),
+      refuse("--test-command", nullptr, true, kNotDashboards),
+      refuse("--test-timeout", nullptr, true, kNotDashboards),
+      refuse("--force-new-ctest-process", nullptr, false, kNotDashboards),
+  };
+}
+
+// ctest's options that share a spelling with mprun's (-j, --progress) or
+// take a value only sometimes (-j [N], --show-only[=FORMAT]).
+std::vector<Flag> CtestSharedFlags(CtestOptions* c, Options* o) {
   Flag parallel{"--parallel", "-j", true,
                 [o](std::string_view what, const std::string& v, std::string* e) {
                   if (v.empty()) return o->processes = -1, true;  // all usable cores
@@ -522,7 +554,14 @@ std::vector<Flag> CtestFlags(CtestOptions* c, Options* o) {
   };
   parallel.env = "CTEST_PARALLEL_LEVEL";
   parallel.env_unless = "--processes";
-  return {
+  return {parallel, show_only, progress};
+}
+
+// ctest's options, before a run's in the table: "-LE" must be matched
+// before "-L" would take "E" as its value ("-SP" before "-S"). Where ctest
+// and mprun share a spelling (-j, --progress, --timeout) ctest's wins.
+std::vector<Flag> CtestFlags(CtestOptions* c, Options* o) {
+  std::vector<Flag> table = {
       {"--test-dir", nullptr, true, Text(&c->test_dir)},
       {"--build-config", "-C", true, Text(&c->config)},
       {"--label-exclude", "-LE", true, Selection(c, "-LE", false, &c->label_exclude)},
@@ -535,7 +574,6 @@ std::vector<Flag> CtestFlags(CtestOptions* c, Options* o) {
       {"--fixture-exclude-any", "-FA", true, SelectionWith(c, "-FA")},
       {"--fixture-exclude-setup", "-FS", true, SelectionWith(c, "-FS")},
       {"--fixture-exclude-cleanup", "-FC", true, SelectionWith(c, "-FC")},
-      parallel,
       {"--timeout", nullptr, true, OptionalSeconds(&c->timeout_s)},
       {"--stop-on-failure", nullptr, false, Switch(&o->stop_on_failure)},
       // mprun prints the output of every test that did not pass anyway.
@@ -547,7 +585,6 @@ std::vector<Flag> CtestFlags(CtestOptions* c, Options* o) {
          return ParseWhole(what, v, 1, 10000, "a count between 1 and 10000", &c->repeat_count,
                            e);
        }},
-      show_only,
       {"--print-labels", nullptr, false, Switch(&c->print_labels)},
       {"--no-tests", nullptr, true,
        [c](std::string_view what, const std::string& v, std::string* e) {
@@ -562,7 +599,6 @@ std::vector<Flag> CtestFlags(CtestOptions* c, Options* o) {
       {"--verbose-ctest", "-V", false, Set(&o->verbosity, 2)},
       {"--quiet-ctest", "-Q", false, Set(&o->verbosity, 0)},
       {"--debug", nullptr, false, Set(&o->verbosity, 2)},
-      progress,
       {"--max-width", nullptr, true, Checked(1, INT_MAX, "a width (1 or more)")},
       {"--interactive-debug-mode", nullptr, true,
        Checked(0, 1, "0 or 1 (it only matters on Windows)")},
@@ -577,38 +613,19 @@ std::vector<Flag> CtestFlags(CtestOptions* c, Options* o) {
        }},
       {"--no-label-summary", nullptr, false, Accepted()},
       {"--no-subproject-summary", nullptr, false, Accepted()},
-      {"--list-presets", nullptr, false,
-       Refuse("mprun ctest does not read CMakePresets.json yet; use ctest --list-presets")},
+      {"--list-presets", nullptr, false, Switch(&c->list_presets)},
       {"--preset", nullptr, true,
-       Refuse("mprun ctest does not read CMakePresets.json yet: give the preset's options "
-              "(--test-dir, -R, -L, -j...) on the command line, or use ctest --preset")},
-      {"--resource-spec-file", nullptr, true,
-       Refuse("mprun ctest does not allocate RESOURCE_GROUPS yet; use ctest for tests that "
-              "need them")},
-      {"--test-load", nullptr, true,
-       Refuse("mprun ctest does not hold tests back by the load average yet; leave it out, or "
-              "give fewer jobs (-j N)")},
-      {"--stop-time", nullptr, true,
-       Refuse("mprun ctest does not stop at a time of day yet; use --timeout SECONDS")},
-      refuse("--failover", "-F", false,
-             "mprun ctest does not resume an interrupted run; run it again (with --rerun-failed "
-             "to run what failed)"),
-      refuse("--dashboard", "-D", true, kNotDashboards),
-      refuse("--test-model", "-M", true, kNotDashboards),
-      refuse("--test-action", "-T", true, kNotDashboards),
-      refuse("--group", nullptr, true, kNotDashboards),
-      refuse("--script-new-process", "-SP", true, kNotDashboards),
-      refuse("--script", "-S", true, kNotDashboards),
-      refuse("--add-notes", "-A", true, kNotDashboards),
-      refuse("--extra-submit", nullptr, true, kNotDashboards),
-      refuse("--submit-index", nullptr, true, kNotDashboards),
-      refuse("--http1.0", nullptr, false, kNotDashboards),
-      refuse("--no-compress-output", nullptr, false, kNotDashboards),
-      refuse("--tomorrow-tag", nullptr, false, kNotDashboards),
-      refuse("--overwrite", nullptr, true, kNotDashboards),
-      refuse("--test-command", nullptr, true, kNotDashboards),
-      refuse("--test-timeout", nullptr, true, kNotDashboards),
-      refuse("--force-new-ctest-process", nullptr, false, kNotDashboards),
+       [c](std::string_view what, const std::string& v, std::string* e) {
+         if (v.empty()) {
+           *e = std::string(what) + ": needs a preset's name";
+           return false;
+         }
+         c->preset = v;
+         // ctest selects the preset's tests (its filter).
+         c->selection.insert(c->selection.end(), {"--preset", v});
+         c->by_ctest = true;
+         return true;
+       }},
       ListTimeoutFlag(&c->list_timeout_s),
       {"--version", nullptr, false, Switch(&c->version), nullptr, nullptr, true},
       {"-version", "/V", false, Switch(&c->version), nullptr, nullptr, true},
@@ -616,6 +633,8 @@ std::vector<Flag> CtestFlags(CtestOptions* c, Options* o) {
       {"-help", "-H", false, Switch(&c->help), nullptr, nullptr, true},
       {"-usage", "/?", false, Switch(&c->help), nullptr, nullptr, true},
   };
+  for (Flag& f : CtestSharedFlags(c, o)) table.push_back(std::move(f));
+  return table;
 }
 
 
@@ -728,6 +747,7 @@ bool ParseCtestOptions(int argc, char** argv, const GetEnv& getenv, Options* run
   Shard shard_flag;
   o.command_line.assign(argv, argv + argc);
   std::vector<Flag> table = CtestFlags(&c, &o);
+  for (Flag& f : CtestRefusals()) table.push_back(std::move(f));
   for (Flag& f : RunFlags(&o, &shard_flag)) table.push_back(std::move(f));
   const Other refuse = [](char* arg, bool, std::string* e) {
     const std::string a = arg;
@@ -807,6 +827,8 @@ const char* CtestHelp() {
       "own tests, any other test as one command, as ctest runs it.\n"
       "ctest's options (docs/ctest.md has the table of every one):\n"
       "  --test-dir DIR          the build folder (default: the current directory)\n"
+      "  --preset NAME           a test preset of CMakePresets.json here (its build\n"
+      "                          folder, selection and settings); --list-presets\n"
       "  -C, --build-config CFG  the configuration (multi-config generators)\n"
       "  -R/-E REGEX             tests whose name matches / does not match\n"
       "  -L/-LE REGEX            tests with a label that matches / none that matches\n"

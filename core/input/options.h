@@ -168,6 +168,8 @@ enum class CtestRepeat { kNone, kUntilFail, kUntilPass, kAfterTimeout };
 enum class NoTests { kDefault, kError, kIgnore };
 struct CtestOptions {
   std::string test_dir;  // --test-dir (default: the current directory)
+  std::string preset;    // --preset NAME: a test preset of the current directory's
+  bool list_presets = false;  // --list-presets: ctest's list
   std::string config;    // -C/--build-config
   // -R, -E, -L, -LE (extended regular expressions; "" = not given).
   std::string include, exclude, label, label_exclude;

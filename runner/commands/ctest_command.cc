@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "core/input/ctest_listing.h"
+#include "core/input/ctest_presets.h"
 #include "core/file_io.h"
 #include "core/input/options.h"
 #include "core/version.h"
@@ -650,9 +651,9 @@ bool SelectByCtest(Spawner& spawner, const std::string& dir, const core::CtestOp
     return false;
   }
   ListingJob job;
-  job.shown = "ctest's selection in " + dir;
+  job.shown = c.preset.empty() ? "ctest's selection in " + dir : "ctest's selection of preset " + c.preset;
   job.argv = CtestArgv(ctest, "--show-only=json-v1", c, true);
-  job.dir = dir;
+  job.dir = c.preset.empty() ? dir : "";  // a preset is looked for where mprun runs
   std::vector<Listing> out;
   std::vector<core::CtestTest> chosen;
   if (!ListAll(spawner, {job}, {"--show-only=json-v1", ""}, c.list_timeout_s, 1, &out, err)) {
@@ -717,6 +718,50 @@ void KeepCtestListing(const CtestCache& cache, const CtestListing& listing,
   }
 }
 
+// --preset NAME: the preset's settings as options read before the command
+// line's (which win), its environment set for the listings and the tests,
+// and its build folder unless --test-dir names one. ctest selects the
+// preset's tests (SelectByCtest).
+bool ApplyPreset(int argc, char** argv, core::Options* opts, core::CtestOptions* c,
+                 std::string* err) {
+  char cwd[PATH_MAX];
+  if (getcwd(cwd, sizeof cwd) == nullptr) {
+    *err = std::string("the current directory: ") + std::strerror(errno);
+    return false;
+  }
+  core::CtestPreset preset;
+  const auto read = [](const std::string& path, std::string* text) {
+    std::string ignored;
+    return core::ReadFile(path, text, &ignored);
+  };
+  if (!core::ReadCtestPreset(cwd, c->preset, read, std::getenv, &preset, err)) return false;
+  const auto parse = [&](const std::vector<std::string>& before, int from) {
+    std::vector<std::string> words = {argv[0]};
+    words.insert(words.end(), before.begin(), before.end());
+    words.insert(words.end(), argv + from, argv + argc);
+    std::vector<char*> args;
+    for (std::string& w : words) args.push_back(w.data());
+    args.push_back(nullptr);
+    return core::ParseCtestOptions(
+        static_cast<int>(words.size()), args.data(), [](const char* n) { return std::getenv(n); },
+        opts, c, err);
+  };
+  if (!parse(preset.options, argc)) {  // the preset's alone first, to name it
+    *err = "test preset '" + c->preset + "': " + *err;
+    return false;
+  }
+  if (!parse(preset.options, 1)) return false;
+  if (c->test_dir.empty()) c->test_dir = preset.binary_dir;
+  for (const auto& [name, value] : preset.environment) {
+    if (value) {
+      setenv(name.c_str(), value->c_str(), 1);
+    } else {
+      unsetenv(name.c_str());
+    }
+  }
+  return true;
+}
+
 // Runs ctest itself in `dir` for what only it prints (it replaces mprun:
 // its output and exit status are ctest's).
 int AskCtest(const std::string& dir, const char* what, const core::CtestOptions& c,
@@ -761,6 +806,8 @@ int RunCtest(int argc, char** argv) {
     std::printf("mprun %s\n", core::kMprunVersion);
     return 0;
   }
+  if (c.list_presets) return AskCtest(".", "--list-presets", {}, false);
+  if (!c.preset.empty() && !ApplyPreset(argc, argv, &opts, &c, &err)) return fail();
   timings::Mark("options");
   ClearGtestEnvironment();
   const std::string given = c.test_dir.empty() ? "." : c.test_dir;

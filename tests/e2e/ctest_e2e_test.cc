@@ -385,6 +385,57 @@ TEST_F(CtestE2eTest, RerunFailedWorksWithCtestInBothDirections) {
             (std::map<std::string, std::string>{{"script_fails", "failed"}}));
 }
 
+// --preset: ctest selects the preset's tests; its settings (jobs, the
+// environment, noTestsAction) apply unless the command line says otherwise.
+// `argv` run in `dir`'s folder (where ctest looks for presets).
+Proc In(const ScratchDir& dir, std::vector<std::string> argv,
+        const std::map<std::string, std::string>& env, const ScratchDir& scratch) {
+  argv.insert(argv.begin(), {"/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", dir.path()});
+  return testing_util::Run(argv, env, scratch);
+}
+
+TEST_F(CtestE2eTest, APresetSelectsAndSetsAsUnderCtest) {
+  ScratchDir dir;  // the source folder, where presets are looked for
+  WriteFile(dir.File("CMakePresets.json"),
+            R"js({"version": 3, "configurePresets": [{"name": "b", "binaryDir": ")js" +
+                build_->path() + R"js("}],
+  "testPresets": [
+    {"name": "base", "hidden": true, "configurePreset": "b", "execution": {"jobs": 1},
+     "environment": {"OWN_MAIN_RUNS": "${sourceDir}/runs-${presetName}.txt"}},
+    {"name": "ci", "inherits": "base",
+     "filter": {"include": {"name": "^(own_main|Discovered)"}, "exclude": {"name": "Skips"}}},
+    {"name": "none", "inherits": "base", "filter": {"include": {"name": "^nothing$"}},
+     "execution": {"noTestsAction": "error"}}]})js");
+  const Proc c = In(dir, {kCtest, "--preset", "ci"}, Env(), dir);
+  const std::map<std::string, std::string> want = CtestOutcomes(c.out);
+  EXPECT_EQ(want.size(), 6u) << c.out << c.err;
+  EXPECT_EQ(want.count("Discovered.Skips"), 0u);
+  Proc p = In(dir, 
+      {kMprun, "ctest", "--preset", "ci", "--no-history", "--json=" + dir.File("r.json")}, Env(),
+      dir);
+  EXPECT_EQ(p.status != 0, c.status != 0) << p.out << p.err;
+  EXPECT_EQ(InCtestsWords(MprunOutcomes(testing_util::ReadFile(dir.File("r.json")))), want)
+      << p.out << p.err;
+  EXPECT_NE(p.out.find(", 1 worker\n"), std::string::npos) << p.out;  // the preset's jobs
+  // The preset's environment reached the tests (each own_main program
+  // notes its start where OWN_MAIN_RUNS says).
+  EXPECT_NE(testing_util::ReadFile(dir.File("runs-ci.txt")).find("own_main_"), std::string::npos);
+  p = In(dir, {kMprun, "ctest", "--preset", "ci", "-j2", "--no-history"}, Env(), dir);
+  EXPECT_NE(p.out.find(", 2 workers\n"), std::string::npos) << p.out;  // the command line wins
+  p = In(dir, {kMprun, "ctest", "--preset=none", "--no-history"}, Env(), dir);
+  EXPECT_EQ(p.status, 1) << p.out << p.err;
+  EXPECT_NE(p.err.find("No tests were found!!!"), std::string::npos) << p.err;
+  p = In(dir, {kMprun, "ctest", "--preset", "nope"}, Env(), dir);
+  EXPECT_EQ(p.status, 2);
+  EXPECT_NE(p.err.find("test preset 'nope': no such preset (in " + dir.path()), std::string::npos)
+      << p.err;
+  p = In(dir, {kMprun, "ctest", "--preset", "base"}, Env(), dir);
+  EXPECT_EQ(p.status, 2);
+  EXPECT_NE(p.err.find("Cannot use hidden test preset"), std::string::npos) << p.err;
+  EXPECT_EQ(In(dir, {kMprun, "ctest", "--list-presets"}, Env(), dir).out,
+            In(dir, {kCtest, "--list-presets"}, Env(), dir).out);
+}
+
 // What only ctest prints is ctest's own; CTEST_PARALLEL_LEVEL sets the
 // workers; -O writes a log a person can read; every option of the
 // installed ctest's --help is taken or refused with a reason.

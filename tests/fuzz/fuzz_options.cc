@@ -1,6 +1,7 @@
 // mprun's flags and MPRUN_* variables: the input is NUL-separated words;
 // "NAME=value" words after a lone "ENV" word are the environment. A first
-// word "merge" or "report" parses that sub-command's command line instead.
+// word "merge", "report" or "ctest" parses that sub-command's command line
+// instead.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -50,6 +51,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       const bool ok = mprun::core::ParseReportOptions(argc - 1, argv.data() + 1, &report, &err);
       if (!ok && err.empty()) std::abort();
       if (ok && !report.help && (report.inputs.empty() || report.html_path.empty())) std::abort();
+      return 0;
+    }
+    case mprun::core::Command::kCtest: {
+      mprun::core::Options run;
+      mprun::core::CtestOptions ctest;
+      const bool ok = mprun::core::ParseCtestOptions(
+          argc - 1, argv.data() + 1,
+          [&env](const char* n) {
+            const auto it = env.find(n);
+            return it == env.end() ? nullptr : it->second.c_str();
+          },
+          &run, &ctest, &err);
+      if (!ok && err.empty()) std::abort();  // a refusal names the option
+      if (ok && (ctest.repeat_count < 1 || (run.processes && *run.processes == 0))) std::abort();
+      // A selection only ctest makes is handed to it whole.
+      if (ok && ctest.by_ctest && ctest.selection.empty()) std::abort();
       return 0;
     }
     case mprun::core::Command::kRun:

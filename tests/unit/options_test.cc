@@ -434,7 +434,11 @@ TEST(OptionsTest, CtestRefusesDashboardsAndWhatItDoesNotDoYetSayingWhy) {
     EXPECT_FALSE(p.ok);
     EXPECT_NE(p.err.find("runs tests, not dashboards"), std::string::npos) << p.err;
   }
-  EXPECT_NE(ParseCtest({"--preset", "ci"}).err.find("CMakePresets.json"), std::string::npos);
+  const CtestParsed preset = ParseCtest({"--preset", "ci", "-R", "x"});
+  EXPECT_EQ(preset.ctest.preset, "ci");  // ctest selects the preset's tests
+  EXPECT_TRUE(preset.ctest.by_ctest);
+  EXPECT_EQ(preset.ctest.selection, (std::vector<std::string>{"--preset", "ci", "-R", "x"}));
+  EXPECT_EQ(ParseCtest({"--preset="}).err, "--preset: needs a preset's name");
   EXPECT_NE(ParseCtest({"--resource-spec-file", "r.json"}).err.find("RESOURCE_GROUPS"),
             std::string::npos);
   EXPECT_NE(ParseCtest({"-F"}).err.find("does not resume"), std::string::npos);
