@@ -486,7 +486,8 @@ TEST_F(CtestE2eTest, CtestsOwnListingsVariablesLogAndEveryOptionOfItsHelp) {
       std::string spellings = w[k];
       if (spellings[0] != '-' && spellings[0] != '/') continue;
       if (spellings.back() == ',') spellings.pop_back();
-      const bool takes_value = k + 1 < w.size() && w[k + 1][0] == '<';
+      const bool takes_value =
+          (k + 1 < w.size() && w[k + 1][0] == '<') || spellings.find("=<") != std::string::npos;
       std::istringstream parts(spellings);
       for (std::string o; std::getline(parts, o, ',');) {
         o = o.substr(0, o.find_first_of("=["));
