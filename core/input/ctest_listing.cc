@@ -29,6 +29,25 @@ std::vector<std::string> Strings(const Value& v) {
   return out;
 }
 
+// RESOURCE_GROUPS: [{"requirements": [{".type": T, "slots": N}, ...]}, ...]
+// (what is not that is left out: ctest wrote it).
+std::vector<std::vector<std::pair<std::string, int>>> Groups(const Value& v) {
+  std::vector<std::vector<std::pair<std::string, int>>> groups;
+  if (!v.IsArray()) return groups;
+  for (const Value& g : v.GetArray()) {
+    if (!g.IsObject() || !g.HasMember("requirements") || !g["requirements"].IsArray()) continue;
+    auto& group = groups.emplace_back();
+    for (const Value& r : g["requirements"].GetArray()) {
+      if (!r.IsObject() || !r.HasMember(".type") || !r[".type"].IsString() ||
+          !r.HasMember("slots") || !r["slots"].IsInt()) {
+        continue;
+      }
+      group.emplace_back(JsonString(r[".type"]), r["slots"].GetInt());
+    }
+  }
+  return groups;
+}
+
 // ctest writes a boolean property as true/false or as a number.
 bool Bool(const Value& v) { return v.IsBool() ? v.GetBool() : JsonNumber(v) != 0; }
 
@@ -60,6 +79,7 @@ const std::map<std::string, Setter>& Setters() {
        [](const Value& v, CtestTest* t) { t->fixtures_required = Strings(v); }},
       {"DEPENDS", [](const Value& v, CtestTest* t) { t->depends = Strings(v); }},
       {"COST", [](const Value& v, CtestTest* t) { t->cost = JsonNumber(v); }},
+      {"RESOURCE_GROUPS", [](const Value& v, CtestTest* t) { t->resource_groups = Groups(v); }},
       {"PROCESSORS",
        [](const Value& v, CtestTest* t) { t->processors = static_cast<int>(JsonNumber(v)); }},
   };

@@ -36,6 +36,9 @@ struct CtestTest {
   std::vector<std::string> depends;  // DEPENDS: names of tests to run first
   double cost = 0;
   int processors = 1;
+  // RESOURCE_GROUPS, as ctest lists it (a count prefix already expanded):
+  // per group, its requirements (resource type, slots).
+  std::vector<std::vector<std::pair<std::string, int>>> resource_groups;
   // Properties mprun does not honour, by name (each is warned about).
   std::vector<std::string> unhonoured;
 };

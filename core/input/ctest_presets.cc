@@ -152,9 +152,8 @@ class Reader {
 // CMake's macros in a preset's string (${sourceDir}, $env{NAME}, ...).
 class Macros {
  public:
-  Macros(std::string source_dir, std::string preset, std::string file_dir,
-         std::string generator, const std::map<std::string, std::optional<std::string>>& env,
-         const PresetsGetEnv& getenv)
+  Macros(std::string source_dir, std::string preset, std::string file_dir, std::string generator,
+         const std::map<std::string, std::optional<std::string>>& env, const PresetsGetEnv& getenv)
       : source_dir_(std::move(source_dir)),
         preset_(std::move(preset)),
         file_dir_(std::move(file_dir)),
@@ -382,7 +381,8 @@ bool ReadCtestPreset(const std::string& source_dir, const std::string& name,
   rapidjson::Document test;
   Preset where;
   if (!reader.Resolve(true, name, &test, &where)) {
-    *err += " (in " + source_dir + "/CMakePresets.json, CMakeUserPresets.json or what they include)";
+    *err +=
+        " (in " + source_dir + "/CMakePresets.json, CMakeUserPresets.json or what they include)";
     return false;
   }
   const std::string who = "test preset '" + name + "' (" + where.file + ")";

@@ -474,9 +474,6 @@ std::vector<Flag> CtestRefusals() {
     return Flag{name, alias, value, Refuse(why)};
   };
   return {
-      {"--resource-spec-file", nullptr, true,
-       Refuse("mprun ctest does not allocate RESOURCE_GROUPS yet; use ctest for tests that "
-              "need them")},
       {"--test-load", nullptr, true,
        Refuse("mprun ctest does not hold tests back by the load average yet; leave it out, or "
               "give fewer jobs (-j N)")},
@@ -507,28 +504,27 @@ std::vector<Flag> CtestRefusals() {
 // ctest's options that share a spelling with mprun's (-j, --progress) or
 // take a value only sometimes (-j [N], --show-only[=FORMAT]).
 std::vector<Flag> CtestSharedFlags(CtestOptions* c, Options* o) {
-  Flag parallel{"--parallel", "-j", true,
-                [o](std::string_view what, const std::string& v, std::string* e) {
-                  if (v.empty()) return o->processes = -1, true;  // all usable cores
-                  int n = 0;
-                  if (!ParseWhole(what, v, 1, kMaxProcesses, "a number of jobs (1 or more)", &n,
-                                  e)) {
-                    return false;
-                  }
-                  o->processes = n;
-                  return true;
-                }};
+  Flag parallel{
+      "--parallel", "-j", true, [o](std::string_view what, const std::string& v, std::string* e) {
+        if (v.empty()) return o->processes = -1, true;  // all usable cores
+        int n = 0;
+        if (!ParseWhole(what, v, 1, kMaxProcesses, "a number of jobs (1 or more)", &n, e)) {
+          return false;
+        }
+        o->processes = n;
+        return true;
+      }};
   parallel.value_if_whole = true;
-  Flag show_only{"--show-only", "-N", true,
-                 [c, o](std::string_view what, const std::string& v, std::string* e) {
-                   if (!OneOf<std::string>(what, v.empty() ? "human" : v,
-                                           {{"human", "human"}, {"json-v1", "json-v1"}},
-                                           &c->show_only, e)) {
-                     return false;
-                   }
-                   o->list = true;
-                   return true;
-                 }};
+  Flag show_only{
+      "--show-only", "-N", true,
+      [c, o](std::string_view what, const std::string& v, std::string* e) {
+        if (!OneOf<std::string>(what, v.empty() ? "human" : v,
+                                {{"human", "human"}, {"json-v1", "json-v1"}}, &c->show_only, e)) {
+          return false;
+        }
+        o->list = true;
+        return true;
+      }};
   show_only.value_optional = true;
   Flag progress{"--progress", nullptr, true,
                 [o](std::string_view what, const std::string& v, std::string* e) {
@@ -543,7 +539,7 @@ std::vector<Flag> CtestSharedFlags(CtestOptions* c, Options* o) {
   // The progress line is mprun's own; CTEST_PROGRESS_OUTPUT is a boolean.
   progress.env = "CTEST_PROGRESS_OUTPUT";
   progress.apply = [mode = progress.apply](std::string_view what, const std::string& v,
-                                              std::string* e) {
+                                           std::string* e) {
     if (what != "CTEST_PROGRESS_OUTPUT") return mode(what, v, e);
     std::string lower = v;  // CMake's booleans are ON, On, on...
     for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
@@ -582,8 +578,7 @@ std::vector<Flag> CtestFlags(CtestOptions* c, Options* o) {
       {"--repeat-until-fail", nullptr, true,
        [c](std::string_view what, const std::string& v, std::string* e) {
          c->repeat = CtestRepeat::kUntilFail;
-         return ParseWhole(what, v, 1, 10000, "a count between 1 and 10000", &c->repeat_count,
-                           e);
+         return ParseWhole(what, v, 1, 10000, "a count between 1 and 10000", &c->repeat_count, e);
        }},
       {"--print-labels", nullptr, false, Switch(&c->print_labels)},
       {"--no-tests", nullptr, true,
@@ -593,6 +588,7 @@ std::vector<Flag> CtestFlags(CtestOptions* c, Options* o) {
        },
        "CTEST_NO_TESTS_ACTION"},
       {"--schedule-random", nullptr, false, Switch(&c->schedule_random)},
+      {"--resource-spec-file", nullptr, true, File(&c->resource_spec_file)},
       {"--output-log", "-O", true, File(&o->log_path)},
       {"--output-junit", nullptr, true, File(&o->junit_path)},
       {"--extra-verbose", "-VV", false, Set(&o->verbosity, 2)},
@@ -636,7 +632,6 @@ std::vector<Flag> CtestFlags(CtestOptions* c, Options* o) {
   for (Flag& f : CtestSharedFlags(c, o)) table.push_back(std::move(f));
   return table;
 }
-
 
 // Driver mode's flags and GoogleTest's over the whole run (GTEST_FILTER
 // and GTEST_ALSO_RUN_DISABLED_TESTS as gtest reads them).
@@ -841,6 +836,7 @@ const char* CtestHelp() {
       "  --output-on-failure     accepted: mprun always shows a failed test's output\n"
       "  --repeat until-fail:N | until-pass:N | after-timeout:N, --repeat-until-fail N\n"
       "  --schedule-random       a random order\n"
+      "  --resource-spec-file FILE  the resources for RESOURCE_GROUPS tests\n"
       "  --no-tests=error|ignore no test selected: a failure, or silence\n"
       "                          [CTEST_NO_TESTS_ACTION]\n"
       "  -N, --show-only[=json-v1]  list the tests and exit (json-v1: ctest's listing)\n"

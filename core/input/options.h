@@ -167,10 +167,10 @@ enum class CtestRepeat { kNone, kUntilFail, kUntilPass, kAfterTimeout };
 // test means (ctest's default: a warning, success).
 enum class NoTests { kDefault, kError, kIgnore };
 struct CtestOptions {
-  std::string test_dir;  // --test-dir (default: the current directory)
-  std::string preset;    // --preset NAME: a test preset of the current directory's
+  std::string test_dir;       // --test-dir (default: the current directory)
+  std::string preset;         // --preset NAME: a test preset of the current directory's
   bool list_presets = false;  // --list-presets: ctest's list
-  std::string config;    // -C/--build-config
+  std::string config;         // -C/--build-config
   // -R, -E, -L, -LE (extended regular expressions; "" = not given).
   std::string include, exclude, label, label_exclude;
   // The selection options as given (-R, -E, -L, -LE, -I, -U,
@@ -185,8 +185,10 @@ struct CtestOptions {
   NoTests no_tests = NoTests::kDefault;
   // -N/--show-only[=human|json-v1]: "" when not given.
   std::string show_only;
-  bool print_labels = false;    // --print-labels: ctest's own listing of them
+  bool print_labels = false;     // --print-labels: ctest's own listing of them
   bool schedule_random = false;  // --schedule-random
+  // --resource-spec-file FILE: the resources RESOURCE_GROUPS tests get.
+  std::string resource_spec_file;
   bool help = false;
   bool version = false;
 };

@@ -14,15 +14,17 @@
 #include <functional>
 #include <map>
 #include <numeric>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <tuple>
 #include <utility>
 #include <vector>
 
+#include "core/file_io.h"
 #include "core/input/ctest_listing.h"
 #include "core/input/ctest_presets.h"
-#include "core/file_io.h"
+#include "core/input/ctest_resources.h"
 #include "core/input/options.h"
 #include "core/version.h"
 #include "runner/framework/test_framework.h"
@@ -141,9 +143,9 @@ enum class Kind { kOneTest, kWholeBinary, kCommand };
 Kind KindOf(const core::CtestTest& t, const TestFramework* framework, core::ListedTest* test,
             std::vector<std::string>* args) {
   if (framework == nullptr || t.disabled || t.will_fail || t.skip_return_code ||
-      !t.pass_regex.empty() || !t.fail_regex.empty() || !t.fixtures_setup.empty() ||
-      !t.fixtures_cleanup.empty() || !t.fixtures_required.empty() || !t.resource_locks.empty() ||
-      !t.depends.empty() ||
+      !t.resource_groups.empty() || !t.pass_regex.empty() || !t.fail_regex.empty() ||
+      !t.fixtures_setup.empty() || !t.fixtures_cleanup.empty() || !t.fixtures_required.empty() ||
+      !t.resource_locks.empty() || !t.depends.empty() ||
       (!t.skip_regex.empty() &&
        (t.skip_regex.size() > 1 || t.skip_regex[0] != core::kGtestSkipRegex))) {
     return Kind::kCommand;
@@ -187,6 +189,10 @@ struct Classified {
   core::ListedTest test;                     // kOneTest: as its binary lists it
   std::vector<std::string> args;             // arguments besides the selection
   std::vector<std::string> env;              // ProgramSpec::env
+  // RESOURCE_GROUPS with a spec: run alone in the serial phase, with its
+  // CTEST_RESOURCE_GROUP_* variables in `env`, or `refused` (no room).
+  bool resources = false;
+  std::string refused;
 };
 
 // What one program named by ctest tests is: checked once, however many
@@ -372,12 +378,11 @@ bool AddWholeBinaries(Spawner& spawner, const ListingCache& cache,
       l.failed = f.ListingName() + ": " + l.failed;
       cache.Store(jobs[k], l);
     }
-    std::erase_if(tests, [&](const core::ListedTest& lt) {
-      return !runnable.Runnable(lt.suite, lt.name);
-    });
+    std::erase_if(
+        tests, [&](const core::ListedTest& lt) { return !runnable.Runnable(lt.suite, lt.name); });
     if (!l.failed.empty() || tests.empty()) {
-      std::string why = l.failed.empty() ? f.ListingName() + " lists no test it would run"
-                                         : std::move(l.failed);
+      std::string why =
+          l.failed.empty() ? f.ListingName() + " lists no test it would run" : std::move(l.failed);
       if (why.rfind(jobs[k].shown + ": ", 0) == 0) why.erase(0, jobs[k].shown.size() + 2);
       RunWhole(t, why, verbose, &how[whole[k]]);
       continue;
@@ -455,7 +460,9 @@ void AddCommands(const std::vector<core::CtestTest>& listed, const std::vector<u
     b.shown = "ctest:" + listed[g[0]].name;
     b.command = true;
     b.kept_together = g.size() > 1;
-    for (uint32_t i : g) b.serial = b.serial || listed[i].run_serial || listed[i].processors > 1;
+    for (uint32_t i : g) {
+      b.serial = b.serial || listed[i].run_serial || listed[i].processors > 1 || how[i].resources;
+    }
     const auto binary = static_cast<uint32_t>(table->binaries.size());
     table->binaries.push_back(std::move(b));
     for (uint32_t i : g) {
@@ -575,6 +582,7 @@ class CtestWay : public WayIn {
       c.ctest = &listed_[i];
       c.dir = listed_[i].working_directory;
       c.env = how_[i].env;
+      c.refused = how_[i].refused;
       if (!listed_[i].disabled) {
         c.argv = listed_[i].command;
         c.argv[0] = how_[i].exec_path;
@@ -651,7 +659,8 @@ bool SelectByCtest(Spawner& spawner, const std::string& dir, const core::CtestOp
     return false;
   }
   ListingJob job;
-  job.shown = c.preset.empty() ? "ctest's selection in " + dir : "ctest's selection of preset " + c.preset;
+  job.shown =
+      c.preset.empty() ? "ctest's selection in " + dir : "ctest's selection of preset " + c.preset;
   job.argv = CtestArgv(ctest, "--show-only=json-v1", c, true);
   job.dir = c.preset.empty() ? dir : "";  // a preset is looked for where mprun runs
   std::vector<Listing> out;
@@ -677,15 +686,30 @@ bool SelectByCtest(Spawner& spawner, const std::string& dir, const core::CtestOp
   return true;
 }
 
+// RESOURCE_GROUPS: without a spec file ctest ignores them; with one, the
+// test gets ctest's variables for the resources it would get alone.
+void GiveResources(const core::CtestTest& t, const core::ResourceSpec* spec, Classified* c) {
+  if (spec == nullptr) return;
+  if (t.resource_groups.empty()) {  // with a spec, ctest tells every test
+    c->env.push_back("CTEST_RESOURCE_GROUP_COUNT=0");
+    return;
+  }
+  c->resources = true;
+  std::string why;
+  if (!core::AllocateResources(*spec, t.resource_groups, &c->env, &why)) c->refused = why;
+}
+
 // The listed tests ctest would run (`selected`), checked and classified;
 // false with `err` for a test mprun cannot run.
 bool PickTests(const std::vector<core::CtestTest>& listed, const std::vector<bool>& selected,
-               std::vector<uint32_t>* picked, std::vector<Classified>* how, std::string* err) {
+               const core::ResourceSpec* spec, std::vector<uint32_t>* picked,
+               std::vector<Classified>* how, std::string* err) {
   how->resize(listed.size());
   ProgramsSeen seen;
   for (uint32_t i = 0; i < listed.size(); ++i) {
     if (!selected[i]) continue;
     if (!Classify(listed[i], &seen, &(*how)[i], err)) return false;
+    GiveResources(listed[i], spec, &(*how)[i]);
     WarnUnhonoured(listed[i]);
     picked->push_back(i);
   }
@@ -716,6 +740,23 @@ void KeepCtestListing(const CtestCache& cache, const CtestListing& listing,
     std::fprintf(stderr, "mprun ctest: ctest's listing is not kept (asked every run): %s\n",
                  why.c_str());
   }
+}
+
+// --resource-spec-file FILE, read and checked.
+bool ReadResourceSpec(const std::string& path, std::optional<core::ResourceSpec>* out,
+                      std::string* err) {
+  std::string text;
+  core::ResourceSpec spec;
+  if (!core::ReadFile(path, &text, err)) {
+    *err = "--resource-spec-file: " + *err;
+    return false;
+  }
+  if (!core::ParseResourceSpec(text, &spec, err)) {
+    *err = "--resource-spec-file: " + path + ": " + *err;
+    return false;
+  }
+  *out = std::move(spec);
+  return true;
 }
 
 // --preset NAME: the preset's settings as options read before the command
@@ -762,10 +803,36 @@ bool ApplyPreset(int argc, char** argv, core::Options* opts, core::CtestOptions*
   return true;
 }
 
+// The tests ctest would run, by ctest itself when only it can say
+// (CtestOptions::by_ctest), checked and classified, with their resources.
+bool Select(Spawner& spawner, const std::string& dir, const core::CtestOptions& c,
+            const std::vector<core::CtestTest>& listed, std::vector<uint32_t>* picked,
+            std::vector<Classified>* how, std::string* err) {
+  std::vector<bool> selected;
+  if (c.by_ctest ? !SelectByCtest(spawner, dir, c, listed, &selected, err)
+                 : !core::SelectCtestTests(listed, {c.include, c.exclude, c.label, c.label_exclude},
+                                           &selected, err)) {
+    return false;
+  }
+  std::optional<core::ResourceSpec> spec;
+  if (!c.resource_spec_file.empty() && !ReadResourceSpec(c.resource_spec_file, &spec, err)) {
+    return false;
+  }
+  return PickTests(listed, selected, spec ? &*spec : nullptr, picked, how, err);
+}
+
+// No test selected: ctest's words on stderr (unless --no-tests=ignore);
+// true when that fails the run (--no-tests=error).
+bool NoTestsFails(const core::CtestOptions& c) {
+  if (c.no_tests == core::NoTests::kIgnore) return false;
+  std::fprintf(stderr, "mprun ctest: No tests were found!!!%s\n",
+               c.no_tests == core::NoTests::kError ? "" : " (--no-tests=error fails the run)");
+  return c.no_tests == core::NoTests::kError;
+}
+
 // Runs ctest itself in `dir` for what only it prints (it replaces mprun:
 // its output and exit status are ctest's).
-int AskCtest(const std::string& dir, const char* what, const core::CtestOptions& c,
-             bool selected) {
+int AskCtest(const std::string& dir, const char* what, const core::CtestOptions& c, bool selected) {
   std::string ctest, err;
   if (!FindOnPath("ctest", &ctest)) {
     err = "ctest: not found on PATH (mprun ctest asks it for this)";
@@ -829,23 +896,12 @@ int RunCtest(int argc, char** argv) {
   std::vector<core::CtestTest> listed;
   if (!ListCtest(programs, ctest_cache, dir, c, &ctest_listing, &listed, &err)) return fail();
   timings::Mark("ctest's listing");
-  std::vector<bool> selected;
-  if (c.by_ctest ? !SelectByCtest(programs, dir, c, listed, &selected, &err)
-                 : !core::SelectCtestTests(listed, {c.include, c.exclude, c.label, c.label_exclude},
-                                           &selected, &err)) {
-    return fail();
-  }
   std::vector<uint32_t> picked;
   std::vector<Classified> how;
-  if (!PickTests(listed, selected, &picked, &how, &err)) return fail();
+  if (!Select(programs, dir, c, listed, &picked, &how, &err)) return fail();
   timings::Mark("selection");
-  if (picked.empty() && !opts.list && c.no_tests != core::NoTests::kIgnore) {
-    // ctest's words, on stderr; a failure only when asked for.
-    std::fprintf(stderr, "mprun ctest: No tests were found!!!%s\n",
-                 c.no_tests == core::NoTests::kError ? "" : " (--no-tests=error fails the run)");
-    if (c.no_tests == core::NoTests::kError) {
-      return static_cast<int>(core::ExitStatus::kTestsFailed);
-    }
+  if (picked.empty() && !opts.list && NoTestsFails(c)) {
+    return static_cast<int>(core::ExitStatus::kTestsFailed);
   }
   Table table;
   uint64_t slowest_ns = 0;

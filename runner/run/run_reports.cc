@@ -4,12 +4,12 @@
 #include <string_view>
 #include <utility>
 
+#include "core/file_io.h"
 #include "core/report/gtest_output.h"
 #include "core/report/html_report.h"
 #include "core/report/json_reporter.h"
 #include "core/report/junit_reporter.h"
 #include "core/report/trace_reporter.h"
-#include "core/file_io.h"
 
 namespace mprun::runner {
 

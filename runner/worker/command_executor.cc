@@ -74,6 +74,11 @@ void RunCommands(const CommandSetup& setup, const std::vector<uint32_t>& tests,
       runtime.TestFinished(t, core::Outcome::kSkipped, "DISABLED: not run (as ctest)");
       continue;
     }
+    if (!c.refused.empty()) {
+      runtime.TestFinished(t, core::Outcome::kFailed, "not run: " + c.refused + " (as ctest)");
+      broken.insert(c.ctest->fixtures_setup.begin(), c.ctest->fixtures_setup.end());
+      continue;
+    }
     const std::string fixture = BrokenFixture(*c.ctest, broken);
     if (!fixture.empty()) {
       runtime.TestFinished(t, core::Outcome::kFailed,

@@ -28,6 +28,9 @@ struct CommandTest {
   std::vector<std::string> argv;           // argv[0] absolute
   std::string dir;                         // "" = mprun's
   std::vector<std::string> env;            // ProgramSpec::env
+  // Not run, and failed with this (ctest's "Not Run": its RESOURCE_GROUPS
+  // cannot fit the resource spec); "" to run it.
+  std::string refused;
 };
 
 struct CommandSetup {

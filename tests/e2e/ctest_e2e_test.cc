@@ -132,7 +132,8 @@ TEST_F(CtestE2eTest, EveryTestEndsAsUnderCtest) {
                                     "--no-history", "--json=" + dir.File("r.json")},
                                    env, dir);
   EXPECT_EQ(p.status, 1) << p.out << p.err;
-  std::map<std::string, std::string> got = MprunOutcomes(testing_util::ReadFile(dir.File("r.json")));
+  std::map<std::string, std::string> got =
+      MprunOutcomes(testing_util::ReadFile(dir.File("r.json")));
   // The one verdict mprun gives finer than ctest: gtest skipped every test
   // of this program (its global environment's SetUp() skipped) and exited
   // 0, which ctest calls passed.
@@ -240,10 +241,10 @@ TEST_F(CtestE2eTest, AProgramThatCannotBeListedRunsWholeAndIsNotListedAgain) {
   env["OWN_MAIN_RUNS"] = dir.File("runs");
   auto run = [&] {
     unlink(dir.File("runs").c_str());
-    return testing_util::Run({kMprun, "ctest", "--test-dir", build_->path(), "-R", "^own_main_",
-                              "-v", "--history=" + dir.File("h/history.json"),
-                              "--json=" + dir.File("r.json")},
-                             env, dir);
+    return testing_util::Run(
+        {kMprun, "ctest", "--test-dir", build_->path(), "-R", "^own_main_", "-v",
+         "--history=" + dir.File("h/history.json"), "--json=" + dir.File("r.json")},
+        env, dir);
   };
   for (int round = 0; round < 2; ++round) {
     const Proc p = run();
@@ -266,12 +267,13 @@ TEST_F(CtestE2eTest, AProgramThatCannotBeListedRunsWholeAndIsNotListedAgain) {
                 std::string::npos);
     }
     using Set = std::multiset<std::string>;
-    EXPECT_EQ(outcomes, (std::map<std::string, Set>{
-                            {"own_main_refuses_arguments", Set{"own_main_refuses_arguments passed"}},
-                            {"own_main_own_options", Set{"own_main_own_options passed"}},
-                            {"own_main_prints_first", Set{"OwnMain.One passed", "OwnMain.Two passed"}},
-                            {"own_main_environment_skips",
-                             Set{"OwnMain.One skipped", "OwnMain.Two skipped"}}}));
+    EXPECT_EQ(
+        outcomes,
+        (std::map<std::string, Set>{
+            {"own_main_refuses_arguments", Set{"own_main_refuses_arguments passed"}},
+            {"own_main_own_options", Set{"own_main_own_options passed"}},
+            {"own_main_prints_first", Set{"OwnMain.One passed", "OwnMain.Two passed"}},
+            {"own_main_environment_skips", Set{"OwnMain.One skipped", "OwnMain.Two skipped"}}}));
     // Starts: the first round lists all four programs and runs the two
     // that cannot be listed whole; the second lists none of them again.
     std::map<std::string, int> listings, wholes;
@@ -334,7 +336,8 @@ TEST_F(CtestE2eTest, EachOptionSelectsAndEndsAsUnderCtest) {
     EXPECT_NE(p.status, 2) << shown << "\n" << p.err;
     const std::map<std::string, std::string> want = CtestOutcomes(ctest.out);
     EXPECT_EQ(InCtestsWords(MprunOutcomes(testing_util::ReadFile(dir.File("r.json")))), want)
-        << shown << "\n" << ctest.out << p.out << p.err;
+        << shown << "\n"
+        << ctest.out << p.out << p.err;
     if (options[0] == "--no-tests=error") {
       EXPECT_NE(p.err.find("No tests were found"), std::string::npos) << p.err;
     }
@@ -410,9 +413,9 @@ TEST_F(CtestE2eTest, APresetSelectsAndSetsAsUnderCtest) {
   const std::map<std::string, std::string> want = CtestOutcomes(c.out);
   EXPECT_EQ(want.size(), 6u) << c.out << c.err;
   EXPECT_EQ(want.count("Discovered.Skips"), 0u);
-  Proc p = In(dir, 
-      {kMprun, "ctest", "--preset", "ci", "--no-history", "--json=" + dir.File("r.json")}, Env(),
-      dir);
+  Proc p =
+      In(dir, {kMprun, "ctest", "--preset", "ci", "--no-history", "--json=" + dir.File("r.json")},
+         Env(), dir);
   EXPECT_EQ(p.status != 0, c.status != 0) << p.out << p.err;
   EXPECT_EQ(InCtestsWords(MprunOutcomes(testing_util::ReadFile(dir.File("r.json")))), want)
       << p.out << p.err;
@@ -441,9 +444,8 @@ TEST_F(CtestE2eTest, APresetSelectsAndSetsAsUnderCtest) {
 // installed ctest's --help is taken or refused with a reason.
 TEST_F(CtestE2eTest, CtestsOwnListingsVariablesLogAndEveryOptionOfItsHelp) {
   ScratchDir dir;
-  for (const std::vector<std::string>& ask :
-       std::vector<std::vector<std::string>>{{"--show-only=json-v1", "-R", "^db_user$"},
-                                             {"--print-labels"}}) {
+  for (const std::vector<std::string>& ask : std::vector<std::vector<std::string>>{
+           {"--show-only=json-v1", "-R", "^db_user$"}, {"--print-labels"}}) {
     std::vector<std::string> argv = {kCtest, "--test-dir", build_->path()};
     argv.insert(argv.end(), ask.begin(), ask.end());
     const Proc c = testing_util::Run(argv, Env(), dir);
@@ -470,12 +472,21 @@ TEST_F(CtestE2eTest, CtestsOwnListingsVariablesLogAndEveryOptionOfItsHelp) {
   const Proc help = testing_util::Run({kCtest, "--help"}, Env(), dir);
   std::istringstream lines(help.out);
   // A value each option that takes one accepts.
-  const std::map<std::string, std::string> values = {
-      {"-j", "2"}, {"--parallel", "2"}, {"--repeat", "until-fail:2"}, {"--repeat-until-fail", "2"},
-      {"-I", "1,2"}, {"--tests-information", "1,2"}, {"--max-width", "80"},
-      {"--test-output-size-passed", "100"}, {"--test-output-size-failed", "100"},
-      {"--test-output-truncation", "tail"}, {"--interactive-debug-mode", "0"}, {"--timeout", "5"},
-      {"--no-tests", "error"}, {"-N", ""}, {"--show-only", ""}};
+  const std::map<std::string, std::string> values = {{"-j", "2"},
+                                                     {"--parallel", "2"},
+                                                     {"--repeat", "until-fail:2"},
+                                                     {"--repeat-until-fail", "2"},
+                                                     {"-I", "1,2"},
+                                                     {"--tests-information", "1,2"},
+                                                     {"--max-width", "80"},
+                                                     {"--test-output-size-passed", "100"},
+                                                     {"--test-output-size-failed", "100"},
+                                                     {"--test-output-truncation", "tail"},
+                                                     {"--interactive-debug-mode", "0"},
+                                                     {"--timeout", "5"},
+                                                     {"--no-tests", "error"},
+                                                     {"-N", ""},
+                                                     {"--show-only", ""}};
   size_t checked = 0;
   for (std::string l; std::getline(lines, l);) {
     if (l.size() < 3 || l.rfind("  ", 0) != 0 || (l[2] != '-' && l[2] != '/')) continue;
@@ -754,6 +765,95 @@ TEST(CtestCommandTest, GetsTheWorkersTmpdirAndAnUnhonouredPropertyIsNamed) {
                        "honoured by mprun ctest"),
             std::string::npos)
       << p.err;
+}
+
+// RESOURCE_GROUPS with --resource-spec-file, beside ctest -j1 (each test
+// alone, as mprun runs them): the same CTEST_RESOURCE_GROUP_* variables,
+// the same verdicts; two tests that need every gpu slot never overlap at
+// -j4; one that cannot fit is not run. Without the spec file, both ignore
+// them.
+TEST(CtestResourcesTest, TestsGetCtestsVariablesAndNeverShareASlot) {
+  ScratchDir dir;
+  const std::string spec = dir.File("spec.json");
+  WriteFile(spec, R"({"version": {"major": 1, "minor": 0}, "local": [{
+      "gpus": [{"id": "0", "slots": 2}, {"id": "1", "slots": 4}],
+      "crypto_chips": [{"id": "card_a"}, {"id": "card_b", "slots": 3}]}]})");
+  // Each writes its variables to $RG_OUT/NAME; a hog holds $RG_OUT/lock.
+  const std::string vars = "env | grep ^CTEST_RESOURCE | sort > \\\"$RG_OUT/$0\\\"";
+  const std::string hog = "mkdir \\\"$RG_OUT/lock\\\" && sleep 0.3 && rmdir \\\"$RG_OUT/lock\\\"";
+  std::string file;
+  for (const char* name : {"gpu2", "mixed", "plain"}) {
+    file += std::string("add_test(") + name + " sh -c \"" + vars + "\" " + name + ")\n";
+  }
+  for (const char* name : {"hog_a", "hog_b"}) {
+    file += std::string("add_test(") + name + " sh -c \"" + hog + "\")\n";
+  }
+  file += "add_test(big sh -c \"exit 0\")\n";
+  file += "set_tests_properties(gpu2 PROPERTIES RESOURCE_GROUPS \"2,gpus:2;crypto_chips:1\")\n";
+  file +=
+      "set_tests_properties(mixed PROPERTIES RESOURCE_GROUPS "
+      "\"gpus:1,crypto_chips:2,gpus:1;crypto_chips:1\")\n";
+  file += "set_tests_properties(hog_a hog_b PROPERTIES RESOURCE_GROUPS \"gpus:4,gpus:2\")\n";
+  file += "set_tests_properties(big PROPERTIES RESOURCE_GROUPS \"gpus:5\")\n";
+  const std::string folder = Folder(dir, "b", file);
+  for (const bool with_spec : {true, false}) {
+    std::map<std::string, std::string> env = Env();
+    std::map<std::string, std::map<std::string, std::string>> seen;  // tool -> test -> vars
+    std::map<std::string, std::string> want;
+    for (const std::string tool : {"ctest", "mprun"}) {
+      const std::string out = dir.File(tool + (with_spec ? "-spec" : "-none"));
+      mkdir(out.c_str(), 0700);
+      env["RG_OUT"] = out;
+      std::vector<std::string> argv = {kCtest, "--test-dir", folder, "-j1"};
+      if (tool == "mprun") {
+        // Without the spec the hogs may overlap (in ctest -j4 too): -j1.
+        argv = {kMprun,
+                "ctest",
+                "--test-dir",
+                folder,
+                with_spec ? "-j4" : "-j1",
+                "--no-history",
+                "--json=" + dir.File("r.json")};
+      }
+      if (with_spec) argv.insert(argv.end(), {"--resource-spec-file", spec});
+      const Proc p = testing_util::Run(argv, env, dir);
+      if (tool == "ctest") {
+        want = CtestOutcomes(p.out);
+        EXPECT_EQ(want.size(), 6u) << p.out;
+      } else {
+        EXPECT_EQ(MprunOutcomes(testing_util::ReadFile(dir.File("r.json"))), want)
+            << with_spec << "\n"
+            << p.out << p.err;
+      }
+      for (const char* name : {"gpu2", "mixed", "plain"}) {
+        seen[tool][name] = testing_util::ReadFile(out + "/" + name);
+      }
+    }
+    EXPECT_EQ(seen["mprun"], seen["ctest"]) << with_spec;
+    EXPECT_EQ(want["hog_a"], "passed");
+    EXPECT_EQ(want["hog_b"], "passed");
+    EXPECT_EQ(want["big"], with_spec ? "failed" : "passed");
+    // With a spec, ctest tells a test without groups that it has none.
+    EXPECT_EQ(seen["ctest"]["plain"], with_spec ? "CTEST_RESOURCE_GROUP_COUNT=0\n" : "");
+    if (with_spec) {
+      EXPECT_EQ(seen["ctest"]["gpu2"],
+                "CTEST_RESOURCE_GROUP_0=gpus\nCTEST_RESOURCE_GROUP_0_GPUS=id:1,slots:2\n"
+                "CTEST_RESOURCE_GROUP_1=gpus\nCTEST_RESOURCE_GROUP_1_GPUS=id:1,slots:2\n"
+                "CTEST_RESOURCE_GROUP_2=crypto_chips\n"
+                "CTEST_RESOURCE_GROUP_2_CRYPTO_CHIPS=id:card_b,slots:1\n"
+                "CTEST_RESOURCE_GROUP_COUNT=3\n");
+    }
+  }
+  // A spec that is not one: exit 2 naming the file and the problem.
+  WriteFile(dir.File("bad.json"), R"({"version": {"major": 2, "minor": 0}, "local": []})");
+  const Proc bad = testing_util::Run(
+      {kMprun, "ctest", "--test-dir", folder, "--resource-spec-file", dir.File("bad.json")}, Env(),
+      dir);
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_NE(bad.err.find("--resource-spec-file: " + dir.File("bad.json") +
+                         ": version 2.0 (ctest reads 1.0)"),
+            std::string::npos)
+      << bad.err;
 }
 
 }  // namespace

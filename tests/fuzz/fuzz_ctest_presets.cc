@@ -27,8 +27,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         *out = it->second;
         return true;
       },
-      [](const char* name) -> const char* { return name[0] == 'H' ? "/home" : nullptr; },
-      &preset, &err);
+      [](const char* name) -> const char* { return name[0] == 'H' ? "/home" : nullptr; }, &preset,
+      &err);
   if (!ok && err.empty()) std::abort();
   if (ok && (preset.binary_dir.empty() || preset.binary_dir[0] != '/')) std::abort();
   if (ok) {

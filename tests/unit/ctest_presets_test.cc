@@ -66,9 +66,8 @@ TEST(CtestPresetsTest, InheritsFieldByFieldEarlierParentsFirstWithMacrosExpanded
   EXPECT_EQ(r.preset.options,
             (std::vector<std::string>{"--build-config", "Release", "--stop-on-failure",
                                       "--parallel", "3", "--timeout", "30", "--no-tests", "error",
-                                      "--output-on-failure", "--output-log",
-                                      "/src/log-ci.txt", "--no-label-summary", "--repeat",
-                                      "until-pass:2"}));
+                                      "--output-on-failure", "--output-log", "/src/log-ci.txt",
+                                      "--no-label-summary", "--repeat", "until-pass:2"}));
   // ${presetName} in binaryDir is the configure preset's.
   EXPECT_EQ(r.preset.binary_dir, "/src/build/dev");
   std::map<std::string, std::string> env;
@@ -85,16 +84,16 @@ TEST(CtestPresetsTest, InheritsFieldByFieldEarlierParentsFirstWithMacrosExpanded
 }
 
 TEST(CtestPresetsTest, UserPresetsAndIncludesAreRead) {
-  const Read r = Preset({{"/src/CMakePresets.json",
-                          R"({"version": 4, "include": ["more/presets.json"]})"},
-                         {"/src/more/presets.json",
-                          R"({"version": 4, "configurePresets": [{"name": "c",
+  const Read r =
+      Preset({{"/src/CMakePresets.json", R"({"version": 4, "include": ["more/presets.json"]})"},
+              {"/src/more/presets.json",
+               R"({"version": 4, "configurePresets": [{"name": "c",
                               "binaryDir": "${fileDir}/out"}]})"},
-                         {"/src/CMakeUserPresets.json",
-                          R"({"version": 4, "testPresets": [{"name": "mine",
+              {"/src/CMakeUserPresets.json",
+               R"({"version": 4, "testPresets": [{"name": "mine",
                               "configurePreset": "c", "inheritConfigureEnvironment": false,
                               "execution": {"scheduleRandom": true}}]})"}},
-                        "mine");
+             "mine");
   ASSERT_TRUE(r.ok) << r.err;
   EXPECT_EQ(r.preset.options, (std::vector<std::string>{"--schedule-random"}));
   EXPECT_EQ(r.preset.binary_dir, "/src/more/out");

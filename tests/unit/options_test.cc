@@ -360,18 +360,18 @@ TEST(OptionsTest, CtestsVariablesGiveWayToTheCommandLine) {
   EXPECT_EQ(ParseCtest({}, Env{{"CTEST_PARALLEL_LEVEL", "1"}}).run.processes, 1);
   EXPECT_EQ(ParseCtest({"-j2"}, Env{{"CTEST_PARALLEL_LEVEL", "1"}}).run.processes, 2);
   EXPECT_EQ(ParseCtest({"--processes=3"}, Env{{"CTEST_PARALLEL_LEVEL", "1"}}).run.processes, 3);
-  EXPECT_EQ(ParseCtest({}, Env{{"CTEST_PARALLEL_LEVEL", "1"}, {"MPRUN_PROCESSES", "4"}})
-                .run.processes,
-            4);
+  EXPECT_EQ(
+      ParseCtest({}, Env{{"CTEST_PARALLEL_LEVEL", "1"}, {"MPRUN_PROCESSES", "4"}}).run.processes,
+      4);
   EXPECT_EQ(ParseCtest({"-j2"}, Env{{"MPRUN_PROCESSES", "4"}}).run.processes, 2);
   EXPECT_EQ(ParseCtest({}, Env{{"CTEST_PARALLEL_LEVEL", ""}}).run.processes, std::nullopt);
   EXPECT_EQ(ParseCtest({}, Env{{"CTEST_PARALLEL_LEVEL", "many"}}).err,
             "CTEST_PARALLEL_LEVEL: 'many' is not a number of jobs (1 or more)");
   EXPECT_EQ(ParseCtest({}, Env{{"CTEST_NO_TESTS_ACTION", "error"}}).ctest.no_tests,
             NoTests::kError);
-  EXPECT_EQ(ParseCtest({"--no-tests=ignore"}, Env{{"CTEST_NO_TESTS_ACTION", "error"}})
-                .ctest.no_tests,
-            NoTests::kIgnore);
+  EXPECT_EQ(
+      ParseCtest({"--no-tests=ignore"}, Env{{"CTEST_NO_TESTS_ACTION", "error"}}).ctest.no_tests,
+      NoTests::kIgnore);
   EXPECT_FALSE(ParseCtest({}, Env{{"CTEST_NO_TESTS_ACTION", "sometimes"}}).ok);
   EXPECT_TRUE(ParseCtest({}, Env{{"CTEST_OUTPUT_ON_FAILURE", "1"}}).ok);
   EXPECT_TRUE(ParseCtest({}, Env{{"CTEST_PROGRESS_OUTPUT", "ON"}}).ok);
@@ -387,8 +387,7 @@ TEST(OptionsTest, CtestsSwitchesThatShareANameWithMprunsOptions) {
   EXPECT_EQ(ParseCtest({"--progress=dots"}).run.progress, ProgressMode::kDots);
   EXPECT_EQ(ParseCtest({"--show-only"}).ctest.show_only, "human");
   EXPECT_EQ(ParseCtest({"--show-only=json-v1"}).ctest.show_only, "json-v1");
-  EXPECT_EQ(ParseCtest({"--show-only=xml"}).err,
-            "--show-only: 'xml' is not one of human, json-v1");
+  EXPECT_EQ(ParseCtest({"--show-only=xml"}).err, "--show-only: 'xml' is not one of human, json-v1");
   EXPECT_EQ(ParseCtest({"-Q"}).run.verbosity, 0);
   EXPECT_EQ(ParseCtest({"-O", "log.txt"}).run.log_path, "log.txt");
   EXPECT_TRUE(ParseCtest({"--schedule-random"}).ctest.schedule_random);
@@ -427,9 +426,13 @@ TEST(OptionsTest, CtestKeepsTheSelectionForCtestWhenOnlyCtestCanMakeIt) {
 }
 
 TEST(OptionsTest, CtestRefusesDashboardsAndWhatItDoesNotDoYetSayingWhy) {
-  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
-           {"-D", "Experimental"}, {"-T", "Test"}, {"-S", "s.cmake"}, {"-SP", "s.cmake"},
-           {"-M", "Nightly"}, {"--build-and-test", "a"}}) {
+  for (const std::vector<std::string>& args :
+       std::vector<std::vector<std::string>>{{"-D", "Experimental"},
+                                             {"-T", "Test"},
+                                             {"-S", "s.cmake"},
+                                             {"-SP", "s.cmake"},
+                                             {"-M", "Nightly"},
+                                             {"--build-and-test", "a"}}) {
     const CtestParsed p = ParseCtest(args);
     EXPECT_FALSE(p.ok);
     EXPECT_NE(p.err.find("runs tests, not dashboards"), std::string::npos) << p.err;
@@ -439,8 +442,8 @@ TEST(OptionsTest, CtestRefusesDashboardsAndWhatItDoesNotDoYetSayingWhy) {
   EXPECT_TRUE(preset.ctest.by_ctest);
   EXPECT_EQ(preset.ctest.selection, (std::vector<std::string>{"--preset", "ci", "-R", "x"}));
   EXPECT_EQ(ParseCtest({"--preset="}).err, "--preset: needs a preset's name");
-  EXPECT_NE(ParseCtest({"--resource-spec-file", "r.json"}).err.find("RESOURCE_GROUPS"),
-            std::string::npos);
+  EXPECT_EQ(ParseCtest({"--resource-spec-file", "r.json"}).ctest.resource_spec_file, "r.json");
+  EXPECT_NE(ParseCtest({"--test-load", "3"}).err.find("load average"), std::string::npos);
   EXPECT_NE(ParseCtest({"-F"}).err.find("does not resume"), std::string::npos);
 }
 
