@@ -99,6 +99,14 @@ TEST(CtestPresetsTest, UserPresetsAndIncludesAreRead) {
   EXPECT_EQ(r.preset.binary_dir, "/src/more/out");
 }
 
+// A presets file with configure preset "c" and test preset "ci" that
+// also has `fields`.
+std::string CiWith(const std::string& fields) {
+  return R"({"configurePresets": [{"name": "c", "binaryDir": "b"}],
+             "testPresets": [{"name": "ci", "configurePreset": "c", )" +
+         fields + "}]}";
+}
+
 TEST(CtestPresetsTest, BadInputIsAnErrorNamingTheFileOrThePreset) {
   using Files = std::map<std::string, std::string>;
   const std::string p = "/src/CMakePresets.json";
@@ -117,30 +125,16 @@ TEST(CtestPresetsTest, BadInputIsAnErrorNamingTheFileOrThePreset) {
       {{{p, R"({"configurePresets": [{"name": "c"}],
                 "testPresets": [{"name": "ci", "configurePreset": "c"}]})"}},
        "has no binaryDir"},
-      {{{p, R"({"configurePresets": [{"name": "c", "binaryDir": "b"}],
-                "testPresets": [{"name": "ci", "configurePreset": "c",
-                                 "execution": {"jobs": "4"}}]})"}},
-       "execution.jobs is not a whole number"},
-      {{{p, R"({"configurePresets": [{"name": "c", "binaryDir": "b"}],
-                "testPresets": [{"name": "ci", "configurePreset": "c",
-                                 "environment": {"A": "${nonsense}"}}]})"}},
+      {{{p, CiWith(R"("execution": {"jobs": "4"})")}}, "execution.jobs is not a whole number"},
+      {{{p, CiWith(R"("environment": {"A": "${nonsense}"})")}},
        "environment variable A: ${nonsense}: not a macro CMake's presets know"},
-      {{{p, R"({"configurePresets": [{"name": "c", "binaryDir": "b"}],
-                "testPresets": [{"name": "ci", "configurePreset": "c",
-                                 "environment": {"A": "$env{A}"}}]})"}},
-       "refers to itself"},
+      {{{p, CiWith(R"("environment": {"A": "$env{A}"})")}}, "refers to itself"},
       {{{p, R"({"include": ["gone.json"]})"}}, "/src/gone.json: cannot be read"},
-      {{{p, R"({"configurePresets": [{"name": "c", "binaryDir": "b"}],
-                "testPresets": [{"name": "ci", "configurePreset": "c",
-                                 "environment": {"": "x"}}]})"}},
+      {{{p, CiWith(R"("environment": {"": "x"})")}},
        "'' is not a name for an environment variable"},
-      {{{p, R"({"configurePresets": [{"name": "c", "binaryDir": "b"}],
-                "testPresets": [{"name": "ci", "configurePreset": "c",
-                                 "environment": {"A=B": "x"}}]})"}},
+      {{{p, CiWith(R"("environment": {"A=B": "x"})")}},
        "'A=B' is not a name for an environment variable"},
-      {{{p, R"({"configurePresets": [{"name": "c", "binaryDir": "b"}],
-                "testPresets": [{"name": "ci", "configurePreset": "c",
-                                 "execution": {"repeat": {"mode": "until-pass"}}}]})"}},
+      {{{p, CiWith(R"("execution": {"repeat": {"mode": "until-pass"}})")}},
        "execution.repeat is not"},
   };
   for (const auto& [files, message] : cases) {
