@@ -15,6 +15,7 @@
 #include <map>
 #include <numeric>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -142,8 +143,7 @@ enum class Kind { kOneTest, kWholeBinary, kCommand };
 // gtest_discover_tests' skip), a fixture, a lock or an order.
 Kind KindOf(const core::CtestTest& t, const TestFramework* framework, core::ListedTest* test,
             std::vector<std::string>* args) {
-  if (framework == nullptr || t.disabled || t.will_fail || t.skip_return_code ||
-      !t.resource_groups.empty() || !t.pass_regex.empty() || !t.fail_regex.empty() ||
+  if (framework == nullptr || t.disabled || t.will_fail || t.skip_return_code || !t.pass_regex.empty() || !t.fail_regex.empty() ||
       !t.fixtures_setup.empty() || !t.fixtures_cleanup.empty() || !t.fixtures_required.empty() ||
       !t.resource_locks.empty() || !t.depends.empty() ||
       (!t.skip_regex.empty() &&
@@ -550,17 +550,17 @@ class CtestWay : public WayIn {
   // run because its fixture failed counts, as in ctest). As ctest, a run
   // without failures leaves the last record as it was.
   void WriteFailedLog(const core::RunInfo& run, const core::Ledger& ledger) const {
-    std::map<uint32_t, bool> failed;  // by listing index, in ctest's order
+    std::set<uint32_t> failed;  // by listing index, in ctest's order
     for (uint32_t t = 0; t < run.tests.size() && t < table_.ctest_of.size(); ++t) {
       if (!ledger.Finished(t)) continue;
       const core::Outcome o = ledger.Get(t).outcome;
       if (o != core::Outcome::kPassed && o != core::Outcome::kSkipped) {
-        failed[table_.ctest_of[t]] = true;
+        failed.insert(table_.ctest_of[t]);
       }
     }
     if (failed.empty()) return;
     std::string text;
-    for (const auto& [i, yes] : failed) {
+    for (const uint32_t i : failed) {
       text += std::to_string(i + 1) + ":" + listed_[i].name + "\n";
     }
     const std::string folder = dir_ + "/Testing/Temporary";
@@ -687,13 +687,16 @@ bool SelectByCtest(Spawner& spawner, const std::string& dir, const core::CtestOp
 }
 
 // RESOURCE_GROUPS: without a spec file ctest ignores them; with one, the
-// test gets ctest's variables for the resources it would get alone.
+// test runs as its command, alone, with ctest's variables for the
+// resources it would get alone.
 void GiveResources(const core::CtestTest& t, const core::ResourceSpec* spec, Classified* c) {
   if (spec == nullptr) return;
   if (t.resource_groups.empty()) {  // with a spec, ctest tells every test
     c->env.push_back("CTEST_RESOURCE_GROUP_COUNT=0");
     return;
   }
+  c->kind = Kind::kCommand;
+  c->framework = nullptr;
   c->resources = true;
   std::string why;
   if (!core::AllocateResources(*spec, t.resource_groups, &c->env, &why)) c->refused = why;
