@@ -143,9 +143,10 @@ enum class Kind { kOneTest, kWholeBinary, kCommand };
 // gtest_discover_tests' skip), a fixture, a lock or an order.
 Kind KindOf(const core::CtestTest& t, const TestFramework* framework, core::ListedTest* test,
             std::vector<std::string>* args) {
-  if (framework == nullptr || t.disabled || t.will_fail || t.skip_return_code || !t.pass_regex.empty() || !t.fail_regex.empty() ||
-      !t.fixtures_setup.empty() || !t.fixtures_cleanup.empty() || !t.fixtures_required.empty() ||
-      !t.resource_locks.empty() || !t.depends.empty() ||
+  if (framework == nullptr || t.disabled || t.will_fail || t.skip_return_code ||
+      !t.pass_regex.empty() || !t.fail_regex.empty() || !t.fixtures_setup.empty() ||
+      !t.fixtures_cleanup.empty() || !t.fixtures_required.empty() || !t.resource_locks.empty() ||
+      !t.depends.empty() ||
       (!t.skip_regex.empty() &&
        (t.skip_regex.size() > 1 || t.skip_regex[0] != core::kGtestSkipRegex))) {
     return Kind::kCommand;
