@@ -890,7 +890,10 @@ int RunCtest(int argc, char** argv) {
   }
   const std::string dir = resolved;
   // What ctest itself prints: its JSON listing, its labels.
-  if (c.show_only == "json-v1") return AskCtest(dir, "--show-only=json-v1", c, true);
+  // A preset is looked for where mprun runs, as by ctest.
+  if (c.show_only == "json-v1") {
+    return AskCtest(c.preset.empty() ? dir : ".", "--show-only=json-v1", c, true);
+  }
   if (c.print_labels) return AskCtest(dir, "--print-labels", c, false);
   ForkSpawner programs;  // listings here, launches in the workers
   const std::string cache_dir =

@@ -437,6 +437,9 @@ TEST_F(CtestE2eTest, APresetSelectsAndSetsAsUnderCtest) {
   EXPECT_NE(p.err.find("Cannot use hidden test preset"), std::string::npos) << p.err;
   EXPECT_EQ(In(dir, {kMprun, "ctest", "--list-presets"}, Env(), dir).out,
             In(dir, {kCtest, "--list-presets"}, Env(), dir).out);
+  const Proc json = In(dir, {kMprun, "ctest", "--preset", "ci", "--show-only=json-v1"}, Env(), dir);
+  EXPECT_EQ(json.status, 0) << json.err;
+  EXPECT_EQ(json.out, In(dir, {kCtest, "--preset", "ci", "--show-only=json-v1"}, Env(), dir).out);
 }
 
 // What only ctest prints is ctest's own; CTEST_PARALLEL_LEVEL sets the
