@@ -611,16 +611,15 @@ std::vector<Flag> CtestFlags(CtestOptions* c, Options* o) {
       {"--no-subproject-summary", nullptr, false, Accepted()},
       {"--list-presets", nullptr, false, Switch(&c->list_presets)},
       {"--preset", nullptr, true,
-       [c](std::string_view what, const std::string& v, std::string* e) {
+       // ctest selects the preset's tests (its filter).
+       [c, select = SelectionWith(c, "--preset")](std::string_view what, const std::string& v,
+                                                  std::string* e) {
          if (v.empty()) {
            *e = std::string(what) + ": needs a preset's name";
            return false;
          }
          c->preset = v;
-         // ctest selects the preset's tests (its filter).
-         c->selection.insert(c->selection.end(), {"--preset", v});
-         c->by_ctest = true;
-         return true;
+         return select(what, v, e);
        }},
       ListTimeoutFlag(&c->list_timeout_s),
       {"--version", nullptr, false, Switch(&c->version), nullptr, nullptr, true},
