@@ -42,6 +42,11 @@ enum class RecordKind : uint8_t {
   // A failure outside any test (a suite's SetUp/TearDownTestSuite, a global
   // environment), attributed to `test` for context.
   kRunError = 2,
+  // Driver mode: a launch whose tests all ended, and the program's exit
+  // says otherwise. `outcome` is the program's word (core::Outcome's
+  // kFailed: it failed though its tests passed; kPassed: it exited 0 though
+  // one failed); `test` is the launch's last test, naming the binary.
+  kProgramDisagrees = 3,
 };
 
 struct ResultRecord {

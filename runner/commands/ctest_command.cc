@@ -32,6 +32,7 @@
 #include "runner/listing/binary_listing.h"
 #include "runner/listing/ctest_listing_cache.h"
 #include "runner/listing/listing_cache.h"
+#include "runner/process/cpus.h"
 #include "runner/process/spawner.h"
 #include "runner/run/engine.h"
 #include "runner/run/run_setup.h"
@@ -173,6 +174,9 @@ struct BinaryInfo {
   bool serial = false;
   std::string dir;
   std::vector<std::string> env, args;
+  // The ctest test (listing index) that runs this whole binary, split into
+  // its tests; UINT32_MAX: none.
+  uint32_t whole_of = UINT32_MAX;
 };
 
 // The run's table as it is built: binaries, and per test its ctest test.
@@ -328,6 +332,23 @@ void RunWhole(const core::CtestTest& t, const std::string& why, bool verbose, Cl
   }
 }
 
+// How ctest test `t`, a whole binary of a framework, is listed: with its
+// own arguments, directory and environment. Also the listing cache's key:
+// what it holds for this job says whether the program runs whole.
+ListingJob WholeListingJob(const core::CtestTest& t, const Classified& how,
+                           const ListingWords* words) {
+  ListingJob job;
+  job.shown = "ctest test " + t.name + " (" + how.exec_path + ")";
+  job.argv = {how.exec_path};
+  for (std::string& a : how.framework->ListArgs()) job.argv.push_back(std::move(a));
+  job.words = words;
+  job.argv.insert(job.argv.end(), how.args.begin(), how.args.end());
+  job.dir = t.working_directory;
+  job.env = how.env;
+  job.may_fail = true;
+  return job;
+}
+
 // A ctest test that runs a whole binary of a framework: listed with its own
 // arguments, directory and environment, each of its tests one of the table.
 // A program whose listing fails (its own main() may check its surroundings
@@ -347,18 +368,9 @@ bool AddWholeBinaries(Spawner& spawner, const ListingCache& cache,
     if (how[i].kind != Kind::kWholeBinary) continue;
     whole.push_back(i);
     const TestFramework& f = *how[i].framework;
-    ListingJob job;
-    job.shown = "ctest test " + listed[i].name + " (" + how[i].exec_path + ")";
-    job.argv = {how[i].exec_path};
-    for (std::string& a : f.ListArgs()) job.argv.push_back(std::move(a));
     ListingWords& w = words[&f];
     w = {f.ListingName(), "", f.ListingExitIsACount()};
-    job.words = &w;
-    job.argv.insert(job.argv.end(), how[i].args.begin(), how[i].args.end());
-    job.dir = listed[i].working_directory;
-    job.env = how[i].env;
-    job.may_fail = true;
-    jobs.push_back(std::move(job));
+    jobs.push_back(WholeListingJob(listed[i], how[i], &w));
   }
   std::vector<Listing> listings;
   size_t recalled = 0;
@@ -397,6 +409,7 @@ bool AddWholeBinaries(Spawner& spawner, const ListingCache& cache,
     b.dir = t.working_directory;
     b.env = how[whole[k]].env;
     b.args = how[whole[k]].args;
+    b.whole_of = whole[k];
     const auto binary = static_cast<uint32_t>(table->binaries.size());
     table->binaries.push_back(std::move(b));
     for (core::ListedTest& lt : tests) {
@@ -487,14 +500,17 @@ class CtestWay : public WayIn {
   bool Launches() const override { return true; }
   CtestWay(Table table, std::vector<core::CtestTest> listed, std::vector<Classified> how,
            const core::CtestOptions& c, uint64_t slowest_listing_ns, Spawner& spawner,
-           std::string dir)
+           std::string dir, std::string cache_dir, bool verbose)
       : table_(std::move(table)),
         listed_(std::move(listed)),
         how_(std::move(how)),
         ctest_opts_(c),
         slowest_ns_(slowest_listing_ns),
         spawner_(spawner),
-        dir_(std::move(dir)) {}
+        dir_(std::move(dir)),
+        remembers_(!cache_dir.empty()),
+        cache_(std::move(cache_dir)),
+        verbose_(verbose) {}
 
   core::RunInfo Run() const {
     core::RunInfo run;
@@ -540,18 +556,100 @@ class CtestWay : public WayIn {
     };
     spec->work = [this](WorkerRuntime& runtime) { RunDriverWorker(driver_, runtime); };
     spec->after_run = [this, &run](Supervisor* supervisor) {
+      SettleDisagreements(supervisor);
       WriteFailedLog(run, supervisor->ledger());
     };
   }
 
  private:
+  // A ctest test run as its program's tests, whose launch failed though its
+  // tests passed (its main() checks how many tests ran, a leak check at
+  // exit, a crash in a static destructor): it runs whole now, as ctest runs
+  // it, and ctest's verdict is that run's. The listing cache remembers that
+  // the program runs whole, so the next run does not split it. A launch
+  // that passed though a test failed (a main() that ignores RUN_ALL_TESTS())
+  // is a warning: the test stays failed. Other programs' disagreements stay
+  // the run's (Supervisor::TakeDisagreements).
+  void SettleDisagreements(Supervisor* supervisor) {
+    const std::vector<ProgramDisagreement> told = supervisor->TakeDisagreements();
+    std::vector<ListingJob> runs;
+    std::vector<uint32_t> whole;  // per run, the ctest test
+    std::vector<std::string> why;
+    double limit_s = 0;
+    for (const ProgramDisagreement& d : told) {
+      const uint32_t i = table_.binaries[d.binary].whole_of;
+      if (!d.program_failed) {
+        // Its failed test stays failed: mprun does not hide a failure.
+        supervisor->AddWarning(d.Told() + (i == UINT32_MAX ? ""
+                                                           : "\nctest, which reads only its exit "
+                                                             "status, calls ctest test " +
+                                                                 listed_[i].name + " passed"));
+        continue;
+      }
+      if (i == UINT32_MAX || supervisor->summary().interrupted) {  // the run's, as it is
+        supervisor->AddRunError(d.Told());
+        continue;
+      }
+      const auto at = std::find(whole.begin(), whole.end(), i);
+      if (at != whole.end()) {
+        why[static_cast<size_t>(at - whole.begin())] += "; and " + d.Told();
+        continue;
+      }
+      ListingJob run;
+      run.shown = "ctest test " + listed_[i].name;
+      run.argv = listed_[i].command;
+      run.argv[0] = how_[i].exec_path;
+      run.dir = listed_[i].working_directory;
+      run.env = how_[i].env;
+      run.may_fail = true;
+      runs.push_back(std::move(run));
+      whole.push_back(i);
+      why.push_back(d.Told());
+      const double limit = LimitOf(listed_[i], ctest_opts_);
+      limit_s = std::max(limit_s, limit > 0 ? limit : 1e9);
+    }
+    if (runs.empty()) return;
+    std::vector<Listing> ends;
+    std::string err;
+    const ListingWords words{"run whole, it", "", false, "its TIMEOUT, or --timeout"};
+    if (!ListAll(spawner_, runs, words, limit_s, static_cast<size_t>(UsableCores()), &ends, &err)) {
+      supervisor->AddRunError("mprun ctest could not run a program whole: " + err);
+      return;
+    }
+    for (size_t k = 0; k < runs.size(); ++k) {
+      const uint32_t i = whole[k];
+      const std::string& name = listed_[i].name;
+      const std::string split = "split into its tests, " + why[k];
+      if (ends[k].failed.empty()) {
+        supervisor->AddWarning("ctest test " + name + " passes whole, as ctest runs it, though " +
+                               split +
+                               (remembers_ ? "\nmprun ctest runs it whole from now on" : ""));
+      } else {
+        std::string out = ends[k].out;  // `failed` holds the tail of its stderr
+        if (out.size() > 8192) out = out.substr(out.size() - 8192);
+        supervisor->AddRunError(ends[k].failed + "\n" + split +
+                                (out.empty() ? "" : "\nwhat it printed, run whole:\n" + out));
+        failed_whole_.insert(i);
+      }
+      Listing remembered;
+      remembered.failed = "its main() ends otherwise when its tests are split: " +
+                          why[k].substr(0, why[k].find('\n'));
+      const ListingWords listing_words{how_[i].framework->ListingName(), "", false};
+      cache_.Store(WholeListingJob(listed_[i], how_[i], &listing_words), remembered);
+      if (verbose_ && remembers_) {
+        std::fprintf(stderr, "mprun ctest: ctest test %s runs whole from now on: %s\n",
+                     name.c_str(), remembered.failed.c_str());
+      }
+    }
+  }
+
   // ctest's record of the tests that failed, which `ctest --rerun-failed`
   // (and mprun ctest's) reads: "N:name" by ctest's test number, for each
   // ctest test that did not pass and was not skipped (a test that did not
   // run because its fixture failed counts, as in ctest). As ctest, a run
   // without failures leaves the last record as it was.
   void WriteFailedLog(const core::RunInfo& run, const core::Ledger& ledger) const {
-    std::set<uint32_t> failed;  // by listing index, in ctest's order
+    std::set<uint32_t> failed = failed_whole_;  // by listing index, in ctest's order
     for (uint32_t t = 0; t < run.tests.size() && t < table_.ctest_of.size(); ++t) {
       if (!ledger.Finished(t)) continue;
       const core::Outcome o = ledger.Get(t).outcome;
@@ -598,6 +696,10 @@ class CtestWay : public WayIn {
   uint64_t slowest_ns_;
   Spawner& spawner_;
   const std::string dir_;  // the build folder
+  const bool remembers_;   // the listing cache keeps what it is told
+  const ListingCache cache_;
+  const bool verbose_;
+  std::set<uint32_t> failed_whole_;  // ctest tests that failed, run whole after the run
   DriverSetup driver_;
   CommandSetup commands_;
 };
@@ -924,7 +1026,8 @@ int RunCtest(int argc, char** argv) {
   GtestFlags flags;
   flags.shuffle = c.schedule_random;
   ApplyRepeat(c, &opts);
-  CtestWay way(std::move(table), std::move(listed), std::move(how), c, slowest_ns, programs, dir);
+  CtestWay way(std::move(table), std::move(listed), std::move(how), c, slowest_ns, programs, dir,
+               cache_dir, opts.verbosity >= 2);
   core::RunInfo run = way.Run();
   return RunTests(opts, opts.processes.value_or(-1), flags, "mprun", std::move(run), way);
 }

@@ -90,6 +90,13 @@ class TestFramework {
   // Whether its listing exits with a count rather than 0 (Catch2 v2): then
   // only a signal or a listing that does not parse is a failed listing.
   virtual bool ListingExitIsACount() const { return false; }
+  // Whether a launch whose tests all ended (`all_skipped`: each was
+  // skipped) says by its exit status `code` that the program failed: any
+  // status but 0, as GoogleTest and doctest say it after a failed test.
+  virtual bool ExitSaysFailed(int code, bool all_skipped) const {
+    (void)all_skipped;
+    return code != 0;
+  }
   // Whether a launch can name a whole suite with "Suite.*" (GoogleTest).
   virtual bool NamesWholeSuites() const { return false; }
   // The longest selection (the selectors' bytes, one more each) one launch

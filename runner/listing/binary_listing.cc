@@ -123,7 +123,8 @@ bool JudgeListing(const std::string& shown, const Listing& l, const ListingWords
   if (l.timed_out) {
     char limit[32];
     std::snprintf(limit, sizeof limit, "%g", timeout_s);
-    return fail(words.what + " did not finish within " + limit + " s (--list-timeout); killed");
+    return fail(words.what + " did not finish within " + limit + " s (" + words.limit +
+                "); killed");
   }
   if (WIFSIGNALED(l.status)) {
     return fail(words.what + " was killed by signal " + strsignal(WTERMSIG(l.status)));

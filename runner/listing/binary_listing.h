@@ -25,6 +25,8 @@ struct ListingWords {
   // The listing exits with how many tests it printed (Catch2 v2): any exit
   // status is a listing; only a signal or a time-out fails it.
   bool exit_is_count = false;
+  // What set the time limit, as errors name it.
+  std::string limit = "--list-timeout";
 };
 
 struct ListingJob {

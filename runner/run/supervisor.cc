@@ -226,6 +226,10 @@ void Supervisor::OnRecord(uint32_t slot, const shm::ResultRecord& r, std::string
     summary_.errors.push_back(std::string(text) + "(worker " + std::to_string(slot) + ")");
     return;
   }
+  if (r.kind == static_cast<uint8_t>(shm::RecordKind::kProgramDisagrees)) {
+    OnDisagreement(r, text);
+    return;
+  }
   if (watch_.timeout_word(slot) != 0 && r.test == watch_.timed_out_test(slot)) {
     // The test finished after its deadline (a handled signal ended its
     // sleep, read or poll; the dump signal's handler was its own): the
@@ -721,7 +725,34 @@ bool Supervisor::Finished() const {
   return stopping_ || (ledger_.Complete() && live_workers() == 0);
 }
 
+std::string ProgramDisagreement::Told() const {
+  // After its first line: the rest is what the program printed.
+  std::string told = what;
+  if (launches > 1) {
+    const size_t eol = std::min(told.find('\n'), told.size());
+    told.insert(eol, " (and so did " + std::to_string(launches - 1) + " more launches)");
+  }
+  return told;
+}
+
+void Supervisor::OnDisagreement(const shm::ResultRecord& r, std::string_view text) {
+  if (r.test >= run_.tests.size()) return;
+  const uint32_t binary = run_.tests[r.test].binary;
+  const bool program_failed = r.outcome == static_cast<uint8_t>(core::Outcome::kFailed);
+  for (ProgramDisagreement& d : disagreements_) {
+    if (d.binary == binary && d.program_failed == program_failed) {
+      ++d.launches;
+      return;
+    }
+  }
+  disagreements_.push_back({binary, program_failed, std::string(text), 1});
+}
+
 void Supervisor::Finish() {
+  for (const ProgramDisagreement& d : disagreements_) {
+    (d.program_failed ? summary_.errors : summary_.warnings).push_back(d.Told());
+  }
+  disagreements_.clear();
   Complete("not run");
   summary_.wall_seconds = static_cast<double>(now_ns_() - start_ns_) / 1e9;
   for (core::Reporter* r : reporters_) r->OnRunEnd(run_, ledger_, summary_);

@@ -83,6 +83,17 @@ struct SupervisorOptions {
   int repeat_each = 1;
 };
 
+// Driver mode: a binary whose launch ended otherwise than its tests did
+// (shm::RecordKind::kProgramDisagrees), once per binary and word.
+struct ProgramDisagreement {
+  uint32_t binary = 0;
+  bool program_failed = false;  // it failed though its tests passed (else: the reverse)
+  std::string what;             // the first such launch, told by its worker
+  int launches = 0;             // how many launches said so
+  // `what`, with how many more launches said so after its first line.
+  std::string Told() const;
+};
+
 class Supervisor : private DeadlineWatch::Hands {
  public:
   Supervisor(shm::Segment& segment, shm::Doorbell& bell, Spawner& launcher,
@@ -111,6 +122,11 @@ class Supervisor : private DeadlineWatch::Hands {
   void FailBeforeStart(const std::string& error);
   const core::RunSummary& summary() const { return summary_; }
   const core::Ledger& ledger() const { return ledger_; }
+  // The programs whose exit disagreed with their tests, for the way in to
+  // settle (mprun ctest runs such a program whole, as ctest does). Those
+  // not taken before Finish are the run's: a program that failed though
+  // its tests passed is an error of the run, the reverse a warning.
+  std::vector<ProgramDisagreement> TakeDisagreements() { return std::move(disagreements_); }
   uint32_t live_workers() const;
   uint32_t launches() const { return launches_; }
   // The serial phase (serial and exclusive tests, one worker, nothing else
@@ -137,6 +153,7 @@ class Supervisor : private DeadlineWatch::Hands {
   void DrainAll();
   void Drain(uint32_t slot) override;
   void OnRecord(uint32_t slot, const shm::ResultRecord& record, std::string_view text);
+  void OnDisagreement(const shm::ResultRecord& record, std::string_view text);
   void HandleExit(uint32_t slot);
   // The test of `packed` (a current-word of the worker in `slot`) ended with
   // its worker: crashed, or timed_out.
@@ -213,6 +230,7 @@ class Supervisor : private DeadlineWatch::Hands {
   std::vector<uint64_t> retry_launch_at_;  // per slot: not before (a failed launch)
   bool launch_warned_ = false;
   core::RunSummary summary_;
+  std::vector<ProgramDisagreement> disagreements_;
   uint64_t start_ns_ = 0;
   uint32_t next_lease_ = 1;
   uint32_t launches_ = 0;

@@ -67,12 +67,18 @@ class RuntimeSink : public FollowerSink {
                     int64_t reported_ms) override {
     if (!stopped_) runtime_.TestFinished(test, outcome, message, signal, reported_ms);
     stop_before_ = runtime_.StopRequested();
+    ++ended_;
+    if (outcome == Outcome::kSkipped) ++skipped_;
+    if (outcome != Outcome::kPassed && outcome != Outcome::kSkipped) failed_.push_back(test);
   }
   void SuiteHeading() override {
     if (!stopped_) runtime_.SuiteHeading();
   }
   void Write(std::string_view text) override { WriteAll(STDOUT_FILENO, text); }
   bool stopped() const { return stopped_; }
+  size_t ended() const { return ended_; }
+  size_t skipped() const { return skipped_; }
+  const std::vector<uint32_t>& failed() const { return failed_; }
 
  private:
   WorkerRuntime& runtime_;
@@ -81,7 +87,16 @@ class RuntimeSink : public FollowerSink {
   bool stop_before_;
   bool stopped_ = false;
   bool ran_any_ = false;
+  size_t ended_ = 0, skipped_ = 0;
+  std::vector<uint32_t> failed_;  // tests that ended neither passed nor skipped
 };
+
+// Signals a program raises itself when it breaks (a crash in a static
+// destructor, an abort at exit); any other came from outside.
+bool IsCrashSignal(int signal) {
+  return signal == SIGSEGV || signal == SIGABRT || signal == SIGBUS || signal == SIGFPE ||
+         signal == SIGILL || signal == SIGSYS || signal == SIGTRAP;
+}
 
 std::string TailOf(const std::string& text) {
   return text.size() > kStrayKept ? text.substr(text.size() - kStrayKept) : text;
@@ -275,7 +290,48 @@ class DriverWorker {
     runtime_.Idle();
     if (sink.stopped()) return false;  // interrupted: the rest is the supervisor's
     AfterEnd(binary, follow, end, core::BinaryDied(end, crashed_in_test));
+    if (!crashed_in_test && sink.ended() == group.size())
+      CompareEnd(binary, group, sink, follow, end);
     return true;
+  }
+
+  // Every test of the launch ended: what the program's exit says of them
+  // must agree (a leak check or a crash at exit fails a program whose tests
+  // passed; a main() that ignores RUN_ALL_TESTS()'s result passes one whose
+  // test failed). A disagreement goes to the supervisor.
+  void CompareEnd(uint32_t binary, const std::vector<uint32_t>& group, const RuntimeSink& sink,
+                  const StreamFollower& follow, const core::ProcessEnd& end) {
+    if (runtime_.StopRequested()) return;  // mprun may have ended it
+    if (end.signaled && !IsCrashSignal(end.code)) return;
+    const bool program_failed = end.signaled || FrameworkOf(binary).ExitSaysFailed(
+                                                    end.code, sink.skipped() == group.size());
+    const std::vector<uint32_t>& failed = sink.failed();
+    if (program_failed == !failed.empty()) return;
+    const std::string& path = run_.binaries[binary];
+    const std::string tests = group.size() == 1
+                                  ? "the test of its launch"
+                                  : "the " + std::to_string(group.size()) + " tests of its launch";
+    std::string what = program_failed
+                           ? path + " ended (" + core::DescribeEnd(end) + ") after " + tests +
+                                 " ended without a failure: " + NamesOf(group)
+                           : path + " ended (" + core::DescribeEnd(end) + ") though " +
+                                 (group.size() == 1 ? "" : std::to_string(failed.size()) + " of ") +
+                                 tests + " failed (" + NamesOf(failed) +
+                                 "): does its main() return what RUN_ALL_TESTS() returned?";
+    const std::string out = TailOf(follow.stray());
+    if (program_failed && !out.empty()) what += "\nwhat it printed outside its tests:\n" + out;
+    runtime_.ProgramDisagrees(group.back(), program_failed, what);
+  }
+
+  // "A.B, A.C and 3 more".
+  std::string NamesOf(const std::vector<uint32_t>& tests) const {
+    constexpr size_t kNamed = 4;
+    std::string names;
+    for (size_t i = 0; i < tests.size() && i < kNamed; ++i) {
+      names += (i ? ", " : "") + run_.tests[tests[i]].FullName();
+    }
+    if (tests.size() > kNamed) names += " and " + std::to_string(tests.size() - kNamed) + " more";
+    return names;
   }
 
   // Reads the child's console stream until the pipe closes or the child has

@@ -336,6 +336,15 @@ void WorkerRuntime::RunError(uint32_t test, std::string_view message) {
   Publish(r, message);
 }
 
+void WorkerRuntime::ProgramDisagrees(uint32_t last, bool program_failed, std::string_view message) {
+  shm::ResultRecord r{};
+  r.test = last;
+  r.kind = static_cast<uint8_t>(shm::RecordKind::kProgramDisagrees);
+  r.outcome =
+      static_cast<uint8_t>(program_failed ? core::Outcome::kFailed : core::Outcome::kPassed);
+  Publish(r, message);
+}
+
 void WorkerRuntime::Idle() {
   slot_.phase.store(static_cast<uint32_t>(shm::WorkerPhase::kIdle), std::memory_order_relaxed);
   slot_.current.store(shm::kIdleCurrent, std::memory_order_release);

@@ -127,6 +127,10 @@ class WorkerRuntime {
   // A failure outside any test (e.g. TearDownTestSuite), reported with `test`
   // for context.
   void RunError(uint32_t test, std::string_view message);
+  // Driver mode: the launch that ran `last` ended otherwise than its tests
+  // did (shm::RecordKind::kProgramDisagrees); `program_failed`: its exit
+  // says it failed.
+  void ProgramDisagrees(uint32_t last, bool program_failed, std::string_view message);
   void Idle();
 
   // The supervisor asked workers to stop taking tests.

@@ -5,7 +5,15 @@
 //   OWN_MAIN_PRINTS_FIRST       prints a line of its own before gtest's;
 //   OWN_MAIN_OWN_OPTIONS        reads its own options before gtest does and
 //                               exits 1 on one it does not know;
-//   OWN_MAIN_ENVIRONMENT_SKIPS  a global environment whose SetUp() skips.
+//   OWN_MAIN_ENVIRONMENT_SKIPS  a global environment whose SetUp() skips;
+// and three whose exit status says more than their tests' outcomes:
+//   OWN_MAIN_FAILS_AT_EXIT      a check at exit (a leak checker's) that
+//                               fails after every test passed;
+//   OWN_MAIN_RUNS_WHOLE_ONLY    fails unless it ran its whole suite (its
+//                               filter is gtest's default);
+//   OWN_MAIN_IGNORES_RESULT     a test fails, but main() returns 0;
+//   OWN_MAIN_CRASHES_AT_EXIT    a static object's destructor crashes once
+//                               a test ran.
 // Each appends its arguments to $OWN_MAIN_RUNS, one line per start, so the
 // e2e test can count listings and runs.
 #include <gtest/gtest.h>
@@ -15,8 +23,24 @@
 #include <fstream>
 #include <string>
 
-TEST(OwnMain, One) {}
+namespace {
+bool ran = false;
+}  // namespace
+
+#ifdef OWN_MAIN_CRASHES_AT_EXIT
+#include <csignal>
+struct CrashesAtExit {
+  ~CrashesAtExit() {
+    if (ran) std::raise(SIGSEGV);
+  }
+} crashes_at_exit;
+#endif
+
+TEST(OwnMain, One) { ran = true; }
 TEST(OwnMain, Two) { EXPECT_EQ(2, 1 + 1); }
+#ifdef OWN_MAIN_IGNORES_RESULT
+TEST(OwnMain, Fails) { EXPECT_EQ(2, 1) << "a real failure that main() ignores"; }
+#endif
 
 #ifdef OWN_MAIN_ENVIRONMENT_SKIPS
 class NoDevice : public ::testing::Environment {
@@ -52,5 +76,22 @@ int main(int argc, char** argv) {
 #ifdef OWN_MAIN_ENVIRONMENT_SKIPS
   ::testing::AddGlobalTestEnvironment(new NoDevice);
 #endif
-  return RUN_ALL_TESTS();
+  const int result = RUN_ALL_TESTS();
+#ifdef OWN_MAIN_FAILS_AT_EXIT
+  if (result == 0 && !::testing::GTEST_FLAG(list_tests)) {  // it checks after tests
+    std::fprintf(stderr, "leak check: 1 block of 64 bytes still allocated at exit\n");
+    return 1;
+  }
+#endif
+#ifdef OWN_MAIN_RUNS_WHOLE_ONLY
+  if (::testing::GTEST_FLAG(filter) != "*") {
+    std::fprintf(stderr, "this suite runs whole or not at all\n");
+    return 1;
+  }
+#endif
+#ifdef OWN_MAIN_IGNORES_RESULT
+  return 0;
+#else
+  return result;
+#endif
 }

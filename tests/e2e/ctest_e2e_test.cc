@@ -76,7 +76,9 @@ std::map<std::string, std::string> CtestOutcomes(const std::string& out) {
 }
 
 // Per ctest test, how mprun's run ended: a ctest test run as GoogleTest
-// tests failed if any of them failed, was skipped if all were.
+// tests failed if any of them failed, was skipped if all were; and failed
+// if an error of the run names it (its program, run whole after its split
+// run disagreed with itself, failed).
 std::map<std::string, std::string> MprunOutcomes(const std::string& report) {
   rapidjson::Document doc;
   doc.Parse(report.c_str());
@@ -88,6 +90,13 @@ std::map<std::string, std::string> MprunOutcomes(const std::string& report) {
     if (o == "crashed" || o == "timed_out") o = "failed";
     std::string& seen = outcomes[name];
     if (seen.empty() || o == "failed" || (o == "passed" && seen == "skipped")) seen = o;
+  }
+  for (const auto& e : doc["errors"].GetArray()) {
+    const std::string error = e.GetString();
+    const size_t colon = error.find(": ");
+    if (error.rfind("ctest test ", 0) != 0 || colon == std::string::npos) continue;
+    const std::string name = error.substr(11, colon - 11);
+    if (outcomes.count(name) != 0) outcomes[name] = "failed";
   }
   return outcomes;
 }
@@ -121,10 +130,10 @@ TEST_F(CtestE2eTest, EveryTestEndsAsUnderCtest) {
   ScratchDir dir;
   const Proc ctest = testing_util::Run({kCtest, "--test-dir", build_->path(), "-j4"}, Env(), dir);
   const std::map<std::string, std::string> want = CtestOutcomes(ctest.out);
-  // 25 of GoogleTest and commands; 4 programs with their own main();
+  // 25 of GoogleTest and commands; 7 programs with their own main();
   // 23 Catch2 and 25 doctest cases, each one by one, and each binary
   // whole; doctest's twins share one name.
-  ASSERT_EQ(want.size(), 78u) << ctest.out;
+  ASSERT_EQ(want.size(), 81u) << ctest.out;
   EXPECT_NE(ctest.status, 0);  // the project holds failing tests
   std::map<std::string, std::string> env = Env();
   env["FRAMEWORK_LAUNCHES"] = dir.File("launches");
@@ -140,6 +149,15 @@ TEST_F(CtestE2eTest, EveryTestEndsAsUnderCtest) {
   EXPECT_EQ(want.at("own_main_environment_skips"), "passed");
   EXPECT_EQ(got["own_main_environment_skips"], "skipped");
   got["own_main_environment_skips"] = "passed";
+  // And one it will not hide: a test failed, but the program's main()
+  // returned 0, which is all ctest reads.
+  EXPECT_EQ(want.at("exit_check_ignores_result"), "passed");
+  EXPECT_EQ(got["exit_check_ignores_result"], "failed");
+  got["exit_check_ignores_result"] = "passed";
+  // Programs whose exit says more than their tests: run whole, as ctest
+  // runs them, after their split run disagreed with itself.
+  EXPECT_EQ(want.at("exit_check_fails_at_exit"), "failed");
+  EXPECT_EQ(want.at("exit_check_runs_whole_only"), "passed");
   EXPECT_EQ(got, want) << p.out << p.err;
   // Per framework, the 23 discovered tests and the whole binary's 23 cases:
   // in batches, not a launch per ctest test (ctest's 24).
@@ -290,10 +308,78 @@ TEST_F(CtestE2eTest, AProgramThatCannotBeListedRunsWholeAndIsNotListedAgain) {
   }
 }
 
-// mprun's verdicts in ctest's words: the one it gives finer (every test of
-// the program skipped by its global environment, which ctest calls passed).
+// A program whose split run disagrees with its exit (its main() checks
+// it ran whole; a check at exit fails) runs whole at once, as ctest runs
+// it, and its verdict is that run's; from the next run on it runs whole
+// (the listing cache remembers). One whose main() returns 0 though a test
+// failed keeps the failure, with a warning that ctest calls it passed.
+TEST_F(CtestE2eTest, AProgramWhoseExitDisagreesWithItsSplitTestsRunsWholeAsUnderCtest) {
+  ScratchDir dir;
+  std::map<std::string, std::string> env = Env();
+  env["OWN_MAIN_RUNS"] = dir.File("runs");
+  const std::vector<std::string> selection = {"--test-dir", build_->path(), "-R", "^exit_check_"};
+  std::vector<std::string> ctest_argv = {kCtest};
+  ctest_argv.insert(ctest_argv.end(), selection.begin(), selection.end());
+  const Proc ctest = testing_util::Run(ctest_argv, env, dir);
+  const std::map<std::string, std::string> want = CtestOutcomes(ctest.out);
+  ASSERT_EQ(want, (std::map<std::string, std::string>{{"exit_check_fails_at_exit", "failed"},
+                                                      {"exit_check_runs_whole_only", "passed"},
+                                                      {"exit_check_ignores_result", "passed"}}))
+      << ctest.out;
+  std::vector<std::string> argv = {kMprun, "ctest"};
+  argv.insert(argv.end(), selection.begin(), selection.end());
+  argv.insert(argv.end(), {"-j2", "-v", "--history=" + dir.File("h/history.json"),
+                           "--json=" + dir.File("r.json")});
+  for (int round = 0; round < 2; ++round) {
+    unlink(dir.File("runs").c_str());
+    const Proc p = testing_util::Run(argv, env, dir);
+    EXPECT_EQ(p.status, 1) << p.out << p.err;
+    std::map<std::string, std::string> got =
+        MprunOutcomes(testing_util::ReadFile(dir.File("r.json")));
+    EXPECT_EQ(got["exit_check_ignores_result"], "failed");
+    got["exit_check_ignores_result"] = "passed";
+    EXPECT_EQ(got, want) << round << "\n" << p.out << p.err;
+    rapidjson::Document doc;
+    doc.Parse(testing_util::ReadFile(dir.File("r.json")).c_str());
+    ASSERT_TRUE(doc.IsObject()) << p.out << p.err;
+    std::string warnings;
+    for (const auto& w : doc["warnings"].GetArray()) warnings += w.GetString() + std::string("\n");
+    EXPECT_NE(warnings.find("calls ctest test exit_check_ignores_result passed"), std::string::npos)
+        << warnings;
+    EXPECT_EQ(
+        warnings.find("ctest test exit_check_runs_whole_only passes whole") != std::string::npos,
+        round == 0)
+        << round << "\n"
+        << warnings;
+    // Whole runs (a start without arguments): in the first round after
+    // the split run, in the second instead of it, and no listing then.
+    std::map<std::string, int> wholes, listings;
+    std::istringstream lines(testing_util::ReadFile(dir.File("runs")));
+    for (std::string l; std::getline(lines, l);) {
+      const std::string program = l.substr(l.rfind('/') + 1, l.find(' ') - l.rfind('/') - 1);
+      if (l.find(' ') == std::string::npos) ++wholes[program];
+      if (l.find(" --gtest_list_tests") != std::string::npos) ++listings[program];
+    }
+    EXPECT_EQ(wholes, (std::map<std::string, int>{{"exit_check_fails_at_exit", 1},
+                                                  {"exit_check_runs_whole_only", 1}}))
+        << round;
+    EXPECT_EQ(listings.size(), round == 0 ? 3u : 0u) << round;
+    // ctest's record of failures names the program that failed whole.
+    const std::string failed_log =
+        testing_util::ReadFile(build_->File("Testing/Temporary/LastTestsFailed.log"));
+    EXPECT_NE(failed_log.find(":exit_check_fails_at_exit\n"), std::string::npos) << failed_log;
+    EXPECT_NE(failed_log.find(":exit_check_ignores_result\n"), std::string::npos) << failed_log;
+  }
+}
+
+// mprun's verdicts in ctest's words: the ones it gives finer (every test of
+// the program skipped by its global environment, which ctest calls passed;
+// a failed test of a program whose main() returns 0, which ctest calls
+// passed).
 std::map<std::string, std::string> InCtestsWords(std::map<std::string, std::string> got) {
   if (auto it = got.find("own_main_environment_skips"); it != got.end() && it->second == "skipped")
+    it->second = "passed";
+  if (auto it = got.find("exit_check_ignores_result"); it != got.end() && it->second == "failed")
     it->second = "passed";
   return got;
 }

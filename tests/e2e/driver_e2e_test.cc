@@ -30,6 +30,9 @@ const char kMisbehave[] = MPRUN_MISBEHAVE_PLAIN;
 const char kOrdinaryA[] = MPRUN_ORDINARY_A;
 const char kOrdinaryB[] = MPRUN_ORDINARY_B;
 const char kSetUpPlain[] = MPRUN_SET_UP_PLAIN;
+const char kFailsAtExit[] = MPRUN_FAILS_AT_EXIT;
+const char kCrashesAtExit[] = MPRUN_CRASHES_AT_EXIT;
+const char kIgnoresResult[] = MPRUN_IGNORES_RESULT;
 
 using Row = testing_util::ReportRow;
 
@@ -453,6 +456,53 @@ TEST(DriverTest, ABinaryThatDiesBeforeAnyTestFailsItsTestsAfterThreeLaunches) {
       EXPECT_NE(row.message.find("before running any test, "), std::string::npos) << row.message;
       EXPECT_NE(row.message.find(" times in a row"), std::string::npos) << row.message;
       EXPECT_NE(row.message.find("SIGSEGV"), std::string::npos) << row.message;
+    }
+  }
+}
+
+// A launch whose tests all ended, and the program's exit says otherwise:
+// never a silent pass. A check at exit (a leak checker's) or a crash in a
+// static destructor after tests that passed is an error of the run; a
+// main() that returns 0 though a test failed is a warning (the test stays
+// failed). An ordinary binary's launches agree with themselves.
+TEST(DriverTest, AProgramWhoseExitSaysOtherwiseThanItsTestsIsNoSilentPass) {
+  struct Case {
+    const char* binary;
+    int status;
+    const char* error;    // in the report's errors; "" none
+    const char* warning;  // in its warnings; "" none
+    size_t failed;        // tests failed
+  };
+  const Case cases[] = {
+      {kFailsAtExit, 1, "ended (exit status 1) after ", "", 0},
+      {kCrashesAtExit, 1, "ended (SIGSEGV", "", 0},
+      {kIgnoresResult, 1, "", "ended (exit status 0) though ", 1},
+      {kOrdinaryA, 0, "", "", 0},
+  };
+  for (const Case& c : cases) {
+    ScratchDir dir;
+    const Proc p =
+        testing_util::Run({kMprun, "-j2", "--no-history", "--json=" + dir.File("r.json"), c.binary},
+                          {{"ASAN_OPTIONS", "handle_segv=0:detect_leaks=0"}}, dir);
+    EXPECT_EQ(p.status, c.status) << c.binary << "\n" << p.out << p.err;
+    rapidjson::Document doc;
+    const std::map<std::string, Row> rows = Report(dir.File("r.json"), &doc);
+    ASSERT_FALSE(rows.empty()) << c.binary;
+    size_t failed = 0;
+    for (const auto& [name, row] : rows) failed += row.outcome == "failed" ? 1 : 0;
+    EXPECT_EQ(failed, c.failed) << c.binary;
+    for (const auto& [field, want] : {std::pair{"errors", c.error}, {"warnings", c.warning}}) {
+      const auto& list = doc[field].GetArray();
+      if (*want == '\0') {
+        EXPECT_EQ(list.Size(), 0u) << c.binary << " " << field << "\n" << p.out;
+        continue;
+      }
+      ASSERT_GE(list.Size(), 1u) << c.binary << " " << field << "\n" << p.out;
+      const std::string told = list[0].GetString();
+      EXPECT_EQ(told.rfind(std::string(c.binary) + " " + want, 0), 0u) << told;
+      if (c.binary == kFailsAtExit) {  // what it printed, for the user to see why
+        EXPECT_NE(told.find("leak check: 1 block"), std::string::npos) << told;
+      }
     }
   }
 }
