@@ -82,6 +82,11 @@ bool OneOf(std::string_view what, const std::string& v,
   return false;
 }
 
+std::string Lowered(std::string v) {
+  for (char& ch : v) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return v;
+}
+
 bool FileName(std::string_view what, const std::string& v, std::string* out, std::string* err) {
   if (v.empty()) {
     *err = std::string(what) + ": needs a file name";
@@ -483,8 +488,6 @@ std::vector<Flag> CtestRefusals() {
              "mprun ctest does not resume an interrupted run; run it again (with --rerun-failed "
              "to run what failed)"),
       refuse("--dashboard", "-D", true, kNotDashboards),
-      refuse("--test-model", "-M", true, kNotDashboards),
-      refuse("--test-action", "-T", true, kNotDashboards),
       refuse("--group", nullptr, true, kNotDashboards),
       refuse("--script-new-process", "-SP", true, kNotDashboards),
       refuse("--script", "-S", true, kNotDashboards),
@@ -588,6 +591,24 @@ std::vector<Flag> CtestFlags(CtestOptions* c, Options* o) {
        },
        "CTEST_NO_TESTS_ACTION"},
       {"--schedule-random", nullptr, false, Switch(&c->schedule_random)},
+      // A dashboard's other steps (configure, build, submit...) are ctest's.
+      {"--test-action", "-T", true,
+       [c](std::string_view what, const std::string& v, std::string* e) {
+         const std::string step = Lowered(v);
+         if (step == "start") return c->dashboard_start = true;
+         if (step == "test") return c->dashboard_test = true;
+         *e = std::string(what) + " " + v + ": " + kNotDashboards +
+              " (mprun ctest does -T Start and -T Test)";
+         return false;
+       }},
+      {"--test-model", "-M", true,
+       [c](std::string_view what, const std::string& v, std::string* e) {
+         return OneOf<std::string>(what, Lowered(v),
+                                   {{"experimental", "Experimental"},
+                                    {"nightly", "Nightly"},
+                                    {"continuous", "Continuous"}},
+                                   &c->model, e);
+       }},
       {"--resource-spec-file", nullptr, true, File(&c->resource_spec_file)},
       {"--output-log", "-O", true, File(&o->log_path)},
       {"--output-junit", nullptr, true, File(&o->junit_path)},
@@ -842,6 +863,7 @@ const char* CtestHelp() {
       "  --print-labels          ctest's list of labels\n"
       "  --output-junit FILE     JUnit XML report\n"
       "  -O, --output-log FILE   a log of the run (what -v prints)\n"
+      "  -T Test, -T Start, -M MODEL  ctest's Testing/TAG and Testing/<tag>/Test.xml\n"
       "  -V, -VV / -Q            one line per test / failures and summary only\n"
       "  --list-timeout SECONDS  limit on ctest's listing and each binary's (default 60)\n"
       "Every mprun option (mprun --help) works too.\n";

@@ -189,6 +189,11 @@ struct CtestOptions {
   bool schedule_random = false;  // --schedule-random
   // --resource-spec-file FILE: the resources RESOURCE_GROUPS tests get.
   std::string resource_spec_file;
+  // -T Start / -T Test: ctest's dashboard record of the run (Testing/TAG,
+  // a new tag with Start; Testing/<tag>/Test.xml with Test). -M: the
+  // tag's model.
+  bool dashboard_start = false, dashboard_test = false;
+  std::string model = "Experimental";
   bool help = false;
   bool version = false;
 };

@@ -4,6 +4,8 @@
 #include <limits.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -11,6 +13,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <functional>
 #include <map>
 #include <numeric>
@@ -27,6 +30,7 @@
 #include "core/input/ctest_presets.h"
 #include "core/input/ctest_resources.h"
 #include "core/input/options.h"
+#include "core/report/ctest_dashboard.h"
 #include "core/version.h"
 #include "runner/framework/test_framework.h"
 #include "runner/listing/binary_listing.h"
@@ -493,6 +497,21 @@ double LimitOf(const core::CtestTest& t, const core::CtestOptions& c) {
   return c.timeout_s.value_or(kCtestDefaultTimeoutS);
 }
 
+// A dashboard's tag for time `t`: "YYYYMMDD-hhmm" in UTC, as ctest makes it.
+std::string DashboardTagAt(time_t t) {
+  char tag[32];
+  struct tm utc;
+  gmtime_r(&t, &utc);
+  std::strftime(tag, sizeof tag, "%Y%m%d-%H%M", &utc);
+  return tag;
+}
+
+bool WriteTag(const std::string& dir, const std::string& tag, const std::string& model,
+              std::string* err) {
+  mkdir((dir + "/Testing").c_str(), 0755);
+  return core::WriteFileAtomically(dir + "/Testing/TAG", core::TagFile(tag, model), err);
+}
+
 // mprun ctest's way in: the table above; GoogleTest binaries run by the
 // driver executor, commands by the command executor.
 class CtestWay : public WayIn {
@@ -558,7 +577,9 @@ class CtestWay : public WayIn {
     spec->after_run = [this, &run](Supervisor* supervisor) {
       SettleDisagreements(supervisor);
       WriteFailedLog(run, supervisor->ledger());
+      if (ctest_opts_.dashboard_test) WriteDashboard(supervisor->ledger());
     };
+    start_s_ = time(nullptr);
   }
 
  private:
@@ -671,6 +692,108 @@ class CtestWay : public WayIn {
     }
   }
 
+  // -T Test: ctest's Test.xml of the run, under the tag Testing/TAG names
+  // (DashboardTag), one <Test> per ctest test: failed if any of its tests
+  // failed (or it failed run whole), not run if all were skipped.
+  void WriteDashboard(const core::Ledger& ledger) const {
+    std::map<uint32_t, core::DashboardTest> by_ctest;  // in ctest's order
+    for (uint32_t t = 0; t < ledger.size() && t < table_.ctest_of.size(); ++t) {
+      const uint32_t i = table_.ctest_of[t];
+      const core::CtestTest& c = listed_[i];
+      auto [it, fresh] = by_ctest.try_emplace(i);
+      core::DashboardTest& d = it->second;
+      if (fresh) {
+        d.name = c.name;
+        d.path = DashboardPath(c.working_directory);
+        d.command_line = core::DashboardCommandLine(c.command);
+        d.status = failed_whole_.count(i) != 0 ? "failed" : "notrun";
+        d.exit_code = d.status == "failed" ? "Failed" : "";
+        d.completion = c.disabled ? "Disabled" : "Completed";
+        d.labels = c.labels;
+      }
+      const core::Outcome o = ledger.Finished(t) ? ledger.Get(t).outcome : core::Outcome::kNotRun;
+      if (o == core::Outcome::kNotRun) {
+        if (!c.disabled) d.completion = "Not Run";
+        continue;
+      }
+      const core::TestResult& r = ledger.Get(t);
+      d.seconds = std::max(d.seconds, 0.0) + static_cast<double>(r.duration_ns) / 1e9;
+      if (o == core::Outcome::kSkipped) {
+        if (d.status == "notrun" && !c.disabled) d.completion = "Skipped";
+        continue;
+      }
+      if (o == core::Outcome::kPassed) {
+        if (d.status == "notrun") d.status = "passed", d.completion = "Completed";
+        continue;
+      }
+      d.status = "failed";
+      d.completion = "Completed";
+      if (d.exit_code != "Timeout")
+        d.exit_code = o == core::Outcome::kTimedOut ? "Timeout" : "Failed";
+      d.output += r.message + (r.message.empty() || r.output.empty() ? "" : "\n") + r.output;
+    }
+    core::DashboardRun run;
+    std::string tag;
+    std::string err;
+    if (!DashboardTag(&tag, &err)) {
+      Warn("ctest's Test.xml not written: " + err);
+      return;
+    }
+    run.stamp = tag + "-" + ctest_opts_.model;
+    run.generator = std::string("mprun-") + core::kMprunVersion;
+    struct utsname u;
+    if (uname(&u) == 0) {
+      run.os_name = u.sysname;
+      run.hostname = u.nodename;
+      run.os_release = u.release;
+      run.os_version = u.version;
+      run.os_platform = u.machine;
+    }
+    run.logical_cpus = UsableCores();
+    run.start_s = start_s_;
+    run.end_s = time(nullptr);
+    run.start_text = DashboardTime(run.start_s);
+    run.end_text = DashboardTime(run.end_s);
+    for (auto& [i, d] : by_ctest) run.tests.push_back(std::move(d));
+    const std::string folder = dir_ + "/Testing/" + tag;
+    mkdir(folder.c_str(), 0755);
+    if (!core::WriteFileAtomically(folder + "/Test.xml", core::TestXml(run), &err)) {
+      Warn("ctest's Test.xml not written: " + err);
+    }
+  }
+
+  // A test's folder as Test.xml names it: relative to the build folder.
+  std::string DashboardPath(const std::string& working_directory) const {
+    if (working_directory.empty() || working_directory == dir_) return ".";
+    if (working_directory.rfind(dir_ + "/", 0) == 0) {
+      return "." + working_directory.substr(dir_.size());
+    }
+    return working_directory;
+  }
+
+  // The tag of Testing/TAG: today's, kept; else (or with -T Start) a new
+  // one, written there, from the time in UTC, as ctest does.
+  bool DashboardTag(std::string* tag, std::string* err) const {
+    const std::string now = DashboardTagAt(start_s_);
+    const std::string kept = core::ReadWholeFile(dir_ + "/Testing/TAG");
+    const std::string old = kept.substr(0, kept.find('\n'));
+    if (!ctest_opts_.dashboard_start && old.size() == now.size() &&
+        old.compare(0, 8, now, 0, 8) == 0) {
+      *tag = old;
+      return true;
+    }
+    *tag = now;
+    return WriteTag(dir_, *tag, ctest_opts_.model, err);
+  }
+
+  static std::string DashboardTime(time_t t) {
+    char text[64];
+    struct tm local;
+    localtime_r(&t, &local);
+    std::strftime(text, sizeof text, "%b %d %H:%M %Z", &local);
+    return text;
+  }
+
   void PrepareCommands(const core::RunInfo& run) {
     commands_.spawner = &spawner_;
     commands_.tests.resize(run.tests.size());
@@ -700,6 +823,7 @@ class CtestWay : public WayIn {
   const ListingCache cache_;
   const bool verbose_;
   std::set<uint32_t> failed_whole_;  // ctest tests that failed, run whole after the run
+  time_t start_s_ = 0;
   DriverSetup driver_;
   CommandSetup commands_;
 };
@@ -959,6 +1083,16 @@ int AskCtest(const std::string& dir, const char* what, const core::CtestOptions&
 
 }  // namespace
 
+// -T Start alone: Testing/TAG with a new tag, as ctest writes it; "" or
+// what went wrong.
+std::string StartDashboard(const std::string& dir, const core::CtestOptions& c) {
+  const std::string tag = DashboardTagAt(time(nullptr));
+  std::string err;
+  if (!WriteTag(dir, tag, c.model, &err)) return err;
+  std::printf("Create new tag: %s - %s\n", tag.c_str(), c.model.c_str());
+  return "";
+}
+
 int RunCtest(int argc, char** argv) {
   core::Options opts;
   core::CtestOptions c;
@@ -997,6 +1131,11 @@ int RunCtest(int argc, char** argv) {
     return AskCtest(c.preset.empty() ? dir : ".", "--show-only=json-v1", c, true);
   }
   if (c.print_labels) return AskCtest(dir, "--print-labels", c, false);
+  if (c.dashboard_start && !c.dashboard_test) {  // a new tag, and nothing run
+    err = StartDashboard(dir, c);
+    if (!err.empty()) return fail();
+    return 0;
+  }
   ForkSpawner programs;  // listings here, launches in the workers
   const std::string cache_dir =
       ListingCacheDir(opts.history_path, opts.no_history, opts.no_listing_cache);
@@ -1029,7 +1168,11 @@ int RunCtest(int argc, char** argv) {
   CtestWay way(std::move(table), std::move(listed), std::move(how), c, slowest_ns, programs, dir,
                cache_dir, opts.verbosity >= 2);
   core::RunInfo run = way.Run();
-  return RunTests(opts, opts.processes.value_or(-1), flags, "mprun", std::move(run), way);
+  const int status =
+      RunTests(opts, opts.processes.value_or(-1), flags, "mprun", std::move(run), way);
+  // With -T, ctest says "tests failed" with its dashboard bit (8).
+  return c.dashboard_test && status == static_cast<int>(core::ExitStatus::kTestsFailed) ? 8
+                                                                                        : status;
 }
 
 }  // namespace mprun::runner

@@ -14,6 +14,7 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <pugixml.hpp>
 #include <set>
 #include <sstream>
 #include <string>
@@ -370,6 +371,84 @@ TEST_F(CtestE2eTest, AProgramWhoseExitDisagreesWithItsSplitTestsRunsWholeAsUnder
     EXPECT_NE(failed_log.find(":exit_check_fails_at_exit\n"), std::string::npos) << failed_log;
     EXPECT_NE(failed_log.find(":exit_check_ignores_result\n"), std::string::npos) << failed_log;
   }
+}
+
+// What a dashboard's Test.xml says of each test: its status, its folder
+// and command line; with the tag Testing/TAG names (it must name one).
+struct Dashboard {
+  std::string tag, model;
+  std::map<std::string, std::string> status, where;
+  std::vector<std::string> listed;  // <TestList>
+};
+Dashboard ReadDashboard(const std::string& build) {
+  Dashboard d;
+  std::istringstream tag(testing_util::ReadFile(build + "/Testing/TAG"));
+  std::getline(tag, d.tag);
+  std::getline(tag, d.model);
+  pugi::xml_document doc;
+  const std::string path = build + "/Testing/" + d.tag + "/Test.xml";
+  EXPECT_TRUE(doc.load_file(path.c_str())) << path;
+  const pugi::xml_node testing = doc.child("Site").child("Testing");
+  for (const pugi::xml_node t : testing.child("TestList").children("Test")) {
+    d.listed.push_back(t.text().get());
+  }
+  for (const pugi::xml_node t : testing.children("Test")) {
+    const std::string name = t.child_value("Name");
+    d.status[name] = t.attribute("Status").value();
+    d.where[name] =
+        std::string(t.child_value("FullName")) + " | " + t.child_value("FullCommandLine");
+  }
+  return d;
+}
+
+// -T Test: the dashboard record ctest writes (Testing/TAG, then
+// Testing/<tag>/Test.xml), with ctest's tests, statuses, names and command
+// lines; -T Start alone starts a tag and runs nothing; the other
+// dashboard steps are refused.
+TEST_F(CtestE2eTest, DashboardTestXmlAsCtestWritesIt) {
+  ScratchDir dir;
+  const std::string b = build_->path();
+  const std::vector<std::string> selection = {
+      "-R", "exit_check_fails|exit_check_runs|^whole$|skipped_by|times_out|will_fail|catch2:fails"};
+  auto clean = [&] {
+    const Proc rm = testing_util::Run(
+        {"/bin/sh", "-c", "rm -rf Testing/TAG Testing/2* Testing/Temporary/*_2*.log"}, Env(),
+        *build_);
+    ASSERT_EQ(rm.status, 0) << rm.err;
+  };
+  clean();
+  std::vector<std::string> ctest = {kCtest, "--test-dir", b, "-T", "Test"};
+  ctest.insert(ctest.end(), selection.begin(), selection.end());
+  const Proc want_p = testing_util::Run(ctest, Env(), dir);
+  const Dashboard want = ReadDashboard(b);
+  clean();
+  ASSERT_EQ(want.status.size(), 7u) << want_p.out;
+  std::vector<std::string> mprun = {kMprun, "ctest", "--test-dir", b, "-T", "test", "--no-history"};
+  mprun.insert(mprun.end(), selection.begin(), selection.end());
+  const Proc p = testing_util::Run(mprun, Env(), dir);
+  EXPECT_EQ(p.status, want_p.status) << p.out << p.err;
+  const Dashboard got = ReadDashboard(b);
+  EXPECT_EQ(got.model, "Experimental");
+  EXPECT_EQ(got.tag.size(), std::string("20261207-2314").size()) << got.tag;
+  EXPECT_EQ(got.status, want.status);
+  EXPECT_EQ(got.where, want.where);
+  std::vector<std::string> sorted_want = want.listed, sorted_got = got.listed;
+  std::sort(sorted_want.begin(), sorted_want.end());
+  std::sort(sorted_got.begin(), sorted_got.end());
+  EXPECT_EQ(sorted_got, sorted_want);
+  clean();
+  // -T Start: a tag, and no test run (no record of one).
+  const Proc start =
+      testing_util::Run({kMprun, "ctest", "--test-dir", b, "-T", "Start"}, Env(), dir);
+  EXPECT_EQ(start.status, 0) << start.err;
+  EXPECT_NE(start.out.find("Create new tag: "), std::string::npos) << start.out;
+  EXPECT_EQ(testing_util::ReadFile(b + "/Testing/TAG").size(), 13u + 1 + 2 * 13);
+  clean();
+  const Proc submit =
+      testing_util::Run({kMprun, "ctest", "--test-dir", b, "-T", "Submit"}, Env(), dir);
+  EXPECT_EQ(submit.status, 2);
+  EXPECT_NE(submit.err.find("Submit: mprun ctest runs tests, not dashboards"), std::string::npos)
+      << submit.err;
 }
 
 // mprun's verdicts in ctest's words: the ones it gives finer (every test of
@@ -757,7 +836,7 @@ TEST(CtestBadInputTest, ExitsTwoNamingTheProblem) {
        "ctest test gone: ctest found no program to run"},
       {{"--test-dir", dir.File("empty"), "--schedule-randomly"},
        "--schedule-randomly: unknown ctest option"},
-      {{"--test-dir", dir.File("empty"), "-T", "Test"}, "runs tests, not dashboards"},
+      {{"--test-dir", dir.File("empty"), "-T", "Coverage"}, "runs tests, not dashboards"},
   };
   for (const auto& c : cases) {
     std::vector<std::string> argv = {kMprun, "ctest"};

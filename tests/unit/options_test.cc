@@ -428,10 +428,10 @@ TEST(OptionsTest, CtestKeepsTheSelectionForCtestWhenOnlyCtestCanMakeIt) {
 TEST(OptionsTest, CtestRefusesDashboardsAndWhatItDoesNotDoYetSayingWhy) {
   for (const std::vector<std::string>& args :
        std::vector<std::vector<std::string>>{{"-D", "Experimental"},
-                                             {"-T", "Test"},
+                                             {"-T", "Submit"},
+                                             {"-T", "Build"},
                                              {"-S", "s.cmake"},
                                              {"-SP", "s.cmake"},
-                                             {"-M", "Nightly"},
                                              {"--build-and-test", "a"}}) {
     const CtestParsed p = ParseCtest(args);
     EXPECT_FALSE(p.ok);
@@ -445,6 +445,17 @@ TEST(OptionsTest, CtestRefusesDashboardsAndWhatItDoesNotDoYetSayingWhy) {
   EXPECT_EQ(ParseCtest({"--resource-spec-file", "r.json"}).ctest.resource_spec_file, "r.json");
   EXPECT_NE(ParseCtest({"--test-load", "3"}).err.find("load average"), std::string::npos);
   EXPECT_NE(ParseCtest({"-F"}).err.find("does not resume"), std::string::npos);
+  // The dashboard steps mprun does: -T Start and -T Test (any case), -M.
+  const CtestParsed dashboard =
+      ParseCtest({"-T", "start", "--test-action", "TEST", "-M", "nightly"});
+  EXPECT_TRUE(dashboard.ok) << dashboard.err;
+  EXPECT_TRUE(dashboard.ctest.dashboard_start);
+  EXPECT_TRUE(dashboard.ctest.dashboard_test);
+  EXPECT_EQ(dashboard.ctest.model, "Nightly");
+  EXPECT_EQ(ParseCtest({"-T", "Test"}).ctest.model, "Experimental");
+  EXPECT_FALSE(ParseCtest({"-T", "Test"}).ctest.dashboard_start);
+  EXPECT_EQ(ParseCtest({"-M", "Weekly"}).err,
+            "--test-model: 'weekly' is not one of experimental, nightly, continuous");
 }
 
 TEST(OptionsTest, CtestRefusesWhatItDoesNotKnow) {
