@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <initializer_list>
 #include <optional>
 #include <string_view>
@@ -482,8 +483,6 @@ std::vector<Flag> CtestRefusals() {
       {"--test-load", nullptr, true,
        Refuse("mprun ctest does not hold tests back by the load average yet; leave it out, or "
               "give fewer jobs (-j N)")},
-      {"--stop-time", nullptr, true,
-       Refuse("mprun ctest does not stop at a time of day yet; use --timeout SECONDS")},
       refuse("--failover", "-F", false,
              "mprun ctest does not resume an interrupted run; run it again (with --rerun-failed "
              "to run what failed)"),
@@ -591,6 +590,13 @@ std::vector<Flag> CtestFlags(CtestOptions* c, Options* o) {
        },
        "CTEST_NO_TESTS_ACTION"},
       {"--schedule-random", nullptr, false, Switch(&c->schedule_random)},
+      {"--stop-time", nullptr, true,
+       [c](std::string_view what, const std::string& v, std::string* e) {
+         time_t at = 0;
+         if (StopTimeAfter(v, time(nullptr), &at, e)) return c->stop_time = v, true;
+         *e = std::string(what) + ": " + *e;
+         return false;
+       }},
       // A dashboard's other steps (configure, build, submit...) are ctest's.
       {"--test-action", "-T", true,
        [c](std::string_view what, const std::string& v, std::string* e) {
@@ -833,6 +839,62 @@ GoogleTest flags over the whole run: --gtest_filter, --gtest_also_run_disabled_t
 )") + OptionsHelp();
 }
 
+namespace {
+
+// "+HHMM", "-HHMM" or "+HH:MM": seconds east of UTC; false for anything else.
+bool ZoneOffset(std::string zone, long* offset_s) {
+  if (zone.size() == 6 && zone[3] == ':') zone.erase(3, 1);
+  if (zone.size() != 5 || (zone[0] != '+' && zone[0] != '-') ||
+      zone.find_first_not_of("0123456789", 1) != std::string::npos) {
+    return false;
+  }
+  const int h = std::stoi(zone.substr(1, 2));
+  const int m = std::stoi(zone.substr(3, 2));
+  if (h > 14 || m > 59) return false;
+  *offset_s = (zone[0] == '-' ? -1 : 1) * (h * 3600L + m * 60L);
+  return true;
+}
+
+}  // namespace
+
+bool StopTimeAfter(const std::string& text, time_t now, time_t* at, std::string* err) {
+  int h = 0, m = 0, sec = 0, used = 0;
+  const char* p = text.c_str();
+  if (std::sscanf(p, "%2d:%2d%n", &h, &m, &used) != 2 || h < 0 || h > 23 || m < 0 || m > 59) {
+    *err = "'" + text + "' is not a time of day (HH:MM[:SS], then a zone if not local)";
+    return false;
+  }
+  p += used;
+  if (*p == ':') {
+    if (std::sscanf(p, ":%2d%n", &sec, &used) != 1 || sec < 0 || sec > 59) {
+      *err = "'" + text + "': seconds are 00 to 59";
+      return false;
+    }
+    p += used;
+  }
+  const std::string zone = *p == ' ' ? std::string(p + 1) : std::string(p);
+  time_t candidate;
+  if (zone.empty()) {  // local time
+    struct tm today;
+    localtime_r(&now, &today);
+    today.tm_hour = h;
+    today.tm_min = m;
+    today.tm_sec = sec;
+    today.tm_isdst = -1;
+    candidate = mktime(&today) - 86400;
+  } else {
+    long offset_s = 0;
+    if (zone != "UTC" && zone != "GMT" && zone != "Z" && !ZoneOffset(zone, &offset_s)) {
+      *err = "'" + text + "': the zone is UTC, GMT, Z, +HHMM or -HHMM";
+      return false;
+    }
+    candidate = now - now % 86400 + h * 3600L + m * 60L + sec - offset_s - 2 * 86400;
+  }
+  while (candidate <= now) candidate += 86400;
+  *at = candidate;
+  return true;
+}
+
 const char* CtestHelp() {
   static const std::string text =
       std::string(kCtestUsage) +
@@ -852,6 +914,7 @@ const char* CtestHelp() {
       "  -j [N], --parallel [N]  parallel workers (default, and without N: all usable\n"
       "                          cores) [CTEST_PARALLEL_LEVEL]\n"
       "  --timeout SECONDS       limit for tests without a TIMEOUT property\n"
+      "  --stop-time HH:MM[:SS] [ZONE]  no test runs past this time of day\n"
       "  --stop-on-failure       stop at the first failure\n"
       "  --output-on-failure     accepted: mprun always shows a failed test's output\n"
       "  --repeat until-fail:N | until-pass:N | after-timeout:N, --repeat-until-fail N\n"

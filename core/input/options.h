@@ -193,6 +193,9 @@ struct CtestOptions {
   // a new tag with Start; Testing/<tag>/Test.xml with Test). -M: the
   // tag's model.
   bool dashboard_start = false, dashboard_test = false;
+  // --stop-time TIME: the time of day (StopTimeAfter) by which every test
+  // stops; "" none.
+  std::string stop_time;
   std::string model = "Experimental";
   bool help = false;
   bool version = false;
@@ -201,6 +204,12 @@ struct CtestOptions {
 bool ParseCtestOptions(int argc, char** argv, const GetEnv& getenv, Options* run, CtestOptions* out,
                        std::string* err);
 const char* CtestHelp();
+
+// ctest's --stop-time: "HH:MM[:SS]", local time, or with a zone after a
+// space ("UTC", "GMT", "Z", "+HHMM", "-HH:MM"). `*at`: its next time after
+// `now` (today's, else tomorrow's, as ctest reads a time of day); false
+// with `err` for anything else.
+bool StopTimeAfter(const std::string& text, time_t now, time_t* at, std::string* err);
 
 }  // namespace mprun::core
 

@@ -82,7 +82,8 @@ TimeoutRules::TimeoutRules(const TimeLimits& l)
       slow_ns_(Ns(l.slow_after_s)),
       dump_grace_ns_(l.dump_grace_ms > 0 ? static_cast<uint64_t>(l.dump_grace_ms) * 1'000'000 : 0),
       hand_back_ns_(static_cast<uint64_t>(std::max(l.hand_back_after_ms, 0)) * 1'000'000),
-      launch_floor_s_(l.launch_start_floor_s) {
+      launch_floor_s_(l.launch_start_floor_s),
+      stop_at_ns_(l.stop_at_ns) {
   test_limits_ns_.reserve(test_limits_s_.size());
   for (double s : test_limits_s_) {
     test_limits_ns_.push_back(Ns(s));
@@ -107,12 +108,21 @@ std::string TimeoutRules::LimitSource(uint32_t test, WorkerPhase phase) const {
          "sets one)";
 }
 
+uint64_t TimeoutRules::LimitNs(uint32_t test, WorkerPhase phase) const {
+  return Floored(phase)          ? Ns(launch_floor_s_)
+         : OwnLimit(test, phase) ? test_limits_ns_[test]
+                                 : run_limit_ns_;
+}
+
 uint64_t TimeoutRules::DeadlineOf(uint32_t test, WorkerPhase phase, uint64_t started_ns,
                                   uint64_t paused_ns) const {
-  const uint64_t limit = Floored(phase)          ? Ns(launch_floor_s_)
-                         : OwnLimit(test, phase) ? test_limits_ns_[test]
-                                                 : run_limit_ns_;
-  return started_ns + limit + paused_ns;
+  const uint64_t own = started_ns + LimitNs(test, phase) + paused_ns;
+  return stop_at_ns_ != 0 ? std::min(own, stop_at_ns_) : own;
+}
+
+bool TimeoutRules::CutByStopTime(uint32_t test, WorkerPhase phase, uint64_t started_ns,
+                                 uint64_t paused_ns) const {
+  return stop_at_ns_ != 0 && started_ns + LimitNs(test, phase) + paused_ns > stop_at_ns_;
 }
 
 DeadlineJudgement TimeoutRules::AtDeadline(const DeadlineFacts& f) const {

@@ -171,6 +171,9 @@ struct TimeLimits {
   // not a test, and on a loaded machine (many workers, sanitizers) it can
   // take longer than a tight limit meant for tests. 0: no floor.
   double launch_start_floor_s = 0;
+  // ctest's --stop-time, in the clock of the deadlines: no test runs past
+  // it (each deadline is at most this); 0: none.
+  uint64_t stop_at_ns = 0;
 };
 
 // The start-up a launch is given at least (TimeLimits::launch_start_floor_s).
@@ -189,6 +192,11 @@ class TimeoutRules {
   // spent suspended while it was current.
   uint64_t DeadlineOf(uint32_t test, WorkerPhase phase, uint64_t started_ns,
                       uint64_t paused_ns) const;
+  // Whether that deadline is the stop time (TimeLimits::stop_at_ns), not
+  // the word's own limit.
+  bool CutByStopTime(uint32_t test, WorkerPhase phase, uint64_t started_ns,
+                     uint64_t paused_ns) const;
+  uint64_t stop_at_ns() const { return stop_at_ns_; }
   // A worker still starting (its global environments) has the run's limit.
   uint64_t StartupDeadline(uint64_t launched_ns) const { return launched_ns + run_limit_ns_; }
   // A test running this long makes the worker hand back the tests it holds
@@ -234,6 +242,8 @@ class TimeoutRules {
   uint64_t dump_grace_ns_;
   uint64_t hand_back_ns_;
   double launch_floor_s_;
+  uint64_t stop_at_ns_;
+  uint64_t LimitNs(uint32_t test, WorkerPhase phase) const;
 };
 
 // --- Results: retries, --repeat-each, flaky, fail-fast.

@@ -554,6 +554,10 @@ class CtestWay : public WayIn {
 
   void Prepare(const core::RunInfo& run, EngineSpec* spec) override {
     UseLaunchBatches(slowest_ns_, spec);
+    std::string err;
+    if (!ctest_opts_.stop_time.empty()) {  // checked when parsed
+      (void)core::StopTimeAfter(ctest_opts_.stop_time, time(nullptr), &spec->stop_at, &err);
+    }
     for (uint32_t i : table_.ctest_of) {
       spec->test_limits_s.push_back(LimitOf(listed_[i], ctest_opts_));
       // COST: ctest's own estimate, in seconds, of the test's time.

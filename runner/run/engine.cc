@@ -411,6 +411,10 @@ SupervisorOptions Engine::SupervisorOptionsFor() const {
   for (size_t t = 0; t < spec_.test_limits_s.size() && t < tests_; ++t) {
     sopt.own_limits[t] = spec_.test_limits_s[t] >= 0;
   }
+  if (spec_.stop_at != 0) {  // in the segment's clock, as the deadlines are
+    const time_t left = std::max<time_t>(spec_.stop_at - time(nullptr), 0);
+    sopt.stop_at_ns = segment_->NowNs() + static_cast<uint64_t>(left) * 1'000'000'000;
+  }
   sopt.slow_after_s = opts_.slow_after_s;
   // Without durations, a test that runs long has its neighbours taken first.
   if (expected_mean_ns_ == 0) sopt.neighbours_of = &spec_.plan;

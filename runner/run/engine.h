@@ -9,6 +9,7 @@
 #ifndef MPRUN_RUNNER_RUN_ENGINE_H_
 #define MPRUN_RUNNER_RUN_ENGINE_H_
 
+#include <ctime>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -57,6 +58,8 @@ struct EngineSpec {
   // TIMEOUT): 0 for none, negative (or past the end) for the run's rule
   // (--process-timeout, or the history's automatic limit).
   std::vector<double> test_limits_s;
+  // ctest's --stop-time (Unix time): no test runs past it; 0: none.
+  time_t stop_at = 0;
   // Per test of the final table, its expected duration in ms where the
   // history has none (CTest's COST; 0: none), for placement.
   std::vector<double> cost_ms;

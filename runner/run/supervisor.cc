@@ -41,10 +41,10 @@ Supervisor::Supervisor(shm::Segment& segment, shm::Doorbell& bell, Spawner& laun
       now_ns_(std::move(now_ns)),
       workers_(segment.workers()),
       retry_launch_at_(segment.workers(), 0),
-      timeouts_(core::TimeLimits{opt_.timeout_s, opt_.test_limits_s, opt_.own_limits,
-                                 opt_.auto_limits, opt_.slow_after_s, opt_.dump_grace_ms,
-                                 opt_.hand_back_after_ms,
-                                 opt_.driver_launches ? core::kLaunchStartFloorS : 0}),
+      timeouts_(
+          core::TimeLimits{opt_.timeout_s, opt_.test_limits_s, opt_.own_limits, opt_.auto_limits,
+                           opt_.slow_after_s, opt_.dump_grace_ms, opt_.hand_back_after_ms,
+                           opt_.driver_launches ? core::kLaunchStartFloorS : 0, opt_.stop_at_ns}),
       watch_(segment, timeouts_, opt_.neighbours_of != nullptr, *this),
       attempts_(ledger.size(), core::AttemptRules{opt_.retries, opt_.flaky_fails, opt_.repeat_each,
                                                   opt_.stop_on_failure, opt_.retry_timeouts_only}),
@@ -279,10 +279,16 @@ void Supervisor::BlameRunning(uint32_t slot, uint64_t packed, const core::Proces
                               uint32_t phase, bool timed_out) {
   Worker& w = workers_[slot];
   const uint32_t test = shm::CurrentTest(packed);
+  const uint64_t started_ns = shm::CurrentStartMicros(packed) * 1000;
+  // A deadline the stop time set: the time the test had, and why.
+  const bool cut = timeouts_.CutByStopTime(test, PhaseOf(phase), started_ns, 0);
+  const double limit_s = cut ? static_cast<double>(timeouts_.stop_at_ns() - started_ns) / 1e9
+                             : timeouts_.LimitS(test, PhaseOf(phase));
   const core::Verdict verdict =
       timed_out
           ? core::TimedOutInWorker(
-                timeouts_.LimitS(test, PhaseOf(phase)), timeouts_.LimitSource(test, PhaseOf(phase)),
+                limit_s,
+                cut ? "(the stop time, --stop-time)" : timeouts_.LimitSource(test, PhaseOf(phase)),
                 PhaseOf(phase), timeouts_.wants_backtrace(),
                 // acquire: pairs with the handler's release.
                 seg_.slot(slot).timeout.load(std::memory_order_acquire) == shm::kTimeoutDumped)
@@ -292,7 +298,6 @@ void Supervisor::BlameRunning(uint32_t slot, uint64_t packed, const core::Proces
   result.message = verdict.message;
   result.signal = verdict.signal;
   result.worker = static_cast<int>(slot);
-  const uint64_t started_ns = shm::CurrentStartMicros(packed) * 1000;
   result.start_ns = started_ns > start_ns_ ? started_ns - start_ns_ : 0;
   const uint64_t now = now_ns_();
   result.duration_ns = now > started_ns ? now - started_ns : 0;
@@ -638,6 +643,14 @@ void Supervisor::ReapEnded(const Wakeup& wakeup) {
 }
 
 bool Supervisor::CheckEnding() {
+  if (opt_.stop_at_ns != 0 && now_ns_() >= opt_.stop_at_ns && !ledger_.Complete()) {
+    uint64_t next_event = UINT64_MAX;
+    CheckTimeouts(now_ns_(), &next_event);  // the running tests' deadlines: timed out
+    summary_.errors.push_back(
+        "the stop time passed (--stop-time): tests still running timed out, the rest were not run");
+    StopAll("not run: the stop time passed (--stop-time)");
+    return true;
+  }
   if (attempts_.stop_requested()) {
     StopAll("not run: the run stopped at the first failure (--gtest_fail_fast / --stop)");
     return true;

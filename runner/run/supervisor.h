@@ -81,6 +81,9 @@ struct SupervisorOptions {
   // --repeat-each: a test that passed is queued again (any worker may take
   // it) until it ran this many times; its result carries every duration.
   int repeat_each = 1;
+  // ctest's --stop-time, in now_ns's clock (0: none): each test's deadline
+  // is at most this; then the run stops, the rest not run, with an error.
+  uint64_t stop_at_ns = 0;
 };
 
 // Driver mode: a binary whose launch ended otherwise than its tests did

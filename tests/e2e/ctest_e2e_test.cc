@@ -734,6 +734,40 @@ std::string Folder(const ScratchDir& dir, const std::string& name, const std::st
   return folder;
 }
 
+// --stop-time: no test runs past the stop time (one still running then
+// times out, as ctest's deadline says), and none starts after it.
+TEST(CtestStopTimeTest, NoTestRunsPastTheStopTime) {
+  ScratchDir dir;
+  const std::string b = Folder(dir, "b",
+                               "add_test(long \"/bin/sleep\" \"20\")\n"
+                               "add_test(later \"/bin/true\")\n"
+                               "set_tests_properties(later PROPERTIES DEPENDS long)\n");
+  char at[16];
+  const time_t soon = time(nullptr) + 3;
+  struct tm utc;
+  gmtime_r(&soon, &utc);
+  std::strftime(at, sizeof at, "%H:%M:%S", &utc);
+  const Proc p =
+      testing_util::Run({kMprun, "ctest", "--test-dir", b, "-j1", "--no-history", "--stop-time",
+                         std::string(at) + " UTC", "--json=" + dir.File("r.json")},
+                        Env(), dir);
+  EXPECT_EQ(p.status, 1) << p.out << p.err;
+  rapidjson::Document doc;
+  const auto rows = testing_util::ParseReport(testing_util::ReadFile(dir.File("r.json")), &doc);
+  ASSERT_EQ(rows.size(), 2u) << p.out;
+  // The long test was stopped at the stop time (or, on a machine too
+  // busy to start it in 3 s, never started); the one after it never ran.
+  const std::string& long_outcome = rows.at("long").outcome;
+  EXPECT_TRUE(long_outcome == "timed_out" || long_outcome == "not_run") << long_outcome;
+  if (long_outcome == "timed_out") {
+    EXPECT_NE(rows.at("long").message.find("(the stop time, --stop-time)"), std::string::npos)
+        << rows.at("long").message;
+  }
+  EXPECT_EQ(rows.at("later").outcome, "not_run");
+  ASSERT_GE(doc["errors"].Size(), 1u);
+  EXPECT_EQ(std::string(doc["errors"][0].GetString()).rfind("the stop time passed", 0), 0u);
+}
+
 // ctest's own listing is kept beside the history and used again until a
 // file it read, a program its tests run, or the environment changes; a
 // folder whose files do more than CMake writes is asked every run.
@@ -837,6 +871,8 @@ TEST(CtestBadInputTest, ExitsTwoNamingTheProblem) {
       {{"--test-dir", dir.File("empty"), "--schedule-randomly"},
        "--schedule-randomly: unknown ctest option"},
       {{"--test-dir", dir.File("empty"), "-T", "Coverage"}, "runs tests, not dashboards"},
+      {{"--test-dir", dir.File("empty"), "--stop-time", "7pm"},
+       "--stop-time: '7pm' is not a time of day"},
   };
   for (const auto& c : cases) {
     std::vector<std::string> argv = {kMprun, "ctest"};

@@ -214,6 +214,24 @@ TEST(TimeoutRulesTest, WithoutALimitNoDeadlineIsEverReached) {
   EXPECT_FALSE(rules.announces_slow());
 }
 
+// --stop-time: every deadline is at most the stop time, and says so; one
+// that ends before it is the test's own.
+TEST(TimeoutRulesTest, TheStopTimeCutsEveryDeadlineThatWouldPassIt) {
+  TimeLimits l = Limits(10, 1000, 1000);
+  l.stop_at_ns = 25 * kS;
+  const TimeoutRules rules(l);
+  EXPECT_EQ(rules.DeadlineOf(0, WorkerPhase::kTest, 5 * kS, 0), 15 * kS);
+  EXPECT_FALSE(rules.CutByStopTime(0, WorkerPhase::kTest, 5 * kS, 0));
+  EXPECT_EQ(rules.DeadlineOf(0, WorkerPhase::kTest, 20 * kS, 0), 25 * kS);
+  EXPECT_TRUE(rules.CutByStopTime(0, WorkerPhase::kTest, 20 * kS, 0));
+  const TimeoutRules unlimited([] {
+    TimeLimits u = Limits(0, 1000, 1000);
+    u.stop_at_ns = 25 * kS;
+    return u;
+  }());
+  EXPECT_EQ(unlimited.DeadlineOf(0, WorkerPhase::kTest, 1 * kS, 0), 25 * kS);
+}
+
 // Without --process-timeout: 5 times the longest recorded run, at least a
 // minute; a quarter of an hour for a test never seen.
 TEST(TimeoutRulesTest, TheAutomaticLimitNeverKillsAHealthyTest) {

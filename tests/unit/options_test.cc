@@ -458,6 +458,32 @@ TEST(OptionsTest, CtestRefusesDashboardsAndWhatItDoesNotDoYetSayingWhy) {
             "--test-model: 'weekly' is not one of experimental, nightly, continuous");
 }
 
+// --stop-time: the next such time of day after now, in its zone.
+TEST(OptionsTest, StopTimeIsTheNextSuchTimeOfDay) {
+  const time_t now = 1796684400;  // 2026-12-07 23:00:00 UTC
+  time_t at = 0;
+  std::string err;
+  ASSERT_TRUE(StopTimeAfter("23:30 UTC", now, &at, &err)) << err;
+  EXPECT_EQ(at, now + 1800);
+  ASSERT_TRUE(StopTimeAfter("23:00:30 Z", now, &at, &err)) << err;
+  EXPECT_EQ(at, now + 30);
+  ASSERT_TRUE(StopTimeAfter("22:00 GMT", now, &at, &err)) << err;  // passed today: tomorrow's
+  EXPECT_EQ(at, now + 23 * 3600);
+  ASSERT_TRUE(StopTimeAfter("00:30 +0100", now, &at, &err)) << err;  // 23:30 UTC
+  EXPECT_EQ(at, now + 1800);
+  ASSERT_TRUE(StopTimeAfter("18:30 -05:00", now, &at, &err)) << err;  // 23:30 UTC
+  EXPECT_EQ(at, now + 1800);
+  ASSERT_TRUE(StopTimeAfter("23:00", now, &at, &err)) << err;  // local: within a day
+  EXPECT_GT(at, now);
+  EXPECT_LE(at, now + 86400 + 3600);
+  for (const char* bad : {"25:00", "7", "07:60", "07:00:61", "07:00 Mars", "07:00 +2500", ""}) {
+    EXPECT_FALSE(StopTimeAfter(bad, now, &at, &err)) << bad;
+  }
+  EXPECT_EQ(ParseCtest({"--stop-time", "25:00"}).err,
+            "--stop-time: '25:00' is not a time of day (HH:MM[:SS], then a zone if not local)");
+  EXPECT_EQ(ParseCtest({"--stop-time", "07:00 UTC"}).ctest.stop_time, "07:00 UTC");
+}
+
 TEST(OptionsTest, CtestRefusesWhatItDoesNotKnow) {
   EXPECT_EQ(ParseCtest({"--schedule-randomly"}).err,
             "--schedule-randomly: unknown ctest option (usage: mprun ctest [CTEST OPTIONS] "
