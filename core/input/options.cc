@@ -480,9 +480,6 @@ std::vector<Flag> CtestRefusals() {
     return Flag{name, alias, value, Refuse(why)};
   };
   return {
-      {"--test-load", nullptr, true,
-       Refuse("mprun ctest does not hold tests back by the load average yet; leave it out, or "
-              "give fewer jobs (-j N)")},
       refuse("--failover", "-F", false,
              "mprun ctest does not resume an interrupted run; run it again (with --rerun-failed "
              "to run what failed)"),
@@ -590,6 +587,12 @@ std::vector<Flag> CtestFlags(CtestOptions* c, Options* o) {
        },
        "CTEST_NO_TESTS_ACTION"},
       {"--schedule-random", nullptr, false, Switch(&c->schedule_random)},
+      {"--test-load", nullptr, true,
+       [c](std::string_view what, const std::string& v, std::string* e) {
+         return ParseWhole(what, v, 1, 1 << 20, "a load average (a whole number, 1 or more)",
+                           &c->test_load, e);
+       },
+       "CTEST_TEST_LOAD"},
       {"--stop-time", nullptr, true,
        [c](std::string_view what, const std::string& v, std::string* e) {
          time_t at = 0;
@@ -915,6 +918,8 @@ const char* CtestHelp() {
       "                          cores) [CTEST_PARALLEL_LEVEL]\n"
       "  --timeout SECONDS       limit for tests without a TIMEOUT property\n"
       "  --stop-time HH:MM[:SS] [ZONE]  no test runs past this time of day\n"
+      "  --test-load N           no new tests while the load average is N or more\n"
+      "                          [CTEST_TEST_LOAD]\n"
       "  --stop-on-failure       stop at the first failure\n"
       "  --output-on-failure     accepted: mprun always shows a failed test's output\n"
       "  --repeat until-fail:N | until-pass:N | after-timeout:N, --repeat-until-fail N\n"

@@ -196,6 +196,9 @@ struct CtestOptions {
   // --stop-time TIME: the time of day (StopTimeAfter) by which every test
   // stops; "" none.
   std::string stop_time;
+  // --test-load N [CTEST_TEST_LOAD]: no new batch while the load average
+  // is N or more (WorkerConfig::test_load); 0 none.
+  int test_load = 0;
   std::string model = "Experimental";
   bool help = false;
   bool version = false;

@@ -554,6 +554,7 @@ class CtestWay : public WayIn {
 
   void Prepare(const core::RunInfo& run, EngineSpec* spec) override {
     UseLaunchBatches(slowest_ns_, spec);
+    spec->test_load = ctest_opts_.test_load;
     std::string err;
     if (!ctest_opts_.stop_time.empty()) {  // checked when parsed
       (void)core::StopTimeAfter(ctest_opts_.stop_time, time(nullptr), &spec->stop_at, &err);

@@ -361,6 +361,7 @@ void Engine::LaunchWorker(uint32_t slot, uint32_t lease, int output_fd) {
                                                                   : -1;
   config.temp_dir = WorkerDir(slot, lease);
   config.restart_after_batch = opts_.restart_worker;
+  config.test_load = spec_.test_load;
   config.batch_time_ns = spec_.batch_time_ns;
   if (spec_.driver_launches) {
     config.batch_time_ns =

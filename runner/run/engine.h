@@ -60,6 +60,8 @@ struct EngineSpec {
   std::vector<double> test_limits_s;
   // ctest's --stop-time (Unix time): no test runs past it; 0: none.
   time_t stop_at = 0;
+  // ctest's --test-load (WorkerConfig::test_load); 0: none.
+  int test_load = 0;
   // Per test of the final table, its expected duration in ms where the
   // history has none (CTest's COST; 0: none), for placement.
   std::vector<double> cost_ms;

@@ -6,10 +6,12 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -144,7 +146,8 @@ WorkerRuntime::WorkerRuntime(shm::Segment& segment, shm::Doorbell& bell, const W
       batch_time_ns_(config.batch_time_ns),
       max_batch_(config.max_batch),
       first_batch_(std::max<uint32_t>(config.first_batch, 1)),
-      batches_are_launches_(config.batches_are_launches) {
+      batches_are_launches_(config.batches_are_launches),
+      test_load_(config.test_load) {
   mean_test_ns_ = config.expected_mean_test_ns;
   // The launcher sized the output file to kOutputFileSpan (a sparse file);
   // without the mapping (e.g. under a low `ulimit -v`) every test asks lseek.
@@ -167,6 +170,7 @@ void WorkerRuntime::NextBatch(std::vector<uint32_t>* out) {
   // limit once it sees this.
   slot_.state.store(static_cast<uint32_t>(shm::WorkerState::kRunning), std::memory_order_release);
   if (!core::TakesAnotherBatch(StopRequested(), restart_after_batch_, batch_taken_)) return;
+  if (test_load_ > 0) WaitForLoad();
   const uint64_t own = batches_are_launches_ ? segment_.deque(slot_index_).SizeGuess() : 0;
   const uint32_t want =
       core::BatchSize(mean_test_ns_, batch_time_ns_, max_batch_, first_batch_, own);
@@ -222,6 +226,26 @@ void WorkerRuntime::SetChildGroup(pid_t group) {
 void WorkerRuntime::LaunchRan() {
   // relaxed: a count other workers only compare; nothing is read through it.
   slot_.launches_ran.fetch_add(1, std::memory_order_relaxed);
+}
+
+// The 1-minute load average, rounded up as ctest rounds it; ctest's own
+// variable for its tests stands in for it when set.
+static double LoadAverage() {
+  if (const char* fake = std::getenv("__CTEST_FAKE_LOAD_AVERAGE_FOR_TESTING"); fake && *fake) {
+    return std::ceil(std::strtod(fake, nullptr));
+  }
+  double load[1] = {0};
+  return getloadavg(load, 1) == 1 ? std::ceil(load[0]) : 0;
+}
+
+void WorkerRuntime::WaitForLoad() const {
+  if (slot_index_ == 0) return;  // one worker always runs (ctest's would wait for ever)
+  // Looks a second apart, in slices, so that a stop is not kept waiting.
+  for (int sliced = 0; !StopRequested(); ++sliced) {
+    if (sliced % 100 == 0 && LoadAverage() < test_load_) return;
+    const timespec slice = {0, 10'000'000};
+    nanosleep(&slice, nullptr);
+  }
 }
 
 bool WorkerRuntime::AnyTestStartedSince(uint64_t* mark) const {

@@ -49,6 +49,10 @@ struct WorkerConfig {
   // are at least half of the worker's own deque once durations are known
   // (core::BatchSize).
   bool batches_are_launches = false;
+  // ctest's --test-load: no batch is taken while the 1-minute load
+  // average, rounded up, is this or more, except by the worker in slot 0
+  // (one always runs); 0: no such wait.
+  int test_load = 0;
   // Whether the timeout signal makes the worker write its own backtrace
   // (linked mode: the test runs in it); otherwise the signal is ignored.
   bool dump_backtrace = true;
@@ -162,7 +166,12 @@ class WorkerRuntime {
   uint32_t max_batch_;
   uint32_t first_batch_;
   bool batches_are_launches_;
+  int test_load_;
   bool batch_taken_ = false;
+  // --test-load: waits while the machine is that busy (ctest's rule; its
+  // fake load for tests is honoured too), except in slot 0, which always
+  // runs.
+  void WaitForLoad() const;
   bool OutputMayHaveGrown();
 
   uint64_t test_start_ns_ = 0;

@@ -768,6 +768,45 @@ TEST(CtestStopTimeTest, NoTestRunsPastTheStopTime) {
   EXPECT_EQ(std::string(doc["errors"][0].GetString()).rfind("the stop time passed", 0), 0u);
 }
 
+// --test-load: while the load average (ctest's fake one for tests, here
+// far above the limit) is too high, no test starts beside a running one:
+// one worker runs them all (ctest would wait for ever). Each test fails if
+// another is running when it starts.
+TEST(CtestTestLoadTest, AHighLoadAverageHoldsNewTestsBack) {
+  ScratchDir dir;
+  WriteFile(dir.File("alone.sh"),
+            "mkdir \"$1/running\" 2>/dev/null || { echo another test is running; exit 1; }\n"
+            "sleep 0.3\n"
+            "rmdir \"$1/running\"\n");
+  std::string tests;
+  for (int i = 0; i < 4; ++i) {
+    tests += "add_test(t" + std::to_string(i) + " \"/bin/sh\" \"" + dir.File("alone.sh") + "\" \"" +
+             dir.path() + "\")\n";
+  }
+  const std::string b = Folder(dir, "b", tests);
+  std::map<std::string, std::string> env = Env();
+  env["__CTEST_FAKE_LOAD_AVERAGE_FOR_TESTING"] = "99";
+  for (const char* way : {"--test-load=1", "CTEST_TEST_LOAD"}) {
+    std::vector<std::string> argv = {
+        kMprun, "ctest", "--test-dir", b, "-j2", "--no-history", "--json=" + dir.File("r.json")};
+    std::map<std::string, std::string> with = env;
+    if (std::string(way) == "CTEST_TEST_LOAD") {
+      with["CTEST_TEST_LOAD"] = "1";
+    } else {
+      argv.push_back(way);
+    }
+    const Proc p = testing_util::Run(argv, with, dir);
+    EXPECT_EQ(p.status, 0) << way << "\n" << p.out << p.err;
+    rapidjson::Document doc;
+    const auto rows = testing_util::ParseReport(testing_util::ReadFile(dir.File("r.json")), &doc);
+    EXPECT_EQ(rows.size(), 4u) << way;
+    for (const auto& [name, row] : rows) {
+      EXPECT_EQ(row.outcome, "passed") << way << " " << name;
+      EXPECT_EQ(row.worker, 0) << way << " " << name;
+    }
+  }
+}
+
 // ctest's own listing is kept beside the history and used again until a
 // file it read, a program its tests run, or the environment changes; a
 // folder whose files do more than CMake writes is asked every run.

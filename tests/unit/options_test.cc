@@ -443,7 +443,9 @@ TEST(OptionsTest, CtestRefusesDashboardsAndWhatItDoesNotDoYetSayingWhy) {
   EXPECT_EQ(preset.ctest.selection, (std::vector<std::string>{"--preset", "ci", "-R", "x"}));
   EXPECT_EQ(ParseCtest({"--preset="}).err, "--preset: needs a preset's name");
   EXPECT_EQ(ParseCtest({"--resource-spec-file", "r.json"}).ctest.resource_spec_file, "r.json");
-  EXPECT_NE(ParseCtest({"--test-load", "3"}).err.find("load average"), std::string::npos);
+  EXPECT_EQ(ParseCtest({"--test-load", "3"}).ctest.test_load, 3);
+  EXPECT_EQ(ParseCtest({"--test-load", "0"}).err,
+            "--test-load: '0' is not a load average (a whole number, 1 or more)");
   EXPECT_NE(ParseCtest({"-F"}).err.find("does not resume"), std::string::npos);
   // The dashboard steps mprun does: -T Start and -T Test (any case), -M.
   const CtestParsed dashboard =
