@@ -411,9 +411,12 @@ TEST_F(CtestE2eTest, DashboardTestXmlAsCtestWritesIt) {
   const std::vector<std::string> selection = {
       "-R", "exit_check_fails|exit_check_runs|^whole$|skipped_by|times_out|will_fail|catch2:fails"};
   auto clean = [&] {
+    // ctest reads its tagged logs while Testing/TAG names a tag: the other
+    // tests of the build must not see them.
     const Proc rm = testing_util::Run(
-        {"/bin/sh", "-c", "rm -rf Testing/TAG Testing/2* Testing/Temporary/*_2*.log"}, Env(),
-        *build_);
+        {"/bin/sh", "-c", "cd \"$0\" && rm -rf Testing/TAG Testing/2* Testing/Temporary/*_2*.log",
+         b},
+        Env(), dir);
     ASSERT_EQ(rm.status, 0) << rm.err;
   };
   clean();
