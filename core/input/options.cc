@@ -552,6 +552,43 @@ std::vector<Flag> CtestSharedFlags(CtestOptions* c, Options* o) {
   return {parallel, show_only, progress};
 }
 
+// ctest's --test-load, --stop-time, and the dashboard steps mprun does.
+std::vector<Flag> CtestTimeAndDashboardFlags(CtestOptions* c) {
+  return {
+      {"--test-load", nullptr, true,
+       [c](std::string_view what, const std::string& v, std::string* e) {
+         return ParseWhole(what, v, 1, 1 << 20, "a load average (a whole number, 1 or more)",
+                           &c->test_load, e);
+       },
+       "CTEST_TEST_LOAD"},
+      {"--stop-time", nullptr, true,
+       [c](std::string_view what, const std::string& v, std::string* e) {
+         time_t at = 0;
+         if (StopTimeAfter(v, time(nullptr), &at, e)) return c->stop_time = v, true;
+         *e = std::string(what) + ": " + *e;
+         return false;
+       }},
+      // A dashboard's other steps (configure, build, submit...) are ctest's.
+      {"--test-action", "-T", true,
+       [c](std::string_view what, const std::string& v, std::string* e) {
+         const std::string step = Lowered(v);
+         if (step == "start") return c->dashboard_start = true;
+         if (step == "test") return c->dashboard_test = true;
+         *e = std::string(what) + " " + v + ": " + kNotDashboards +
+              " (mprun ctest does -T Start and -T Test)";
+         return false;
+       }},
+      {"--test-model", "-M", true,
+       [c](std::string_view what, const std::string& v, std::string* e) {
+         return OneOf<std::string>(what, Lowered(v),
+                                   {{"experimental", "Experimental"},
+                                    {"nightly", "Nightly"},
+                                    {"continuous", "Continuous"}},
+                                   &c->model, e);
+       }},
+  };
+}
+
 // ctest's options, before a run's in the table: "-LE" must be matched
 // before "-L" would take "E" as its value ("-SP" before "-S"). Where ctest
 // and mprun share a spelling (-j, --progress, --timeout) ctest's wins.
@@ -587,37 +624,6 @@ std::vector<Flag> CtestFlags(CtestOptions* c, Options* o) {
        },
        "CTEST_NO_TESTS_ACTION"},
       {"--schedule-random", nullptr, false, Switch(&c->schedule_random)},
-      {"--test-load", nullptr, true,
-       [c](std::string_view what, const std::string& v, std::string* e) {
-         return ParseWhole(what, v, 1, 1 << 20, "a load average (a whole number, 1 or more)",
-                           &c->test_load, e);
-       },
-       "CTEST_TEST_LOAD"},
-      {"--stop-time", nullptr, true,
-       [c](std::string_view what, const std::string& v, std::string* e) {
-         time_t at = 0;
-         if (StopTimeAfter(v, time(nullptr), &at, e)) return c->stop_time = v, true;
-         *e = std::string(what) + ": " + *e;
-         return false;
-       }},
-      // A dashboard's other steps (configure, build, submit...) are ctest's.
-      {"--test-action", "-T", true,
-       [c](std::string_view what, const std::string& v, std::string* e) {
-         const std::string step = Lowered(v);
-         if (step == "start") return c->dashboard_start = true;
-         if (step == "test") return c->dashboard_test = true;
-         *e = std::string(what) + " " + v + ": " + kNotDashboards +
-              " (mprun ctest does -T Start and -T Test)";
-         return false;
-       }},
-      {"--test-model", "-M", true,
-       [c](std::string_view what, const std::string& v, std::string* e) {
-         return OneOf<std::string>(what, Lowered(v),
-                                   {{"experimental", "Experimental"},
-                                    {"nightly", "Nightly"},
-                                    {"continuous", "Continuous"}},
-                                   &c->model, e);
-       }},
       {"--resource-spec-file", nullptr, true, File(&c->resource_spec_file)},
       {"--output-log", "-O", true, File(&o->log_path)},
       {"--output-junit", nullptr, true, File(&o->junit_path)},
@@ -659,6 +665,7 @@ std::vector<Flag> CtestFlags(CtestOptions* c, Options* o) {
       {"-usage", "/?", false, Switch(&c->help), nullptr, nullptr, true},
   };
   for (Flag& f : CtestSharedFlags(c, o)) table.push_back(std::move(f));
+  for (Flag& f : CtestTimeAndDashboardFlags(c)) table.push_back(std::move(f));
   return table;
 }
 

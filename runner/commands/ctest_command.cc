@@ -1098,6 +1098,23 @@ std::string StartDashboard(const std::string& dir, const core::CtestOptions& c) 
   return "";
 }
 
+// What is answered without a run: what ctest itself prints (its JSON
+// listing, its labels), a new dashboard tag. -1: a run follows.
+int AnswerWithoutARun(const std::string& dir, const core::CtestOptions& c) {
+  // A preset is looked for where mprun runs, as by ctest.
+  if (c.show_only == "json-v1") {
+    return AskCtest(c.preset.empty() ? dir : ".", "--show-only=json-v1", c, true);
+  }
+  if (c.print_labels) return AskCtest(dir, "--print-labels", c, false);
+  if (c.dashboard_start && !c.dashboard_test) {  // a new tag, and nothing run
+    const std::string err = StartDashboard(dir, c);
+    if (err.empty()) return 0;
+    std::fprintf(stderr, "%s%s\n", core::ErrorPrefix(core::Command::kCtest).c_str(), err.c_str());
+    return kUsage;
+  }
+  return -1;
+}
+
 int RunCtest(int argc, char** argv) {
   core::Options opts;
   core::CtestOptions c;
@@ -1130,17 +1147,7 @@ int RunCtest(int argc, char** argv) {
     return fail();
   }
   const std::string dir = resolved;
-  // What ctest itself prints: its JSON listing, its labels.
-  // A preset is looked for where mprun runs, as by ctest.
-  if (c.show_only == "json-v1") {
-    return AskCtest(c.preset.empty() ? dir : ".", "--show-only=json-v1", c, true);
-  }
-  if (c.print_labels) return AskCtest(dir, "--print-labels", c, false);
-  if (c.dashboard_start && !c.dashboard_test) {  // a new tag, and nothing run
-    err = StartDashboard(dir, c);
-    if (!err.empty()) return fail();
-    return 0;
-  }
+  if (const int answered = AnswerWithoutARun(dir, c); answered >= 0) return answered;
   ForkSpawner programs;  // listings here, launches in the workers
   const std::string cache_dir =
       ListingCacheDir(opts.history_path, opts.no_history, opts.no_listing_cache);
