@@ -9,26 +9,9 @@ namespace mprun::core {
 
 namespace {
 
-// Text inside an element: the five entities, and only what XML can hold.
-std::string Text(const std::string& s) {
-  std::string out;
-  for (const char c : XmlValidText(s)) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
+// Text inside an element, escaped as an attribute value is (line breaks as
+// character references read back the same).
+std::string Text(const std::string& s) { return XmlAttribute(s); }
 
 void Measurement(std::string* x, const char* type, const char* name, const std::string& value) {
   *x += "\t\t\t\t<NamedMeasurement type=\"";
