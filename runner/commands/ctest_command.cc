@@ -588,6 +588,29 @@ class CtestWay : public WayIn {
   }
 
  private:
+  // Runs `runs` at once, those with the same limit together, each within
+  // its own limit; false (an error of the run) when one could not start.
+  bool RunWholeNow(const std::vector<ListingJob>& runs, const std::vector<double>& limits_s,
+                   std::vector<Listing>* ends, Supervisor* supervisor) const {
+    ends->resize(runs.size());
+    const ListingWords words{"run whole, it", "", false, "its TIMEOUT, or --timeout"};
+    for (const double limit : std::set<double>(limits_s.begin(), limits_s.end())) {
+      std::vector<ListingJob> same;
+      std::vector<size_t> at;
+      for (size_t k = 0; k < runs.size(); ++k) {
+        if (limits_s[k] == limit) same.push_back(runs[k]), at.push_back(k);
+      }
+      std::vector<Listing> got;
+      std::string err;
+      if (!ListAll(spawner_, same, words, limit, static_cast<size_t>(UsableCores()), &got, &err)) {
+        supervisor->AddRunError("mprun ctest could not run a program whole: " + err);
+        return false;
+      }
+      for (size_t j = 0; j < at.size(); ++j) (*ends)[at[j]] = std::move(got[j]);
+    }
+    return true;
+  }
+
   // A ctest test run as its program's tests, whose launch failed though its
   // tests passed (its main() checks how many tests ran, a leak check at
   // exit, a crash in a static destructor): it runs whole now, as ctest runs
@@ -601,7 +624,7 @@ class CtestWay : public WayIn {
     std::vector<ListingJob> runs;
     std::vector<uint32_t> whole;  // per run, the ctest test
     std::vector<std::string> why;
-    double limit_s = 0;
+    std::vector<double> limits_s;  // per run: its own limit (none: a very long one)
     for (const ProgramDisagreement& d : told) {
       const uint32_t i = table_.binaries[d.binary].whole_of;
       if (!d.program_failed) {
@@ -616,11 +639,8 @@ class CtestWay : public WayIn {
         supervisor->AddRunError(d.Told());
         continue;
       }
-      const auto at = std::find(whole.begin(), whole.end(), i);
-      if (at != whole.end()) {
-        why[static_cast<size_t>(at - whole.begin())] += "; and " + d.Told();
-        continue;
-      }
+      // One per binary (the supervisor's), and a whole program is a binary
+      // of its own.
       ListingJob run;
       run.shown = "ctest test " + listed_[i].name;
       run.argv = listed_[i].command;
@@ -632,16 +652,10 @@ class CtestWay : public WayIn {
       whole.push_back(i);
       why.push_back(d.Told());
       const double limit = LimitOf(listed_[i], ctest_opts_);
-      limit_s = std::max(limit_s, limit > 0 ? limit : 1e9);
+      limits_s.push_back(limit > 0 ? limit : 1e9);
     }
-    if (runs.empty()) return;
     std::vector<Listing> ends;
-    std::string err;
-    const ListingWords words{"run whole, it", "", false, "its TIMEOUT, or --timeout"};
-    if (!ListAll(spawner_, runs, words, limit_s, static_cast<size_t>(UsableCores()), &ends, &err)) {
-      supervisor->AddRunError("mprun ctest could not run a program whole: " + err);
-      return;
-    }
+    if (!RunWholeNow(runs, limits_s, &ends, supervisor)) return;
     for (size_t k = 0; k < runs.size(); ++k) {
       const uint32_t i = whole[k];
       const std::string& name = listed_[i].name;
