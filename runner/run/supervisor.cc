@@ -102,8 +102,11 @@ bool Supervisor::Launch(uint32_t slot) {
   w.lease = next_lease_++;
   shm::WorkerSlot& s = seg_.slot(slot);
   // relaxed: no process uses the slot now; fork orders these stores.
+  // Starting from now, not from when the child gets to say so: a worker
+  // that waits for the load (--test-load) while another is alive must see
+  // this one at once.
   s.current.store(shm::kIdleCurrent, std::memory_order_relaxed);
-  s.state.store(static_cast<uint32_t>(shm::WorkerState::kEmpty), std::memory_order_relaxed);
+  s.state.store(static_cast<uint32_t>(shm::WorkerState::kStarting), std::memory_order_relaxed);
   s.phase.store(static_cast<uint32_t>(WorkerPhase::kIdle), std::memory_order_relaxed);
   s.timeout.store(shm::kTimeoutNone, std::memory_order_relaxed);
   s.steals.store(0, std::memory_order_relaxed);
@@ -146,6 +149,9 @@ void Supervisor::RecoverFailedLaunch(uint32_t slot) {
   // mprun's, so a test it was inside runs again.
   Drain(slot);
   RequeueWhatWasHeld(slot, shm::kNoTest, /*died=*/true);
+  // relaxed: as in HandleExit; nobody lives in the slot.
+  seg_.slot(slot).state.store(static_cast<uint32_t>(shm::WorkerState::kEmpty),
+                              std::memory_order_relaxed);
 }
 
 void Supervisor::RequeueWhatWasHeld(uint32_t slot, uint32_t running, bool died) {

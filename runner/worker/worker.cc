@@ -238,10 +238,25 @@ static double LoadAverage() {
   return getloadavg(load, 1) == 1 ? std::ceil(load[0]) : 0;
 }
 
+// Whether a worker in another slot is alive and not leaving.
+bool WorkerRuntime::AnotherAlive() const {
+  for (uint32_t i = 0; i < segment_.header().workers; ++i) {
+    // relaxed: a stale read delays or hastens one look by a slice.
+    const uint32_t state = segment_.slot(i).state.load(std::memory_order_relaxed);
+    if (i != slot_index_ && (state == static_cast<uint32_t>(shm::WorkerState::kStarting) ||
+                             state == static_cast<uint32_t>(shm::WorkerState::kRunning))) {
+      return true;
+    }
+  }
+  return false;
+}
+
 void WorkerRuntime::WaitForLoad() const {
-  if (slot_index_ == 0) return;  // one worker always runs (ctest's would wait for ever)
+  // One worker always runs (ctest's would wait for ever): the first, or
+  // the last one left (the serial phase runs after the others are gone).
+  if (slot_index_ == 0) return;
   // Looks a second apart, in slices, so that a stop is not kept waiting.
-  for (int sliced = 0; !StopRequested(); ++sliced) {
+  for (int sliced = 0; !StopRequested() && AnotherAlive(); ++sliced) {
     if (sliced % 100 == 0 && LoadAverage() < test_load_) return;
     const timespec slice = {0, 10'000'000};
     nanosleep(&slice, nullptr);
