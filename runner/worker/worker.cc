@@ -238,13 +238,13 @@ static double LoadAverage() {
   return getloadavg(load, 1) == 1 ? std::ceil(load[0]) : 0;
 }
 
-// Whether a worker in another slot is alive and not leaving.
-bool WorkerRuntime::AnotherAlive() const {
-  for (uint32_t i = 0; i < segment_.header().workers; ++i) {
+// Whether a worker in a slot before this one is alive and not leaving.
+bool WorkerRuntime::EarlierAlive() const {
+  for (uint32_t i = 0; i < slot_index_; ++i) {
     // relaxed: a stale read delays or hastens one look by a slice.
     const uint32_t state = segment_.slot(i).state.load(std::memory_order_relaxed);
-    if (i != slot_index_ && (state == static_cast<uint32_t>(shm::WorkerState::kStarting) ||
-                             state == static_cast<uint32_t>(shm::WorkerState::kRunning))) {
+    if (state == static_cast<uint32_t>(shm::WorkerState::kStarting) ||
+        state == static_cast<uint32_t>(shm::WorkerState::kRunning)) {
       return true;
     }
   }
@@ -252,11 +252,12 @@ bool WorkerRuntime::AnotherAlive() const {
 }
 
 void WorkerRuntime::WaitForLoad() const {
-  // One worker always runs (ctest's would wait for ever): the first, or
-  // the last one left (the serial phase runs after the others are gone).
-  if (slot_index_ == 0) return;
-  // Looks a second apart, in slices, so that a stop is not kept waiting.
-  for (int sliced = 0; !StopRequested() && AnotherAlive(); ++sliced) {
+  // The first worker alive always runs (ctest's could wait for ever): slot
+  // 0's, or the one left when those before it are gone (the serial phase
+  // runs once no worker is left). Two that wait never wait for each other.
+  // Looks at the load a second apart, in slices, so that a stop is not
+  // kept waiting.
+  for (int sliced = 0; !StopRequested() && EarlierAlive(); ++sliced) {
     if (sliced % 100 == 0 && LoadAverage() < test_load_) return;
     const timespec slice = {0, 10'000'000};
     nanosleep(&slice, nullptr);

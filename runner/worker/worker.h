@@ -50,8 +50,8 @@ struct WorkerConfig {
   // (core::BatchSize).
   bool batches_are_launches = false;
   // ctest's --test-load: no batch is taken while the 1-minute load
-  // average, rounded up, is this or more, except by the worker in slot 0 or
-  // one with no other worker alive (one always runs); 0: no such wait.
+  // average, rounded up, is this or more, except by the first worker alive
+  // (one always runs); 0: no such wait.
   int test_load = 0;
   // Whether the timeout signal makes the worker write its own backtrace
   // (linked mode: the test runs in it); otherwise the signal is ignored.
@@ -169,10 +169,10 @@ class WorkerRuntime {
   int test_load_;
   bool batch_taken_ = false;
   // --test-load: waits while the machine is that busy (ctest's rule; its
-  // fake load for tests is honoured too), except in slot 0, or when no
-  // other worker is alive: one always runs.
+  // fake load for tests is honoured too), unless no worker in an earlier
+  // slot is alive: one always runs.
   void WaitForLoad() const;
-  bool AnotherAlive() const;
+  bool EarlierAlive() const;
   bool OutputMayHaveGrown();
 
   uint64_t test_start_ns_ = 0;

@@ -786,15 +786,16 @@ TEST(CtestTestLoadTest, AHighLoadAverageHoldsNewTestsBack) {
     tests += "add_test(t" + std::to_string(i) + " \"/bin/sh\" \"" + dir.File("alone.sh") + "\" \"" +
              dir.path() + "\")\n";
   }
-  // The serial phase starts once the other workers are gone: its worker,
-  // the only one alive, must not wait for the load.
+  // The serial phase starts once the other workers are gone: two workers
+  // that wait must not wait for each other (3 workers), and the serial
+  // phase's, the only one alive, must not wait for the load.
   tests += "set_tests_properties(t3 PROPERTIES RUN_SERIAL TRUE)\n";
   const std::string b = Folder(dir, "b", tests);
   std::map<std::string, std::string> env = Env();
   env["__CTEST_FAKE_LOAD_AVERAGE_FOR_TESTING"] = "99";
   for (const char* way : {"--test-load=1", "CTEST_TEST_LOAD"}) {
     std::vector<std::string> argv = {
-        kMprun, "ctest", "--test-dir", b, "-j2", "--no-history", "--json=" + dir.File("r.json")};
+        kMprun, "ctest", "--test-dir", b, "-j3", "--no-history", "--json=" + dir.File("r.json")};
     std::map<std::string, std::string> with = env;
     if (std::string(way) == "CTEST_TEST_LOAD") {
       with["CTEST_TEST_LOAD"] = "1";
